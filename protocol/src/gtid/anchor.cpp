@@ -1,0 +1,1 @@
+namespace pivot::gtid { void anchor() {} }

@@ -1,0 +1,1 @@
+namespace pivot::protocol { void anchor() {} }
