@@ -1,0 +1,27 @@
+#pragma once
+// Event: an edge the agent saw between two snapshots, sent at once so that the
+// controller does not wait for the next heartbeat. The state that follows is
+// the truth; an event is a prompt with a human-readable detail.
+
+#include <array>
+#include <string>
+#include <string_view>
+
+#include "pivot/protocol/enum_names.hpp"
+
+namespace pivot::protocol {
+
+enum class EventKind { mysql_down, mysql_up, replication_error, read_only_changed };
+template <>
+struct EnumNames<EventKind> {
+  static constexpr std::array<std::string_view, 4> names{"mysql_down", "mysql_up",
+                                                         "replication_error", "read_only_changed"};
+};
+
+struct Event {
+  EventKind kind = EventKind::mysql_down;
+  std::string detail;  // e.g. "Can't connect to server on '127.0.0.1' (111)"
+  bool operator==(const Event&) const = default;
+};
+
+}  // namespace pivot::protocol

@@ -1,0 +1,174 @@
+#include <algorithm>
+#include <string>
+
+#include "pivot/protocol/action.hpp"
+#include "pivot/protocol/errors.hpp"
+
+namespace pivot::protocol {
+
+namespace {
+
+constexpr std::int64_t kMaxWaitMs = 24LL * 3600 * 1000;
+
+// Keys every failed result may carry, whatever the action.
+// (Listed in docs/protocol.md; not repeated per action.)
+
+const std::vector<ActionSpec>& catalogue() {
+  static const std::vector<ActionSpec> actions{
+      {.name = "set_read_only",
+       .doc = "Set read_only (and super_read_only on MySQL) on or off.",
+       .args = {{.name = "read_only", .type = ArgType::boolean,
+                 .doc = "true: read_only=ON (MySQL: super_read_only=ON too); false: both OFF"}},
+       .detail = {{"read_only", "bool: read_only after the action"},
+                  {"super_read_only", "bool, nil on MariaDB: super_read_only after the action"},
+                  {"changed", "bool: whether the action changed anything"}}},
+      {.name = "kill_connections",
+       .doc = "Kill every client session except replication threads and the agent's own: the "
+              "part of the fence that stops accounts writing through read_only.",
+       .args = {},
+       .detail = {{"killed", "integer: sessions killed"},
+                  {"remaining", "integer: client sessions left afterwards (expected 0)"}}},
+      {.name = "stop_replication",
+       .doc = "STOP REPLICA (both threads).",
+       .args = {},
+       .detail = {{"was_running", "bool: whether a thread was running before"}}},
+      {.name = "start_replication",
+       .doc = "START REPLICA (both threads).",
+       .args = {},
+       .detail = {{"io_running", "string yes|no|connecting: IO thread right after the start"},
+                  {"sql_running", "bool: SQL thread right after the start"}}},
+      {.name = "reset_replication",
+       .doc = "STOP REPLICA then RESET REPLICA ALL: the node forgets its source (promotion).",
+       .args = {},
+       .detail = {{"had_source", "bool: whether a source was configured before"},
+                  {"previous_source_host", "string, nil when none: the source forgotten"},
+                  {"previous_source_port", "integer, nil when none"}}},
+      {.name = "change_source",
+       .doc = "Point replication at a new source with GTID positioning. Credentials and "
+              "settings (user, password, connect retry, heartbeat) come from the agent's "
+              "replication config; delay and SSL of the previous source are kept.",
+       .args = {{.name = "host", .type = ArgType::string, .doc = "the new source's host"},
+                {.name = "port", .type = ArgType::integer, .min = 1, .max = 65535,
+                 .doc = "the new source's port"},
+                {.name = "use_gtid", .type = ArgType::string,
+                 .choices = {"slave_pos", "current_pos", "auto_position"},
+                 .doc = "MariaDB MASTER_USE_GTID=slave_pos|current_pos; MySQL auto_position "
+                        "(SOURCE_AUTO_POSITION=1)"},
+                {.name = "seed_gtid_slave_pos", .type = ArgType::boolean, .required = false,
+                 .doc = "default false; MariaDB: SET GLOBAL gtid_slave_pos=@@gtid_binlog_pos "
+                        "first (demoting an old primary)"},
+                {.name = "start", .type = ArgType::boolean, .required = false,
+                 .doc = "default true: START REPLICA afterwards"}},
+       .detail = {{"previous_source_host", "string, nil when none"},
+                  {"previous_source_port", "integer, nil when none"},
+                  {"gtid_slave_pos", "string, nil on MySQL: gtid_slave_pos after the change"},
+                  {"started", "bool: whether replication was started"}}},
+      {.name = "wait_for_position",
+       .doc = "Wait until this node has applied a GTID position (MASTER_GTID_WAIT / "
+              "WAIT_FOR_EXECUTED_GTID_SET). Not reached in time: ok=false, error "
+              "position_timeout.",
+       .args = {{.name = "position", .type = ArgType::string,
+                 .doc = "MariaDB GTID position (0-1-100,1-2-7) or MySQL GTID set"},
+                {.name = "timeout_ms", .type = ArgType::integer, .min = 0, .max = kMaxWaitMs,
+                 .doc = "ms to wait at most (also bounded by the command's timeout_ms)"}},
+       .detail = {{"reached", "bool"},
+                  {"waited_ms", "integer: ms spent waiting"},
+                  {"position", "string: gtid_current_pos (MariaDB) or gtid_executed (MySQL) "
+                               "when the wait ended"}}},
+      {.name = "report_position",
+       .doc = "A fresh read of the node's GTID positions, outside the probe cycle.",
+       .args = {},
+       .detail = {{"gtid_binlog_pos", "string, nil on MySQL"},
+                  {"gtid_current_pos", "string, nil on MySQL"},
+                  {"gtid_slave_pos", "string, nil on MySQL"},
+                  {"gtid_executed", "string, nil on MariaDB"},
+                  {"read_only", "bool"}}},
+  };
+  return actions;
+}
+
+bool has_type(const Value& value, ArgType type) {
+  switch (type) {
+    case ArgType::boolean: return std::holds_alternative<bool>(value);
+    case ArgType::integer: return std::holds_alternative<std::int64_t>(value);
+    case ArgType::string: return std::holds_alternative<std::string>(value);
+  }
+  return false;
+}
+
+const char* type_name(ArgType type) {
+  switch (type) {
+    case ArgType::boolean: return "bool";
+    case ArgType::integer: return "integer";
+    case ArgType::string: return "string";
+  }
+  return "unknown";
+}
+
+Result<void> check_value(std::string_view action, const ArgSpec& spec, const Value& value) {
+  const std::string where = std::string(action) + ": arg " + std::string(spec.name);
+  if (const auto* number = std::get_if<std::int64_t>(&value)) {
+    if (*number < spec.min || *number > spec.max) {
+      return make_error(errc::bad_arg_value, where + " is " + std::to_string(*number) +
+                                                 ", allowed " + std::to_string(spec.min) +
+                                                 ".." + std::to_string(spec.max));
+    }
+  } else if (const auto* text = std::get_if<std::string>(&value)) {
+    if (spec.choices.empty() && text->empty()) {
+      return make_error(errc::bad_arg_value, where + " must not be empty");
+    }
+    if (!spec.choices.empty() &&
+        std::find(spec.choices.begin(), spec.choices.end(), *text) == spec.choices.end()) {
+      std::string allowed;
+      for (auto choice : spec.choices) allowed += (allowed.empty() ? "" : ", ") + std::string(choice);
+      return make_error(errc::bad_arg_value,
+                        where + " is '" + text->substr(0, 64) + "', allowed: " + allowed);
+    }
+  }
+  return ok();
+}
+
+}  // namespace
+
+std::span<const ActionSpec> action_catalogue() { return catalogue(); }
+
+const ActionSpec* find_action(std::string_view name) {
+  for (const auto& action : catalogue()) {
+    if (action.name == name) return &action;
+  }
+  return nullptr;
+}
+
+Result<void> validate_args(std::string_view action, const ValueMap& args) {
+  const ActionSpec* spec = find_action(action);
+  if (spec == nullptr) {
+    return make_error(errc::unknown_action,
+                      "action '" + std::string(action.substr(0, 64)) + "' is not in the catalogue");
+  }
+  for (const auto& [name, value] : args) {
+    auto known = std::find_if(spec->args.begin(), spec->args.end(),
+                              [&name](const ArgSpec& arg) { return arg.name == name; });
+    if (known == spec->args.end()) {
+      return make_error(errc::unknown_arg, std::string(action) + ": unknown arg '" +
+                                               name.substr(0, 64) + "'");
+    }
+  }
+  for (const auto& arg : spec->args) {
+    auto found = args.find(arg.name);
+    if (found == args.end()) {
+      if (!arg.required) continue;
+      return make_error(errc::missing_arg,
+                        std::string(action) + ": arg " + std::string(arg.name) + " is missing");
+    }
+    if (!has_type(found->second, arg.type)) {
+      return make_error(errc::wrong_arg_type, std::string(action) + ": arg " +
+                                                  std::string(arg.name) + " must be a " +
+                                                  type_name(arg.type) + ", got " +
+                                                  value_type_name(found->second));
+    }
+    if (auto r = check_value(action, arg, found->second); !r) return r;
+  }
+  return ok();
+}
+
+}  // namespace pivot::protocol

@@ -1,1 +1,0 @@
-namespace pivot::protocol { void anchor() {} }
