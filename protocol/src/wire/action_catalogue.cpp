@@ -145,7 +145,8 @@ Result<void> validate_args(std::string_view action, const ValueMap& args) {
     return make_error(errc::unknown_action,
                       "action '" + std::string(action.substr(0, 64)) + "' is not in the catalogue");
   }
-  for (const auto& [name, value] : args) {
+  for (const auto& entry : args) {
+    const std::string& name = entry.first;  // not a structured binding: clang 14 cannot capture one
     auto known = std::find_if(spec->args.begin(), spec->args.end(),
                               [&name](const ArgSpec& arg) { return arg.name == name; });
     if (known == spec->args.end()) {
