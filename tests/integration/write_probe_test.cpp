@@ -1,0 +1,164 @@
+// write_probe against a real 3-node cluster: it must report a clean planned
+// switchover as clean, and it must catch a loss and a split brain that the
+// test makes on purpose. Each scenario runs the real binary as a subprocess.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "pivot/test/cluster_test.hpp"
+#include "probe_process.hpp"
+
+namespace pivot::test {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+class WriteProbe : public ClusterTest {
+ protected:
+  std::string node_name(int node) const { return cluster().host() + ":" + std::to_string(cluster().port(node)); }
+
+  // The probe writing to every node as `app`, at the default 5 ms.
+  std::unique_ptr<ProbeProcess> start_probe(std::int64_t settle_timeout_ms) const {
+    std::string nodes;
+    for (int i = 1; i <= cluster().nodes(); ++i) nodes += (i > 1 ? "," : "") + node_name(i);
+    auto probe = std::make_unique<ProbeProcess>(std::vector<std::string>{
+        "--nodes", nodes, "--user", "app", "--password-file", cluster().password_file(Account::app).string(),
+        "--database", std::string(Cluster::kTestDatabase), "--settle-timeout-ms", std::to_string(settle_timeout_ms),
+        // A safety bound: the test stops it long before through the stop file.
+        "--duration-ms", "60000"});
+    EXPECT_TRUE(probe->wait_ready(10s)) << probe->finish(1s).describe();
+    return probe;
+  }
+
+  // read_only, then every `app` session killed: the fence of ARCHITECTURE.md.
+  void fence(int node) const {
+    cluster().execute(node, "SET GLOBAL read_only = 1");
+    for (const auto& row : cluster().query(node, "SELECT id FROM information_schema.processlist WHERE user = 'app'")) {
+      cluster().try_query(node, "KILL " + row.at(0));  // a session may end on its own meanwhile
+    }
+  }
+
+  void promote(int node) const { cluster().execute(node, "STOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only = 0"); }
+
+  std::string change_master_to(int source) const {
+    return "CHANGE MASTER TO MASTER_HOST='" + cluster().host() + "', MASTER_PORT=" +
+           std::to_string(cluster().port(source)) + ", MASTER_USER='repl', MASTER_PASSWORD='" +
+           cluster().password(Account::repl) +
+           "', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1, MASTER_HEARTBEAT_PERIOD=1";
+  }
+
+  void repoint(int replica, int source) const {
+    cluster().execute(replica, "STOP SLAVE; " + change_master_to(source) + "; START SLAVE");
+  }
+
+  // The old primary becomes a replica from its own position: with an empty
+  // gtid_slave_pos the new primary would resend everything (FIELD_NOTES).
+  void demote(int old_primary, int source) const {
+    cluster().execute(old_primary, "STOP SLAVE; RESET SLAVE ALL; SET GLOBAL gtid_slave_pos = @@gtid_binlog_pos; " +
+                                       change_master_to(source) + "; START SLAVE");
+  }
+
+  static json report_of(const ProbeOutcome& outcome) {
+    EXPECT_TRUE(outcome.report.has_value()) << outcome.describe();
+    return outcome.report.value_or(json::object());
+  }
+
+  static const json& node_entry(const json& report, const std::string& name) {
+    for (const auto& node : report.at("nodes")) {
+      if (node.at("node") == name) return node;
+    }
+    throw std::runtime_error("no entry for " + name + " in " + report.dump());
+  }
+};
+
+TEST_F(WriteProbe, PlannedSwitchoverLosesNothingAndShowsItsWindow) {
+  auto probe = start_probe(10'000);
+  std::this_thread::sleep_for(500ms);
+
+  const std::int64_t fenced_at = now_ms();
+  fence(1);
+  const std::string position = cluster().value(1, "SELECT @@gtid_binlog_pos");
+  ASSERT_EQ(cluster().value(2, "SELECT MASTER_GTID_WAIT('" + position + "', 10)"), "0");
+  promote(2);
+  const std::int64_t promoted_at = now_ms();
+  repoint(3, 2);
+  demote(1, 2);
+  std::this_thread::sleep_for(500ms);
+
+  const ProbeOutcome outcome = probe->finish(30s);
+  const json report = report_of(outcome);
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.describe();
+  EXPECT_EQ(report.at("lost"), 0);
+  EXPECT_EQ(report.at("split_brain"), false);
+  EXPECT_EQ(report.at("checksums_equal"), true);
+  EXPECT_EQ(report.at("settled"), true);
+  EXPECT_EQ(report.at("final_primary"), node_name(2));
+  // Writes went to the old primary, then to the new one, and nowhere else.
+  EXPECT_GT(node_entry(report, node_name(1)).at("acked").get<int>(), 0);
+  EXPECT_GT(node_entry(report, node_name(2)).at("acked").get<int>(), 0);
+  EXPECT_EQ(node_entry(report, node_name(3)).at("acked"), 0);
+  // The window is the switchover's: it spans the fence-to-promotion interval.
+  EXPECT_GT(report.at("write_blocked_ms").get<int>(), 0);
+  EXPECT_LE(report.at("blocked_from_epoch_ms").get<std::int64_t>(), promoted_at) << report.dump();
+  EXPECT_GE(report.at("blocked_to_epoch_ms").get<std::int64_t>(), fenced_at) << report.dump();
+  EXPECT_FALSE(report.at("blocked_until_end").get<bool>());
+}
+
+TEST_F(WriteProbe, CatchesWritesLostByPromotingALaggingReplica) {
+  auto probe = start_probe(2'000);  // the old primary never catches up: do not wait long
+  cluster().execute(2, "STOP SLAVE SQL_THREAD");
+  std::this_thread::sleep_for(400ms);  // node 1 acknowledges writes node 2 never applies
+  fence(1);
+  promote(2);
+  std::this_thread::sleep_for(300ms);
+
+  const ProbeOutcome outcome = probe->finish(30s);
+  const json report = report_of(outcome);
+  EXPECT_EQ(outcome.exit_code, 1) << outcome.describe();
+  EXPECT_EQ(report.at("final_primary"), node_name(2));
+  EXPECT_EQ(report.at("lost_checked_on"), node_name(2));
+  EXPECT_EQ(report.at("split_brain"), false) << "node 1 was fenced before node 2 took writes";
+  EXPECT_EQ(report.at("checksums_equal"), false);
+  // Counted independently: node 1's rows that node 2 does not have. Every one
+  // of them was acknowledged (no session was killed while writing).
+  const std::string node1_rows = "SELECT COUNT(*) FROM pivot_test.probe WHERE node = '" + node_name(1) + "'";
+  const int missing = std::stoi(cluster().value(1, node1_rows)) - std::stoi(cluster().value(2, node1_rows));
+  EXPECT_GT(missing, 0);
+  EXPECT_EQ(report.at("lost"), missing) << report.dump();
+  ASSERT_FALSE(report.at("lost_rows").empty());
+  EXPECT_EQ(report.at("lost_rows")[0].at("node"), node_name(1));
+}
+
+TEST_F(WriteProbe, CatchesTwoWritableNodes) {
+  auto probe = start_probe(5'000);
+  std::this_thread::sleep_for(200ms);
+  cluster().execute(3, "SET GLOBAL read_only = 0");  // node 1 is still writable
+  std::this_thread::sleep_for(300ms);
+  cluster().execute(3, "SET GLOBAL read_only = 1");  // one primary again at the end:
+  std::this_thread::sleep_for(200ms);                // only the ticks can tell
+
+  const ProbeOutcome outcome = probe->finish(30s);
+  const json report = report_of(outcome);
+  EXPECT_EQ(outcome.exit_code, 1) << outcome.describe();
+  EXPECT_EQ(report.at("split_brain"), true);
+  EXPECT_GT(report.at("split_brain_ticks").get<int>(), 0);
+  EXPECT_EQ(report.at("split_brain_nodes"), json::array({node_name(1), node_name(3)}));
+  EXPECT_EQ(report.at("writable_at_end"), json::array({node_name(1)}));
+  ASSERT_FALSE(report.at("split_brain_examples").empty());
+  EXPECT_EQ(report.at("split_brain_examples")[0].at("nodes"), json::array({node_name(1), node_name(3)}));
+  // What node 3 acknowledged never reached node 1, the primary that remains.
+  EXPECT_EQ(report.at("lost"), node_entry(report, node_name(3)).at("acked")) << report.dump();
+}
+
+}  // namespace
+}  // namespace pivot::test
