@@ -87,12 +87,17 @@ TEST(RoundTrip, FloatFieldAcceptsAnInteger) {
   EXPECT_EQ(std::get<NodeState>(decoded->body).probe_latency_ms, 2000.0);
 }
 
-TEST(RoundTrip, NegativeIntegersInArgsSurvive) {
-  Message original = change_source_command();
-  std::get<Command>(original.body).args["offset"] = std::int64_t{-5};
+TEST(RoundTrip, EveryScalarKindInDetailSurvives) {
+  Message original = change_source_result();
+  auto& detail = std::get<CommandResult>(original.body).detail;
+  detail["negative"] = std::int64_t{-5};
+  detail["fraction"] = 0.25;
+  detail["unknown"] = std::monostate{};
+  detail["flag"] = false;
+  detail["text"] = std::string("caf\xc3\xa9");
   auto decoded = decode(topic_of(original), encode(original));
-  ASSERT_TRUE(decoded.ok());
-  EXPECT_EQ(std::get<Command>(decoded->body).args.at("offset"), Value{std::int64_t{-5}});
+  ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+  EXPECT_EQ(std::get<CommandResult>(decoded->body).detail, detail);
 }
 
 }  // namespace

@@ -116,9 +116,7 @@ Message change_source_result() {
                   .detail = {{"previous_source_host", std::string("10.0.1.11")},
                              {"previous_source_port", std::int64_t{3306}},
                              {"gtid_slave_pos", std::string("0-1-1042,1-11-77")},
-                             {"started", true},
-                             {"lag_estimate", 0.25},
-                             {"note", std::monostate{}}},
+                             {"started", true}},
                   .duration_ms = 38};
   return Message{agent_envelope("db3", 101), r};
 }
