@@ -1,1 +1,0 @@
-namespace pivot::gtid { void anchor() {} }
