@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <fstream>
+#include <functional>
+#include <iostream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,16 +31,42 @@ class WriteProbe : public ClusterTest {
   std::string node_name(int node) const { return cluster().host() + ":" + std::to_string(cluster().port(node)); }
 
   // The probe writing to every node as `app`, at the default 5 ms.
-  std::unique_ptr<ProbeProcess> start_probe(std::int64_t settle_timeout_ms) const {
+  std::unique_ptr<ProbeProcess> start_probe(std::int64_t settle_timeout_ms,
+                                            const std::vector<std::string>& more_args = {}) const {
     std::string nodes;
     for (int i = 1; i <= cluster().nodes(); ++i) nodes += (i > 1 ? "," : "") + node_name(i);
-    auto probe = std::make_unique<ProbeProcess>(std::vector<std::string>{
+    std::vector<std::string> args{
         "--nodes", nodes, "--user", "app", "--password-file", cluster().password_file(Account::app).string(),
         "--database", std::string(Cluster::kTestDatabase), "--settle-timeout-ms", std::to_string(settle_timeout_ms),
         // A safety bound: the test stops it long before through the stop file.
-        "--duration-ms", "60000"});
+        "--duration-ms", "60000"};
+    args.insert(args.end(), more_args.begin(), more_args.end());
+    auto probe = std::make_unique<ProbeProcess>(args);
     EXPECT_TRUE(probe->wait_ready(10s)) << probe->finish(1s).describe();
     return probe;
+  }
+
+  struct SwitchoverTimes {
+    std::int64_t fenced_at = 0;    // epoch ms, just before the fence
+    std::int64_t promoted_at = 0;  // epoch ms, just after the candidate became writable
+  };
+
+  // The SQL-only planned switchover of ARCHITECTURE.md; `after_promote` is
+  // the traffic switch (a proxy's route), run at once like post_promote.
+  SwitchoverTimes switch_over(int old_primary, int candidate, const std::function<void()>& after_promote = {}) const {
+    SwitchoverTimes times;
+    times.fenced_at = now_ms();
+    fence(old_primary);
+    const std::string position = cluster().value(old_primary, "SELECT @@gtid_binlog_pos");
+    EXPECT_EQ(cluster().value(candidate, "SELECT MASTER_GTID_WAIT('" + position + "', 10)"), "0");
+    promote(candidate);
+    times.promoted_at = now_ms();
+    if (after_promote) after_promote();
+    for (int node = 1; node <= cluster().nodes(); ++node) {
+      if (node != old_primary && node != candidate) repoint(node, candidate);
+    }
+    demote(old_primary, candidate);
+    return times;
   }
 
   // read_only, then every `app` session killed: the fence of ARCHITECTURE.md.
@@ -68,9 +97,15 @@ class WriteProbe : public ClusterTest {
                                        change_master_to(source) + "; START SLAVE");
   }
 
+  // The parsed JSON line; its headline goes to the test log for the record.
   static json report_of(const ProbeOutcome& outcome) {
     EXPECT_TRUE(outcome.report.has_value()) << outcome.describe();
-    return outcome.report.value_or(json::object());
+    const json report = outcome.report.value_or(json::object());
+    std::cout << "write_probe: exit " << outcome.exit_code << " acked=" << report.value("acked", -1)
+              << " lost=" << report.value("lost", -1) << " split_brain=" << report.value("split_brain", false)
+              << " write_blocked_ms=" << report.value("write_blocked_ms", -1)
+              << " checksums_equal=" << report.value("checksums_equal", false) << "\n";
+    return report;
   }
 
   static const json& node_entry(const json& report, const std::string& name) {
@@ -81,18 +116,12 @@ class WriteProbe : public ClusterTest {
   }
 };
 
+// Test order matters for time only: the fixture re-copies nodes left with
+// errant transactions, so the scenarios that damage the cluster come last.
 TEST_F(WriteProbe, PlannedSwitchoverLosesNothingAndShowsItsWindow) {
   auto probe = start_probe(10'000);
   std::this_thread::sleep_for(500ms);
-
-  const std::int64_t fenced_at = now_ms();
-  fence(1);
-  const std::string position = cluster().value(1, "SELECT @@gtid_binlog_pos");
-  ASSERT_EQ(cluster().value(2, "SELECT MASTER_GTID_WAIT('" + position + "', 10)"), "0");
-  promote(2);
-  const std::int64_t promoted_at = now_ms();
-  repoint(3, 2);
-  demote(1, 2);
+  const SwitchoverTimes times = switch_over(1, 2);
   std::this_thread::sleep_for(500ms);
 
   const ProbeOutcome outcome = probe->finish(30s);
@@ -109,9 +138,51 @@ TEST_F(WriteProbe, PlannedSwitchoverLosesNothingAndShowsItsWindow) {
   EXPECT_EQ(node_entry(report, node_name(3)).at("acked"), 0);
   // The window is the switchover's: it spans the fence-to-promotion interval.
   EXPECT_GT(report.at("write_blocked_ms").get<int>(), 0);
-  EXPECT_LE(report.at("blocked_from_epoch_ms").get<std::int64_t>(), promoted_at) << report.dump();
-  EXPECT_GE(report.at("blocked_to_epoch_ms").get<std::int64_t>(), fenced_at) << report.dump();
+  EXPECT_LE(report.at("blocked_from_epoch_ms").get<std::int64_t>(), times.promoted_at) << report.dump();
+  EXPECT_GE(report.at("blocked_to_epoch_ms").get<std::int64_t>(), times.fenced_at) << report.dump();
   EXPECT_FALSE(report.at("blocked_until_end").get<bool>());
+}
+
+TEST_F(WriteProbe, RoutedClientWritesOnlyWhereTheRouteFileSays) {
+  const auto route = cluster().dir() / "route";
+  auto route_to = [&](int node) { std::ofstream(route) << node_name(node) << "\n"; };
+  route_to(1);
+  auto probe = start_probe(10'000, {"--route", route.string()});
+  std::this_thread::sleep_for(300ms);
+  switch_over(1, 2, [&] { route_to(2); });
+  std::this_thread::sleep_for(300ms);
+
+  const ProbeOutcome outcome = probe->finish(30s);
+  const json report = report_of(outcome);
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.describe();
+  EXPECT_EQ(report.at("mode"), "route");
+  EXPECT_EQ(report.at("lost"), 0);
+  EXPECT_EQ(report.at("final_primary"), node_name(2));
+  EXPECT_GT(node_entry(report, node_name(1)).at("acked").get<int>(), 0);
+  EXPECT_GT(node_entry(report, node_name(2)).at("acked").get<int>(), 0);
+  EXPECT_EQ(node_entry(report, node_name(3)).at("attempts"), 0) << "never routed there";
+  EXPECT_GT(report.at("write_blocked_ms").get<int>(), 0);
+}
+
+TEST_F(WriteProbe, CatchesTwoWritableNodes) {
+  auto probe = start_probe(5'000);
+  std::this_thread::sleep_for(200ms);
+  cluster().execute(3, "SET GLOBAL read_only = 0");  // node 1 is still writable
+  std::this_thread::sleep_for(300ms);
+  cluster().execute(3, "SET GLOBAL read_only = 1");  // one primary again at the end:
+  std::this_thread::sleep_for(200ms);                // only the ticks can tell
+
+  const ProbeOutcome outcome = probe->finish(30s);
+  const json report = report_of(outcome);
+  EXPECT_EQ(outcome.exit_code, 1) << outcome.describe();
+  EXPECT_EQ(report.at("split_brain"), true);
+  EXPECT_GT(report.at("split_brain_ticks").get<int>(), 0);
+  EXPECT_EQ(report.at("split_brain_nodes"), json::array({node_name(1), node_name(3)}));
+  EXPECT_EQ(report.at("writable_at_end"), json::array({node_name(1)}));
+  ASSERT_FALSE(report.at("split_brain_examples").empty());
+  EXPECT_EQ(report.at("split_brain_examples")[0].at("nodes"), json::array({node_name(1), node_name(3)}));
+  // What node 3 acknowledged never reached node 1, the primary that remains.
+  EXPECT_EQ(report.at("lost"), node_entry(report, node_name(3)).at("acked")) << report.dump();
 }
 
 TEST_F(WriteProbe, CatchesWritesLostByPromotingALaggingReplica) {
@@ -137,27 +208,6 @@ TEST_F(WriteProbe, CatchesWritesLostByPromotingALaggingReplica) {
   EXPECT_EQ(report.at("lost"), missing) << report.dump();
   ASSERT_FALSE(report.at("lost_rows").empty());
   EXPECT_EQ(report.at("lost_rows")[0].at("node"), node_name(1));
-}
-
-TEST_F(WriteProbe, CatchesTwoWritableNodes) {
-  auto probe = start_probe(5'000);
-  std::this_thread::sleep_for(200ms);
-  cluster().execute(3, "SET GLOBAL read_only = 0");  // node 1 is still writable
-  std::this_thread::sleep_for(300ms);
-  cluster().execute(3, "SET GLOBAL read_only = 1");  // one primary again at the end:
-  std::this_thread::sleep_for(200ms);                // only the ticks can tell
-
-  const ProbeOutcome outcome = probe->finish(30s);
-  const json report = report_of(outcome);
-  EXPECT_EQ(outcome.exit_code, 1) << outcome.describe();
-  EXPECT_EQ(report.at("split_brain"), true);
-  EXPECT_GT(report.at("split_brain_ticks").get<int>(), 0);
-  EXPECT_EQ(report.at("split_brain_nodes"), json::array({node_name(1), node_name(3)}));
-  EXPECT_EQ(report.at("writable_at_end"), json::array({node_name(1)}));
-  ASSERT_FALSE(report.at("split_brain_examples").empty());
-  EXPECT_EQ(report.at("split_brain_examples")[0].at("nodes"), json::array({node_name(1), node_name(3)}));
-  // What node 3 acknowledged never reached node 1, the primary that remains.
-  EXPECT_EQ(report.at("lost"), node_entry(report, node_name(3)).at("acked")) << report.dump();
 }
 
 }  // namespace
