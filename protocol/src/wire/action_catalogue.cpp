@@ -1,7 +1,7 @@
 #include <algorithm>
 #include <string>
 
-#include "pivot/protocol/action.hpp"
+#include "pivot/protocol/action_catalogue.hpp"
 #include "pivot/protocol/errors.hpp"
 
 namespace pivot::protocol {
@@ -9,9 +9,6 @@ namespace pivot::protocol {
 namespace {
 
 constexpr std::int64_t kMaxWaitMs = 24LL * 3600 * 1000;
-
-// Keys every failed result may carry, whatever the action.
-// (Listed in docs/protocol.md; not repeated per action.)
 
 const std::vector<ActionSpec>& catalogue() {
   static const std::vector<ActionSpec> actions{

@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 #include <msgpack.hpp>
 
-#include "pivot/protocol/action.hpp"
+#include "pivot/protocol/action_catalogue.hpp"
 #include "pivot/protocol/codec.hpp"
 #include "pivot/protocol/errors.hpp"
 #include "sample_messages.hpp"

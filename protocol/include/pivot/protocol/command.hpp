@@ -1,5 +1,5 @@
 #pragma once
-// Command: pivotd asks one agent to run one action (see action.hpp).
+// Command: pivotd asks one agent to run one action (see action_catalogue.hpp).
 
 #include <cstdint>
 #include <string>

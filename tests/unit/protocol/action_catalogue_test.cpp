@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "pivot/protocol/action.hpp"
+#include "pivot/protocol/action_catalogue.hpp"
 #include "pivot/protocol/errors.hpp"
 
 namespace pivot::protocol {
