@@ -141,9 +141,9 @@ int main(int argc, char** argv) {
   report.writers = std::move(run.stats);
   report.mode = config.route_file.empty() ? "all_nodes" : "route";
   report.first_seq = run.plan.first_tick;
-  // A writer that woke just as the stop came may have sent the tick after it.
-  report.last_seq = run.plan.first_tick_from(run.end_us) + 1;
-  for (const Ack& ack : run.acks) report.last_seq = std::max(report.last_seq, ack.seq);
+  // The stop is raised right after end_us is read, so no writer can have
+  // started a tick later than the first one at or after end_us.
+  report.last_seq = run.plan.first_tick_from(run.end_us);
   report.interval_ms = config.interval_ms;
   report.start_us = run.plan.start_us();
   report.end_us = run.end_us;
