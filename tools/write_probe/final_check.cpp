@@ -9,13 +9,13 @@ namespace pivot::tools {
 namespace {
 
 struct Probed {
-  std::optional<MysqlSession> session;
+  std::optional<mysql::Session> session;
   NodeFinal final;
 };
 
-Probed probe_node(const SessionOptions& options) {
+Probed probe_node(const mysql::SessionOptions& options) {
   Probed out;
-  auto session = MysqlSession::open(options);
+  auto session = mysql::Session::open(options);
   if (!session) {
     out.final.error = session.error().message;
     return out;
@@ -35,7 +35,7 @@ Probed probe_node(const SessionOptions& options) {
 }
 
 // Waits for one node to apply `position`, within what is left of the deadline.
-bool wait_for(MysqlSession& session, const std::string& position, std::int64_t remaining_ms,
+bool wait_for(mysql::Session& session, const std::string& position, std::int64_t remaining_ms,
               std::string& error) {
   if (position.empty()) return true;  // the primary has written nothing to wait for
   if (remaining_ms <= 0) return false;
@@ -48,11 +48,12 @@ bool wait_for(MysqlSession& session, const std::string& position, std::int64_t r
   return *waited == 0;
 }
 
-void read_back(MysqlSession& session, const std::string& rows_sql, const ProbeTable& table,
+void read_back(mysql::Session& session, const std::string& rows_sql, const ProbeTable& table,
                const ProbeConfig& config, NodeFinal& out) {
   auto checksum = session.query(table.checksum_sql());
-  if (checksum && !checksum->empty() && checksum->front().size() >= 2 && checksum->front()[1]) {
-    out.checksum = *checksum->front()[1];
+  // CHECKSUM TABLE answers (Table, Checksum); Checksum is NULL for a missing table.
+  if (checksum && !checksum->rows.empty() && checksum->rows.front().size() >= 2 && checksum->rows.front()[1]) {
+    out.checksum = *checksum->rows.front()[1];
   } else if (!checksum) {
     out.error = checksum.error().message;
   }
@@ -62,8 +63,8 @@ void read_back(MysqlSession& session, const std::string& rows_sql, const ProbeTa
     return;
   }
   std::vector<RowKey> keys;
-  keys.reserve(rows->size());
-  for (const auto& row : *rows) {
+  keys.reserve(rows->rows.size());
+  for (const auto& row : rows->rows) {
     if (row.size() < 2 || !row[0] || !row[1]) continue;
     for (std::size_t i = 0; i < config.nodes.size(); ++i) {
       if (config.nodes[i].name() == *row[1]) keys.emplace_back(std::stoll(*row[0]), static_cast<int>(i));
@@ -82,7 +83,7 @@ FinalState run_final_check(const ProbeConfig& config, const std::string& passwor
 
   std::vector<Probed> probed;
   for (const auto& node : config.nodes) {
-    SessionOptions options = session_options(config, node, config.user, password);
+    mysql::SessionOptions options = session_options(config, node, config.user, password);
     // MASTER_GTID_WAIT may legitimately take the whole settle timeout.
     options.read_timeout_s = config.timeout_s + static_cast<int>(config.settle_timeout_ms / 1000) + 1;
     probed.push_back(probe_node(options));

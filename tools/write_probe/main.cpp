@@ -8,8 +8,6 @@
 #include <sys/stat.h>
 #include <thread>
 
-#include <mysql_driver.h>
-
 #include "ack_analysis.hpp"
 #include "final_check.hpp"
 #include "node_writer.hpp"
@@ -119,7 +117,7 @@ int main(int argc, char** argv) {
     log->error("{}", (!password ? password.error() : admin_password.error()).message);
     return kExitUsage;
   }
-  sql::mysql::get_mysql_driver_instance();  // once, before any thread uses it
+  pivot::mysql::init_driver();  // once, before any thread uses Connector/C++
 
   const ProbeTable table{config.database, config.table};
   if (config.create_table) {

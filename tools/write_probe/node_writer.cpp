@@ -2,17 +2,15 @@
 
 #include <thread>
 
-#include <mysql_driver.h>
-
 #include "pivot/log.hpp"
 
 namespace pivot::tools {
 
-NodeWriter::NodeWriter(int index, SessionOptions session, const ProbeTable& table,
+NodeWriter::NodeWriter(int index, mysql::SessionOptions session, const ProbeTable& table,
                        const ProbeClock& clock, RouteFile* route, const std::atomic<bool>& stop)
     : index_(index),
       options_(std::move(session)),
-      node_(options_.node.name()),
+      node_(options_.name()),  // the label: host:port
       insert_prefix_(table.insert_prefix(node_)),
       clock_(clock),
       route_(route),
@@ -20,7 +18,7 @@ NodeWriter::NodeWriter(int index, SessionOptions session, const ProbeTable& tabl
 
 void NodeWriter::run(std::latch& connected, std::shared_future<TickPlan> plan_future,
                      std::size_t expected_acks) {
-  sql::mysql::get_mysql_driver_instance()->threadInit();
+  const mysql::ThreadScope connector_thread;
   acks_.reserve(expected_acks);  // no reallocation pause in the middle of a run
   connect();
   connected.count_down();
@@ -32,12 +30,11 @@ void NodeWriter::run(std::latch& connected, std::shared_future<TickPlan> plan_fu
     if (!route_ || route_->target_for(tick) == index_) write(tick);
     tick = std::max(tick + 1, plan.first_tick_from(clock_.now_us()));
   }
-  session_.reset();
-  sql::mysql::get_mysql_driver_instance()->threadEnd();
+  session_.reset();  // before the thread scope ends
 }
 
 void NodeWriter::connect() {
-  auto session = MysqlSession::open(options_);
+  auto session = mysql::Session::open(options_);
   if (!session) {
     ++stats_.connect_failures;
     stats_.last_error = session.error().message;
@@ -61,11 +58,11 @@ void NodeWriter::write(std::int64_t tick) {
   }
   ++stats_.failed;
   stats_.last_error = written.error().message;
-  if (written.error().code == kErrReadOnly) {
+  if (written.error().code == mysql::kErrReadOnly) {
     note(State::refusing, {});
     return;
   }
-  if (written.error().code == kErrConnection) session_.reset();
+  if (written.error().code == mysql::kErrConnection) session_.reset();
   note(State::failing, written.error().message);
 }
 

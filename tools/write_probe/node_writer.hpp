@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "ack_analysis.hpp"
-#include "mysql_session.hpp"
+#include "pivot/mysql/session.hpp"
 #include "probe_clock.hpp"
 #include "probe_report.hpp"
 #include "probe_table.hpp"
@@ -21,7 +21,7 @@ namespace pivot::tools {
 class NodeWriter {
  public:
   // route: null to write to this node at every tick.
-  NodeWriter(int index, SessionOptions session, const ProbeTable& table, const ProbeClock& clock,
+  NodeWriter(int index, mysql::SessionOptions session, const ProbeTable& table, const ProbeClock& clock,
              RouteFile* route, const std::atomic<bool>& stop);
 
   // The thread body: connect, count down `connected` (whatever the outcome),
@@ -39,13 +39,13 @@ class NodeWriter {
   void note(State state, const std::string& detail);
 
   int index_;
-  SessionOptions options_;
+  mysql::SessionOptions options_;
   std::string node_;
   std::string insert_prefix_;
   const ProbeClock& clock_;
   RouteFile* route_;
   const std::atomic<bool>& stop_;
-  std::optional<MysqlSession> session_;
+  std::optional<mysql::Session> session_;
   State state_ = State::unknown;
   std::vector<Ack> acks_;
   WriterStats stats_;

@@ -91,10 +91,12 @@ std::variant<ProbeConfig, int> parse_probe_config(int argc, char** argv) {
   return c;
 }
 
-SessionOptions session_options(const ProbeConfig& config, const NodeAddress& node, const std::string& user,
-                               const std::string& password) {
-  SessionOptions options;
-  options.node = node;
+mysql::SessionOptions session_options(const ProbeConfig& config, const NodeAddress& node,
+                                      const std::string& user, const std::string& password) {
+  mysql::SessionOptions options;
+  options.host = node.host;
+  options.port = node.port;
+  options.label = node.name();  // the name the report and the log use
   options.user = user;
   options.password = password;
   options.database = config.database;

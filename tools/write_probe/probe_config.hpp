@@ -7,7 +7,7 @@
 #include <variant>
 #include <vector>
 
-#include "mysql_session.hpp"
+#include "pivot/mysql/session.hpp"
 #include "node_address.hpp"
 #include "pivot/result.hpp"
 
@@ -38,8 +38,8 @@ struct ProbeConfig {
 std::variant<ProbeConfig, int> parse_probe_config(int argc, char** argv);
 
 // Session options for one node with the config's database and timeouts.
-SessionOptions session_options(const ProbeConfig& config, const NodeAddress& node, const std::string& user,
-                               const std::string& password);
+mysql::SessionOptions session_options(const ProbeConfig& config, const NodeAddress& node,
+                                      const std::string& user, const std::string& password);
 
 // The first line of a password file, without its line end. Error: password_file.
 Result<std::string> read_password_file(const std::string& path);

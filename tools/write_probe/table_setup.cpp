@@ -9,12 +9,12 @@ namespace pivot::tools {
 Result<void> create_probe_table(const ProbeConfig& config, const std::string& admin_password,
                                 const ProbeTable& table) {
   auto log = pivot::log::get("write_probe");
-  std::vector<MysqlSession> writable;
+  std::vector<mysql::Session> writable;
   std::vector<std::string> names;
   for (const auto& node : config.nodes) {
-    SessionOptions options = session_options(config, node, config.admin_user, admin_password);
+    mysql::SessionOptions options = session_options(config, node, config.admin_user, admin_password);
     options.database.clear();  // the table is named in full; the database may be new
-    auto session = MysqlSession::open(options);
+    auto session = mysql::Session::open(options);
     if (!session) {
       log->warn("create-table: skipping unreachable node: {}", session.error().message);
       continue;
@@ -46,7 +46,7 @@ Result<void> check_probe_table(const ProbeConfig& config, const std::string& pas
   std::string last_error;
   bool reached = false;
   for (const auto& node : config.nodes) {
-    auto session = MysqlSession::open(session_options(config, node, config.user, password));
+    auto session = mysql::Session::open(session_options(config, node, config.user, password));
     if (!session) {
       last_error = session.error().message;
       continue;
