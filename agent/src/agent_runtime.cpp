@@ -1,0 +1,279 @@
+#include "pivot/agent/agent_runtime.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <random>
+
+#include <systemd/sd-daemon.h>
+
+#include "pivot/agent/mysql_probe.hpp"
+#include "pivot/agent/probe_worker.hpp"
+#include "pivot/agent/publication.hpp"
+#include "pivot/agent/zmq_publisher.hpp"
+#include "pivot/asio.hpp"
+#include "pivot/log.hpp"
+
+namespace pivot::agent {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+constexpr milliseconds kTick{50};
+constexpr milliseconds kInsecureReminder{60000};
+
+std::string new_boot_id() {
+  std::random_device random;
+  std::mt19937_64 gen((static_cast<uint64_t>(random()) << 32) ^ random());
+  char text[33];
+  std::snprintf(text, sizeof text, "%016llx%016llx", static_cast<unsigned long long>(gen()),
+                static_cast<unsigned long long>(gen()));
+  return text;
+}
+
+uint64_t wall_ms() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+uint64_t steady_ms() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<milliseconds>(Clock::now().time_since_epoch()).count());
+}
+
+std::string read_password(const std::string& path) {
+  std::ifstream in(path);
+  std::string password;
+  std::getline(in, password);
+  return password;
+}
+
+mysql::SessionOptions session_options(const AgentConfig& c) {
+  mysql::SessionOptions o;
+  o.host = c.mysql.host;
+  o.port = c.mysql.port;
+  o.socket = c.mysql.socket;
+  o.user = c.mysql.user;
+  o.password = read_password(c.mysql.password_file);
+  const int timeout_s = c.probe_timeout_ms / 1000;
+  o.connect_timeout_s = o.read_timeout_s = o.write_timeout_s = timeout_s;
+  return o;
+}
+
+// One line for systemd's STATUS= and the log.
+std::string summary(const protocol::NodeState& s) {
+  if (!s.mysql_reachable) return "mysqld unreachable: " + s.probe_error;
+  std::string role = s.replica ? "replica of " + s.replica->source_host + ":" + std::to_string(s.replica->source_port)
+                               : "no source";
+  std::string ro = !s.read_only ? "?" : *s.read_only ? "ON" : "OFF";
+  std::string lag = s.replica && s.replica->seconds_behind ? std::to_string(*s.replica->seconds_behind) + " s" : "-";
+  return role + ", read_only " + ro + ", lag " + lag;
+}
+
+class Runtime {
+ public:
+  Runtime(const RuntimeOptions& options)
+      : options_(options),
+        config_(options.config),
+        log_(log::get("agent")),
+        ctx_{.cluster = config_.cluster, .node = config_.node},
+        tick_(io_),
+        signals_(io_, SIGTERM, SIGINT),
+        hangup_(io_, SIGHUP),
+        publication_(static_cast<uint64_t>(config_.heartbeat_interval_ms)),
+        boot_id_(new_boot_id()) {}
+
+  int run(bool& worker_stuck) {
+    std::unique_ptr<CurveClientKeys> keys;
+    if (config_.insecure) {
+      log::event(*log_, spdlog::level::warn, ctx_,
+                 "insecure mode: no CURVE encryption or authentication, loopback endpoints only");
+    } else {
+      auto loaded = load_curve_client_keys(config_.key, config_.controller.public_key);
+      if (!loaded) {
+        log::event(*log_, spdlog::level::err, ctx_, "{}", loaded.error().message);
+        return 1;
+      }
+      keys = std::make_unique<CurveClientKeys>(std::move(loaded).value());
+    }
+    if (auto connected = publisher_.connect(config_.controller.events, keys.get()); !connected) {
+      log::event(*log_, spdlog::level::err, ctx_, "{}", connected.error().message);
+      return 1;
+    }
+    log::event(*log_, spdlog::level::info, ctx_, "started boot_id={} events={} mysql={}", boot_id_,
+               config_.controller.events, mysql::SessionOptions(session_options(config_)).name());
+
+    probe_ = std::make_unique<MysqlProbe>(session_options(config_), config_.cluster, config_.node,
+                                          options_.agent_version);
+    worker_ = std::make_unique<ProbeWorker>([this] { return probe_->probe(); },
+                                            [this](protocol::NodeState s) {
+                                              boost::asio::post(io_, [this, s = std::move(s)]() mutable {
+                                                on_probe_done(std::move(s));
+                                              });
+                                            });
+    uint64_t watchdog_usec = 0;
+    if (sd_watchdog_enabled(0, &watchdog_usec) > 0) watchdog_every_ = milliseconds(watchdog_usec / 2000);
+    signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
+      if (ec) return;
+      log::event(*log_, spdlog::level::info, ctx_, "signal {}: stopping", sig);
+      sd_notify(0, "STOPPING=1");
+      io_.stop();
+    });
+    wait_hangup();
+    schedule_tick();
+    io_.run();
+
+    publisher_.close();
+    worker_stuck = !worker_->stop();
+    if (worker_stuck) {
+      log::event(*log_, spdlog::level::warn, ctx_, "exiting without waiting for a probe stuck in mysqld");
+    }
+    return 0;
+  }
+
+ private:
+  void schedule_tick() {
+    tick_.expires_after(kTick);
+    tick_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      on_tick();
+      schedule_tick();
+    });
+  }
+
+  void wait_hangup() {
+    hangup_.async_wait([this](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      reload();
+      wait_hangup();
+    });
+  }
+
+  void on_tick() {
+    const auto now = Clock::now();
+    if (!worker_->busy() && now >= next_probe_) {
+      worker_->request();
+      next_probe_ = now + milliseconds(config_.probe_interval_ms);
+      hang_reported_ = false;
+    } else if (worker_->busy() && !hang_reported_) {
+      // The probe's own timeouts are whole seconds and the client library may
+      // retry a read; the loop does not wait for them.
+      const auto stuck = std::chrono::duration_cast<milliseconds>(now - worker_->started());
+      if (stuck.count() >= config_.probe_timeout_ms) {
+        hang_reported_ = true;
+        protocol::NodeState hung = publication_.last().value_or(protocol::NodeState{});
+        protocol::NodeState report;
+        report.cluster = config_.cluster;
+        report.node = config_.node;
+        report.flavor = hung.flavor;
+        report.agent_version = options_.agent_version;
+        report.mysql_reachable = false;
+        report.probe_error = "mysqld did not answer the probe for " + std::to_string(stuck.count()) +
+                             " ms (hung or overloaded)";
+        publish(publication_.on_snapshot(report, steady_ms()));
+      }
+    }
+    publish(publication_.on_tick(steady_ms()));
+    if (watchdog_every_.count() && now - last_watchdog_ >= watchdog_every_) {
+      sd_notify(0, "WATCHDOG=1");
+      last_watchdog_ = now;
+    }
+    if (config_.insecure && now - last_insecure_warning_ >= kInsecureReminder) {
+      if (last_insecure_warning_ != Clock::time_point{}) {
+        log::event(*log_, spdlog::level::warn, ctx_, "still in insecure mode (no CURVE)");
+      }
+      last_insecure_warning_ = now;
+    }
+  }
+
+  void on_probe_done(protocol::NodeState state) {
+    const bool was_reachable = publication_.last() && publication_.last()->mysql_reachable;
+    if (state.mysql_reachable != was_reachable || !publication_.last()) {
+      log::event(*log_, state.mysql_reachable ? spdlog::level::info : spdlog::level::warn, ctx_, "{}",
+                 summary(state));
+    }
+    publish(publication_.on_snapshot(state, steady_ms()));
+    if (!ready_sent_) {
+      // Once the socket is up and the first probe finished, whatever its
+      // outcome: a node whose mysqld is down must still be reported.
+      sd_notify(0, "READY=1");
+      ready_sent_ = true;
+    }
+    sd_notify(0, ("STATUS=" + summary(state)).c_str());
+  }
+
+  void publish(const Publish& what) {
+    for (const auto& event : what.events) {
+      log::event(*log_, spdlog::level::info, ctx_, "event {}: {}", protocol::to_string(event.kind), event.detail);
+      send(protocol::Body(event));
+    }
+    if (what.state && publication_.last()) send(protocol::Body(*publication_.last()));
+  }
+
+  void send(protocol::Body body) {
+    protocol::Message message{{config_.cluster, config_.node, boot_id_, ++seq_, wall_ms()}, std::move(body)};
+    if (auto sent = publisher_.send(message); !sent) {
+      log::event(*log_, spdlog::level::warn, ctx_, "{}", sent.error().message);
+    }
+  }
+
+  void reload() {
+    if (!options_.config_path) {
+      log::event(*log_, spdlog::level::info, ctx_, "SIGHUP: no config file to reload");
+      return;
+    }
+    auto loaded = load_agent_config(options_.config_path, options_.overrides);
+    if (!loaded) {
+      log::event(*log_, spdlog::level::err, ctx_, "SIGHUP: config kept, the new one is invalid: {}",
+                 loaded.error().message);
+      return;
+    }
+    const AgentConfig& next = loaded.value();
+    // What the running sockets and connections were built from needs a restart.
+    const bool needs_restart = next.node != config_.node || next.cluster != config_.cluster ||
+                               next.controller.events != config_.controller.events ||
+                               next.controller.commands != config_.controller.commands ||
+                               next.key != config_.key || next.insecure != config_.insecure ||
+                               next.mysql.host != config_.mysql.host || next.mysql.port != config_.mysql.port ||
+                               next.mysql.socket != config_.mysql.socket || next.mysql.user != config_.mysql.user ||
+                               next.probe_timeout_ms != config_.probe_timeout_ms;
+    config_.probe_interval_ms = next.probe_interval_ms;
+    config_.heartbeat_interval_ms = next.heartbeat_interval_ms;
+    config_.replication = next.replication;
+    config_.log_level = next.log_level;
+    publication_.set_heartbeat_interval(static_cast<uint64_t>(next.heartbeat_interval_ms));
+    log::init(next.log_level);
+    log::event(*log_, spdlog::level::info, ctx_, "SIGHUP: reloaded intervals, replication settings and log level{}",
+               needs_restart ? "; identity, endpoints, keys and mysql settings changed too: restart to apply them"
+                             : "");
+  }
+
+  const RuntimeOptions& options_;
+  AgentConfig config_;
+  std::shared_ptr<spdlog::logger> log_;
+  log::Ctx ctx_;
+  boost::asio::io_context io_;
+  boost::asio::steady_timer tick_;
+  boost::asio::signal_set signals_;
+  boost::asio::signal_set hangup_;
+  ZmqPublisher publisher_;
+  std::unique_ptr<MysqlProbe> probe_;
+  std::unique_ptr<ProbeWorker> worker_;
+  Publication publication_;
+  std::string boot_id_;
+  uint64_t seq_ = 0;
+  Clock::time_point next_probe_{};
+  Clock::time_point last_watchdog_{};
+  Clock::time_point last_insecure_warning_{};
+  milliseconds watchdog_every_{0};
+  bool hang_reported_ = false;
+  bool ready_sent_ = false;
+};
+
+}  // namespace
+
+int run_agent(const RuntimeOptions& options, bool& worker_stuck) {
+  Runtime runtime(options);
+  return runtime.run(worker_stuck);
+}
+
+}  // namespace pivot::agent

@@ -1,0 +1,67 @@
+#pragma once
+// A pivot-agent process started by a test, and a subscriber standing in for
+// pivotd's events socket. The process is SIGKILLed by PID in the destructor
+// if the test left without stopping it.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "pivot/protocol/message.hpp"
+
+namespace pivot::test {
+
+class AgentProcess {
+ public:
+  // Runs $PIVOT_BIN_DIR/pivot-agent with args; stdout and stderr go to files.
+  explicit AgentProcess(const std::vector<std::string>& args);
+  ~AgentProcess();
+  AgentProcess(const AgentProcess&) = delete;
+  AgentProcess& operator=(const AgentProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  void signal(int sig) const;
+  // Waits for the exit; nullopt if still running after timeout. Exit code, or
+  // 128 + signal.
+  std::optional<int> wait_exit(std::chrono::milliseconds timeout);
+  std::string log() const;  // its stderr
+
+ private:
+  pid_t pid_ = -1;
+  bool reaped_ = false;
+  std::filesystem::path dir_;
+};
+
+// Binds a SUB socket on a free loopback port and decodes what arrives.
+class EventSink {
+ public:
+  EventSink();
+  const std::string& endpoint() const { return endpoint_; }
+  // The next decoded message within timeout (undecodable frames fail the test).
+  std::optional<protocol::Message> next(std::chrono::milliseconds timeout);
+  // The next message for node matching pred, within timeout.
+  template <typename Pred>
+  std::optional<protocol::Message> wait_for(Pred pred, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return std::nullopt;
+      auto m = next(left);
+      if (m && pred(*m)) return m;
+    }
+  }
+
+ private:
+  zmq::context_t context_{1};
+  zmq::socket_t socket_{context_, zmq::socket_type::sub};
+  std::string endpoint_;
+};
+
+}  // namespace pivot::test
