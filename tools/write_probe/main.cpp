@@ -139,9 +139,12 @@ int main(int argc, char** argv) {
   report.writers = std::move(run.stats);
   report.mode = config.route_file.empty() ? "all_nodes" : "route";
   report.first_seq = run.plan.first_tick;
-  // The stop is raised right after end_us is read, so no writer can have
-  // started a tick later than the first one at or after end_us.
+  // The stop is raised right after end_us is read, so writers rarely start a
+  // tick past the first one at or after end_us; if this thread was
+  // descheduled in between they may have, and their acks say so. Rows read
+  // back must cover every acked tick, or an ack would count as lost.
   report.last_seq = run.plan.first_tick_from(run.end_us);
+  for (const Ack& ack : run.acks) report.last_seq = std::max(report.last_seq, ack.seq);
   report.interval_ms = config.interval_ms;
   report.start_us = run.plan.start_us();
   report.end_us = run.end_us;
