@@ -28,7 +28,7 @@ std::filesystem::path agent_binary() {
 
 }  // namespace
 
-AgentProcess::AgentProcess(const std::vector<std::string>& args) {
+AgentProcess::AgentProcess(const std::vector<std::string>& args, const std::vector<std::string>& env) {
   char tmpl[] = "/tmp/pivot-agent-test-XXXXXX";
   if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
   dir_ = tmpl;
@@ -41,7 +41,12 @@ AgentProcess::AgentProcess(const std::vector<std::string>& args) {
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, (dir_ / "out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   posix_spawn_file_actions_addopen(&actions, 2, (dir_ / "err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  const int rc = posix_spawn(&pid_, cargv[0], &actions, nullptr, cargv.data(), environ);
+  std::vector<std::string> env_strings(env);
+  for (char** e = environ; *e; ++e) env_strings.emplace_back(*e);  // later duplicates lose
+  std::vector<char*> cenv;
+  for (auto& e : env_strings) cenv.push_back(e.data());
+  cenv.push_back(nullptr);
+  const int rc = posix_spawn(&pid_, cargv[0], &actions, nullptr, cargv.data(), cenv.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw std::runtime_error("cannot start " + argv[0]);
 }

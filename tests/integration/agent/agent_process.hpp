@@ -20,8 +20,9 @@ namespace pivot::test {
 
 class AgentProcess {
  public:
-  // Runs $PIVOT_BIN_DIR/pivot-agent with args; stdout and stderr go to files.
-  explicit AgentProcess(const std::vector<std::string>& args);
+  // Runs $PIVOT_BIN_DIR/pivot-agent with args and NAME=VALUE variables added
+  // to this process's environment; stdout and stderr go to files.
+  explicit AgentProcess(const std::vector<std::string>& args, const std::vector<std::string>& env = {});
   ~AgentProcess();
   AgentProcess(const AgentProcess&) = delete;
   AgentProcess& operator=(const AgentProcess&) = delete;

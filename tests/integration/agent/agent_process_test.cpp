@@ -2,6 +2,9 @@
 // pivotd: its snapshots, its events, and that it is never silent, even while
 // mysqld is dead or hung.
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
@@ -196,6 +199,69 @@ TEST_F(AgentProcessTest, InsecureRefusesANonLoopbackController) {
   EXPECT_EQ(*code, 2);
   EXPECT_NE(agent.log().find("--insecure (no CURVE) only talks to loopback, not '192.0.2.10'"), std::string::npos)
       << agent.log();
+}
+
+// Stands in for systemd's notify socket.
+class NotifySocket {
+ public:
+  explicit NotifySocket(const std::filesystem::path& path) : path_(path) {
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    timeval tv{0, 200000};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  ~NotifySocket() {
+    ::close(fd_);
+    std::filesystem::remove(path_);
+  }
+  // Every datagram received within timeout, concatenated.
+  std::string read_for(std::chrono::milliseconds timeout) {
+    std::string all;
+    const auto deadline = Clock::now() + timeout;
+    char buf[4096];
+    while (Clock::now() < deadline) {
+      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n > 0) all.append(buf, static_cast<size_t>(n)).append("\n");
+    }
+    return all;
+  }
+
+ private:
+  std::filesystem::path path_;
+  int fd_ = -1;
+};
+
+TEST_F(AgentProcessTest, ReadyAfterTheFirstProbeEvenWithMysqldDownThenWatchdog) {
+  EventSink sink;
+  NotifySocket notify(cluster().dir() / "notify.sock");
+  auto a = args(1, sink.endpoint());
+  // A port where nothing listens: mysqld "down" from the start.
+  for (size_t i = 0; i + 1 < a.size(); ++i) {
+    if (a[i] == "--mysql-port") a[i + 1] = "1";
+  }
+  AgentProcess agent(a, {"NOTIFY_SOCKET=" + (cluster().dir() / "notify.sock").string(), "WATCHDOG_USEC=400000"});
+  const std::string said = notify.read_for(3s);
+  EXPECT_NE(said.find("READY=1"), std::string::npos) << said << agent.log();
+  EXPECT_NE(said.find("STATUS=mysqld unreachable"), std::string::npos) << said;
+  EXPECT_NE(said.find("WATCHDOG=1"), std::string::npos) << said;
+  auto beat = sink.wait_for([&](const Message& m) { return is_state(m, "db1"); }, 3s);
+  ASSERT_TRUE(beat);
+  EXPECT_FALSE(state(*beat).mysql_reachable);
+  agent.signal(SIGTERM);
+  EXPECT_NE(notify.read_for(1s).find("STOPPING=1"), std::string::npos);
+}
+
+TEST_F(AgentProcessTest, SighupReloadsTheConfig) {
+  EventSink sink;
+  AgentProcess agent(args(1, sink.endpoint()));
+  ASSERT_TRUE(sink.wait_for([&](const Message& m) { return is_state(m, "db1"); }, 15s)) << agent.log();
+  agent.signal(SIGHUP);
+  ASSERT_TRUE(wait_until([&] { return agent.log().find("SIGHUP: reloaded") != std::string::npos; }, 5s))
+      << agent.log();
+  ASSERT_TRUE(sink.wait_for([&](const Message& m) { return is_state(m, "db1"); }, 3s)) << "still publishing";
 }
 
 }  // namespace
