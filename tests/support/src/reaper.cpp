@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,8 +14,12 @@
 namespace pivot::test {
 
 Reaper::Reaper(const std::filesystem::path& script, const std::filesystem::path& dir) {
+  // A socket pair rather than a pipe: dismiss() can then write with
+  // MSG_NOSIGNAL, and a reaper killed by someone costs us no SIGPIPE.
   int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "reaper pipe");
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+    throw std::system_error(errno, std::generic_category(), "reaper socketpair");
+  }
   // `down` refuses a directory without cluster.env (nothing was started in
   // it yet): then only the empty directory is left to remove.
   std::vector<std::string> args{"sh", "-c", "\"$0\" down --dir \"$1\" || rmdir \"$1\"", script.string(),
@@ -32,8 +37,10 @@ Reaper::Reaper(const std::filesystem::path& script, const std::filesystem::path&
   if (pid == 0) {
     // Only async-signal-safe calls from here on.
     setsid();
-    signal(SIGHUP, SIG_IGN);
-    signal(SIGINT, SIG_IGN);
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigaction(SIGHUP, &ignore, nullptr);
+    sigaction(SIGINT, &ignore, nullptr);
     int devnull = open("/dev/null", O_RDWR);
     // Not holding the test's stdout/stderr: ctest waits for those to close.
     dup2(devnull, STDIN_FILENO);
@@ -66,7 +73,7 @@ void Reaper::finish(bool run_down) {
   if (pid_ < 0) return;
   if (!run_down) {
     const char byte = 'd';
-    [[maybe_unused]] auto written = write(write_fd_, &byte, 1);
+    [[maybe_unused]] auto sent = send(write_fd_, &byte, 1, MSG_NOSIGNAL);
   }
   close(write_fd_);
   int status = 0;

@@ -10,7 +10,7 @@ namespace pivot::test {
 
 class Reaper {
  public:
-  // Forks the watchdog. It blocks reading a pipe whose write end only this
+  // Forks the watchdog. It blocks reading a socket whose other end only this
   // process holds (close-on-exec, so no child we spawn inherits it): EOF
   // means we are gone, and it runs `script down --dir dir`. It runs in its
   // own session so that a signal to our process group spares it.
