@@ -84,6 +84,29 @@ TEST_F(MysqlProbeTest, ReplicaMatchesTheServer) {
   EXPECT_EQ(s.replica->executed_gtids, var(2, "gtid_slave_pos"));
 }
 
+TEST_F(MysqlProbeTest, OverTheUnixSocket) {
+  mysql::SessionOptions options;
+  options.socket = cluster().socket(2).string();
+  options.user = "pivot";
+  options.password = cluster().password(Account::pivot);
+  MysqlProbe probe(options, "probe", "db2", "test");
+  auto s = probe.probe();
+  ASSERT_TRUE(s.mysql_reachable) << s.probe_error;
+  EXPECT_EQ(s.server_id, std::stoul(var(2, "server_id")));
+}
+
+TEST_F(MysqlProbeTest, WrongPasswordIsNamedAsSuch) {
+  mysql::SessionOptions options;
+  options.host = "127.0.0.1";
+  options.port = cluster().port(1);
+  options.user = "pivot";
+  options.password = "not-the-password";
+  auto s = MysqlProbe(options, "probe", "db1", "test").probe();
+  EXPECT_FALSE(s.mysql_reachable);
+  EXPECT_NE(s.probe_error.find("1045"), std::string::npos) << s.probe_error;
+  EXPECT_EQ(s.probe_error.find("not-the-password"), std::string::npos) << "never a password";
+}
+
 TEST_F(MysqlProbeTest, StoppedSqlThreadAndItsLag) {
   cluster().execute(2, "STOP SLAVE SQL_THREAD");
   cluster().execute(1, "INSERT INTO pivot_test.probe VALUES (3, 'x', 1)");
