@@ -3,6 +3,7 @@
 // test makes on purpose. Each scenario runs the real binary as a subprocess.
 
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <chrono>
 #include <fstream>
@@ -162,6 +163,35 @@ TEST_F(WriteProbe, RoutedClientWritesOnlyWhereTheRouteFileSays) {
   EXPECT_GT(node_entry(report, node_name(2)).at("acked").get<int>(), 0);
   EXPECT_EQ(node_entry(report, node_name(3)).at("attempts"), 0) << "never routed there";
   EXPECT_GT(report.at("write_blocked_ms").get<int>(), 0);
+}
+
+// One writer thread per node with short timeouts: a server that hangs
+// (SIGSTOP: it accepts connections and never answers) must not hold the
+// writes to the others. Had it done so, the window would reach the 1 s
+// session timeout at least.
+TEST_F(WriteProbe, AHungReplicaDoesNotStallTheWritesToThePrimary) {
+  auto probe = start_probe(10'000);
+  std::this_thread::sleep_for(300ms);
+  const pid_t replica = cluster().pid(3);
+  ASSERT_GT(replica, 0);
+  ASSERT_EQ(kill(replica, SIGSTOP), 0);
+  struct Resume {
+    pid_t pid;
+    ~Resume() { kill(pid, SIGCONT); }  // also when an assertion leaves early
+  } resume{replica};
+  std::this_thread::sleep_for(2500ms);
+  kill(replica, SIGCONT);
+  std::this_thread::sleep_for(300ms);
+
+  const ProbeOutcome outcome = probe->finish(30s);
+  const json report = report_of(outcome);
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.describe();
+  EXPECT_EQ(report.at("lost"), 0);
+  EXPECT_LT(report.at("write_blocked_ms").get<int>(), 1000) << report.dump();
+  const json& hung = node_entry(report, node_name(3));
+  EXPECT_GT(hung.at("connect_failures").get<int>() + hung.at("failed").get<int>(), 0) << hung.dump();
+  // Most ticks of the 3 s run were acknowledged by node 1.
+  EXPECT_GT(node_entry(report, node_name(1)).at("acked").get<int>(), report.at("ticks").get<int>() / 2);
 }
 
 TEST_F(WriteProbe, CatchesTwoWritableNodes) {
