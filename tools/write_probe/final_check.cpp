@@ -11,6 +11,7 @@ namespace {
 struct Probed {
   std::optional<mysql::Session> session;
   NodeFinal final;
+  bool position_known = false;  // @@gtid_binlog_pos read (MariaDB; MySQL has none)
 };
 
 Probed probe_node(const mysql::SessionOptions& options) {
@@ -30,7 +31,12 @@ Probed probe_node(const mysql::SessionOptions& options) {
   }
   out.final.reachable = true;
   out.final.read_only = *read_only != 0;
-  if (position && *position) out.final.gtid_binlog_pos = **position;
+  if (position) {
+    out.position_known = true;
+    out.final.gtid_binlog_pos = position->value_or("");
+  } else {
+    out.final.error = position.error().message;
+  }
   return out;
 }
 
@@ -97,7 +103,11 @@ FinalState run_final_check(const ProbeConfig& config, const std::string& passwor
       primary = i;
     }
   }
-  if (writable == 1) {
+  if (writable == 1 && !probed[*primary].position_known) {
+    // Without the primary's position nothing can be waited for, and an empty
+    // one would pass for "nothing written": leave every node unsettled.
+    log->warn("cannot read the final primary's @@gtid_binlog_pos (MariaDB only): not waiting for replication");
+  } else if (writable == 1) {
     const std::string position = probed[*primary].final.gtid_binlog_pos;
     for (std::size_t i = 0; i < probed.size(); ++i) {
       if (i == *primary || !probed[i].session) continue;
