@@ -63,20 +63,9 @@ std::optional<std::string> non_empty(std::optional<std::string> value) {
 
 IoThread io_thread(const std::optional<std::string>& value) {
   if (value == "Yes") return IoThread::yes;
-  if (value == "Connecting") return IoThread::connecting;
+  // MariaDB shows "Preparing" while a just-started IO thread sets up, before it connects.
+  if (value == "Connecting" || value == "Preparing") return IoThread::connecting;
   return IoThread::no;
-}
-
-// MariaDB may replicate from several sources; pivot manages the default
-// (unnamed) connection only. MySQL's default channel is "" too.
-const Row* default_connection(const std::vector<Row>& rows) {
-  for (const Row& row : rows) {
-    for (const char* key : {"Connection_name", "Channel_Name"}) {
-      auto it = row.find(key);
-      if (it != row.end() && it->second && it->second->empty()) return &row;
-    }
-  }
-  return rows.size() == 1 ? &rows.front() : nullptr;
 }
 
 protocol::ReplicaStatus replica_status(Flavor flavor, const Row& row, const Reader& r) {
@@ -105,6 +94,22 @@ protocol::ReplicaStatus replica_status(Flavor flavor, const Row& row, const Read
 }
 
 }  // namespace
+
+// MariaDB may replicate from several sources; pivot manages the default
+// (unnamed) connection only. MySQL's default channel is "" too.
+const Row* default_connection(const std::vector<Row>& rows) {
+  for (const Row& row : rows) {
+    for (const char* key : {"Connection_name", "Channel_Name"}) {
+      auto it = row.find(key);
+      if (it != row.end() && it->second && it->second->empty()) return &row;
+    }
+  }
+  return rows.size() == 1 ? &rows.front() : nullptr;
+}
+
+protocol::ReplicaStatus parse_replica_status(Flavor flavor, const Row& row, std::vector<std::string>& problems) {
+  return replica_status(flavor, row, Reader(problems));
+}
 
 protocol::NodeState build_state(const ProbeRows& rows, std::vector<std::string>& problems) {
   const Reader r(problems);

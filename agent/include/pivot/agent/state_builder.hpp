@@ -28,4 +28,13 @@ struct ProbeRows {
 // rather than guessed at.
 protocol::NodeState build_state(const ProbeRows& rows, std::vector<std::string>& problems);
 
+// The row of the default (unnamed) replication connection, the only one pivot
+// manages; nullptr when the node has none. Shared with the actions.
+const Row* default_connection(const std::vector<Row>& rows);
+
+// One replica status row (MariaDB Master_*/Slave_* or MySQL Source_*/Replica_*
+// columns) as the protocol carries it.
+protocol::ReplicaStatus parse_replica_status(protocol::Flavor flavor, const Row& row,
+                                             std::vector<std::string>& problems);
+
 }  // namespace pivot::agent

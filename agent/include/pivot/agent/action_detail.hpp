@@ -1,0 +1,46 @@
+#pragma once
+// Result details of the actions, built from what the server returned. Pure:
+// tested on recorded rows of both flavors. The keys are the catalogue's
+// (protocol/action_catalogue.hpp); nothing here invents one.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pivot/agent/state_builder.hpp"
+#include "pivot/mysql/session.hpp"
+#include "pivot/protocol/value.hpp"
+
+namespace pivot::agent {
+
+// The default connection's status among replica status rows; nullopt when the
+// node has no source configured.
+std::optional<protocol::ReplicaStatus> replica_of(protocol::Flavor flavor, const mysql::Rows& rows);
+// The same rows as label -> value maps (mysql::Rows to state_builder's Row).
+std::vector<Row> records_of(const mysql::Rows& rows);
+
+// "1"/"ON" -> true, "0"/"OFF" -> false, anything else (NULL included) nullopt.
+std::optional<bool> flag_of(const std::optional<std::string>& value);
+
+// A thread of the replica is running (or trying to, IO "Connecting").
+bool replication_running(const protocol::ReplicaStatus& replica);
+
+// previous_source_host / previous_source_port (nil when there was no source).
+protocol::ValueMap previous_source_detail(const std::optional<protocol::ReplicaStatus>& replica);
+
+// set_read_only: read_only, super_read_only (nil on MariaDB), changed.
+protocol::ValueMap read_only_detail(std::optional<bool> read_only, std::optional<bool> super_read_only, bool changed);
+
+// report_position from the name/value rows of ActionSql::positions(): the
+// MariaDB keys nil on MySQL and gtid_executed nil on MariaDB.
+protocol::ValueMap position_detail(protocol::Flavor flavor, const mysql::Rows& positions,
+                                   std::optional<bool> read_only);
+
+// A Value from an optional: nil when absent.
+template <typename T>
+protocol::Value value_of(const std::optional<T>& value) {
+  if (!value) return std::monostate{};
+  return protocol::Value(*value);
+}
+
+}  // namespace pivot::agent

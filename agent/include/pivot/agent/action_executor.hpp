@@ -1,0 +1,82 @@
+#pragma once
+// ActionExecutor: runs the controller's commands on the local mysqld (the
+// agent's hands). Each action reads the server first and changes only what
+// differs, so running it twice leaves the node as running it once. Flavor SQL
+// is in action_sql.hpp; this class only sequences it, bounds it by the
+// deadline and turns what happened into a CommandResult.
+//
+// Result error slugs (docs/protocol.md, "Actions"):
+//   deadline_exceeded  the deadline passed before a step could start (the
+//                      message says which steps ran); before the first step
+//                      the server is not touched
+//   mysql_unreachable  no connection, or it broke during the action
+//   access_denied      the agent's account lacks a grant (docs/harness.md)
+//   mysql_error        the server refused a statement (its code and text)
+//   position_timeout   wait_for_position: not reached in time
+//   not_a_replica      start_replication on a node with no source configured
+//   bad_arg_value      change_source host or use_gtid, wait_for_position
+//                      position, unfit for this node (validate_args' slugs
+//                      too, should a command come here unvalidated)
+//   internal_error     an exception reached run() (out of memory): caught, never thrown
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "pivot/agent/action_sql.hpp"
+#include "pivot/agent/agent_config.hpp"
+#include "pivot/mysql/session.hpp"
+#include "pivot/protocol/command.hpp"
+#include "pivot/protocol/command_result.hpp"
+
+namespace pivot::agent {
+
+namespace action_errc {
+inline constexpr char deadline_exceeded[] = "deadline_exceeded";
+inline constexpr char mysql_unreachable[] = "mysql_unreachable";
+inline constexpr char access_denied[] = "access_denied";
+inline constexpr char mysql_error[] = "mysql_error";
+inline constexpr char position_timeout[] = "position_timeout";
+inline constexpr char not_a_replica[] = "not_a_replica";
+inline constexpr char internal_error[] = "internal_error";
+}  // namespace action_errc
+
+class ActionExecutor {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // mysql: the agent's account (same SessionOptions as the probe; the password is filled in);
+  // replication: the agent config's replication settings; replication_password: read from its password_file.
+  ActionExecutor(mysql::SessionOptions mysql, ReplicationSettings replication, std::string replication_password);
+
+  // Runs one command whose args already passed protocol::validate_args. Blocking; called from ONE
+  // worker thread that holds a mysql::ThreadScope; uses its own connection (not the probe's),
+  // reconnecting when needed. Never throws. Bounded by `deadline`.
+  protocol::CommandResult run(const protocol::Command& command, Clock::time_point deadline);
+
+  // SIGHUP may bring new replication settings (agent.md).
+  void set_replication(ReplicationSettings replication, std::string replication_password);
+
+ private:
+  // One command's steps, deadline, session and detail so far (action_executor.cpp).
+  // Each action fills the run's detail as it learns things, so a failure
+  // still reports what was done before it.
+  class Run;
+
+  Result<void> dispatch(Run& run, const protocol::Command& command);
+  Result<void> set_read_only(Run& run, bool read_only);
+  Result<void> kill_connections(Run& run);
+  Result<void> stop_replication(Run& run);
+  Result<void> start_replication(Run& run);
+  Result<void> reset_replication(Run& run);
+  Result<void> change_source(Run& run, const protocol::ValueMap& args);
+  Result<void> wait_for_position(Run& run, const protocol::ValueMap& args);
+  Result<void> report_position(Run& run);
+
+  mysql::SessionOptions options_;
+  ReplicationSettings replication_;
+  std::string replication_password_;
+  std::optional<mysql::Session> session_;  // kept between commands; dropped when broken
+};
+
+}  // namespace pivot::agent

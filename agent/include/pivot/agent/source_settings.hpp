@@ -1,0 +1,26 @@
+#pragma once
+// What change_source carries over from the node's previous source: the delay
+// of a delayed backup node and its SSL settings are the node's own choices,
+// not the new source's, so a repoint must not drop them. Read from the
+// previous replica status row (MariaDB Master_* or MySQL Source_* columns).
+
+#include <optional>
+#include <string>
+
+#include "pivot/agent/state_builder.hpp"
+
+namespace pivot::agent {
+
+struct SourceSettings {
+  long long sql_delay = 0;  // s, SQL_Delay
+  bool ssl = false;         // *_SSL_Allowed
+  std::string ssl_ca, ssl_capath, ssl_cert, ssl_key, ssl_cipher, ssl_crl, ssl_crlpath;  // "" when unset
+  bool ssl_verify_server_cert = false;
+  std::optional<bool> get_public_key;  // MySQL Get_Source_public_key; nil on MariaDB
+  bool operator==(const SourceSettings&) const = default;
+};
+
+// From one replica status row; columns absent or NULL keep their defaults.
+SourceSettings source_settings_of(const Row& row);
+
+}  // namespace pivot::agent

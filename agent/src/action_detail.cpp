@@ -1,0 +1,64 @@
+#include "pivot/agent/action_detail.hpp"
+
+namespace pivot::agent {
+
+std::vector<Row> records_of(const mysql::Rows& rows) {
+  std::vector<Row> out;
+  for (size_t i = 0; i < rows.rows.size(); ++i) out.push_back(rows.record(i));
+  return out;
+}
+
+std::optional<protocol::ReplicaStatus> replica_of(protocol::Flavor flavor, const mysql::Rows& rows) {
+  const std::vector<Row> records = records_of(rows);
+  const Row* row = default_connection(records);
+  if (row == nullptr) return std::nullopt;
+  std::vector<std::string> problems;  // a column that does not parse is left at its default
+  protocol::ReplicaStatus replica = parse_replica_status(flavor, *row, problems);
+  // RESET REPLICA (without ALL) on MySQL leaves a row with an empty host:
+  // no source is configured then.
+  if (replica.source_host.empty()) return std::nullopt;
+  return replica;
+}
+
+std::optional<bool> flag_of(const std::optional<std::string>& value) {
+  if (value == "1" || value == "ON") return true;
+  if (value == "0" || value == "OFF") return false;
+  return std::nullopt;
+}
+
+bool replication_running(const protocol::ReplicaStatus& replica) {
+  return replica.io_running != protocol::IoThread::no || replica.sql_running;
+}
+
+protocol::ValueMap previous_source_detail(const std::optional<protocol::ReplicaStatus>& replica) {
+  protocol::ValueMap detail{{"previous_source_host", std::monostate{}}, {"previous_source_port", std::monostate{}}};
+  if (replica) {
+    detail["previous_source_host"] = replica->source_host;
+    detail["previous_source_port"] = static_cast<std::int64_t>(replica->source_port);
+  }
+  return detail;
+}
+
+protocol::ValueMap read_only_detail(std::optional<bool> read_only, std::optional<bool> super_read_only, bool changed) {
+  return {{"read_only", value_of(read_only)}, {"super_read_only", value_of(super_read_only)}, {"changed", changed}};
+}
+
+protocol::ValueMap position_detail(protocol::Flavor flavor, const mysql::Rows& positions,
+                                   std::optional<bool> read_only) {
+  std::map<std::string, std::optional<std::string>> values;
+  for (const auto& row : positions.rows) {
+    if (row.size() >= 2 && row[0]) values[*row[0]] = row[1];
+  }
+  auto get = [&values](const char* name) -> protocol::Value {
+    auto it = values.find(name);
+    return it == values.end() ? protocol::Value{} : value_of(it->second);
+  };
+  const bool mariadb = flavor == protocol::Flavor::mariadb;
+  return {{"gtid_binlog_pos", mariadb ? get("gtid_binlog_pos") : protocol::Value{}},
+          {"gtid_current_pos", mariadb ? get("gtid_current_pos") : protocol::Value{}},
+          {"gtid_slave_pos", mariadb ? get("gtid_slave_pos") : protocol::Value{}},
+          {"gtid_executed", mariadb ? protocol::Value{} : get("gtid_executed")},
+          {"read_only", value_of(read_only)}};
+}
+
+}  // namespace pivot::agent

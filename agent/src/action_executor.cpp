@@ -1,0 +1,405 @@
+#include "pivot/agent/action_executor.hpp"
+
+#include <algorithm>
+#include <thread>
+
+#include "pivot/agent/action_detail.hpp"
+#include "pivot/agent/client_sessions.hpp"
+#include "pivot/agent/probe_sql.hpp"
+#include "pivot/protocol/action_catalogue.hpp"
+#include "pivot/protocol/errors.hpp"
+
+namespace pivot::agent {
+namespace {
+
+using Clock = ActionExecutor::Clock;
+using protocol::ValueMap;
+using std::chrono::milliseconds;
+
+// Left at the end of a wait for reading the position it ended at.
+constexpr milliseconds kReadAfterWait{300};
+// KILL only flags a session; it ends at its next check (a rollback can take
+// longer): how long kill_connections looks for it to be gone.
+constexpr milliseconds kKillSettle{1000};
+constexpr milliseconds kKillPoll{20};
+
+long long ms_between(Clock::time_point from, Clock::time_point to) {
+  return std::chrono::duration_cast<milliseconds>(to - from).count();
+}
+
+// The session wrapper's error codes as result slugs.
+std::string result_slug(const std::string& code) {
+  if (code == mysql::kErrConnection) return action_errc::mysql_unreachable;
+  if (code == mysql::kErrAccessDenied) return action_errc::access_denied;
+  return action_errc::mysql_error;
+}
+
+bool bool_arg(const ValueMap& args, const char* name, bool fallback) {
+  auto it = args.find(name);
+  const bool* value = it == args.end() ? nullptr : std::get_if<bool>(&it->second);
+  return value ? *value : fallback;
+}
+
+std::int64_t int_arg(const ValueMap& args, const char* name) {
+  auto it = args.find(name);
+  const std::int64_t* value = it == args.end() ? nullptr : std::get_if<std::int64_t>(&it->second);
+  return value ? *value : 0;
+}
+
+std::string text_arg(const ValueMap& args, const char* name) {
+  auto it = args.find(name);
+  const std::string* value = it == args.end() ? nullptr : std::get_if<std::string>(&it->second);
+  return value ? *value : "";
+}
+
+}  // namespace
+
+class ActionExecutor::Run {
+ public:
+  Run(ActionExecutor& executor, Clock::time_point deadline) : x_(executor), deadline_(deadline) {}
+
+  ValueMap detail;
+
+  // The deadline, checked before every step: a step that starts in time is
+  // bounded by the session's read timeout, not cancelled half-way.
+  Result<void> before(const std::string& step) {
+    if (Clock::now() < deadline_) return ok();
+    std::string message = "the command's deadline passed before " + step;
+    if (done_.empty()) message += "; nothing was run";
+    for (size_t i = 0; i < done_.size(); ++i) message += (i ? ", " : "; done: ") + done_[i];
+    return make_error(action_errc::deadline_exceeded, message);
+  }
+
+  milliseconds remaining() const {
+    return std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(deadline_ - Clock::now()));
+  }
+  Clock::time_point deadline() const { return deadline_; }
+  const ActionSql& sql() const { return *sql_; }
+
+  // Reuses the executor's session when it still answers, else opens one.
+  // Every action starts here: it also learns the flavor (@@version).
+  Result<void> connect() {
+    if (auto late = before("connecting to mysqld"); !late) return late;
+    if (x_.session_) {
+      auto version = x_.session_->query_value(kVersionSql);
+      if (version) return learn_flavor(*version);
+      x_.session_.reset();  // a restart or a timeout since the last command: reconnect once
+      if (version.error().code != mysql::kErrConnection) return fail(version.error());
+    }
+    auto opened = mysql::Session::open(x_.options_);
+    if (!opened) return fail(opened.error());
+    x_.session_ = std::move(opened).value();
+    if (auto mode = x_.session_->execute(kSessionSqlMode); !mode) return fail(mode.error());
+    auto version = x_.session_->query_value(kVersionSql);
+    if (!version) return fail(version.error());
+    return learn_flavor(*version);
+  }
+
+  Result<mysql::Rows> query(const std::string& step, const std::string& text) {
+    return step_on(step, [&](mysql::Session& s) { return s.query(text); });
+  }
+  Result<void> execute(const std::string& step, const std::string& text) {
+    return step_on(step, [&](mysql::Session& s) { return s.execute(text); });
+  }
+  Result<std::optional<std::string>> value(const std::string& step, const std::string& text) {
+    return step_on(step, [&](mysql::Session& s) { return s.query_value(text); });
+  }
+
+  // A failure as the result reports it: slug of the result, never the
+  // replication password, and a broken session dropped for the next command.
+  Error fail(const Error& error) {
+    if (error.code == mysql::kErrConnection) x_.session_.reset();
+    return make_error(result_slug(error.code), redact_secret(error.message, x_.replication_password_));
+  }
+
+ private:
+  template <typename F>
+  auto step_on(const std::string& step, F&& f) -> decltype(f(std::declval<mysql::Session&>())) {
+    if (auto late = before(step); !late) return late.error();
+    if (!x_.session_) return make_error(action_errc::mysql_unreachable, "no session for " + step);
+    auto result = f(*x_.session_);
+    if (!result) return fail(result.error());
+    done_.push_back(step);
+    return result;
+  }
+
+  Result<void> learn_flavor(const std::optional<std::string>& version) {
+    sql_.emplace(flavor_of_version(version.value_or("")));
+    return ok();
+  }
+
+  ActionExecutor& x_;
+  Clock::time_point deadline_;
+  std::optional<ActionSql> sql_;
+  std::vector<std::string> done_;  // steps that ran, for a deadline message
+};
+
+ActionExecutor::ActionExecutor(mysql::SessionOptions mysql, ReplicationSettings replication,
+                               std::string replication_password)
+    : options_(std::move(mysql)),
+      replication_(std::move(replication)),
+      replication_password_(std::move(replication_password)) {}
+
+void ActionExecutor::set_replication(ReplicationSettings replication, std::string replication_password) {
+  replication_ = std::move(replication);
+  replication_password_ = std::move(replication_password);
+}
+
+protocol::CommandResult ActionExecutor::run(const protocol::Command& command, Clock::time_point deadline) {
+  const auto started = Clock::now();
+  protocol::CommandResult result;
+  result.id = command.id;
+  Run run(*this, deadline);
+  Result<void> outcome = ok();
+  try {
+    // Validated by the caller; checked again because a command that reaches
+    // SQL with an arg of the wrong type would be worse than a refusal.
+    outcome = protocol::validate_args(command.action, command.args);
+    if (outcome) outcome = run.before("the action started");
+    if (outcome) outcome = dispatch(run, command);
+  } catch (const std::exception& e) {
+    outcome = make_error(action_errc::internal_error, command.action + ": " + e.what());
+  }
+  result.ok = outcome.ok();
+  result.detail = std::move(run.detail);
+  if (!outcome) {
+    result.error = outcome.error().code;
+    result.detail["message"] = outcome.error().message;
+  }
+  result.duration_ms = static_cast<std::uint64_t>(ms_between(started, Clock::now()));
+  return result;
+}
+
+Result<void> ActionExecutor::dispatch(Run& run, const protocol::Command& command) {
+  if (auto connected = run.connect(); !connected) return connected;
+  const std::string& action = command.action;
+  if (action == "set_read_only") return set_read_only(run, bool_arg(command.args, "read_only", true));
+  if (action == "kill_connections") return kill_connections(run);
+  if (action == "stop_replication") return stop_replication(run);
+  if (action == "start_replication") return start_replication(run);
+  if (action == "reset_replication") return reset_replication(run);
+  if (action == "change_source") return change_source(run, command.args);
+  if (action == "wait_for_position") return wait_for_position(run, command.args);
+  if (action == "report_position") return report_position(run);
+  return make_error(protocol::errc::unknown_action, "action '" + action + "' has no implementation");
+}
+
+Result<void> ActionExecutor::set_read_only(Run& run, bool read_only) {
+  const ActionSql& sql = run.sql();
+  auto read = [&]() -> Result<std::pair<std::optional<bool>, std::optional<bool>>> {
+    auto ro = run.value("reading read_only", sql.read_only());
+    if (!ro) return ro.error();
+    if (sql.mariadb()) return std::pair{flag_of(*ro), std::optional<bool>()};
+    auto sro = run.value("reading super_read_only", sql.super_read_only());
+    if (!sro) return sro.error();
+    return std::pair{flag_of(*ro), flag_of(*sro)};
+  };
+  auto before = read();
+  if (!before) return before.error();
+  const bool changed = before->first != read_only || (!sql.mariadb() && before->second != read_only);
+  run.detail = read_only_detail(before->first, before->second, false);
+  if (!changed) return ok();  // SET GLOBAL read_only=1 would wait for the global read lock for nothing
+
+  const int lock_wait_s = static_cast<int>(std::min<long long>(run.remaining().count() / 1000, options_.read_timeout_s));
+  if (auto bounded = run.execute("bounding the lock wait", sql.lock_wait_timeout(lock_wait_s)); !bounded) return bounded;
+  for (const std::string& statement : sql.set_read_only(read_only)) {
+    if (auto set = run.execute(statement, statement); !set) return set;
+  }
+  auto after = read();
+  if (!after) return after.error();
+  run.detail = read_only_detail(after->first, after->second, true);
+  return ok();
+}
+
+Result<void> ActionExecutor::kill_connections(Run& run) {
+  const ActionSql& sql = run.sql();
+  auto own = run.value("reading CONNECTION_ID()", sql.connection_id());
+  if (!own) return own.error();
+  const long long own_id = std::stoll(own->value_or("0"));
+  auto list = [&]() -> Result<std::vector<ClientSession>> {
+    auto rows = run.query("listing sessions", sql.processlist());
+    if (!rows) return rows.error();
+    return client_sessions(*rows, own_id, options_.user);
+  };
+  auto targets = list();
+  if (!targets) return targets.error();
+
+  std::int64_t killed = 0;
+  std::map<long long, Error> refused;  // a session may end on its own between the list and its KILL
+  for (const ClientSession& target : *targets) {
+    auto kill = run.execute("KILL " + std::to_string(target.id) + " (" + target.user + ")", sql.kill(target.id));
+    if (kill) {
+      ++killed;
+    } else if (kill.error().code == action_errc::mysql_error) {
+      refused.emplace(target.id, kill.error());
+    } else {
+      return kill;  // the connection broke or the deadline passed
+    }
+    run.detail["killed"] = killed;
+  }
+  run.detail["killed"] = killed;
+
+  // Only the sessions listed count: clients that connect after the list
+  // (write_probe reconnects within milliseconds) meet read_only, and waiting
+  // for them to vanish would hold the write-blocked window open.
+  auto still_there = [&targets](const std::vector<ClientSession>& now) {
+    std::vector<long long> ids;
+    for (const ClientSession& session : now) {
+      for (const ClientSession& target : *targets) {
+        if (target.id == session.id) ids.push_back(session.id);
+      }
+    }
+    return ids;
+  };
+  const auto settle_until = std::min(Clock::now() + kKillSettle, run.deadline() - kKillPoll);
+  std::vector<long long> left;
+  while (true) {
+    auto now = list();
+    if (!now) return now.error();
+    left = still_there(*now);
+    if (left.empty() || Clock::now() + kKillPoll >= settle_until) break;
+    std::this_thread::sleep_for(kKillPoll);
+  }
+  run.detail["remaining"] = static_cast<std::int64_t>(left.size());
+  for (long long id : left) {
+    if (auto it = refused.find(id); it != refused.end()) return it->second;
+  }
+  return ok();
+}
+
+Result<void> ActionExecutor::stop_replication(Run& run) {
+  auto status = run.query("reading replica status", run.sql().replica_status());
+  if (!status) return status.error();
+  auto replica = replica_of(run.sql().flavor(), *status);
+  const bool was_running = replica && replication_running(*replica);
+  run.detail["was_running"] = was_running;
+  if (!was_running) return ok();
+  return run.execute("stopping replication", run.sql().stop_replica());
+}
+
+Result<void> ActionExecutor::start_replication(Run& run) {
+  const ActionSql& sql = run.sql();
+  auto status = run.query("reading replica status", sql.replica_status());
+  if (!status) return status.error();
+  auto replica = replica_of(sql.flavor(), *status);
+  if (!replica) {
+    return make_error(action_errc::not_a_replica,
+                      "no replication source is configured on this node: change_source first");
+  }
+  if (replica->io_running != protocol::IoThread::yes || !replica->sql_running) {
+    if (auto started = run.execute("starting replication", sql.start_replica()); !started) return started;
+    status = run.query("reading replica status after the start", sql.replica_status());
+    if (!status) return status.error();
+    replica = replica_of(sql.flavor(), *status);
+  }
+  run.detail["io_running"] = replica ? std::string(protocol::to_string(replica->io_running)) : "no";
+  run.detail["sql_running"] = replica && replica->sql_running;
+  return ok();
+}
+
+Result<void> ActionExecutor::reset_replication(Run& run) {
+  const ActionSql& sql = run.sql();
+  auto status = run.query("reading replica status", sql.replica_status());
+  if (!status) return status.error();
+  auto replica = replica_of(sql.flavor(), *status);
+  run.detail = previous_source_detail(replica);
+  run.detail["had_source"] = replica.has_value();
+  if (default_connection(records_of(*status)) == nullptr) return ok();  // nothing configured: a primary already
+  if (replica && replication_running(*replica)) {
+    if (auto stopped = run.execute("stopping replication", sql.stop_replica()); !stopped) return stopped;
+  }
+  return run.execute("forgetting the source", sql.reset_replica_all());
+}
+
+Result<void> ActionExecutor::change_source(Run& run, const ValueMap& args) {
+  const ActionSql& sql = run.sql();
+  const SourceRequest request{text_arg(args, "host"), static_cast<int>(int_arg(args, "port")),
+                              text_arg(args, "use_gtid")};
+  const bool seed = bool_arg(args, "seed_gtid_slave_pos", false);
+  const bool start = bool_arg(args, "start", true);
+  if (auto host = check_source_host(request.host); !host) return host;
+  if (auto mode = check_use_gtid(sql.flavor(), request.use_gtid); !mode) return mode;
+
+  auto status = run.query("reading replica status", sql.replica_status());
+  if (!status) return status.error();
+  auto replica = replica_of(sql.flavor(), *status);
+  const std::vector<Row> records = records_of(*status);
+  const Row* previous = default_connection(records);
+  const std::optional<SourceSettings> keep =
+      previous ? std::optional<SourceSettings>(source_settings_of(*previous)) : std::nullopt;
+  run.detail = previous_source_detail(replica);
+  run.detail["started"] = false;
+  run.detail["gtid_slave_pos"] = std::monostate{};
+
+  if (replica && replication_running(*replica)) {
+    if (auto stopped = run.execute("stopping replication", sql.stop_replica()); !stopped) return stopped;
+  }
+  // STOP and RESET do not clear gtid_slave_pos: an old primary's is empty or
+  // stale, and the new source would resend what it already has (error 1950
+  // under gtid_strict_mode). Its own binlog position is where it stands.
+  if (seed && sql.mariadb()) {
+    if (auto seeded = run.execute("seeding gtid_slave_pos", sql.seed_gtid_slave_pos()); !seeded) return seeded;
+  }
+  const std::string change = sql.change_source(request, replication_, replication_password_, keep);
+  if (auto changed = run.execute(sql.mariadb() ? "CHANGE MASTER" : "CHANGE REPLICATION SOURCE", change); !changed) {
+    return changed;
+  }
+  if (start) {
+    if (auto started = run.execute("starting replication", sql.start_replica()); !started) return started;
+    run.detail["started"] = true;
+  }
+  if (sql.mariadb()) {
+    auto position = run.value("reading gtid_slave_pos", sql.gtid_slave_pos());
+    if (!position) return position.error();
+    run.detail["gtid_slave_pos"] = value_of(*position);
+  }
+  return ok();
+}
+
+Result<void> ActionExecutor::wait_for_position(Run& run, const ValueMap& args) {
+  const ActionSql& sql = run.sql();
+  const std::string position = text_arg(args, "position");
+  if (auto valid = check_gtid_position(sql.flavor(), position); !valid) return valid;
+  const milliseconds asked{int_arg(args, "timeout_ms")};
+  const milliseconds budget = run.remaining() - kReadAfterWait;
+  if (budget < milliseconds(0)) {
+    return make_error(action_errc::deadline_exceeded, "the command's deadline leaves no time to wait for " +
+                                                          position.substr(0, 200) + " and read the position");
+  }
+  const bool cut_by_deadline = budget < asked;
+  const milliseconds wait = std::min(asked, budget);
+
+  // A session of its own whose read timeout outlasts the wait: the action
+  // session's (a second or two) would break the connection mid-wait.
+  mysql::SessionOptions options = options_;
+  options.read_timeout_s = static_cast<int>(wait.count() / 1000) + 2;
+  auto opened = mysql::Session::open(options);
+  if (!opened) return run.fail(opened.error());
+  mysql::Session& session = *opened;
+
+  const auto started = Clock::now();
+  auto answer = session.query_int(sql.wait_for_position(position, wait));
+  const std::int64_t waited_ms = ms_between(started, Clock::now());
+  if (!answer) return run.fail(answer.error());
+  const bool reached = *answer == 0;
+  auto now_at = session.query_value(sql.applied_position());
+  if (!now_at) return run.fail(now_at.error());
+  run.detail = {{"reached", reached}, {"waited_ms", waited_ms}, {"position", value_of(*now_at)}};
+  if (reached) return ok();
+  return make_error(action_errc::position_timeout,
+                    "position " + position.substr(0, 200) + " not reached in " + std::to_string(waited_ms) +
+                        " ms (" + (cut_by_deadline ? "the command's deadline" : "the timeout_ms asked") +
+                        "); applied: " + now_at->value_or("NULL").substr(0, 200));
+}
+
+Result<void> ActionExecutor::report_position(Run& run) {
+  const ActionSql& sql = run.sql();
+  auto positions = run.query("reading GTID positions", sql.positions());
+  if (!positions) return positions.error();
+  auto read_only = run.value("reading read_only", sql.read_only());
+  if (!read_only) return read_only.error();
+  run.detail = position_detail(sql.flavor(), *positions, flag_of(*read_only));
+  return ok();
+}
+
+}  // namespace pivot::agent

@@ -1,0 +1,43 @@
+#include "pivot/agent/source_settings.hpp"
+
+#include <initializer_list>
+
+namespace pivot::agent {
+namespace {
+
+// The first of `names` present and not NULL (MySQL 8.0.22 renamed Master_* to Source_*).
+std::string text(const Row& row, std::initializer_list<const char*> names) {
+  for (const char* name : names) {
+    auto it = row.find(name);
+    if (it != row.end() && it->second) return *it->second;
+  }
+  return "";
+}
+
+bool yes(const std::string& value) { return value == "Yes" || value == "1" || value == "ON"; }
+
+}  // namespace
+
+SourceSettings source_settings_of(const Row& row) {
+  SourceSettings s;
+  try {
+    s.sql_delay = std::stoll(text(row, {"SQL_Delay"}));
+  } catch (const std::exception&) {
+    s.sql_delay = 0;  // absent or not a number: no delay to keep
+  }
+  s.ssl = yes(text(row, {"Master_SSL_Allowed", "Source_SSL_Allowed"}));
+  s.ssl_ca = text(row, {"Master_SSL_CA_File", "Source_SSL_CA_File"});
+  s.ssl_capath = text(row, {"Master_SSL_CA_Path", "Source_SSL_CA_Path"});
+  s.ssl_cert = text(row, {"Master_SSL_Cert", "Source_SSL_Cert"});
+  s.ssl_key = text(row, {"Master_SSL_Key", "Source_SSL_Key"});
+  s.ssl_cipher = text(row, {"Master_SSL_Cipher", "Source_SSL_Cipher"});
+  s.ssl_crl = text(row, {"Master_SSL_Crl", "Source_SSL_Crl"});
+  s.ssl_crlpath = text(row, {"Master_SSL_Crlpath", "Source_SSL_Crlpath"});
+  s.ssl_verify_server_cert = yes(text(row, {"Master_SSL_Verify_Server_Cert", "Source_SSL_Verify_Server_Cert"}));
+  if (auto it = row.find("Get_Source_public_key"); it != row.end() && it->second) {
+    s.get_public_key = yes(*it->second);
+  }
+  return s;
+}
+
+}  // namespace pivot::agent

@@ -1,0 +1,158 @@
+// Action details and decisions from recorded rows: MariaDB 10.11 as the
+// harness prints them, MySQL 8.0/8.4 as those servers do.
+#include "pivot/agent/action_detail.hpp"
+
+#include <gtest/gtest.h>
+
+#include "pivot/agent/client_sessions.hpp"
+#include "pivot/agent/source_settings.hpp"
+
+namespace pivot::agent {
+namespace {
+
+using protocol::Flavor;
+using protocol::Value;
+using protocol::ValueMap;
+
+mysql::Rows rows(std::vector<std::string> columns, std::vector<mysql::Row> data) {
+  mysql::Rows out;
+  out.columns = std::move(columns);
+  out.rows = std::move(data);
+  return out;
+}
+
+// SHOW ALL SLAVES STATUS of a delayed MariaDB backup node with SSL (abridged).
+mysql::Rows mariadb_delayed_ssl_replica() {
+  return rows({"Connection_name", "Master_Host", "Master_Port", "Slave_IO_Running", "Slave_SQL_Running", "SQL_Delay",
+               "Master_SSL_Allowed", "Master_SSL_CA_File", "Master_SSL_CA_Path", "Master_SSL_Cert", "Master_SSL_Cipher",
+               "Master_SSL_Key", "Master_SSL_Verify_Server_Cert", "Master_SSL_Crl", "Master_SSL_Crlpath", "Using_Gtid"},
+              {{"", "127.0.0.1", "23000", "Yes", "Yes", "3600", "Yes", "/ca.pem", "", "/cert.pem", "", "/key.pem", "Yes",
+                "", "", "Slave_Pos"}});
+}
+
+// SHOW REPLICA STATUS of MySQL 8.4 (abridged): IO thread reconnecting.
+mysql::Rows mysql_replica() {
+  return rows({"Channel_Name", "Source_Host", "Source_Port", "Replica_IO_Running", "Replica_SQL_Running", "SQL_Delay",
+               "Source_SSL_Allowed", "Source_SSL_CA_File", "Source_SSL_Verify_Server_Cert", "Get_Source_public_key",
+               "Auto_Position"},
+              {{"", "10.0.1.11", "3306", "Connecting", "Yes", "0", "No", "", "No", "1", "1"}});
+}
+
+TEST(ActionDetail, ReplicaOfTheDefaultConnection) {
+  auto replica = replica_of(Flavor::mariadb, mariadb_delayed_ssl_replica());
+  ASSERT_TRUE(replica.has_value());
+  EXPECT_EQ(replica->source_host, "127.0.0.1");
+  EXPECT_EQ(replica->source_port, 23000);
+  EXPECT_TRUE(replication_running(*replica));
+  EXPECT_EQ(previous_source_detail(replica),
+            (ValueMap{{"previous_source_host", "127.0.0.1"}, {"previous_source_port", std::int64_t{23000}}}));
+
+  auto mysql = replica_of(Flavor::mysql, mysql_replica());
+  ASSERT_TRUE(mysql.has_value());
+  EXPECT_EQ(mysql->io_running, protocol::IoThread::connecting);
+  EXPECT_TRUE(replication_running(*mysql)) << "an IO thread that reconnects is running";
+}
+
+TEST(ActionDetail, AnIoThreadPreparingRightAfterStartIsConnecting) {
+  auto starting = rows({"Connection_name", "Master_Host", "Master_Port", "Slave_IO_Running", "Slave_SQL_Running"},
+                       {{"", "127.0.0.1", "23000", "Preparing", "Yes"}});
+  EXPECT_EQ(replica_of(Flavor::mariadb, starting)->io_running, protocol::IoThread::connecting);
+}
+
+TEST(ActionDetail, NoSourceWhenNoRowOrAnEmptyHost) {
+  EXPECT_FALSE(replica_of(Flavor::mariadb, rows({"Connection_name"}, {})).has_value());
+  // MySQL after RESET REPLICA (without ALL): a row, no host.
+  EXPECT_FALSE(replica_of(Flavor::mysql, rows({"Channel_Name", "Source_Host", "Replica_IO_Running"},
+                                              {{"", "", "No"}}))
+                   .has_value());
+  EXPECT_EQ(previous_source_detail(std::nullopt),
+            (ValueMap{{"previous_source_host", Value{}}, {"previous_source_port", Value{}}}));
+}
+
+TEST(ActionDetail, NamedMariadbConnectionsAreNotOurs) {
+  auto both = rows({"Connection_name", "Master_Host", "Master_Port", "Slave_IO_Running", "Slave_SQL_Running"},
+                   {{"analytics", "10.9.9.9", "3306", "Yes", "Yes"}, {"", "10.0.1.11", "3306", "No", "No"}});
+  auto replica = replica_of(Flavor::mariadb, both);
+  ASSERT_TRUE(replica.has_value());
+  EXPECT_EQ(replica->source_host, "10.0.1.11");
+  EXPECT_FALSE(replication_running(*replica));
+}
+
+TEST(ActionDetail, KeptSettingsOfBothFlavors) {
+  const SourceSettings maria = source_settings_of(records_of(mariadb_delayed_ssl_replica()).at(0));
+  EXPECT_EQ(maria.sql_delay, 3600);
+  EXPECT_TRUE(maria.ssl);
+  EXPECT_EQ(maria.ssl_ca, "/ca.pem");
+  EXPECT_EQ(maria.ssl_cert, "/cert.pem");
+  EXPECT_EQ(maria.ssl_key, "/key.pem");
+  EXPECT_EQ(maria.ssl_capath, "");
+  EXPECT_TRUE(maria.ssl_verify_server_cert);
+  EXPECT_FALSE(maria.get_public_key.has_value());
+
+  const SourceSettings my = source_settings_of(records_of(mysql_replica()).at(0));
+  EXPECT_EQ(my.sql_delay, 0);
+  EXPECT_FALSE(my.ssl);
+  EXPECT_EQ(my.get_public_key, true);
+}
+
+TEST(ActionDetail, ReadOnlyDetail) {
+  EXPECT_EQ(flag_of("1"), true);
+  EXPECT_EQ(flag_of("OFF"), false);
+  EXPECT_EQ(flag_of(std::nullopt), std::nullopt);
+  EXPECT_EQ(read_only_detail(true, std::nullopt, false),
+            (ValueMap{{"read_only", true}, {"super_read_only", Value{}}, {"changed", false}}));
+  EXPECT_EQ(read_only_detail(false, false, true),
+            (ValueMap{{"read_only", false}, {"super_read_only", false}, {"changed", true}}));
+}
+
+TEST(ActionDetail, PositionsPerFlavor) {
+  auto maria = rows({"Variable_name", "Value"}, {{"gtid_binlog_pos", "0-1-100"},
+                                                 {"gtid_current_pos", "0-1-100"},
+                                                 {"gtid_slave_pos", ""}});
+  EXPECT_EQ(position_detail(Flavor::mariadb, maria, false),
+            (ValueMap{{"gtid_binlog_pos", "0-1-100"}, {"gtid_current_pos", "0-1-100"}, {"gtid_slave_pos", ""},
+                      {"gtid_executed", Value{}}, {"read_only", false}}));
+  auto my = rows({"Variable_name", "Value"}, {{"gtid_executed", "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5"}});
+  EXPECT_EQ(position_detail(Flavor::mysql, my, true),
+            (ValueMap{{"gtid_binlog_pos", Value{}}, {"gtid_current_pos", Value{}}, {"gtid_slave_pos", Value{}},
+                      {"gtid_executed", "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5"}, {"read_only", true}}));
+}
+
+// SHOW PROCESSLIST of a MariaDB primary with a replica attached, and of a
+// MySQL 8 replica; the agent's user is "pivot" and its action session id 7.
+TEST(ClientSessions, KillsClientsOnlyNeverReplicationNorTheAgent) {
+  const std::vector<std::string> columns{"Id", "User", "Host", "db", "Command", "Time", "State", "Info"};
+  auto maria = rows(columns, {{"1", "system user", "", std::nullopt, "Daemon", "0", "InnoDB purge worker", std::nullopt},
+                              {"5", "repl", "127.0.0.1:40112", std::nullopt, "Binlog Dump", "90",
+                               "Master has sent all binlog to slave", std::nullopt},
+                              {"6", "pivot", "127.0.0.1:40114", std::nullopt, "Sleep", "0", "", std::nullopt},
+                              {"7", "pivot", "127.0.0.1:40116", std::nullopt, "Query", "0", "starting", "SHOW PROCESSLIST"},
+                              {"8", "root", "localhost", "pivot_test", "Query", "0", "Update", "INSERT ..."},
+                              {"9", "app", "127.0.0.1:40120", "pivot_test", "Sleep", "2", "", std::nullopt},
+                              {"10", "event_scheduler", "localhost", std::nullopt, "Daemon", "5", "Waiting", std::nullopt}});
+  auto kill = client_sessions(maria, 7, "pivot");
+  ASSERT_EQ(kill.size(), 2u);
+  EXPECT_EQ(kill[0].id, 8);
+  EXPECT_EQ(kill[0].user, "root");
+  EXPECT_EQ(kill[1].id, 9);
+
+  auto mysql = rows(columns, {{"12", "system user", "", std::nullopt, "Connect", "30", "Waiting for source to send event",
+                               std::nullopt},
+                              {"13", "system user", "", std::nullopt, "Query", "0", "Replica has read all relay log",
+                               std::nullopt},
+                              {"14", "admin", "10.0.0.5:5000", std::nullopt, "Sleep", "1", "", std::nullopt},
+                              {"15", "pivot", "localhost", std::nullopt, "Query", "0", "init", "SHOW PROCESSLIST"}});
+  kill = client_sessions(mysql, 15, "pivot");
+  ASSERT_EQ(kill.size(), 1u);
+  EXPECT_EQ(kill[0].id, 14);
+}
+
+TEST(ClientSessions, OwnSessionSparedWhateverItsUser) {
+  auto list = rows({"Id", "User", "Command"}, {{"3", "root", "Query"}, {"4", "root", "Sleep"}});
+  auto kill = client_sessions(list, 3, "pivot");
+  ASSERT_EQ(kill.size(), 1u);
+  EXPECT_EQ(kill[0].id, 4);
+}
+
+}  // namespace
+}  // namespace pivot::agent
