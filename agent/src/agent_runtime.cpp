@@ -6,10 +6,13 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "pivot/agent/action_executor.hpp"
+#include "pivot/agent/agent_bus.hpp"
+#include "pivot/agent/command_gate.hpp"
+#include "pivot/agent/epoch_store.hpp"
 #include "pivot/agent/mysql_probe.hpp"
-#include "pivot/agent/probe_worker.hpp"
 #include "pivot/agent/publication.hpp"
-#include "pivot/agent/zmq_publisher.hpp"
+#include "pivot/agent/sql_worker.hpp"
 #include "pivot/asio.hpp"
 #include "pivot/log.hpp"
 
@@ -80,9 +83,17 @@ class Runtime {
         signals_(io_, SIGTERM, SIGINT),
         hangup_(io_, SIGHUP),
         publication_(static_cast<uint64_t>(config_.heartbeat_interval_ms)),
-        boot_id_(new_boot_id()) {}
+        boot_id_(new_boot_id()),
+        bus_(config_.cluster, config_.node),
+        epochs_(config_.state_dir) {}
 
   int run(bool& worker_stuck) {
+    auto epoch = epochs_.load();
+    if (!epoch) {
+      log::event(*log_, spdlog::level::err, ctx_, "{}", epoch.error().message);
+      return 1;
+    }
+    gate_ = std::make_unique<CommandGate>(*epoch);
     std::unique_ptr<CurveClientKeys> keys;
     if (config_.insecure) {
       log::event(*log_, spdlog::level::warn, ctx_,
@@ -95,21 +106,27 @@ class Runtime {
       }
       keys = std::make_unique<CurveClientKeys>(std::move(loaded).value());
     }
-    if (auto connected = publisher_.connect(config_.controller.events, keys.get()); !connected) {
-      log::event(*log_, spdlog::level::err, ctx_, "{}", connected.error().message);
+    auto started = bus_.start(
+        {config_.controller.events, config_.controller.commands}, keys.get(),
+        [this](protocol::Command command, AgentBus::Clock::time_point received) {
+          boost::asio::post(io_, [this, command = std::move(command), received]() mutable {
+            on_command(std::move(command), received);
+          });
+        },
+        [this](std::string reason, std::optional<std::string> id) {
+          boost::asio::post(io_, [this, reason = std::move(reason), id = std::move(id)] { on_bad_input(reason, id); });
+        });
+    if (!started) {
+      log::event(*log_, spdlog::level::err, ctx_, "{}", started.error().message);
       return 1;
     }
-    log::event(*log_, spdlog::level::info, ctx_, "started boot_id={} events={} mysql={}", boot_id_,
-               config_.controller.events, mysql::SessionOptions(session_options(config_)).name());
+    const auto mysql_options = session_options(config_);
+    log::event(*log_, spdlog::level::info, ctx_, "started boot_id={} epoch={} events={} commands={} mysql={}",
+               boot_id_, *epoch, config_.controller.events, config_.controller.commands, mysql_options.name());
 
-    probe_ = std::make_unique<MysqlProbe>(session_options(config_), config_.cluster, config_.node,
-                                          options_.agent_version);
-    worker_ = std::make_unique<ProbeWorker>([this] { return probe_->probe(); },
-                                            [this](protocol::NodeState s) {
-                                              boost::asio::post(io_, [this, s = std::move(s)]() mutable {
-                                                on_probe_done(std::move(s));
-                                              });
-                                            });
+    probe_ = std::make_unique<MysqlProbe>(mysql_options, config_.cluster, config_.node, options_.agent_version);
+    executor_ = std::make_unique<ActionExecutor>(mysql_options, config_.replication,
+                                                 read_password(config_.replication.password_file));
     uint64_t watchdog_usec = 0;
     if (sd_watchdog_enabled(0, &watchdog_usec) > 0) watchdog_every_ = milliseconds(watchdog_usec / 2000);
     signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
@@ -122,10 +139,12 @@ class Runtime {
     schedule_tick();
     io_.run();
 
-    publisher_.close();
-    worker_stuck = !worker_->stop();
+    bus_.stop();
+    const bool probe_stuck = !probe_worker_.stop();
+    const bool action_stuck = !action_worker_.stop();
+    worker_stuck = probe_stuck || action_stuck;
     if (worker_stuck) {
-      log::event(*log_, spdlog::level::warn, ctx_, "exiting without waiting for a probe stuck in mysqld");
+      log::event(*log_, spdlog::level::warn, ctx_, "exiting without waiting for a MySQL call stuck in mysqld");
     }
     return 0;
   }
@@ -150,14 +169,17 @@ class Runtime {
 
   void on_tick() {
     const auto now = Clock::now();
-    if (!worker_->busy() && now >= next_probe_) {
-      worker_->request();
+    if (!probe_worker_.busy() && now >= next_probe_) {
+      probe_worker_.post([this] {
+        auto state = probe_->probe();
+        boost::asio::post(io_, [this, state = std::move(state)]() mutable { on_probe_done(std::move(state)); });
+      });
       next_probe_ = now + milliseconds(config_.probe_interval_ms);
       hang_reported_ = false;
-    } else if (worker_->busy() && !hang_reported_) {
+    } else if (probe_worker_.busy() && !hang_reported_) {
       // The probe's own timeouts are whole seconds and the client library may
       // retry a read; the loop does not wait for them.
-      const auto stuck = std::chrono::duration_cast<milliseconds>(now - worker_->started());
+      const auto stuck = std::chrono::duration_cast<milliseconds>(now - probe_worker_.started());
       if (stuck.count() >= config_.probe_timeout_ms) {
         hang_reported_ = true;
         protocol::NodeState hung = publication_.last().value_or(protocol::NodeState{});
@@ -211,9 +233,71 @@ class Runtime {
 
   void send(protocol::Body body) {
     protocol::Message message{{config_.cluster, config_.node, boot_id_, ++seq_, wall_ms()}, std::move(body)};
-    if (auto sent = publisher_.send(message); !sent) {
+    if (auto sent = bus_.send(message); !sent) {
       log::event(*log_, spdlog::level::warn, ctx_, "{}", sent.error().message);
     }
+  }
+
+  void on_command(protocol::Command command, AgentBus::Clock::time_point received) {
+    const log::Ctx ctx{.cluster = config_.cluster, .node = config_.node, .job = command.id, .step = command.action};
+    Admission admission = gate_->admit(command);
+    switch (admission.kind) {
+      case Admission::Kind::in_flight:
+        log::event(*log_, spdlog::level::debug, ctx, "command re-sent while it runs: ignored");
+        return;
+      case Admission::Kind::replay:
+        log::event(*log_, spdlog::level::info, ctx, "command seen before: stored result sent again, not run");
+        send(protocol::Body(admission.answer));
+        return;
+      case Admission::Kind::refuse:
+        log::event(*log_, spdlog::level::warn, ctx, "command refused: {}: {}", admission.answer.error,
+                   std::get<std::string>(admission.answer.detail.at("message")));
+        send(protocol::Body(admission.answer));
+        return;
+      case Admission::Kind::run:
+        break;
+    }
+    if (admission.raises_epoch) {
+      // Stored before anything runs: after a restart this agent still refuses
+      // the controller this epoch deposed.
+      if (auto saved = epochs_.save(command.epoch); !saved) {
+        auto answer = error_result(command.id, "state_dir", "epoch not saved, command not run: " +
+                                                               saved.error().message);
+        gate_->finished(answer);
+        log::event(*log_, spdlog::level::err, ctx, "{}", saved.error().message);
+        send(protocol::Body(answer));
+        return;
+      }
+      log::event(*log_, spdlog::level::info, ctx, "controller epoch raised to {}", command.epoch);
+    }
+    log::event(*log_, spdlog::level::info, ctx, "command received (epoch {}, timeout {} ms)", command.epoch,
+               command.timeout_ms);
+    const auto deadline = received + milliseconds(command.timeout_ms);
+    action_worker_.post([this, command = std::move(command), deadline] {
+      auto result = executor_->run(command, deadline);
+      boost::asio::post(io_, [this, result = std::move(result)] { on_action_done(result); });
+    });
+  }
+
+  void on_action_done(const protocol::CommandResult& result) {
+    gate_->finished(result);
+    const log::Ctx ctx{.cluster = config_.cluster, .node = config_.node, .job = result.id};
+    if (result.ok) {
+      log::event(*log_, spdlog::level::info, ctx, "command done in {} ms", result.duration_ms);
+    } else {
+      auto message = result.detail.find("message");
+      log::event(*log_, spdlog::level::err, ctx, "command failed in {} ms: {}: {}", result.duration_ms, result.error,
+                 message != result.detail.end() && std::holds_alternative<std::string>(message->second)
+                     ? std::get<std::string>(message->second)
+                     : std::string());
+    }
+    send(protocol::Body(result));
+  }
+
+  void on_bad_input(const std::string& reason, const std::optional<std::string>& id) {
+    log::event(*log_, spdlog::level::warn, ctx_, "bad input on the commands channel, nothing run: {}{}", reason,
+               id ? " (answered id " + *id + ")" : std::string());
+    if (id) send(protocol::Body(error_result(*id, "bad_command", "command not run: " + reason)));
   }
 
   void reload() {
@@ -239,6 +323,11 @@ class Runtime {
     config_.probe_interval_ms = next.probe_interval_ms;
     config_.heartbeat_interval_ms = next.heartbeat_interval_ms;
     config_.replication = next.replication;
+    // The executor belongs to the action thread: hand it the new settings there.
+    action_worker_.post([this, replication = next.replication,
+                         password = read_password(next.replication.password_file)] {
+      executor_->set_replication(replication, password);
+    });
     config_.log_level = next.log_level;
     publication_.set_heartbeat_interval(static_cast<uint64_t>(next.heartbeat_interval_ms));
     log::init(next.log_level);
@@ -255,11 +344,16 @@ class Runtime {
   boost::asio::steady_timer tick_;
   boost::asio::signal_set signals_;
   boost::asio::signal_set hangup_;
-  ZmqPublisher publisher_;
-  std::unique_ptr<MysqlProbe> probe_;
-  std::unique_ptr<ProbeWorker> worker_;
   Publication publication_;
   std::string boot_id_;
+  AgentBus bus_;
+  EpochStore epochs_;
+  std::unique_ptr<CommandGate> gate_;
+  std::unique_ptr<MysqlProbe> probe_;
+  std::unique_ptr<ActionExecutor> executor_;
+  // Declared last: destroyed first, before what their tasks use.
+  SqlWorker probe_worker_;
+  SqlWorker action_worker_;
   uint64_t seq_ = 0;
   Clock::time_point next_probe_{};
   Clock::time_point last_watchdog_{};

@@ -6,6 +6,8 @@
 #include <CLI/CLI.hpp>
 
 #include "pivot/agent/agent_runtime.hpp"
+#include "pivot/agent/epoch_store.hpp"
+#include "pivot/curve_keys.hpp"
 #include "pivot/log.hpp"
 #include "pivot/mysql/session.hpp"
 
@@ -44,12 +46,55 @@ int main(int argc, char** argv) {
   optional_flag(app, "--state-dir", o.state_dir, "where the agent keeps its state");
   optional_flag(app, "--log-level", o.log_level, "trace|debug|info|warn|error (PIVOT_LOG_LEVEL wins)");
   app.add_flag("--insecure", o.insecure, "no CURVE: only loopback endpoints are accepted");
+
+  CLI::App* keygen = app.add_subcommand("keygen", "write DIR/agent.key (0600) and DIR/agent.pub");
+  std::string key_dir;
+  bool force = false;
+  keygen->add_option("--out", key_dir, "directory for the key pair")->required();
+  keygen->add_flag("--force", force, "replace an existing key pair");
+
+  CLI::App* reset_epoch = app.add_subcommand(
+      "reset-epoch", "forget the highest controller epoch seen (after a controller is rebuilt)");
+  std::string reset_state_dir;
+  reset_epoch->add_option("--state-dir", reset_state_dir, "the agent's state dir (default: from --config, else "
+                                                          "/var/lib/pivot-agent)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // CLI11's own codes are 100-127; the project's are 0 (help, version) and 2 (usage).
     const int code = app.exit(e);
     return code == 0 ? 0 : 2;
+  }
+
+  if (keygen->parsed()) {
+    auto pair = pivot::curve::write_key_pair(key_dir, "agent", force);
+    if (!pair) {
+      std::cerr << "pivot-agent keygen: " << pair.error().message << "\n";
+      return pair.error().code == "exists" ? 2 : 1;
+    }
+    std::cout << "wrote " << key_dir << "/agent.key (secret, 0600) and " << key_dir << "/agent.pub\n"
+              << "copy agent.pub to pivotd's --agent-keys dir as <cluster>.<node>.pub\n";
+    return 0;
+  }
+  if (reset_epoch->parsed()) {
+    std::string dir = reset_state_dir;
+    if (dir.empty()) {
+      AgentConfig defaults;
+      dir = defaults.state_dir;
+      if (config_path) {
+        auto c = load_agent_config(config_path, o);
+        if (c) dir = c->state_dir;
+      }
+    }
+    EpochStore store(dir);
+    auto before = store.load();
+    if (auto reset = store.reset(); !reset) {
+      std::cerr << "pivot-agent reset-epoch: " << reset.error().message << "\n";
+      return 1;
+    }
+    std::cout << "epoch reset in " << store.path() << " (was " << (before ? std::to_string(*before) : "unreadable")
+              << "); the next controller's epoch will be accepted\n";
+    return 0;
   }
 
   pivot::log::init(o.log_level.value_or(""));

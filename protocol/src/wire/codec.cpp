@@ -171,4 +171,32 @@ Result<Message> decode(std::string_view topic_frame, std::string_view payload_fr
   }
 }
 
+std::optional<std::string> peek_command_id(std::string_view payload_frame, const DecodeLimits& limits) {
+  try {
+    if (payload_frame.size() > limits.max_frame_bytes) return std::nullopt;
+    auto handle = unpack(payload_frame, limits);
+    if (!handle) return std::nullopt;
+    // Follows body.id through whatever else is wrong with the message.
+    auto find = [](const msgpack::object& map, std::string_view key) -> const msgpack::object* {
+      if (map.type != msgpack::type::MAP) return nullptr;
+      for (std::uint32_t i = 0; i < map.via.map.size; ++i) {
+        const auto& kv = map.via.map.ptr[i];
+        if (kv.key.type == msgpack::type::STR &&
+            std::string_view(kv.key.via.str.ptr, kv.key.via.str.size) == key) {
+          return &kv.val;
+        }
+      }
+      return nullptr;
+    };
+    const msgpack::object* body = find(handle->get(), "body");
+    const msgpack::object* id = body ? find(*body, "id") : nullptr;
+    if (!id || id->type != msgpack::type::STR || id->via.str.size == 0 || id->via.str.size > 256) {
+      return std::nullopt;
+    }
+    return std::string(id->via.str.ptr, id->via.str.size);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
 }  // namespace pivot::protocol

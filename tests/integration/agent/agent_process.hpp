@@ -40,10 +40,15 @@ class AgentProcess {
   std::filesystem::path dir_;
 };
 
+// A CURVE server key pair for the sockets standing in for pivotd.
+struct ServerKeys {
+  std::string public_key, secret_key;
+};
+
 // Binds a SUB socket on a free loopback port and decodes what arrives.
 class EventSink {
  public:
-  EventSink();
+  explicit EventSink(const ServerKeys* curve = nullptr);
   const std::string& endpoint() const { return endpoint_; }
   // The next decoded message within timeout (undecodable frames fail the test).
   std::optional<protocol::Message> next(std::chrono::milliseconds timeout);
@@ -63,6 +68,27 @@ class EventSink {
   zmq::context_t context_{1};
   zmq::socket_t socket_{context_, zmq::socket_type::sub};
   std::string endpoint_;
+};
+
+// Binds pivotd's commands PUB on a free loopback port. send_until_result
+// re-sends a command until its result comes back, as pivotd does (PUB/SUB
+// drops what is sent before the agent's subscription is in place).
+class CommandSource {
+ public:
+  explicit CommandSource(const ServerKeys* curve = nullptr);
+  const std::string& endpoint() const { return endpoint_; }
+  void send(const std::string& cluster, const std::string& node, const protocol::Command& command);
+  // Raw frames, for bad input.
+  void send_frames(const std::vector<std::string>& frames);
+  std::optional<protocol::CommandResult> send_until_result(EventSink& sink, const std::string& cluster,
+                                                           const std::string& node, const protocol::Command& command,
+                                                           std::chrono::milliseconds timeout);
+
+ private:
+  zmq::context_t context_{1};
+  zmq::socket_t socket_{context_, zmq::socket_type::pub};
+  std::string endpoint_;
+  std::uint64_t seq_ = 0;
 };
 
 }  // namespace pivot::test

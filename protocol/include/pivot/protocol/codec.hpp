@@ -4,6 +4,7 @@
 // says what is wrong with a stable errc slug (errors.hpp) and the field's path.
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,5 +33,10 @@ std::string encode(const Message& message);
 // answers those with validate_args()'s error.
 Result<Message> decode(std::string_view topic_frame, std::string_view payload_frame,
                        const DecodeLimits& limits = {});
+
+// For a command that does not decode: its body.id when one can be read, so
+// the agent can answer the sender with an error result instead of silence.
+// Same limits; never throws.
+std::optional<std::string> peek_command_id(std::string_view payload_frame, const DecodeLimits& limits = {});
 
 }  // namespace pivot::protocol
