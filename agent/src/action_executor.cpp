@@ -5,6 +5,7 @@
 
 #include "pivot/agent/action_detail.hpp"
 #include "pivot/agent/client_sessions.hpp"
+#include "pivot/agent/mysql_connector.hpp"
 #include "pivot/agent/probe_sql.hpp"
 #include "pivot/protocol/action_catalogue.hpp"
 #include "pivot/protocol/errors.hpp"
@@ -46,6 +47,15 @@ std::int64_t int_arg(const ValueMap& args, const char* name) {
   return value ? *value : 0;
 }
 
+// The first column of the first row, as mysql::Session::query_value gives it.
+Result<std::optional<std::string>> first_value(Result<mysql::Rows> rows, const std::string& sql) {
+  if (!rows) return rows.error();
+  if (rows->rows.empty() || rows->rows.front().empty()) {
+    return make_error(mysql::kErrSql, "no value returned by: " + sql);
+  }
+  return rows->rows.front().front();
+}
+
 std::string text_arg(const ValueMap& args, const char* name) {
   auto it = args.find(name);
   const std::string* value = it == args.end() ? nullptr : std::get_if<std::string>(&it->second);
@@ -81,28 +91,28 @@ class ActionExecutor::Run {
   Result<void> connect() {
     if (auto late = before("connecting to mysqld"); !late) return late;
     if (x_.session_) {
-      auto version = x_.session_->query_value(kVersionSql);
+      auto version = first_value(x_.session_->query(kVersionSql), kVersionSql);
       if (version) return learn_flavor(*version);
       x_.session_.reset();  // a restart or a timeout since the last command: reconnect once
       if (version.error().code != mysql::kErrConnection) return fail(version.error());
     }
-    auto opened = mysql::Session::open(x_.options_);
+    auto opened = x_.connector_->open();
     if (!opened) return fail(opened.error());
     x_.session_ = std::move(opened).value();
     if (auto mode = x_.session_->execute(kSessionSqlMode); !mode) return fail(mode.error());
-    auto version = x_.session_->query_value(kVersionSql);
+    auto version = first_value(x_.session_->query(kVersionSql), kVersionSql);
     if (!version) return fail(version.error());
     return learn_flavor(*version);
   }
 
   Result<mysql::Rows> query(const std::string& step, const std::string& text) {
-    return step_on(step, [&](mysql::Session& s) { return s.query(text); });
+    return step_on(step, [&](SqlSession& s) { return s.query(text); });
   }
   Result<void> execute(const std::string& step, const std::string& text) {
-    return step_on(step, [&](mysql::Session& s) { return s.execute(text); });
+    return step_on(step, [&](SqlSession& s) { return s.execute(text); });
   }
   Result<std::optional<std::string>> value(const std::string& step, const std::string& text) {
-    return step_on(step, [&](mysql::Session& s) { return s.query_value(text); });
+    return step_on(step, [&](SqlSession& s) { return first_value(s.query(text), text); });
   }
 
   // A failure as the result reports it: slug of the result, never the
@@ -114,7 +124,7 @@ class ActionExecutor::Run {
 
  private:
   template <typename F>
-  auto step_on(const std::string& step, F&& f) -> decltype(f(std::declval<mysql::Session&>())) {
+  auto step_on(const std::string& step, F&& f) -> decltype(f(std::declval<SqlSession&>())) {
     if (auto late = before(step); !late) return late.error();
     if (!x_.session_) return make_error(action_errc::mysql_unreachable, "no session for " + step);
     auto result = f(*x_.session_);
@@ -136,9 +146,18 @@ class ActionExecutor::Run {
 
 ActionExecutor::ActionExecutor(mysql::SessionOptions mysql, ReplicationSettings replication,
                                std::string replication_password)
-    : options_(std::move(mysql)),
+    : ActionExecutor(std::make_unique<MysqlConnector>(std::move(mysql)), std::move(replication),
+                     std::move(replication_password)) {}
+
+ActionExecutor::ActionExecutor(std::unique_ptr<SqlConnector> connector, ReplicationSettings replication,
+                               std::string replication_password)
+    : connector_(std::move(connector)),
       replication_(std::move(replication)),
       replication_password_(std::move(replication_password)) {}
+
+ActionExecutor::~ActionExecutor() = default;
+ActionExecutor::ActionExecutor(ActionExecutor&&) noexcept = default;
+ActionExecutor& ActionExecutor::operator=(ActionExecutor&&) noexcept = default;
 
 void ActionExecutor::set_replication(ReplicationSettings replication, std::string replication_password) {
   replication_ = std::move(replication);
@@ -200,7 +219,7 @@ Result<void> ActionExecutor::set_read_only(Run& run, bool read_only) {
   run.detail = read_only_detail(before->first, before->second, false);
   if (!changed) return ok();  // SET GLOBAL read_only=1 would wait for the global read lock for nothing
 
-  const int lock_wait_s = static_cast<int>(std::min<long long>(run.remaining().count() / 1000, options_.read_timeout_s));
+  const int lock_wait_s = static_cast<int>(std::min<long long>(run.remaining().count() / 1000, connector_->read_timeout_s()));
   if (auto bounded = run.execute("bounding the lock wait", sql.lock_wait_timeout(lock_wait_s)); !bounded) return bounded;
   for (const std::string& statement : sql.set_read_only(read_only)) {
     if (auto set = run.execute(statement, statement); !set) return set;
@@ -219,7 +238,7 @@ Result<void> ActionExecutor::kill_connections(Run& run) {
   auto list = [&]() -> Result<std::vector<ClientSession>> {
     auto rows = run.query("listing sessions", sql.processlist());
     if (!rows) return rows.error();
-    return client_sessions(*rows, own_id, options_.user);
+    return client_sessions(*rows, own_id, connector_->user());
   };
   auto targets = list();
   if (!targets) return targets.error();
@@ -371,18 +390,18 @@ Result<void> ActionExecutor::wait_for_position(Run& run, const ValueMap& args) {
 
   // A session of its own whose read timeout outlasts the wait: the action
   // session's (a second or two) would break the connection mid-wait.
-  mysql::SessionOptions options = options_;
-  options.read_timeout_s = static_cast<int>(wait.count() / 1000) + 2;
-  auto opened = mysql::Session::open(options);
+  auto opened = connector_->open(static_cast<int>(wait.count() / 1000) + 2);
   if (!opened) return run.fail(opened.error());
-  mysql::Session& session = *opened;
+  SqlSession& session = **opened;
 
   const auto started = Clock::now();
-  auto answer = session.query_int(sql.wait_for_position(position, wait));
+  const std::string wait_sql = sql.wait_for_position(position, wait);
+  auto answer = first_value(session.query(wait_sql), wait_sql);
   const std::int64_t waited_ms = ms_between(started, Clock::now());
   if (!answer) return run.fail(answer.error());
-  const bool reached = *answer == 0;
-  auto now_at = session.query_value(sql.applied_position());
+  if (!*answer) return make_error(action_errc::mysql_error, "the wait returned NULL: " + wait_sql);
+  const bool reached = **answer == "0";
+  auto now_at = first_value(session.query(sql.applied_position()), sql.applied_position());
   if (!now_at) return run.fail(now_at.error());
   run.detail = {{"reached", reached}, {"waited_ms", waited_ms}, {"position", value_of(*now_at)}};
   if (reached) return ok();

@@ -20,11 +20,12 @@
 //   internal_error     an exception reached run() (out of memory): caught, never thrown
 
 #include <chrono>
-#include <optional>
+#include <memory>
 #include <string>
 
 #include "pivot/agent/action_sql.hpp"
 #include "pivot/agent/agent_config.hpp"
+#include "pivot/agent/sql_connector.hpp"
 #include "pivot/mysql/session.hpp"
 #include "pivot/protocol/command.hpp"
 #include "pivot/protocol/command_result.hpp"
@@ -48,6 +49,12 @@ class ActionExecutor {
   // mysql: the agent's account (same SessionOptions as the probe; the password is filled in);
   // replication: the agent config's replication settings; replication_password: read from its password_file.
   ActionExecutor(mysql::SessionOptions mysql, ReplicationSettings replication, std::string replication_password);
+  // The same over any SQL port (tests give a fake that replays statements).
+  ActionExecutor(std::unique_ptr<SqlConnector> connector, ReplicationSettings replication,
+                 std::string replication_password);
+  ~ActionExecutor();
+  ActionExecutor(ActionExecutor&&) noexcept;
+  ActionExecutor& operator=(ActionExecutor&&) noexcept;
 
   // Runs one command whose args already passed protocol::validate_args. Blocking; called from ONE
   // worker thread that holds a mysql::ThreadScope; uses its own connection (not the probe's),
@@ -73,10 +80,10 @@ class ActionExecutor {
   Result<void> wait_for_position(Run& run, const protocol::ValueMap& args);
   Result<void> report_position(Run& run);
 
-  mysql::SessionOptions options_;
+  std::unique_ptr<SqlConnector> connector_;
   ReplicationSettings replication_;
   std::string replication_password_;
-  std::optional<mysql::Session> session_;  // kept between commands; dropped when broken
+  std::unique_ptr<SqlSession> session_;  // kept between commands; dropped when broken
 };
 
 }  // namespace pivot::agent

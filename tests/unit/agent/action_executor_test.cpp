@@ -1,0 +1,249 @@
+// ActionExecutor's sequences over a fake SQL port that replays the expected
+// statements with recorded answers: the MySQL 8 paths (no MySQL server is
+// installable here), reconnects, error slugs and secrets. MariaDB's run on
+// real servers in tests/integration/agent/actions_test.cpp.
+#include "pivot/agent/action_executor.hpp"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+
+namespace pivot::agent {
+namespace {
+
+using namespace std::chrono_literals;
+using protocol::Value;
+using protocol::ValueMap;
+
+struct Exchange {
+  std::string sql;
+  Result<mysql::Rows> answer;
+};
+
+// The statements every session must see, in order, across all sessions.
+struct Script {
+  std::deque<Exchange> expected;
+  std::vector<int> opens;  // read_timeout_s asked by each open
+  bool refuse_open = false;
+
+  Result<mysql::Rows> answer(const std::string& sql) {
+    if (expected.empty() || expected.front().sql != sql) {
+      ADD_FAILURE() << "unexpected statement: " << sql
+                    << (expected.empty() ? " (none expected)" : "\n   expected: " + expected.front().sql);
+      return make_error(mysql::kErrSql, "unexpected statement");
+    }
+    Result<mysql::Rows> out = std::move(expected.front().answer);
+    expected.pop_front();
+    return out;
+  }
+};
+
+class FakeSession : public SqlSession {
+ public:
+  explicit FakeSession(std::shared_ptr<Script> script) : script_(std::move(script)) {}
+  Result<void> execute(const std::string& sql) override {
+    auto out = script_->answer(sql);
+    if (!out) return out.error();
+    return ok();
+  }
+  Result<mysql::Rows> query(const std::string& sql) override { return script_->answer(sql); }
+
+ private:
+  std::shared_ptr<Script> script_;
+};
+
+class FakeSql : public SqlConnector {
+ public:
+  explicit FakeSql(std::shared_ptr<Script> script) : script_(std::move(script)) {}
+  Result<std::unique_ptr<SqlSession>> open(int read_timeout_s) override {
+    script_->opens.push_back(read_timeout_s);
+    if (script_->refuse_open) return make_error(mysql::kErrConnection, "127.0.0.1:3306: error 2002: refused");
+    return std::unique_ptr<SqlSession>(std::make_unique<FakeSession>(script_));
+  }
+  const std::string& user() const override { return user_; }
+  int read_timeout_s() const override { return 2; }
+
+ private:
+  std::shared_ptr<Script> script_;
+  std::string user_ = "pivot";
+};
+
+mysql::Rows one(const std::string& value) { return {{"v"}, {{value}}}; }
+mysql::Rows none() { return {}; }
+Error refused(const char* code, const std::string& message) { return make_error(code, message); }
+
+class ActionExecutorTest : public ::testing::Test {
+ protected:
+  std::shared_ptr<Script> script = std::make_shared<Script>();  // before the executor that shares it
+  ActionExecutor executor{std::make_unique<FakeSql>(script), ReplicationSettings{"repl", "/x", 1, 2}, "s3cret'pw"};
+
+  void expect(const std::string& sql, Result<mysql::Rows> answer = none()) {
+    script->expected.push_back({sql, std::move(answer)});
+  }
+  // What every first command on a new session runs.
+  void connects(const std::string& version = "8.4.2") {
+    expect("SET SESSION sql_mode = ''");
+    expect("SELECT @@version AS version", one(version));
+  }
+  protocol::CommandResult run(const std::string& action, ValueMap args = {},
+                              std::chrono::milliseconds timeout = 5s) {
+    return executor.run({.id = "c1", .epoch = 1, .action = action, .args = std::move(args),
+                         .timeout_ms = static_cast<std::uint64_t>(timeout.count())},
+                        std::chrono::steady_clock::now() + timeout);
+  }
+  void TearDown() override {
+    for (const auto& left : script->expected) ADD_FAILURE() << "never run: " << left.sql;
+  }
+};
+
+TEST_F(ActionExecutorTest, MysqlReadOnlyBringsSuperReadOnlyAlong) {
+  connects();
+  expect("SELECT @@global.read_only", one("1"));
+  expect("SELECT @@global.super_read_only", one("0"));  // half fenced: still refused to finish
+  expect("SET SESSION lock_wait_timeout = 2");
+  expect("SET GLOBAL read_only = ON");
+  expect("SET GLOBAL super_read_only = ON");
+  expect("SELECT @@global.read_only", one("1"));
+  expect("SELECT @@global.super_read_only", one("1"));
+  auto r = run("set_read_only", {{"read_only", true}});
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.id, "c1");
+  EXPECT_EQ(r.detail, (ValueMap{{"read_only", true}, {"super_read_only", true}, {"changed", true}}));
+}
+
+TEST_F(ActionExecutorTest, MysqlAlreadyReadOnlySetsNothing) {
+  connects();
+  expect("SELECT @@global.read_only", one("1"));
+  expect("SELECT @@global.super_read_only", one("1"));
+  auto r = run("set_read_only", {{"read_only", true}});
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.detail.at("changed"), Value(false));
+}
+
+TEST_F(ActionExecutorTest, MysqlChangeSourceStopsRepointsWithAutoPositionAndKeepsSettings) {
+  connects();
+  expect("SHOW REPLICA STATUS",
+         mysql::Rows{{"Channel_Name", "Source_Host", "Source_Port", "Replica_IO_Running", "Replica_SQL_Running",
+                      "SQL_Delay", "Source_SSL_Allowed", "Source_SSL_CA_File", "Source_SSL_Verify_Server_Cert",
+                      "Get_Source_public_key"},
+                     {{"", "10.0.1.11", "3306", "Yes", "Yes", "1800", "Yes", "/ca.pem", "No", "1"}}});
+  expect("STOP REPLICA");
+  expect("CHANGE REPLICATION SOURCE TO SOURCE_HOST = '10.0.2.11', SOURCE_PORT = 3306, SOURCE_USER = 'repl', "
+         "SOURCE_PASSWORD = 's3cret\\'pw', SOURCE_AUTO_POSITION = 1, SOURCE_CONNECT_RETRY = 1, "
+         "SOURCE_HEARTBEAT_PERIOD = 2, SOURCE_DELAY = 1800, SOURCE_SSL = 1, SOURCE_SSL_CA = '/ca.pem', "
+         "SOURCE_SSL_VERIFY_SERVER_CERT = 0, GET_SOURCE_PUBLIC_KEY = 1");
+  expect("START REPLICA");
+  auto r = run("change_source", {{"host", "10.0.2.11"}, {"port", std::int64_t{3306}}, {"use_gtid", "auto_position"},
+                                 {"seed_gtid_slave_pos", true}});  // no seeding on MySQL
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.detail, (ValueMap{{"previous_source_host", "10.0.1.11"},
+                                {"previous_source_port", std::int64_t{3306}},
+                                {"gtid_slave_pos", Value{}},
+                                {"started", true}}));
+}
+
+TEST_F(ActionExecutorTest, MysqlWaitTimesOutOnItsOwnLongerSession) {
+  connects();
+  expect("SELECT WAIT_FOR_EXECUTED_GTID_SET('3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5', 3.500)", one("1"));
+  expect("SELECT @@global.gtid_executed", one("3e11fa47-71ca-11e1-9e33-c80aa9429562:1-3"));
+  auto r = run("wait_for_position",
+               {{"position", "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5"}, {"timeout_ms", std::int64_t{3500}}});
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error, "position_timeout");
+  EXPECT_EQ(r.detail.at("reached"), Value(false));
+  EXPECT_EQ(r.detail.at("position"), Value("3e11fa47-71ca-11e1-9e33-c80aa9429562:1-3"));
+  EXPECT_EQ(script->opens, (std::vector<int>{0, 5})) << "the wait's session outlasts the 3.5 s wait";
+}
+
+TEST_F(ActionExecutorTest, MysqlReportPosition) {
+  connects();
+  expect("SHOW GLOBAL VARIABLES WHERE Variable_name IN ('gtid_executed')",
+         mysql::Rows{{"Variable_name", "Value"}, {{"gtid_executed", "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-9"}}});
+  expect("SELECT @@global.read_only", one("1"));
+  auto r = run("report_position");
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.detail.at("gtid_executed"), Value("3e11fa47-71ca-11e1-9e33-c80aa9429562:1-9"));
+  EXPECT_EQ(r.detail.at("gtid_binlog_pos"), Value());
+}
+
+TEST_F(ActionExecutorTest, ASessionGoneSinceTheLastCommandIsReopenedOnce) {
+  connects();
+  expect("SHOW GLOBAL VARIABLES WHERE Variable_name IN ('gtid_executed')", mysql::Rows{{"Variable_name", "Value"}, {}});
+  expect("SELECT @@global.read_only", one("0"));
+  ASSERT_TRUE(run("report_position").ok);
+  expect("SELECT @@version AS version", refused(mysql::kErrConnection, "error 2013: Lost connection"));
+  connects();
+  expect("SELECT CONNECTION_ID()", one("5"));
+  expect("SHOW PROCESSLIST", mysql::Rows{{"Id", "User", "Command"}, {{"5", "pivot", "Query"}}});
+  expect("SHOW PROCESSLIST", mysql::Rows{{"Id", "User", "Command"}, {{"5", "pivot", "Query"}}});
+  auto r = run("kill_connections");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.detail, (ValueMap{{"killed", std::int64_t{0}}, {"remaining", std::int64_t{0}}}));
+  EXPECT_EQ(script->opens.size(), 2u);
+}
+
+TEST_F(ActionExecutorTest, KillOfASessionGoneMeanwhileIsNoFailureButARefusalThatStaysIs) {
+  const mysql::Rows before{{"Id", "User", "Command"}, {{"5", "pivot", "Query"}, {"8", "root", "Query"}, {"9", "app", "Sleep"}}};
+  const mysql::Rows after{{"Id", "User", "Command"}, {{"5", "pivot", "Query"}, {"9", "app", "Sleep"}}};
+  connects();
+  expect("SELECT CONNECTION_ID()", one("5"));
+  expect("SHOW PROCESSLIST", before);
+  expect("KILL CONNECTION 8", refused(mysql::kErrSql, "error 1094: Unknown thread id: 8"));
+  expect("KILL CONNECTION 9", refused(mysql::kErrSql, "error 1095: You are not owner of thread 9"));
+  for (int i = 0; i < 200 && script->expected.size() < 250; ++i) expect("SHOW PROCESSLIST", after);
+  // A short deadline also ends the wait for session 9 to go (else 1 s).
+  auto r = run("kill_connections", {}, 100ms);
+  script->expected.clear();  // how many polls fit in the settle time is not the point
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error, "mysql_error");
+  EXPECT_NE(std::get<std::string>(r.detail.at("message")).find("1095"), std::string::npos);
+  EXPECT_EQ(r.detail.at("killed"), Value(std::int64_t{0}));
+  EXPECT_EQ(r.detail.at("remaining"), Value(std::int64_t{1}));
+}
+
+TEST_F(ActionExecutorTest, AMissingGrantIsAccessDenied) {
+  connects("10.11.6-MariaDB");
+  expect("SELECT @@global.read_only", one("0"));
+  expect("SET SESSION lock_wait_timeout = 2");
+  expect("SET GLOBAL read_only = ON",
+         refused(mysql::kErrAccessDenied, "error 1227: you need (at least one of) the READ_ONLY ADMIN privilege(s)"));
+  auto r = run("set_read_only", {{"read_only", true}});
+  EXPECT_EQ(r.error, "access_denied");
+  EXPECT_EQ(r.detail.at("read_only"), Value(false)) << "what was read before the failure is kept";
+}
+
+TEST_F(ActionExecutorTest, TheReplicationPasswordNeverReachesAResult) {
+  connects("10.11.6-MariaDB");
+  expect("SHOW ALL SLAVES STATUS", mysql::Rows{{"Connection_name"}, {}});
+  expect("CHANGE MASTER TO MASTER_HOST = 'db2', MASTER_PORT = 3306, MASTER_USER = 'repl', MASTER_PASSWORD = "
+         "'s3cret\\'pw', MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 1, MASTER_HEARTBEAT_PERIOD = 2",
+         refused(mysql::kErrSql, "error 1064: syntax error near 's3cret\\'pw', MASTER_USE_GTID' at line 1 (s3cret'pw)"));
+  auto r = run("change_source", {{"host", "db2"}, {"port", std::int64_t{3306}}, {"use_gtid", "slave_pos"}});
+  EXPECT_EQ(r.error, "mysql_error");
+  const std::string message = std::get<std::string>(r.detail.at("message"));
+  EXPECT_EQ(message.find("s3cret"), std::string::npos) << message;
+  EXPECT_NE(message.find("1064"), std::string::npos) << message;
+}
+
+TEST_F(ActionExecutorTest, AnUnreachableServerAndAPassedDeadline) {
+  script->refuse_open = true;
+  auto r = run("report_position");
+  EXPECT_EQ(r.error, "mysql_unreachable");
+  EXPECT_NE(std::get<std::string>(r.detail.at("message")).find("2002"), std::string::npos);
+
+  auto late = executor.run({.id = "c2", .epoch = 1, .action = "report_position", .args = {}, .timeout_ms = 1},
+                           std::chrono::steady_clock::now() - 1ms);
+  EXPECT_EQ(late.error, "deadline_exceeded");
+  EXPECT_EQ(script->opens.size(), 1u) << "a passed deadline opens nothing";
+}
+
+TEST_F(ActionExecutorTest, UnvalidatedArgsAreRefusedBeforeAnySql) {
+  auto r = run("set_read_only", {{"read_only", std::int64_t{1}}});
+  EXPECT_EQ(r.error, "wrong_arg_type");
+  auto unknown = run("drop_database");
+  EXPECT_EQ(unknown.error, "unknown_action");
+  EXPECT_TRUE(script->opens.empty());
+}
+
+}  // namespace
+}  // namespace pivot::agent
