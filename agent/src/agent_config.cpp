@@ -22,16 +22,22 @@ void set_int_if(std::optional<int64_t> value, Int& field) {
   if (value) field = static_cast<Int>(*value);
 }
 
+// An account's password lives in its own file, never in the config (which is
+// world-readable on many hosts and ends up in backups and tickets).
+void refuse_inline_password(yaml::MapReader& m) {
+  if (m.string("password")) {
+    m.problems().add(m.mark(), m.key_path("password"),
+                     "a password is never written in the config: use password_file");
+  }
+}
+
 void read_mysql(yaml::MapReader m, MysqlSettings& out) {
   set_if(m.string("host"), out.host);
   set_int_if(m.integer("port", 1, 65535), out.port);
   set_if(m.string("socket"), out.socket);
   set_if(m.string("user"), out.user);
   set_if(m.string("password_file"), out.password_file);
-  if (m.string("password")) {
-    m.problems().add(m.mark(), m.key_path("password"),
-                     "a password is never written in the config: use password_file");
-  }
+  refuse_inline_password(m);
   m.reject_unknown_keys();
 }
 
@@ -40,10 +46,7 @@ void read_replication(yaml::MapReader m, ReplicationSettings& out) {
   set_if(m.string("password_file"), out.password_file);
   set_int_if(m.integer("connect_retry_s", 1, 3600), out.connect_retry_s);
   set_int_if(m.integer("heartbeat_period_s", 0, 4294967), out.heartbeat_period_s);
-  if (m.string("password")) {
-    m.problems().add(m.mark(), m.key_path("password"),
-                     "a password is never written in the config: use password_file");
-  }
+  refuse_inline_password(m);
   m.reject_unknown_keys();
 }
 
