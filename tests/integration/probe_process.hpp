@@ -5,8 +5,6 @@
 // PID if the test left before finish(), so no probe outlives a failed test;
 // --duration-ms bounds it even if this process dies first.
 
-#include <sys/types.h>
-
 #include <chrono>
 #include <filesystem>
 #include <optional>
@@ -14,6 +12,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "pivot/test/background_process.hpp"
 
 namespace pivot::test {
 
@@ -31,9 +31,6 @@ class ProbeProcess {
   // which this adds (in its own directory). $PIVOT_BIN_DIR/write_probe (ctest
   // sets it), else the build tree this test was built in.
   explicit ProbeProcess(const std::vector<std::string>& args);
-  ~ProbeProcess();
-  ProbeProcess(const ProbeProcess&) = delete;
-  ProbeProcess& operator=(const ProbeProcess&) = delete;
 
   // Waits until the probe writes (its --ready-file exists); false if it exited
   // or the time ran out.
@@ -44,12 +41,9 @@ class ProbeProcess {
   static std::filesystem::path binary();
 
  private:
-  std::filesystem::path dir_;
-  pid_t pid_ = -1;
-  int status_ = 0;
-  bool exited_ = false;
+  static std::vector<std::string> command_line(const std::vector<std::string>& args);
 
-  bool poll_exit();
+  BackgroundProcess process_;
 };
 
 }  // namespace pivot::test

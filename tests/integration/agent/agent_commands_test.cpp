@@ -2,6 +2,7 @@
 // publisher standing in for pivotd: a repeated id is not run twice, a stale
 // epoch is refused (also after a restart), bad input changes nothing, CURVE
 // with the wrong server key never delivers a command.
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <filesystem>

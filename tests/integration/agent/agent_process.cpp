@@ -1,89 +1,20 @@
 #include "agent_process.hpp"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
-#include <stdexcept>
-#include <thread>
-
 #include <gtest/gtest.h>
 
 #include "pivot/protocol/codec.hpp"
 #include "pivot/protocol/topic.hpp"
 
-extern char** environ;
-
 namespace pivot::test {
-namespace {
 
-std::filesystem::path agent_binary() {
-  const char* dir = std::getenv("PIVOT_BIN_DIR");
-  return std::filesystem::path(dir ? dir : PIVOT_DEFAULT_BIN_DIR) / "pivot-agent";
-}
-
-}  // namespace
-
-AgentProcess::AgentProcess(const std::vector<std::string>& args, const std::vector<std::string>& env) {
-  char tmpl[] = "/tmp/pivot-agent-test-XXXXXX";
-  if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
-  dir_ = tmpl;
-  std::vector<std::string> argv{agent_binary().string()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  std::vector<char*> cargv;
-  for (auto& a : argv) cargv.push_back(a.data());
-  cargv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, (dir_ / "out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&actions, 2, (dir_ / "err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  std::vector<std::string> env_strings(env);
-  for (char** e = environ; *e; ++e) env_strings.emplace_back(*e);  // later duplicates lose
-  std::vector<char*> cenv;
-  for (auto& e : env_strings) cenv.push_back(e.data());
-  cenv.push_back(nullptr);
-  const int rc = posix_spawn(&pid_, cargv[0], &actions, nullptr, cargv.data(), cenv.data());
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw std::runtime_error("cannot start " + argv[0]);
-}
-
-AgentProcess::~AgentProcess() {
-  if (!reaped_ && pid_ > 0) {
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-  }
-  std::error_code ignored;
-  std::filesystem::remove_all(dir_, ignored);
-}
-
-void AgentProcess::signal(int sig) const {
-  if (!reaped_) ::kill(pid_, sig);
-}
-
-std::optional<int> AgentProcess::wait_exit(std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  do {
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      reaped_ = true;
-      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  } while (std::chrono::steady_clock::now() < deadline);
-  return std::nullopt;
-}
-
-std::string AgentProcess::log() const {
-  std::ifstream in(dir_ / "err");
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+AgentProcess::AgentProcess(const std::vector<std::string>& args, const std::vector<std::string>& env)
+    : process_(
+          [&] {
+            std::vector<std::string> line{built_binary("pivot-agent", PIVOT_DEFAULT_BIN_DIR).string()};
+            line.insert(line.end(), args.begin(), args.end());
+            return line;
+          }(),
+          env) {}
 
 namespace {
 

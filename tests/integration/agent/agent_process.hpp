@@ -3,8 +3,6 @@
 // pivotd's events socket. The process is SIGKILLed by PID in the destructor
 // if the test left without stopping it.
 
-#include <sys/types.h>
-
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -15,29 +13,24 @@
 #include <zmq.hpp>
 
 #include "pivot/protocol/message.hpp"
+#include "pivot/test/background_process.hpp"
 
 namespace pivot::test {
 
 class AgentProcess {
  public:
   // Runs $PIVOT_BIN_DIR/pivot-agent with args and NAME=VALUE variables added
-  // to this process's environment; stdout and stderr go to files.
+  // to this process's environment.
   explicit AgentProcess(const std::vector<std::string>& args, const std::vector<std::string>& env = {});
-  ~AgentProcess();
-  AgentProcess(const AgentProcess&) = delete;
-  AgentProcess& operator=(const AgentProcess&) = delete;
 
-  pid_t pid() const { return pid_; }
-  void signal(int sig) const;
-  // Waits for the exit; nullopt if still running after timeout. Exit code, or
-  // 128 + signal.
-  std::optional<int> wait_exit(std::chrono::milliseconds timeout);
-  std::string log() const;  // its stderr
+  pid_t pid() const { return process_.pid(); }
+  void signal(int sig) const { process_.signal(sig); }
+  // Its exit code, or 128 + signal; nullopt if still running after timeout.
+  std::optional<int> wait_exit(std::chrono::milliseconds timeout) { return process_.wait_exit(timeout); }
+  std::string log() const { return process_.err(); }
 
  private:
-  pid_t pid_ = -1;
-  bool reaped_ = false;
-  std::filesystem::path dir_;
+  BackgroundProcess process_;
 };
 
 // A CURVE server key pair for the sockets standing in for pivotd.
