@@ -1,0 +1,70 @@
+#pragma once
+// The cluster spec: the declarative form of one cluster (ARCHITECTURE.md,
+// "Cluster spec"). Parsed into this immutable struct and validated with every
+// problem named by FILE:LINE before pivotd uses it. The spec's `primary` is
+// only the expected primary when the cluster is first seen; from then on the
+// observed primary is the truth, and pivotd never rewrites the spec.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pivot/result.hpp"
+
+namespace pivot::controller {
+
+// What a node may be: primary and replica are promotable data nodes; backup
+// and analytics are never promoted.
+enum class Role { primary, replica, backup, analytics };
+const char* to_string(Role role);
+bool promotable(Role role);
+
+struct NodeSpec {
+  std::string name;
+  std::string host;
+  std::uint16_t port = 3306;
+  std::string az;
+  Role role = Role::replica;
+  int priority = 0;  // higher is preferred as a candidate
+};
+
+struct Policy {
+  int max_lag_seconds = 5;             // candidate lag limit
+  int min_replicas = 2;                // promotable replicas replicating after a pivot
+  int az_spread = 2;                   // distinct AZs among primary + promotable replicas
+  int catch_up_timeout_ms = 5000;      // fence -> candidate caught up, else roll back
+  int hook_timeout_ms = 5000;
+  int agent_fresh_ms = 3000;
+  bool auto_failover = false;          // true is refused until failover exists
+  int failover_cooldown_s = 3600;
+};
+
+struct Hooks {
+  std::string pre_pivot, post_promote, post_pivot, post_failover;  // "" when unset
+};
+
+struct ClusterSpec {
+  std::string name;
+  std::map<std::string, std::string> labels;
+  Policy policy;
+  std::vector<NodeSpec> nodes;
+  Hooks hooks;
+  std::string source;  // the file it came from
+
+  const NodeSpec* find(const std::string& node) const;
+  const NodeSpec* expected_primary() const;
+};
+
+// Says whether a hook path is an executable file; the parser stays free of
+// I/O, the loader passes the real check and tests a fake.
+using HookCheck = std::function<std::optional<std::string>(const std::string& path)>;
+
+// Parses and validates a spec. Every problem is reported at once, one per
+// line as "FILE:LINE: key: problem" (error code bad_spec).
+Result<ClusterSpec> parse_cluster_spec(const std::string& text, const std::string& filename,
+                                       const HookCheck& check_hook);
+
+}  // namespace pivot::controller
