@@ -12,15 +12,8 @@
 namespace pivot::agent {
 namespace {
 
-template <typename T>
-void set_if(std::optional<T> value, T& field) {
-  if (value) field = std::move(*value);
-}
+using yaml::set_if;
 
-template <typename Int>
-void set_int_if(std::optional<int64_t> value, Int& field) {
-  if (value) field = static_cast<Int>(*value);
-}
 
 // An account's password lives in its own file, never in the config (which is
 // world-readable on many hosts and ends up in backups and tickets).
@@ -33,7 +26,7 @@ void refuse_inline_password(yaml::MapReader& m) {
 
 void read_mysql(yaml::MapReader m, MysqlSettings& out) {
   set_if(m.string("host"), out.host);
-  set_int_if(m.integer("port", 1, 65535), out.port);
+  set_if(m.integer("port", 1, 65535), out.port);
   set_if(m.string("socket"), out.socket);
   set_if(m.string("user"), out.user);
   set_if(m.string("password_file"), out.password_file);
@@ -44,8 +37,8 @@ void read_mysql(yaml::MapReader m, MysqlSettings& out) {
 void read_replication(yaml::MapReader m, ReplicationSettings& out) {
   set_if(m.string("user"), out.user);
   set_if(m.string("password_file"), out.password_file);
-  set_int_if(m.integer("connect_retry_s", 1, 3600), out.connect_retry_s);
-  set_int_if(m.integer("heartbeat_period_s", 0, 4294967), out.heartbeat_period_s);
+  set_if(m.integer("connect_retry_s", 1, 3600), out.connect_retry_s);
+  set_if(m.integer("heartbeat_period_s", 0, 4294967), out.heartbeat_period_s);
   refuse_inline_password(m);
   m.reject_unknown_keys();
 }
@@ -98,9 +91,9 @@ Result<AgentConfig> parse_agent_yaml(const std::string& text, const std::string&
     if (auto m = top.map("controller")) read_controller(*m, config.controller);
     set_if(top.string("key"), config.key);
     set_if(top.string("state_dir"), config.state_dir);
-    set_int_if(top.integer("probe_interval_ms", 10, 60000), config.probe_interval_ms);
-    set_int_if(top.integer("heartbeat_interval_ms", 100, 60000), config.heartbeat_interval_ms);
-    set_int_if(top.integer("probe_timeout_ms", 1000, 60000), config.probe_timeout_ms);
+    set_if(top.integer("probe_interval_ms", 10, 60000), config.probe_interval_ms);
+    set_if(top.integer("heartbeat_interval_ms", 100, 60000), config.heartbeat_interval_ms);
+    set_if(top.integer("probe_timeout_ms", 1000, 60000), config.probe_timeout_ms);
     set_if(top.string("log_level"), config.log_level);
     set_if(top.boolean("insecure"), config.insecure);
     top.reject_unknown_keys();

@@ -8,12 +8,9 @@
 namespace pivot::controller {
 namespace {
 
-constexpr const char* kRoles[] = {"primary", "replica", "backup", "analytics"};
+using yaml::set_if;
 
-template <typename T>
-void set_if(std::optional<T> value, T& field) {
-  if (value) field = std::move(*value);
-}
+constexpr const char* kRoles[] = {"primary", "replica", "backup", "analytics"};
 
 void set_int(yaml::MapReader& m, const char* key, int64_t min, int64_t max, int& field) {
   if (auto v = m.integer(key, min, max)) field = static_cast<int>(*v);

@@ -62,6 +62,13 @@ class MapReader {
   bool valid_ = true;
 };
 
+// Copies a value read by a getter into a config field, leaving the field's
+// default when the key was absent or had a problem.
+template <typename T, typename Field>
+void set_if(std::optional<T> value, Field& field) {
+  if (value) field = static_cast<Field>(std::move(*value));
+}
+
 // Loads a YAML document from text; a syntax error becomes a problem with its line.
 std::optional<YAML::Node> load(const std::string& text, Problems& problems);
 
