@@ -1,0 +1,86 @@
+#pragma once
+// What the REST layer asks of pivotd (controller/src/api calls it; the
+// service in controller/src/service implements it; API tests use a fake).
+// Every method is thread-safe and returns at once: jobs run in the background.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pivot/controller/cluster_spec.hpp"
+#include "pivot/controller/job.hpp"
+#include "pivot/controller/observed.hpp"
+#include "pivot/result.hpp"
+
+namespace pivot::controller {
+
+struct ClusterSummary {
+  std::string name;
+  std::map<std::string, std::string> labels;
+  std::optional<std::string> primary;     // observed; nullopt when none
+  bool healthy = false;                   // one writable primary, every node fresh and replicating
+  std::optional<double> max_lag_s;        // largest seconds_behind among replicas; nullopt when unknown
+  std::optional<std::string> last_job;    // id of the newest job on this cluster
+};
+
+struct NodeView {
+  NodeSpec spec;
+  Current current = Current::unknown;
+  std::optional<protocol::NodeState> state;  // nil: never heard from
+  std::optional<std::uint64_t> age_ms;       // since the agent's last message, pivotd's clock
+};
+
+struct ClusterDetail {
+  std::string name;
+  std::map<std::string, std::string> labels;
+  Policy policy;
+  std::optional<std::string> primary;
+  std::vector<NodeView> nodes;  // in spec order
+};
+
+struct AgentView {
+  std::string cluster;
+  std::string node;
+  std::string boot_id;
+  std::uint64_t last_seen_age_ms = 0;
+  std::uint64_t messages = 0;
+  std::uint64_t seq_gaps = 0;
+};
+
+struct AgentsView {
+  std::vector<AgentView> agents;
+  std::uint64_t rejected_keys = 0;       // ZAP refusals (unknown CURVE key)
+  std::uint64_t rejected_messages = 0;   // undecodable, or claiming another node's name
+};
+
+struct PivotOptions {
+  std::optional<std::string> candidate;
+  bool dry_run = false;
+  std::optional<std::string> expected_primary;
+  std::optional<std::string> idempotency_key;  // Idempotency-Key header
+};
+
+class ControllerService {
+ public:
+  virtual ~ControllerService() = default;
+  virtual std::vector<ClusterSummary> clusters() = 0;
+  // not_found
+  virtual Result<ClusterDetail> cluster(const std::string& name) = 0;
+  virtual AgentsView agents() = 0;
+  // Starts a job; returns its id. Errors: not_found (cluster), bad_request
+  // (candidate not in the spec), conflict (a pivot or failover holds the
+  // cluster), precondition_failed (expected_primary differs from the observed one).
+  virtual Result<std::string> start_pivot_status(const std::string& cluster, const std::optional<std::string>& candidate,
+                                                 const std::string& requested_by,
+                                                 const std::optional<std::string>& idempotency_key) = 0;
+  virtual Result<std::string> start_pivot(const std::string& cluster, const PivotOptions& options,
+                                          const std::string& requested_by) = 0;
+  // not_found
+  virtual Result<Job> job(const std::string& id) = 0;
+  // Newest first; cluster filter when set.
+  virtual std::vector<Job> jobs(const std::optional<std::string>& cluster, std::size_t limit) = 0;
+};
+
+}  // namespace pivot::controller

@@ -1,0 +1,61 @@
+#pragma once
+// A job: one pivot-status, pivot or failover request and its step transcript
+// (REST `GET /v1/jobs/{id}`). Times are wall-clock ms since the Unix epoch;
+// the API prints them as RFC 3339 with milliseconds.
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "pivot/protocol/enum_names.hpp"
+
+namespace pivot::controller {
+
+enum class JobKind { pivot_status, pivot, failover };
+enum class JobState { queued, running, succeeded, failed, rolled_back, cancelled };
+// A step: running, succeeded, failed, skipped (e.g. a hook that is not set), rolled_back.
+enum class StepState { running, succeeded, failed, skipped, rolled_back };
+
+struct JobStep {
+  std::string name;
+  StepState state = StepState::running;
+  std::uint64_t started_at_ms = 0;
+  std::uint64_t finished_at_ms = 0;  // 0 while running
+  nlohmann::json detail = nlohmann::json::object();
+};
+
+struct Job {
+  std::string id;
+  JobKind kind = JobKind::pivot_status;
+  std::string cluster;
+  JobState state = JobState::queued;
+  std::string requested_by;
+  std::uint64_t created_at_ms = 0;
+  std::vector<JobStep> steps;
+  nlohmann::json result;  // null until the job ends
+  bool finished() const { return state != JobState::queued && state != JobState::running; }
+};
+
+}  // namespace pivot::controller
+
+// Wire-style names for the API and logs (pivot::protocol::to_string).
+namespace pivot::protocol {
+template <>
+struct EnumNames<controller::JobKind> {
+  static constexpr std::array<std::string_view, 3> names{"pivot_status", "pivot", "failover"};
+};
+template <>
+struct EnumNames<controller::JobState> {
+  static constexpr std::array<std::string_view, 6> names{"queued",    "running",     "succeeded",
+                                                         "failed",    "rolled_back", "cancelled"};
+};
+template <>
+struct EnumNames<controller::StepState> {
+  static constexpr std::array<std::string_view, 5> names{"running", "succeeded", "failed", "skipped",
+                                                         "rolled_back"};
+};
+}  // namespace pivot::protocol

@@ -1,0 +1,28 @@
+#pragma once
+// The JSON shapes of the REST API (snake_case, as in ARCHITECTURE.md). One
+// place, so that the API, the job results and pivotctl's tests agree.
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "pivot/controller/controller_service.hpp"
+#include "pivot/controller/job.hpp"
+#include "pivot/controller/pivot_status.hpp"
+#include "pivot/protocol/node_state.hpp"
+
+namespace pivot::controller {
+
+// {"eligible", "candidate", "candidate_reason", "rejected": [{node, reason}], "checks": [{id, ok, detail}]}
+nlohmann::json to_json(const PivotStatus& status);
+// Implemented in src/api/json_views.cpp:
+nlohmann::json to_json(const protocol::NodeState& state);
+nlohmann::json to_json(const Job& job);
+nlohmann::json to_json(const ClusterSummary& summary);
+nlohmann::json to_json(const ClusterDetail& detail);
+nlohmann::json to_json(const AgentsView& agents);
+// "2026-11-24T20:15:03.123Z"
+std::string rfc3339_ms(std::uint64_t unix_ms);
+
+}  // namespace pivot::controller

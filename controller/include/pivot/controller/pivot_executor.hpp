@@ -1,0 +1,50 @@
+#pragma once
+// The planned pivot (ARCHITECTURE.md, "Pivot plan") run step by step through
+// the ports. One job per call of run(), on the caller's thread; every remote
+// step has its own deadline, every step is reported to the JobObserver as it
+// starts and ends, and the undo of the fence (old primary writable again) is
+// planned before the fence runs.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "pivot/controller/cluster_spec.hpp"
+#include "pivot/controller/job.hpp"
+#include "pivot/controller/ports.hpp"
+
+namespace pivot::controller {
+
+struct PivotJobInput {
+  std::string job_id;
+  ClusterSpec spec;                               // a copy: a SIGHUP reload does not change a running job
+  std::optional<std::string> candidate;           // named by the operator; else the rules choose
+  bool dry_run = false;                           // check and plan only, change nothing
+  std::optional<std::string> expected_primary;    // re-checked in the check step
+};
+
+struct PivotJobOutcome {
+  JobState state = JobState::failed;   // succeeded, failed or rolled_back
+  nlohmann::json result;               // the pivot-status fields + old_primary, new_primary, write_blocked_ms (or plan)
+};
+
+// The step names of the plan, in order (the dry run's `plan`).
+std::vector<std::string> pivot_plan_steps();
+
+class PivotExecutor {
+ public:
+  PivotExecutor(AgentPort& agents, HookRunner& hooks, ClusterSource& source, Clock& clock, JobObserver& observer)
+      : agents_(agents), hooks_(hooks), source_(source), clock_(clock), observer_(observer) {}
+  PivotJobOutcome run(const PivotJobInput& input);
+
+ private:
+  AgentPort& agents_;
+  HookRunner& hooks_;
+  ClusterSource& source_;
+  Clock& clock_;
+  JobObserver& observer_;
+};
+
+}  // namespace pivot::controller

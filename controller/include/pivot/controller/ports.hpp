@@ -1,0 +1,75 @@
+#pragma once
+// The ports through which the executor touches the world (STYLE.md: ports are
+// named for their role, adapters for their technology, fakes Fake*). The
+// executor runs one job on its own thread and calls these blocking; each call
+// returns as soon as the answer is there (no polling sleeps).
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "pivot/controller/cluster_spec.hpp"
+#include "pivot/controller/job.hpp"
+#include "pivot/controller/pivot_status.hpp"
+#include "pivot/protocol/command.hpp"
+#include "pivot/protocol/command_result.hpp"
+#include "pivot/result.hpp"
+
+namespace pivot::controller {
+
+// The agents: send one command and wait for its result. The adapter sets the
+// epoch, re-sends until the result arrives, and gives up timeout_ms (plus a
+// small transport margin) after the first send with error `no_answer`. An
+// agent's own refusal is a CommandResult with ok=false, not an Error.
+class AgentPort {
+ public:
+  virtual ~AgentPort() = default;
+  virtual Result<protocol::CommandResult> call(const std::string& cluster, const std::string& node,
+                                               const protocol::Command& command) = 0;
+};
+
+struct HookOutcome {
+  bool started = false;     // false: could not be spawned (error says why)
+  int exit_code = -1;       // -1 when killed or not started
+  bool timed_out = false;   // killed at the timeout
+  std::string output;       // stdout and stderr together, cut at 64 KiB
+  std::string error;        // spawn error, "" otherwise
+  std::uint64_t duration_ms = 0;
+  bool ok() const { return started && !timed_out && exit_code == 0; }
+};
+
+// Runs a hook executable with the given extra environment, killing it (and
+// its process group) at the timeout.
+class HookRunner {
+ public:
+  virtual ~HookRunner() = default;
+  virtual HookOutcome run(const std::string& path, const std::map<std::string, std::string>& env,
+                          std::uint64_t timeout_ms) = 0;
+};
+
+// Time for the executor: steady for deadlines, wall for the transcript.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual std::uint64_t steady_ms() = 0;
+  virtual std::uint64_t wall_ms() = 0;
+};
+
+// The model, as a job sees it: a fresh pivot status (the `check` step), taken
+// while the job itself holds the cluster (so no_job_in_progress ignores it).
+class ClusterSource {
+ public:
+  virtual ~ClusterSource() = default;
+  virtual PivotStatus pivot_status(const std::string& cluster, const std::optional<std::string>& candidate) = 0;
+};
+
+// Receives the job's progress as it happens (the jobs registry, the log).
+class JobObserver {
+ public:
+  virtual ~JobObserver() = default;
+  virtual void step_started(const std::string& job_id, const JobStep& step) = 0;
+  virtual void step_finished(const std::string& job_id, const JobStep& step) = 0;
+};
+
+}  // namespace pivot::controller
