@@ -1,7 +1,5 @@
 #include "pivot/agent/agent_config.hpp"
 
-#include <fstream>
-#include <sstream>
 #include <unistd.h>
 
 #include "pivot/endpoint.hpp"
@@ -174,11 +172,9 @@ std::vector<std::string> validate_agent_config(const AgentConfig& c) {
 Result<AgentConfig> load_agent_config(const std::optional<std::string>& path, const AgentOverrides& overrides) {
   AgentConfig config;
   if (path) {
-    std::ifstream in(*path);
-    if (!in) return make_error("bad_config", *path + ": cannot read the config file");
-    std::stringstream text;
-    text << in.rdbuf();
-    auto parsed = parse_agent_yaml(text.str(), *path);
+    auto text = yaml::read_config_file(*path);
+    if (!text) return text.error();
+    auto parsed = parse_agent_yaml(*text, *path);
     if (!parsed) return parsed.error();
     config = std::move(parsed).value();
   }
@@ -191,10 +187,7 @@ Result<AgentConfig> load_agent_config(const std::optional<std::string>& path, co
     check_readable("controller.public_key", config.controller.public_key, problems);
   }
   if (problems.empty()) return config;
-  const std::string where = path ? *path + ": " : std::string("command line: ");
-  std::string message;
-  for (const auto& p : problems) message += (message.empty() ? "" : "\n") + where + p;
-  return make_error("bad_config", message);
+  return yaml::config_error(path, problems);
 }
 
 }  // namespace pivot::agent

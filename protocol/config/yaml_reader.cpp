@@ -1,6 +1,8 @@
 #include "pivot/yaml_reader.hpp"
 
 #include <charconv>
+#include <fstream>
+#include <sstream>
 #include <utility>
 
 namespace pivot::yaml {
@@ -106,6 +108,21 @@ std::optional<YAML::Node> load(const std::string& text, Problems& problems) {
     problems.add(e.mark, "", "YAML syntax error: " + e.msg);
     return std::nullopt;
   }
+}
+
+Result<std::string> read_config_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return make_error("bad_config", path + ": cannot read the config file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+Error config_error(const std::optional<std::string>& path, const std::vector<std::string>& problems) {
+  const std::string where = path ? *path + ": " : std::string("command line: ");
+  std::string message;
+  for (const auto& p : problems) message += (message.empty() ? "" : "\n") + where + p;
+  return make_error("bad_config", message);
 }
 
 }  // namespace pivot::yaml

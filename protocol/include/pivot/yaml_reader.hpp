@@ -13,6 +13,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "pivot/result.hpp"
+
 namespace pivot::yaml {
 
 class Problems {
@@ -71,5 +73,12 @@ void set_if(std::optional<T> value, Field& field) {
 
 // Loads a YAML document from text; a syntax error becomes a problem with its line.
 std::optional<YAML::Node> load(const std::string& text, Problems& problems);
+
+// The text of a config file; error bad_config "PATH: cannot read the config file".
+Result<std::string> read_config_file(const std::string& path);
+
+// One bad_config error from the problems of a loaded config, one per line,
+// each prefixed with the file it came from (or "command line: ").
+Error config_error(const std::optional<std::string>& path, const std::vector<std::string>& problems);
 
 }  // namespace pivot::yaml

@@ -1,0 +1,99 @@
+#pragma once
+// PivotService: pivotd's state and jobs behind the REST API. It holds the
+// loaded specs, the observed state of every node (fed by the bus), the jobs
+// and the per-cluster hold, and runs each job on a thread of its own through
+// the ports (the executor's calls block until the agents answer).
+//
+// Deviation from ARCHITECTURE.md's "one strand": the model lives behind one
+// mutex here and a job runs on its own thread, because the executor is
+// written as straight-line blocking steps (like Vitess' reparenter), which
+// reads and tests better than callbacks. The pure logic still has no locks.
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pivot/controller/cluster_spec.hpp"
+#include "pivot/controller/controller_service.hpp"
+#include "pivot/controller/observed.hpp"
+#include "pivot/controller/pivot_status.hpp"
+#include "pivot/controller/ports.hpp"
+#include "pivot/protocol/message.hpp"
+
+namespace pivot::controller {
+
+class PivotService : public ControllerService {
+ public:
+  // `epoch` makes job ids unique across restarts (it rises at every start).
+  PivotService(AgentPort& agents, HookRunner& hooks, Clock& clock, std::uint64_t epoch);
+  ~PivotService() override;  // waits for running jobs (each is bounded by its deadlines)
+
+  // Replaces the specs (start-up and SIGHUP). Running jobs keep their copy.
+  void set_specs(std::map<std::string, ClusterSpec> specs);
+  // A message from an agent whose identity the bus has checked.
+  void on_message(const protocol::Message& message, std::uint64_t received_at_ms);
+  // Fills the bus's counters into GET /v1/agents (set once at start-up).
+  void set_agent_counters(std::function<void(AgentsView&)> fill);
+  // Blocks until no job runs (shutdown, tests).
+  void wait_idle();
+
+  // ControllerService
+  std::vector<ClusterSummary> clusters() override;
+  Result<ClusterDetail> cluster(const std::string& name) override;
+  AgentsView agents() override;
+  Result<std::string> start_pivot_status(const std::string& cluster, const std::optional<std::string>& candidate,
+                                         const std::string& requested_by,
+                                         const std::optional<std::string>& idempotency_key) override;
+  Result<std::string> start_pivot(const std::string& cluster, const PivotOptions& options,
+                                  const std::string& requested_by) override;
+  Result<Job> job(const std::string& id) override;
+  std::vector<Job> jobs(const std::optional<std::string>& cluster, std::size_t limit) override;
+
+  // The model as a job sees it (`holder` is the asking job: its own hold
+  // does not count as a job in progress).
+  PivotStatus pivot_status_for(const std::string& cluster, const std::optional<std::string>& candidate,
+                               const std::string& holder);
+  void record_step(const std::string& job_id, const JobStep& step);
+
+ private:
+  struct AgentStats {
+    std::string boot_id;
+    std::uint64_t last_seen_ms = 0;
+    std::uint64_t messages = 0;
+  };
+
+  // All private helpers expect mu_ held.
+  std::string new_job_id(JobKind kind);
+  Job& add_job(JobKind kind, const std::string& cluster, const std::string& requested_by);
+  std::optional<std::string> replay(const std::optional<std::string>& idempotency_key) const;
+  Result<void> check_candidate(const ClusterSpec& spec, const std::optional<std::string>& candidate) const;
+  std::optional<std::string> last_job_of(const std::string& cluster) const;
+  void launch(const std::string& job_id, std::function<void()> body);
+  void finish(const std::string& job_id, JobState state, nlohmann::json result);
+
+  AgentPort& agents_;
+  HookRunner& hooks_;
+  Clock& clock_;
+  const std::uint64_t epoch_;
+
+  std::mutex mu_;
+  std::condition_variable idle_;
+  std::map<std::string, ClusterSpec> specs_;
+  std::map<std::string, ClusterObservation> observed_;        // by cluster
+  std::map<std::string, AgentStats> agent_stats_;             // by "cluster.node"
+  std::map<std::string, Job> jobs_;                           // by id
+  std::deque<std::string> job_order_;                         // oldest first, bounded
+  std::map<std::string, std::string> holds_;                  // cluster -> pivot/failover job id
+  std::map<std::string, std::string> idempotency_;            // key -> job id
+  std::function<void(AgentsView&)> fill_counters_;
+  std::uint64_t next_job_ = 0;
+  std::size_t running_ = 0;  // job threads (detached; counted so that shutdown waits)
+};
+
+}  // namespace pivot::controller

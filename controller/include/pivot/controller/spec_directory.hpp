@@ -1,0 +1,25 @@
+#pragma once
+// Loads every cluster spec of a directory (`clusters_dir`): *.yaml and *.yml,
+// in name order. A bad spec is refused with its problems and the others load,
+// so that one typo in one shard's file does not take every cluster away.
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "pivot/controller/cluster_spec.hpp"
+
+namespace pivot::controller {
+
+struct SpecDirectory {
+  std::map<std::string, ClusterSpec> specs;  // by cluster name
+  std::vector<std::string> problems;         // "FILE:LINE: key: problem", one per entry
+  std::vector<std::string> refused_files;    // files with at least one problem
+};
+
+// The real hook check: the path is absolute, exists, is a regular file and executable.
+std::optional<std::string> check_hook_executable(const std::string& path);
+
+SpecDirectory load_spec_directory(const std::string& dir, const HookCheck& check_hook = check_hook_executable);
+
+}  // namespace pivot::controller

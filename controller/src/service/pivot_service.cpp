@@ -1,0 +1,302 @@
+#include "pivot/controller/pivot_service.hpp"
+
+#include <algorithm>
+#include <thread>
+
+#include "pivot/controller/json_views.hpp"
+#include "pivot/controller/pivot_executor.hpp"
+#include "pivot/log.hpp"
+
+namespace pivot::controller {
+namespace {
+
+constexpr std::size_t kJobsKept = 2000;  // in memory until the journal (part 2) keeps them
+
+auto logger() {
+  static auto l = log::get("pivotd.jobs");
+  return l;
+}
+
+// The executor's view of the model and its progress sink, for one job.
+class JobPorts : public ClusterSource, public JobObserver {
+ public:
+  JobPorts(PivotService& service, std::string job_id) : service_(service), job_id_(std::move(job_id)) {}
+  PivotStatus pivot_status(const std::string& cluster, const std::optional<std::string>& candidate) override {
+    return service_.pivot_status_for(cluster, candidate, job_id_);
+  }
+  void step_started(const std::string& job_id, const JobStep& step) override { service_.record_step(job_id, step); }
+  void step_finished(const std::string& job_id, const JobStep& step) override { service_.record_step(job_id, step); }
+
+ private:
+  PivotService& service_;
+  std::string job_id_;
+};
+
+bool replicating(const protocol::NodeState& state) {
+  return state.replica && state.replica->io_running == protocol::IoThread::yes && state.replica->sql_running;
+}
+
+}  // namespace
+
+PivotService::PivotService(AgentPort& agents, HookRunner& hooks, Clock& clock, std::uint64_t epoch)
+    : agents_(agents), hooks_(hooks), clock_(clock), epoch_(epoch) {}
+
+PivotService::~PivotService() { wait_idle(); }
+
+void PivotService::set_specs(std::map<std::string, ClusterSpec> specs) {
+  std::lock_guard lock(mu_);
+  specs_ = std::move(specs);
+}
+
+void PivotService::set_agent_counters(std::function<void(AgentsView&)> fill) {
+  std::lock_guard lock(mu_);
+  fill_counters_ = std::move(fill);
+}
+
+void PivotService::wait_idle() {
+  std::unique_lock lock(mu_);
+  idle_.wait(lock, [&] { return running_ == 0; });
+}
+
+void PivotService::on_message(const protocol::Message& message, std::uint64_t received_at_ms) {
+  const auto& env = message.envelope;
+  std::lock_guard lock(mu_);
+  auto& stats = agent_stats_[env.cluster + "." + env.node];
+  stats.boot_id = env.boot_id;
+  stats.last_seen_ms = received_at_ms;
+  ++stats.messages;
+  auto& node = observed_[env.cluster].nodes[env.node];
+  node.received_at_ms = received_at_ms;
+  node.boot_id = env.boot_id;
+  if (const auto* state = std::get_if<protocol::NodeState>(&message.body)) node.state = *state;
+}
+
+std::optional<std::string> PivotService::last_job_of(const std::string& cluster) const {
+  for (auto it = job_order_.rbegin(); it != job_order_.rend(); ++it) {
+    if (jobs_.at(*it).cluster == cluster) return *it;
+  }
+  return std::nullopt;
+}
+
+std::vector<ClusterSummary> PivotService::clusters() {
+  std::lock_guard lock(mu_);
+  const auto now = clock_.steady_ms();
+  std::vector<ClusterSummary> out;
+  for (const auto& [name, spec] : specs_) {
+    const auto& observed = observed_[name];
+    ClusterSummary s{name, spec.labels, observed_primary(spec, observed, now), true, std::nullopt, last_job_of(name)};
+    s.healthy = s.primary.has_value();
+    for (const auto& node : spec.nodes) {
+      const auto* seen = observed.find(node.name);
+      const auto current = current_role(seen, now, spec.policy);
+      if (current == Current::down || current == Current::unknown) s.healthy = false;
+      if (current != Current::replica) continue;
+      if (!replicating(*seen->state)) s.healthy = false;
+      if (auto lag = seen->state->replica->seconds_behind) {
+        s.max_lag_s = std::max(s.max_lag_s.value_or(0.0), static_cast<double>(*lag));
+      }
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+Result<ClusterDetail> PivotService::cluster(const std::string& name) {
+  std::lock_guard lock(mu_);
+  auto it = specs_.find(name);
+  if (it == specs_.end()) return make_error("not_found", "no cluster '" + name + "' is loaded");
+  const auto& spec = it->second;
+  const auto now = clock_.steady_ms();
+  const auto& observed = observed_[name];
+  ClusterDetail d{name, spec.labels, spec.policy, observed_primary(spec, observed, now), {}};
+  for (const auto& node : spec.nodes) {
+    NodeView v{node, Current::unknown, std::nullopt, std::nullopt};
+    const auto* seen = observed.find(node.name);
+    v.current = current_role(seen, now, spec.policy);
+    if (seen) {
+      v.state = seen->state;
+      v.age_ms = age_ms(*seen, now);
+    }
+    d.nodes.push_back(std::move(v));
+  }
+  return d;
+}
+
+AgentsView PivotService::agents() {
+  std::lock_guard lock(mu_);
+  const auto now = clock_.steady_ms();
+  AgentsView view;
+  for (const auto& [key, stats] : agent_stats_) {
+    const auto dot = key.find('.');
+    view.agents.push_back({key.substr(0, dot), key.substr(dot + 1), stats.boot_id,
+                           now >= stats.last_seen_ms ? now - stats.last_seen_ms : 0, stats.messages, 0});
+  }
+  if (fill_counters_) fill_counters_(view);
+  return view;
+}
+
+std::string PivotService::new_job_id(JobKind kind) {
+  const char* prefix = kind == JobKind::pivot_status ? "ps" : kind == JobKind::pivot ? "pv" : "fo";
+  return std::string(prefix) + "-" + std::to_string(epoch_) + "-" + std::to_string(++next_job_);
+}
+
+Job& PivotService::add_job(JobKind kind, const std::string& cluster, const std::string& requested_by) {
+  Job job;
+  job.id = new_job_id(kind);
+  job.kind = kind;
+  job.cluster = cluster;
+  job.requested_by = requested_by;
+  job.created_at_ms = clock_.wall_ms();
+  job_order_.push_back(job.id);
+  // Forget the oldest finished jobs past the bound; a running one is never dropped.
+  while (job_order_.size() > kJobsKept && jobs_[job_order_.front()].finished()) {
+    jobs_.erase(job_order_.front());
+    job_order_.pop_front();
+  }
+  return jobs_[job.id] = std::move(job);
+}
+
+std::optional<std::string> PivotService::replay(const std::optional<std::string>& key) const {
+  if (!key) return std::nullopt;
+  auto it = idempotency_.find(*key);
+  if (it == idempotency_.end()) return std::nullopt;
+  return it->second;
+}
+
+Result<void> PivotService::check_candidate(const ClusterSpec& spec, const std::optional<std::string>& candidate) const {
+  if (candidate && !spec.find(*candidate)) {
+    return make_error("bad_request", "candidate '" + *candidate + "' is not a node of cluster '" + spec.name + "'");
+  }
+  return ok();
+}
+
+Result<std::string> PivotService::start_pivot_status(const std::string& cluster,
+                                                     const std::optional<std::string>& candidate,
+                                                     const std::string& requested_by,
+                                                     const std::optional<std::string>& idempotency_key) {
+  std::unique_lock lock(mu_);
+  if (auto first = replay(idempotency_key)) return *first;
+  auto spec = specs_.find(cluster);
+  if (spec == specs_.end()) return make_error("not_found", "no cluster '" + cluster + "' is loaded");
+  if (auto bad = check_candidate(spec->second, candidate); !bad) return bad.error();
+  const std::string id = add_job(JobKind::pivot_status, cluster, requested_by).id;
+  if (idempotency_key) idempotency_[*idempotency_key] = id;
+  log::event(*logger(), spdlog::level::info, {.cluster = cluster, .job = id}, "pivot status requested by {}",
+             requested_by);
+  launch(id, [this, id, cluster, candidate] {
+    auto status = pivot_status_for(cluster, candidate, "");
+    finish(id, JobState::succeeded, to_json(status));
+  });
+  return id;
+}
+
+Result<std::string> PivotService::start_pivot(const std::string& cluster, const PivotOptions& options,
+                                              const std::string& requested_by) {
+  std::unique_lock lock(mu_);
+  if (auto first = replay(options.idempotency_key)) return *first;
+  auto it = specs_.find(cluster);
+  if (it == specs_.end()) return make_error("not_found", "no cluster '" + cluster + "' is loaded");
+  const ClusterSpec& spec = it->second;
+  if (auto bad = check_candidate(spec, options.candidate); !bad) return bad.error();
+  if (!options.dry_run) {
+    if (auto held = holds_.find(cluster); held != holds_.end()) {
+      return make_error("conflict", "job " + held->second + " holds cluster '" + cluster + "'");
+    }
+  }
+  if (options.expected_primary) {
+    const auto primary = observed_primary(spec, observed_[cluster], clock_.steady_ms());
+    if (primary != options.expected_primary) {
+      return make_error("precondition_failed", "expected primary '" + *options.expected_primary +
+                                                   "' but the observed primary is " +
+                                                   (primary ? "'" + *primary + "'" : "none"));
+    }
+  }
+  const std::string id = add_job(JobKind::pivot, cluster, requested_by).id;
+  if (!options.dry_run) holds_[cluster] = id;
+  if (options.idempotency_key) idempotency_[*options.idempotency_key] = id;
+  log::event(*logger(), spdlog::level::info, {.cluster = cluster, .job = id}, "{} requested by {}",
+             options.dry_run ? "pivot dry run" : "pivot", requested_by);
+  PivotJobInput input{id, spec, options.candidate, options.dry_run, options.expected_primary};
+  launch(id, [this, input = std::move(input)] {
+    JobPorts ports(*this, input.job_id);
+    PivotExecutor executor(agents_, hooks_, ports, clock_, ports);
+    auto outcome = executor.run(input);
+    finish(input.job_id, outcome.state, std::move(outcome.result));
+  });
+  return id;
+}
+
+void PivotService::launch(const std::string& job_id, std::function<void()> body) {
+  jobs_[job_id].state = JobState::running;
+  ++running_;
+  std::thread([this, job_id, body = std::move(body)] {
+    try {
+      body();
+    } catch (const std::exception& e) {
+      // A bug, not an outcome: the job must still end and release its hold.
+      log::event(*logger(), spdlog::level::err, {.job = job_id}, "job crashed: {}", e.what());
+      finish(job_id, JobState::failed, {{"error", "internal"}, {"message", e.what()}});
+    }
+  }).detach();
+}
+
+void PivotService::finish(const std::string& job_id, JobState state, nlohmann::json result) {
+  std::lock_guard lock(mu_);
+  auto& job = jobs_[job_id];
+  if (job.finished()) return;  // the crash path after a normal finish
+  job.state = state;
+  job.result = std::move(result);
+  if (auto held = holds_.find(job.cluster); held != holds_.end() && held->second == job_id) holds_.erase(held);
+  log::event(*logger(), state == JobState::succeeded ? spdlog::level::info : spdlog::level::warn,
+             {.cluster = job.cluster, .job = job_id}, "job {}", protocol::to_string(state));
+  --running_;
+  idle_.notify_all();
+}
+
+PivotStatus PivotService::pivot_status_for(const std::string& cluster, const std::optional<std::string>& candidate,
+                                           const std::string& holder) {
+  std::lock_guard lock(mu_);
+  auto it = specs_.find(cluster);
+  if (it == specs_.end()) {
+    PivotStatus gone;
+    gone.checks.push_back({"spec_loaded", false, "cluster '" + cluster + "' is no longer loaded"});
+    return gone;
+  }
+  auto held = holds_.find(cluster);
+  const bool other_job = held != holds_.end() && held->second != holder;
+  return evaluate_pivot_status({it->second, observed_[cluster], clock_.steady_ms(), other_job, candidate});
+}
+
+void PivotService::record_step(const std::string& job_id, const JobStep& step) {
+  std::lock_guard lock(mu_);
+  auto& job = jobs_[job_id];
+  auto same = std::find_if(job.steps.rbegin(), job.steps.rend(), [&](const JobStep& s) { return s.name == step.name; });
+  if (same != job.steps.rend() && same->state == StepState::running) {
+    *same = step;
+  } else {
+    job.steps.push_back(step);
+  }
+  if (step.state == StepState::running) return;
+  const auto level = step.state == StepState::failed ? spdlog::level::err : spdlog::level::info;
+  log::event(*logger(), level, {.cluster = job.cluster, .job = job_id, .step = step.name}, "step {} in {} ms",
+             protocol::to_string(step.state), step.finished_at_ms - step.started_at_ms);
+}
+
+Result<Job> PivotService::job(const std::string& id) {
+  std::lock_guard lock(mu_);
+  auto it = jobs_.find(id);
+  if (it == jobs_.end()) return make_error("not_found", "no job '" + id + "'");
+  return it->second;
+}
+
+std::vector<Job> PivotService::jobs(const std::optional<std::string>& cluster, std::size_t limit) {
+  std::lock_guard lock(mu_);
+  std::vector<Job> out;
+  for (auto it = job_order_.rbegin(); it != job_order_.rend() && out.size() < limit; ++it) {
+    const auto& job = jobs_.at(*it);
+    if (!cluster || job.cluster == *cluster) out.push_back(job);
+  }
+  return out;
+}
+
+}  // namespace pivot::controller
