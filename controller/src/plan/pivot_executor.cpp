@@ -1,0 +1,297 @@
+// The planned pivot, forward (ARCHITECTURE.md, "Pivot plan"). The invariants
+// are in pivot_run.hpp; the undo is in pivot_rollback.cpp.
+#include "pivot/controller/pivot_executor.hpp"
+
+#include <algorithm>
+#include <future>
+
+#include "pivot/controller/json_views.hpp"
+#include "pivot_run.hpp"
+
+namespace pivot::controller {
+
+PivotJobOutcome PivotExecutor::run(const PivotJobInput& input) {
+  return PivotRun(agents_, hooks_, source_, clock_, observer_, input).run();
+}
+
+PivotJobOutcome PivotRun::run() {
+  if (auto refused = check()) return *refused;
+  if (!hook("pre_pivot", input_.spec.hooks.pre_pivot)) return finish(JobState::failed);
+
+  fence_started_ms_ = clock_.steady_ms();
+  if (!fence_read_only() || !fence_kill_connections() || !capture_position() || !catch_up() || !promote()) {
+    return roll_back();
+  }
+  // The candidate is writable: from here on, roll forward only. The window
+  // closes when the traffic switch (post_promote, run at once) is done.
+  const std::uint64_t promoted_ms = clock_.steady_ms();
+  hook("post_promote", input_.spec.hooks.post_promote);
+  const bool switched_by_hook = !input_.spec.hooks.post_promote.empty();
+  write_blocked_ms_ = (switched_by_hook ? clock_.steady_ms() : promoted_ms) - fence_started_ms_;
+  repoint_replicas();
+  demote_old_primary();
+  hook("post_pivot", input_.spec.hooks.post_pivot);
+  verify();
+  return finish(failures_.empty() ? JobState::succeeded : JobState::failed);
+}
+
+std::optional<PivotJobOutcome> PivotRun::check() {
+  const bool passed = step("check", [&](JobStep& s) {
+    status_ = source_.pivot_status(input_.spec.name, input_.candidate);
+    s.detail = {{"eligible", status_.eligible}, {"primary", status_.primary}, {"candidate", status_.candidate}};
+    if (input_.expected_primary && *input_.expected_primary != status_.primary) {
+      record_failure("check", "precondition_failed",
+                     "expected primary " + *input_.expected_primary + ", but the observed primary is " +
+                         (status_.primary.empty() ? "none" : status_.primary));
+      return false;
+    }
+    if (!status_.eligible) {
+      std::string failing;
+      for (const auto& c : status_.checks) {
+        if (!c.ok) failing += (failing.empty() ? "" : ", ") + c.id;
+      }
+      record_failure("check", "not_eligible", "the cluster may not be pivoted; failing checks: " + failing);
+      return false;
+    }
+    old_primary_ = input_.spec.find(status_.primary);
+    candidate_ = input_.spec.find(status_.candidate);
+    if (!old_primary_ || !candidate_ || old_primary_ == candidate_) {
+      record_failure("check", "not_eligible",
+                     "the pivot status names primary '" + status_.primary + "' and candidate '" + status_.candidate +
+                         "', which are not two nodes of the spec");
+      return false;
+    }
+    return true;
+  });
+  if (!passed) {
+    auto outcome = finish(JobState::failed);
+    // Nothing was planned: no old_primary/new_primary pair to report.
+    outcome.result.erase("old_primary");
+    outcome.result.erase("new_primary");
+    return outcome;
+  }
+  if (input_.dry_run) {
+    auto result = base_result();
+    result["plan"] = pivot_plan_steps();
+    return PivotJobOutcome{JobState::succeeded, std::move(result)};
+  }
+  return std::nullopt;
+}
+
+bool PivotRun::hook(const std::string& name, const std::string& path) {
+  if (path.empty()) {
+    JobStep s = start(name);
+    s.detail = {{"reason", "no " + name + " hook in the spec"}};
+    end(s, StepState::skipped);
+    return true;
+  }
+  return step(name, [&](JobStep& s) {
+    const auto env = plan::hook_env(input_.spec.name, input_.job_id, *old_primary_, *candidate_);
+    const auto timeout_ms = static_cast<std::uint64_t>(input_.spec.policy.hook_timeout_ms);
+    const HookOutcome o = hooks_.run(path, env, timeout_ms);
+    s.detail = {{"path", path},           {"started", o.started},         {"exit_code", o.exit_code},
+                {"timed_out", o.timed_out}, {"duration_ms", o.duration_ms}, {"output", o.output}};
+    if (!o.error.empty()) s.detail["error"] = o.error;
+    if (o.ok()) return true;
+    std::string why = !o.started    ? "could not start: " + o.error
+                      : o.timed_out ? "was killed after " + std::to_string(timeout_ms) + " ms"
+                                    : "exited with " + std::to_string(o.exit_code);
+    record_failure(name, "hook_failed", name + " hook " + path + " " + why);
+    return false;
+  });
+}
+
+bool PivotRun::fence_read_only() {
+  undo_.old_primary_fenced = true;  // planned first: an unanswered fence may have run
+  return step("fence_read_only", [&](JobStep& s) {
+    return record(s, call(*old_primary_, plan::set_read_only(id("fence_read_only", *old_primary_), true)));
+  });
+}
+
+bool PivotRun::fence_kill_connections() {
+  return step("fence_kill_connections", [&](JobStep& s) {
+    return record(s, call(*old_primary_, plan::kill_connections(id("fence_kill_connections", *old_primary_))));
+  });
+}
+
+bool PivotRun::capture_position() {
+  return step("capture_position", [&](JobStep& s) {
+    auto o = call(*old_primary_, plan::report_position(id("capture_position", *old_primary_)));
+    auto position = o.ok ? plan::position_of(o.detail) : std::nullopt;
+    if (o.ok && !position) {
+      o.ok = false;
+      o.error = "no_position";
+      o.message = "the answer holds neither gtid_binlog_pos nor gtid_executed";
+    }
+    if (position) {
+      position_ = *position;
+      s.detail["position"] = position_.gtid;
+      s.detail["use_gtid"] = position_.use_gtid;
+    }
+    return record(s, o);
+  });
+}
+
+bool PivotRun::catch_up() {
+  return step("catch_up", [&](JobStep& s) {
+    // Bounded from the fence, not from this step: the fence's own time counts.
+    const std::uint64_t deadline = fence_started_ms_ + input_.spec.policy.catch_up_timeout_ms;
+    const std::uint64_t now = clock_.steady_ms();
+    const std::uint64_t wait_ms = deadline > now ? deadline - now : 0;  // 0 still checks once
+    s.detail["position"] = position_.gtid;
+    s.detail["wait_ms"] = wait_ms;
+    if (position_.gtid.empty()) {  // the old primary never wrote a transaction
+      s.detail["reached"] = true;
+      return true;
+    }
+    auto o = call(*candidate_, plan::wait_for_position(id("catch_up", *candidate_), position_.gtid, wait_ms));
+    plan::require_reached(o);
+    return record(s, o);
+  });
+}
+
+bool PivotRun::promote() {
+  return step("promote", [&](JobStep& s) {
+    undo_.candidate_reset = true;
+    if (!record(s, call(*candidate_, plan::reset_replication(id("promote", *candidate_, "reset_replication"))))) {
+      return false;
+    }
+    undo_.candidate_unfenced = true;
+    return record(s, call(*candidate_, plan::set_read_only(id("promote", *candidate_, "set_read_only"), false)));
+  });
+}
+
+bool PivotRun::repoint_replicas() {
+  return step("repoint_replicas", [&](JobStep& s) {
+    s.detail["commands"] = nlohmann::json::array();
+    const auto outcomes = call_each(nodes_except({old_primary_, candidate_}), [&](const NodeSpec& node) {
+      return plan::change_source(id("repoint_replicas", node), *candidate_, position_.use_gtid, false);
+    });
+    bool all = true;
+    for (const auto& o : outcomes) all = record(s, o) && all;
+    return all;
+  });
+}
+
+bool PivotRun::demote_old_primary() {
+  return step("demote_old_primary", [&](JobStep& s) {
+    // Its gtid_slave_pos is seeded from its own binlog first, or the new
+    // primary would resend everything (error 1950 under strict mode).
+    return record(s, call(*old_primary_, plan::change_source(id("demote_old_primary", *old_primary_), *candidate_,
+                                                            position_.use_gtid, true)));
+  });
+}
+
+bool PivotRun::verify() {
+  return step("verify", [&](JobStep& s) {
+    const auto reported = call(*candidate_, plan::report_position(id("verify", *candidate_)));
+    const auto position = reported.ok ? plan::position_of(reported.detail) : std::nullopt;
+    if (!record(s, reported)) return false;
+    if (!position) {
+      record_failure("verify", "no_position", "report_position on " + candidate_->name + " holds no GTID position");
+      return false;
+    }
+    s.detail["position"] = position->gtid;
+    if (position->gtid.empty()) return true;
+    const auto outcomes = call_each(nodes_except({candidate_}), [&](const NodeSpec& node) {
+      return plan::wait_for_position(id("verify", node), position->gtid, plan::kVerifyWaitMs);
+    });
+    bool all = true;
+    for (auto o : outcomes) {
+      plan::require_reached(o);
+      all = record(s, o) && all;
+    }
+    return all;
+  });
+}
+
+// ---- plumbing ----
+
+JobStep PivotRun::start(const std::string& name) {
+  JobStep s;
+  s.name = name;
+  s.started_at_ms = clock_.wall_ms();
+  observer_.step_started(input_.job_id, s);
+  return s;
+}
+
+void PivotRun::end(JobStep& s, StepState state) {
+  s.state = state;
+  s.finished_at_ms = clock_.wall_ms();
+  observer_.step_finished(input_.job_id, s);
+}
+
+bool PivotRun::step(const std::string& name, const StepBody& body) {
+  JobStep s = start(name);
+  const bool ok = body(s);
+  end(s, ok ? StepState::succeeded : StepState::failed);
+  return ok;
+}
+
+void PivotRun::record_failure(const std::string& step, std::string error, std::string message) {
+  failures_.push_back({step, std::move(error), std::move(message)});
+}
+
+bool PivotRun::record(JobStep& s, const plan::CallOutcome& o) {
+  s.detail["commands"].push_back(plan::to_json(o));
+  if (!o.ok) record_failure(s.name, o.error, s.name + ": " + plan::describe_failure(o));
+  return o.ok;
+}
+
+std::string PivotRun::id(const std::string& step, const NodeSpec& node, const std::string& action) const {
+  return plan::command_id(input_.job_id, step, node.name, action);
+}
+
+plan::CallOutcome PivotRun::call(const NodeSpec& node, protocol::Command command) {
+  auto answer = agents_.call(input_.spec.name, node.name, command);
+  return plan::outcome_of(node.name, std::move(command), answer);
+}
+
+std::vector<plan::CallOutcome> PivotRun::call_each(const std::vector<const NodeSpec*>& nodes,
+                                                   const std::function<protocol::Command(const NodeSpec&)>& build) {
+  std::vector<std::future<plan::CallOutcome>> pending;
+  for (const NodeSpec* node : nodes) {
+    pending.push_back(std::async(std::launch::async, [this, node, command = build(*node)]() mutable {
+      return call(*node, std::move(command));
+    }));
+  }
+  std::vector<plan::CallOutcome> outcomes;
+  for (auto& p : pending) outcomes.push_back(p.get());
+  return outcomes;
+}
+
+std::vector<const NodeSpec*> PivotRun::nodes_except(const std::vector<const NodeSpec*>& excluded) const {
+  std::vector<const NodeSpec*> out;
+  for (const auto& node : input_.spec.nodes) {
+    if (std::find(excluded.begin(), excluded.end(), &node) == excluded.end()) out.push_back(&node);
+  }
+  return out;
+}
+
+nlohmann::json PivotRun::base_result() const {
+  auto result = to_json(status_);
+  result["old_primary"] = old_primary_ ? nlohmann::json(old_primary_->name) : nlohmann::json();
+  result["new_primary"] = candidate_ ? nlohmann::json(candidate_->name) : nlohmann::json();
+  return result;
+}
+
+PivotJobOutcome PivotRun::finish(JobState state, nlohmann::json extra) const {
+  auto result = base_result();
+  if (write_blocked_ms_) result["write_blocked_ms"] = *write_blocked_ms_;
+  if (!failures_.empty()) {
+    // The first failure names the job's error; the message tells them all.
+    result["error"] = failures_.front().error;
+    std::string message;
+    nlohmann::json steps = nlohmann::json::array();
+    for (const auto& f : failures_) {
+      message += (message.empty() ? "" : "; ") + f.message;
+      steps.push_back(f.step);
+    }
+    result["message"] = message;
+    result["failed_steps"] = std::move(steps);
+  }
+  result.update(extra);
+  return PivotJobOutcome{state, std::move(result)};
+}
+
+}  // namespace pivot::controller

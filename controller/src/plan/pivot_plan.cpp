@@ -1,0 +1,147 @@
+#include "pivot_plan.hpp"
+
+#include <type_traits>
+#include <variant>
+
+#include "pivot/controller/pivot_executor.hpp"
+
+namespace pivot::controller {
+
+std::vector<std::string> pivot_plan_steps() {
+  return {"check",     "pre_pivot", "fence_read_only",  "fence_kill_connections", "capture_position", "catch_up",
+          "promote",   "post_promote", "repoint_replicas", "demote_old_primary",  "post_pivot",       "verify"};
+}
+
+namespace plan {
+namespace {
+
+protocol::Command command(std::string id, const char* action, std::uint64_t timeout_ms, protocol::ValueMap args = {}) {
+  protocol::Command c;
+  c.id = std::move(id);
+  c.action = action;
+  c.args = std::move(args);
+  c.timeout_ms = timeout_ms;
+  return c;  // epoch: set by the AgentPort adapter
+}
+
+const std::string* string_at(const protocol::ValueMap& detail, const char* key) {
+  auto it = detail.find(key);
+  return it == detail.end() ? nullptr : std::get_if<std::string>(&it->second);
+}
+
+}  // namespace
+
+std::string command_id(const std::string& job_id, const std::string& step, const std::string& node,
+                       const std::string& action) {
+  std::string id = job_id + "/" + step + "/" + node;
+  if (!action.empty()) id += "/" + action;
+  return id;
+}
+
+protocol::Command set_read_only(std::string id, bool read_only) {
+  return command(std::move(id), "set_read_only", kSetReadOnlyTimeoutMs, {{"read_only", read_only}});
+}
+
+protocol::Command kill_connections(std::string id) {
+  return command(std::move(id), "kill_connections", kKillConnectionsTimeoutMs);
+}
+
+protocol::Command report_position(std::string id) {
+  return command(std::move(id), "report_position", kReportPositionTimeoutMs);
+}
+
+protocol::Command reset_replication(std::string id) {
+  return command(std::move(id), "reset_replication", kResetReplicationTimeoutMs);
+}
+
+protocol::Command wait_for_position(std::string id, const std::string& position, std::uint64_t wait_ms) {
+  return command(std::move(id), "wait_for_position", wait_ms + kPositionReadMarginMs,
+                 {{"position", position}, {"timeout_ms", static_cast<std::int64_t>(wait_ms)}});
+}
+
+protocol::Command change_source(std::string id, const NodeSpec& source, const std::string& use_gtid,
+                                bool seed_gtid_slave_pos) {
+  protocol::ValueMap args{{"host", source.host},
+                          {"port", static_cast<std::int64_t>(source.port)},
+                          {"use_gtid", use_gtid}};
+  if (seed_gtid_slave_pos) args["seed_gtid_slave_pos"] = true;
+  return command(std::move(id), "change_source", kChangeSourceTimeoutMs, std::move(args));
+}
+
+std::optional<Position> position_of(const protocol::ValueMap& detail) {
+  if (const auto* pos = string_at(detail, "gtid_binlog_pos")) return Position{*pos, "slave_pos"};
+  if (const auto* set = string_at(detail, "gtid_executed")) return Position{*set, "auto_position"};
+  return std::nullopt;
+}
+
+CallOutcome outcome_of(const std::string& node, protocol::Command command,
+                       const Result<protocol::CommandResult>& answer) {
+  CallOutcome o;
+  o.node = node;
+  o.command = std::move(command);
+  if (!answer) {
+    o.error = answer.error().code;
+    o.message = answer.error().message;
+    return o;
+  }
+  o.ok = answer->ok;
+  o.detail = answer->detail;
+  if (!o.ok) {
+    o.error = answer->error.empty() ? "failed" : answer->error;
+    if (const auto* message = string_at(o.detail, "message")) o.message = *message;
+  }
+  return o;
+}
+
+void require_reached(CallOutcome& o) {
+  auto it = o.detail.find("reached");
+  if (!o.ok || (it != o.detail.end() && it->second == protocol::Value(true))) return;
+  o.ok = false;
+  o.error = "position_timeout";
+  o.message = "the agent answered ok without reached: true";
+}
+
+std::string describe_failure(const CallOutcome& o) {
+  std::string text = o.command.action + " on " + o.node + " failed (" + o.error + ")";
+  if (!o.message.empty()) text += ": " + o.message;
+  return text;
+}
+
+nlohmann::json to_json(const protocol::ValueMap& values) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [key, value] : values) {
+    out[key] = std::visit(
+        [](const auto& v) -> nlohmann::json {
+          if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::monostate>) {
+            return nullptr;
+          } else {
+            return v;
+          }
+        },
+        value);
+  }
+  return out;
+}
+
+nlohmann::json to_json(const CallOutcome& o) {
+  nlohmann::json out{{"node", o.node},   {"action", o.command.action}, {"id", o.command.id},
+                     {"args", to_json(o.command.args)}, {"ok", o.ok}, {"detail", to_json(o.detail)}};
+  if (!o.ok) {
+    out["error"] = o.error;
+    out["message"] = o.message;
+  }
+  return out;
+}
+
+std::string host_port(const NodeSpec& node) { return node.host + ":" + std::to_string(node.port); }
+
+std::map<std::string, std::string> hook_env(const std::string& cluster, const std::string& job_id,
+                                            const NodeSpec& old_primary, const NodeSpec& new_primary) {
+  return {{"PIVOT_CLUSTER", cluster},
+          {"PIVOT_JOB", job_id},
+          {"PIVOT_OLD_PRIMARY", host_port(old_primary)},
+          {"PIVOT_NEW_PRIMARY", host_port(new_primary)}};
+}
+
+}  // namespace plan
+}  // namespace pivot::controller

@@ -1,0 +1,88 @@
+#pragma once
+// The pure half of the planned pivot (private to controller/src/plan): step
+// names, the agent commands each step sends, their deadlines, and how an
+// answer reads. No ports, no clock: pivot_executor.cpp feeds them.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "pivot/controller/cluster_spec.hpp"
+#include "pivot/protocol/command.hpp"
+#include "pivot/protocol/command_result.hpp"
+#include "pivot/result.hpp"
+
+namespace pivot::controller::plan {
+
+// Deadlines of the commands (the command's timeout_ms; the AgentPort adds its
+// transport margin). Every remote step has its own.
+// SET GLOBAL read_only takes the global read lock, which waits for running
+// commits; the agent bounds lock_wait_timeout by what is left of this.
+inline constexpr std::uint64_t kSetReadOnlyTimeoutMs = 5000;
+// KILL only flags sessions; the agent watches them end for at most 1 s.
+inline constexpr std::uint64_t kKillConnectionsTimeoutMs = 3000;
+// A handful of SELECTs on one open connection.
+inline constexpr std::uint64_t kReportPositionTimeoutMs = 3000;
+// STOP SLAVE waits for the SQL thread to finish the event group it applies.
+inline constexpr std::uint64_t kResetReplicationTimeoutMs = 10000;
+// STOP, CHANGE MASTER, START and a read; the STOP may wait as above.
+inline constexpr std::uint64_t kChangeSourceTimeoutMs = 10000;
+// wait_for_position: the agent keeps 300 ms of the command's deadline to read
+// the position after the wait; the command outlives the wait by this much.
+inline constexpr std::uint64_t kPositionReadMarginMs = 1000;
+// verify: how long every node may take to apply the new primary's position.
+inline constexpr std::uint64_t kVerifyWaitMs = 10000;
+
+// "<job_id>/<step>/<node>", with "/<action>" when one step sends two commands
+// to one node (promote): unique within the job and stable across a restart.
+std::string command_id(const std::string& job_id, const std::string& step, const std::string& node,
+                       const std::string& action = "");
+
+protocol::Command set_read_only(std::string id, bool read_only);
+protocol::Command kill_connections(std::string id);
+protocol::Command report_position(std::string id);
+protocol::Command reset_replication(std::string id);
+protocol::Command wait_for_position(std::string id, const std::string& position, std::uint64_t wait_ms);
+protocol::Command change_source(std::string id, const NodeSpec& source, const std::string& use_gtid,
+                                bool seed_gtid_slave_pos);
+
+// A GTID position and the flavor it reveals: MariaDB reports gtid_binlog_pos
+// (repoint with MASTER_USE_GTID=slave_pos), MySQL gtid_executed (auto_position).
+struct Position {
+  std::string gtid;
+  std::string use_gtid;
+};
+// From a report_position detail; nullopt when it holds neither.
+std::optional<Position> position_of(const protocol::ValueMap& detail);
+
+// One command and its answer as a step records it. An AgentPort error
+// (no_answer) and an agent's refusal (ok=false) both make ok false.
+struct CallOutcome {
+  std::string node;
+  protocol::Command command;
+  bool ok = false;
+  std::string error;    // slug: the agent's or the port's
+  std::string message;  // the agent's detail.message or the port's sentence
+  protocol::ValueMap detail;
+};
+CallOutcome outcome_of(const std::string& node, protocol::Command command,
+                       const Result<protocol::CommandResult>& answer);
+// A wait_for_position answered ok must also say reached: the catch-up is the
+// gate against lost writes, so anything else counts as position_timeout.
+void require_reached(CallOutcome& outcome);
+// "wait_for_position on db2 failed (position_timeout): ..."
+std::string describe_failure(const CallOutcome& outcome);
+
+nlohmann::json to_json(const protocol::ValueMap& values);
+nlohmann::json to_json(const CallOutcome& outcome);
+
+// "host:port" of a spec node, as hooks and messages name it.
+std::string host_port(const NodeSpec& node);
+// The hooks' environment (ARCHITECTURE.md, "Pivot plan").
+std::map<std::string, std::string> hook_env(const std::string& cluster, const std::string& job_id,
+                                            const NodeSpec& old_primary, const NodeSpec& new_primary);
+
+}  // namespace pivot::controller::plan

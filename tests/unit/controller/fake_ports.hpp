@@ -1,0 +1,255 @@
+#pragma once
+// Hand-written fakes of the executor's ports (pivot/controller/ports.hpp):
+// canned answers, every call recorded in order, a clock that moves only when
+// told (or by the latency a fake is given). FakeAgents is thread-safe, as the
+// real AgentPort is: repoint and verify call it from several threads.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "pivot/controller/ports.hpp"
+
+namespace pivot::controller::test {
+
+class ManualClock : public Clock {
+ public:
+  static constexpr std::uint64_t kWallStart = 1'795'000'000'000;  // wall = kWallStart + steady
+
+  std::uint64_t steady_ms() override { return steady_.load(); }
+  std::uint64_t wall_ms() override { return kWallStart + steady_.load(); }
+  void advance(std::uint64_t ms) { steady_ += ms; }
+
+ private:
+  std::atomic<std::uint64_t> steady_{1000};
+};
+
+struct AgentCall {
+  std::string cluster;
+  std::string node;
+  protocol::Command command;
+};
+
+class FakeAgents : public AgentPort {
+ public:
+  using Reply = Result<protocol::CommandResult>;
+
+  explicit FakeAgents(ManualClock& clock) : clock_(clock) {}
+
+  // Replies for node+action, used in turn; the last one repeats. Without
+  // any, the action answers ok with a plausible MariaDB detail.
+  void reply(const std::string& node, const std::string& action, std::vector<Reply> replies) {
+    std::lock_guard lock(mutex_);
+    replies_[{node, action}] = std::move(replies);
+  }
+  static Reply ok(protocol::ValueMap detail) { return answer(true, "", std::move(detail)); }
+  static Reply refused(const std::string& error, const std::string& message) {
+    return answer(false, error, {{"message", message}});
+  }
+  static Reply no_answer() { return make_error("no_answer", "no result within the command's timeout"); }
+  void fail(const std::string& node, const std::string& action, const std::string& error = "mysql_error") {
+    reply(node, action, {refused(error, "the server said no")});
+  }
+  // Fails the first call only: the undo of the same action then succeeds.
+  void fail_once(const std::string& node, const std::string& action, Reply first) {
+    reply(node, action, {std::move(first), ok(default_detail(action))});
+  }
+  // The clock moves this much during each call of node+action (default 1 ms).
+  void latency(const std::string& node, const std::string& action, std::uint64_t ms) {
+    std::lock_guard lock(mutex_);
+    latency_[{node, action}] = ms;
+  }
+  // Calls of `action` to these nodes wait for each other (5 s at most): a
+  // caller that sends them one after the other never sees them overlap.
+  void rendezvous(const std::string& action, std::set<std::string> nodes) {
+    std::lock_guard lock(mutex_);
+    rendezvous_[action] = Meeting{std::move(nodes), {}, false};
+  }
+  bool overlapped(const std::string& action) {
+    std::lock_guard lock(mutex_);
+    return rendezvous_.at(action).all_met;
+  }
+
+  std::vector<AgentCall> calls() {
+    std::lock_guard lock(mutex_);
+    return calls_;
+  }
+  // "db1 set_read_only", in call order.
+  std::vector<std::string> sequence() {
+    std::vector<std::string> out;
+    for (const auto& c : calls()) out.push_back(c.node + " " + c.command.action);
+    return out;
+  }
+
+  Result<protocol::CommandResult> call(const std::string& cluster, const std::string& node,
+                                       const protocol::Command& command) override {
+    std::unique_lock lock(mutex_);
+    calls_.push_back({cluster, node, command});
+    auto latency = latency_.find({node, command.action});
+    clock_.advance(latency == latency_.end() ? 1 : latency->second);
+    meet(lock, node, command.action);
+    Reply reply = next_reply(node, command.action);
+    if (reply) reply->id = command.id;
+    return reply;
+  }
+
+  static protocol::ValueMap default_detail(const std::string& action) {
+    if (action == "report_position") {
+      return {{"gtid_binlog_pos", std::string("0-1-100")},
+              {"gtid_current_pos", std::string("0-1-100")},
+              {"gtid_slave_pos", std::string("")},
+              {"gtid_executed", std::monostate{}},
+              {"read_only", true}};
+    }
+    if (action == "wait_for_position") {
+      return {{"reached", true}, {"waited_ms", std::int64_t{2}}, {"position", std::string("0-1-100")}};
+    }
+    if (action == "set_read_only") return {{"read_only", true}, {"super_read_only", std::monostate{}}, {"changed", true}};
+    if (action == "kill_connections") return {{"killed", std::int64_t{3}}, {"remaining", std::int64_t{0}}};
+    if (action == "reset_replication") return {{"had_source", true}};
+    if (action == "change_source") return {{"started", true}};
+    return {};
+  }
+
+ private:
+  struct Meeting {
+    std::set<std::string> nodes;
+    std::set<std::string> arrived;
+    bool all_met = false;
+  };
+
+  static Reply answer(bool ok, const std::string& error, protocol::ValueMap detail) {
+    protocol::CommandResult r;
+    r.ok = ok;
+    r.error = error;
+    r.detail = std::move(detail);
+    return r;
+  }
+
+  void meet(std::unique_lock<std::mutex>& lock, const std::string& node, const std::string& action) {
+    auto it = rendezvous_.find(action);
+    if (it == rendezvous_.end() || !it->second.nodes.contains(node)) return;
+    Meeting& m = it->second;
+    m.arrived.insert(node);
+    if (m.arrived == m.nodes) {
+      m.all_met = true;
+      met_.notify_all();
+    }
+    met_.wait_for(lock, std::chrono::seconds(5), [&] { return m.all_met; });
+  }
+
+  Reply next_reply(const std::string& node, const std::string& action) {
+    auto it = replies_.find({node, action});
+    if (it == replies_.end() || it->second.empty()) return ok(default_detail(action));
+    Reply reply = it->second.front();
+    if (it->second.size() > 1) it->second.erase(it->second.begin());
+    return reply;
+  }
+
+  ManualClock& clock_;
+  std::mutex mutex_;
+  std::condition_variable met_;
+  std::vector<AgentCall> calls_;
+  std::map<std::pair<std::string, std::string>, std::vector<Reply>> replies_;
+  std::map<std::pair<std::string, std::string>, std::uint64_t> latency_;
+  std::map<std::string, Meeting> rendezvous_;
+};
+
+struct HookCall {
+  std::string path;
+  std::map<std::string, std::string> env;
+  std::uint64_t timeout_ms = 0;
+};
+
+class FakeHooks : public HookRunner {
+ public:
+  explicit FakeHooks(ManualClock& clock) : clock_(clock) {}
+
+  // What a path answers, and how long it takes on the clock; unknown paths exit 0 at once.
+  void outcome(const std::string& path, HookOutcome o) { outcomes_[path] = std::move(o); }
+  static HookOutcome not_started(const std::string& error) {
+    HookOutcome o;
+    o.error = error;
+    return o;
+  }
+  static HookOutcome timed_out() {
+    HookOutcome o;
+    o.started = true;
+    o.timed_out = true;
+    return o;
+  }
+  static HookOutcome exits(int code, std::uint64_t duration_ms = 0) {
+    HookOutcome o;
+    o.started = true;
+    o.exit_code = code;
+    o.output = "hook says hi\n";
+    o.duration_ms = duration_ms;
+    return o;
+  }
+
+  HookOutcome run(const std::string& path, const std::map<std::string, std::string>& env,
+                  std::uint64_t timeout_ms) override {
+    calls.push_back({path, env, timeout_ms});
+    auto it = outcomes_.find(path);
+    HookOutcome o = it == outcomes_.end() ? exits(0) : it->second;
+    clock_.advance(o.duration_ms);
+    return o;
+  }
+
+  std::vector<HookCall> calls;
+
+ private:
+  ManualClock& clock_;
+  std::map<std::string, HookOutcome> outcomes_;
+};
+
+class FakeClusterSource : public ClusterSource {
+ public:
+  PivotStatus pivot_status(const std::string& cluster, const std::optional<std::string>& candidate) override {
+    calls.emplace_back(cluster, candidate);
+    return status;
+  }
+  PivotStatus status;
+  std::vector<std::pair<std::string, std::optional<std::string>>> calls;
+};
+
+class RecordingObserver : public JobObserver {
+ public:
+  struct Event {
+    bool started = false;  // else finished
+    std::string job_id;
+    JobStep step;
+  };
+  void step_started(const std::string& job_id, const JobStep& step) override { events.push_back({true, job_id, step}); }
+  void step_finished(const std::string& job_id, const JobStep& step) override {
+    events.push_back({false, job_id, step});
+  }
+
+  // The finished steps, in order.
+  std::vector<JobStep> finished() const {
+    std::vector<JobStep> out;
+    for (const auto& e : events) {
+      if (!e.started) out.push_back(e.step);
+    }
+    return out;
+  }
+  // The finished step of that name; a default step named "(absent)" when there is none.
+  JobStep step(const std::string& name) const {
+    for (const auto& s : finished()) {
+      if (s.name == name) return s;
+    }
+    JobStep absent;
+    absent.name = "(absent)";
+    return absent;
+  }
+
+  std::vector<Event> events;
+};
+
+}  // namespace pivot::controller::test

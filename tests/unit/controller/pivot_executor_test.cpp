@@ -1,0 +1,497 @@
+// The planned pivot, branch by branch, against fake agents, hooks and clock:
+// what it sends, in which order, what it undoes, and what the job says.
+#include "pivot/controller/pivot_executor.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "fake_ports.hpp"
+
+namespace pivot::controller {
+namespace {
+
+using test::FakeAgents;
+using ::testing::ElementsAre;
+using ::testing::UnorderedElementsAre;
+
+// db1 primary; db2 and db3 replicas; db4 a backup node; all MariaDB at 0-1-100.
+ClusterSpec four_nodes() {
+  ClusterSpec spec;
+  spec.name = "sms-1";
+  spec.nodes = {{"db1", "10.0.1.11", 3306, "a", Role::primary, 0},
+                {"db2", "10.0.2.11", 3307, "b", Role::replica, 10},
+                {"db3", "10.0.3.11", 3306, "c", Role::replica, 0},
+                {"db4", "10.0.2.12", 3306, "b", Role::backup, 0}};
+  spec.policy.catch_up_timeout_ms = 5000;
+  spec.policy.hook_timeout_ms = 7000;
+  return spec;
+}
+
+PivotStatus eligible_db1_to_db2() {
+  PivotStatus s;
+  s.eligible = true;
+  s.primary = "db1";
+  s.candidate = "db2";
+  s.candidate_reason = "named by the operator";
+  s.rejected = {{"db3", "db2 was named"}, {"db4", "db4 is a backup node"}};
+  for (const char* id : {"agents_fresh", "single_writable_primary", "gtid_replication", "candidate_promotable"}) {
+    s.checks.push_back({id, true, "ok"});
+  }
+  return s;
+}
+
+class PivotExecutorTest : public ::testing::Test {
+ protected:
+  PivotExecutorTest() {
+    source.status = eligible_db1_to_db2();
+    input.job_id = "j7";
+    input.spec = four_nodes();
+    input.candidate = "db2";
+  }
+
+  PivotJobOutcome run() {
+    PivotExecutor executor(agents, hooks, source, clock, observer);
+    return executor.run(input);
+  }
+
+  std::vector<std::string> sent() { return agents.sequence(); }
+  const protocol::Command& command(std::size_t i) {
+    calls_ = agents.calls();
+    return calls_.at(i).command;
+  }
+  std::vector<std::string> step_names() {
+    std::vector<std::string> out;
+    for (const auto& s : observer.finished()) out.push_back(s.name);
+    return out;
+  }
+  std::string state_of(const std::string& step) {
+    return std::string(protocol::to_string(observer.step(step).state));
+  }
+
+  test::ManualClock clock;
+  FakeAgents agents{clock};
+  test::FakeHooks hooks{clock};
+  test::FakeClusterSource source;
+  test::RecordingObserver observer;
+  PivotJobInput input;
+  std::vector<test::AgentCall> calls_;
+};
+
+// The sequence of tests/integration/agent/agent_pivot_test.cpp, then verify.
+const std::vector<std::string> kForward = {"db1 set_read_only", "db1 kill_connections", "db1 report_position",
+                                           "db2 wait_for_position", "db2 reset_replication", "db2 set_read_only"};
+
+TEST_F(PivotExecutorTest, ASuccessfulPivotSendsTheCommandsInPlanOrder) {
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::succeeded) << outcome.result.dump(2);
+
+  auto seq = sent();
+  ASSERT_EQ(seq.size(), 13u);
+  EXPECT_EQ(std::vector<std::string>(seq.begin(), seq.begin() + 6), kForward);
+  EXPECT_THAT(std::vector<std::string>(seq.begin() + 6, seq.begin() + 8),
+              UnorderedElementsAre("db3 change_source", "db4 change_source"));
+  EXPECT_EQ(seq[8], "db1 change_source");
+  EXPECT_EQ(seq[9], "db2 report_position");
+  EXPECT_THAT(std::vector<std::string>(seq.begin() + 10, seq.end()),
+              UnorderedElementsAre("db1 wait_for_position", "db3 wait_for_position", "db4 wait_for_position"));
+
+  EXPECT_EQ(command(0).args, (protocol::ValueMap{{"read_only", true}}));
+  EXPECT_EQ(command(0).id, "j7/fence_read_only/db1");
+  EXPECT_EQ(command(0).timeout_ms, 5000u);
+  EXPECT_EQ(command(0).epoch, 0u) << "the AgentPort adapter sets the epoch";
+  EXPECT_EQ(command(3).args.at("position"), protocol::Value(std::string("0-1-100")));
+  EXPECT_EQ(command(4).id, "j7/promote/db2/reset_replication");
+  EXPECT_EQ(command(5).id, "j7/promote/db2/set_read_only");
+  EXPECT_EQ(command(5).args, (protocol::ValueMap{{"read_only", false}}));
+  for (std::size_t i : {6, 7}) {
+    EXPECT_EQ(command(i).args, (protocol::ValueMap{{"host", std::string("10.0.2.11")},
+                                                   {"port", std::int64_t{3307}},
+                                                   {"use_gtid", std::string("slave_pos")}}));
+  }
+  EXPECT_EQ(command(8).args.at("seed_gtid_slave_pos"), protocol::Value(true));
+  EXPECT_EQ(command(8).args.at("host"), protocol::Value(std::string("10.0.2.11")));
+  EXPECT_EQ(command(10).args.at("timeout_ms"), protocol::Value(std::int64_t{10000}));
+
+  std::set<std::string> ids;
+  for (const auto& c : agents.calls()) {
+    EXPECT_TRUE(ids.insert(c.command.id).second) << "repeated id " << c.command.id;
+    EXPECT_EQ(c.cluster, "sms-1");
+    EXPECT_GT(c.command.timeout_ms, 0u);
+  }
+
+  EXPECT_EQ(step_names(), pivot_plan_steps());
+  EXPECT_EQ(state_of("pre_pivot"), "skipped");
+  EXPECT_EQ(state_of("verify"), "succeeded");
+  EXPECT_EQ(outcome.result["old_primary"], "db1");
+  EXPECT_EQ(outcome.result["new_primary"], "db2");
+  EXPECT_EQ(outcome.result["eligible"], true);
+  EXPECT_EQ(outcome.result["candidate_reason"], "named by the operator");
+  EXPECT_TRUE(outcome.result.contains("write_blocked_ms"));
+  EXPECT_FALSE(outcome.result.contains("error"));
+  EXPECT_EQ(source.calls.at(0), std::make_pair(std::string("sms-1"), std::optional<std::string>("db2")));
+}
+
+TEST_F(PivotExecutorTest, EveryStepIsReportedAtStartAndEndWithTheClocksWallTime) {
+  run();
+  ASSERT_EQ(observer.events.size(), 2 * pivot_plan_steps().size());
+  for (std::size_t i = 0; i < observer.events.size(); i += 2) {
+    const auto& started = observer.events[i];
+    const auto& finished = observer.events[i + 1];
+    EXPECT_TRUE(started.started);
+    EXPECT_FALSE(finished.started);
+    EXPECT_EQ(started.job_id, "j7");
+    EXPECT_EQ(started.step.name, finished.step.name);
+    EXPECT_EQ(started.step.state, StepState::running);
+    EXPECT_EQ(started.step.finished_at_ms, 0u);
+    EXPECT_GE(started.step.started_at_ms, test::ManualClock::kWallStart);
+    EXPECT_GE(finished.step.finished_at_ms, finished.step.started_at_ms);
+  }
+  // Each command's answer is in the step's transcript.
+  auto fence = observer.step("fence_read_only").detail["commands"][0];
+  EXPECT_EQ(fence["node"], "db1");
+  EXPECT_EQ(fence["ok"], true);
+  EXPECT_EQ(fence["detail"]["changed"], true);
+  EXPECT_EQ(observer.step("capture_position").detail["position"], "0-1-100");
+}
+
+TEST_F(PivotExecutorTest, CommandsRunInParallelOnTheOtherReplicas) {
+  agents.rendezvous("change_source", {"db3", "db4"});
+  agents.rendezvous("wait_for_position", {"db1", "db3", "db4"});
+  EXPECT_EQ(run().state, JobState::succeeded);
+  EXPECT_TRUE(agents.overlapped("change_source")) << "repoint_replicas sent one after the other";
+  EXPECT_TRUE(agents.overlapped("wait_for_position")) << "verify waited one node after the other";
+}
+
+TEST_F(PivotExecutorTest, ADryRunChecksAndPlansOnly) {
+  input.dry_run = true;
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::succeeded);
+  EXPECT_TRUE(agents.calls().empty());
+  EXPECT_TRUE(hooks.calls.empty());
+  EXPECT_EQ(step_names(), std::vector<std::string>{"check"});
+  EXPECT_EQ(outcome.result["plan"], pivot_plan_steps());
+  EXPECT_EQ(outcome.result["old_primary"], "db1");
+  EXPECT_EQ(outcome.result["new_primary"], "db2");
+  EXPECT_EQ(outcome.result["eligible"], true);
+  EXPECT_FALSE(outcome.result.contains("write_blocked_ms"));
+}
+
+TEST_F(PivotExecutorTest, ANotEligibleClusterFailsWithItsChecks) {
+  source.status.eligible = false;
+  source.status.checks.push_back({"candidate_lag", false, "db2 is 40 s behind (max 5)"});
+  input.dry_run = true;  // a dry run is refused the same way
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::failed);
+  EXPECT_TRUE(agents.calls().empty());
+  EXPECT_EQ(outcome.result["eligible"], false);
+  EXPECT_EQ(outcome.result["checks"].back()["detail"], "db2 is 40 s behind (max 5)");
+  EXPECT_EQ(outcome.result["error"], "not_eligible");
+  EXPECT_THAT(outcome.result["message"].get<std::string>(), ::testing::HasSubstr("candidate_lag"));
+  EXPECT_FALSE(outcome.result.contains("plan"));
+  EXPECT_EQ(state_of("check"), "failed");
+}
+
+TEST_F(PivotExecutorTest, AStatusNamingNodesOutsideTheSpecIsRefused) {
+  source.status.candidate = "db9";
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::failed);
+  EXPECT_EQ(outcome.result["error"], "not_eligible");
+  EXPECT_TRUE(agents.calls().empty());
+}
+
+TEST_F(PivotExecutorTest, AnExpectedPrimaryThatDiffersFailsThePrecondition) {
+  input.expected_primary = "db3";
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::failed);
+  EXPECT_EQ(outcome.result["error"], "precondition_failed");
+  EXPECT_THAT(outcome.result["message"].get<std::string>(), ::testing::HasSubstr("db3"));
+  EXPECT_TRUE(agents.calls().empty());
+
+  input.expected_primary = "db1";
+  EXPECT_EQ(run().state, JobState::succeeded);
+}
+
+TEST_F(PivotExecutorTest, HooksSeeTheClusterJobAndBothPrimariesWithThePolicyTimeout) {
+  input.spec.hooks = {"/hooks/pre", "/hooks/promote", "/hooks/post", ""};
+  EXPECT_EQ(run().state, JobState::succeeded);
+  ASSERT_EQ(hooks.calls.size(), 3u);
+  EXPECT_EQ(hooks.calls[0].path, "/hooks/pre");
+  EXPECT_EQ(hooks.calls[1].path, "/hooks/promote");
+  EXPECT_EQ(hooks.calls[2].path, "/hooks/post");
+  EXPECT_EQ(hooks.calls[0].env, (std::map<std::string, std::string>{{"PIVOT_CLUSTER", "sms-1"},
+                                                                    {"PIVOT_JOB", "j7"},
+                                                                    {"PIVOT_OLD_PRIMARY", "10.0.1.11:3306"},
+                                                                    {"PIVOT_NEW_PRIMARY", "10.0.2.11:3307"}}));
+  EXPECT_EQ(hooks.calls[0].timeout_ms, 7000u);
+  auto detail = observer.step("post_promote").detail;
+  EXPECT_EQ(detail["exit_code"], 0);
+  EXPECT_EQ(detail["output"], "hook says hi\n");
+  EXPECT_TRUE(detail.contains("duration_ms"));
+  EXPECT_EQ(state_of("post_promote"), "succeeded");
+}
+
+TEST_F(PivotExecutorTest, AFailingPrePivotHookChangesNothing) {
+  input.spec.hooks.pre_pivot = "/hooks/pre";
+  hooks.outcome("/hooks/pre", test::FakeHooks::exits(3));
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::failed);
+  EXPECT_TRUE(agents.calls().empty());
+  EXPECT_EQ(outcome.result["error"], "hook_failed");
+  EXPECT_THAT(outcome.result["message"].get<std::string>(), ::testing::HasSubstr("exited with 3"));
+  EXPECT_EQ(step_names(), (std::vector<std::string>{"check", "pre_pivot"}));
+  EXPECT_EQ(observer.step("pre_pivot").detail["exit_code"], 3);
+}
+
+TEST_F(PivotExecutorTest, AHookThatCannotStartOrTimesOutFails) {
+  input.spec.hooks.pre_pivot = "/hooks/missing";
+  hooks.outcome("/hooks/missing", test::FakeHooks::not_started("hook /hooks/missing is not executable"));
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::failed);
+  EXPECT_THAT(outcome.result["message"].get<std::string>(), ::testing::HasSubstr("could not start"));
+
+  hooks.outcome("/hooks/missing", test::FakeHooks::timed_out());
+  outcome = run();
+  EXPECT_EQ(outcome.state, JobState::failed);
+  EXPECT_THAT(outcome.result["message"].get<std::string>(), ::testing::HasSubstr("killed after 7000 ms"));
+  EXPECT_TRUE(agents.calls().empty());
+}
+
+// ---- before the candidate is writable: roll back ----
+
+struct RollbackCase {
+  std::string name;
+  std::string node, action;
+  FakeAgents::Reply first;
+  std::vector<std::string> sent;  // everything, undo included
+  std::string error;
+};
+
+class PivotRollbackTest : public PivotExecutorTest, public ::testing::WithParamInterface<RollbackCase> {};
+
+TEST_P(PivotRollbackTest, TheOldPrimaryIsWritableAgain) {
+  const auto& c = GetParam();
+  agents.fail_once(c.node, c.action, c.first);
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::rolled_back) << outcome.result.dump(2);
+  EXPECT_EQ(sent(), c.sent);
+  const auto all = agents.calls();
+  const auto& undo = all.back().command;
+  EXPECT_EQ(undo.id, "j7/rollback_old_primary_writable/db1");
+  EXPECT_EQ(undo.args, (protocol::ValueMap{{"read_only", false}}));
+  EXPECT_EQ(state_of("rollback_old_primary_writable"), "succeeded");
+  EXPECT_EQ(outcome.result["error"], c.error);
+  EXPECT_EQ(outcome.result["rollback"]["steps"][0]["step"], "rollback_old_primary_writable");
+  EXPECT_EQ(outcome.result["rollback"]["steps"][0]["ok"], true);
+  EXPECT_FALSE(outcome.result["rollback"]["reason"].get<std::string>().empty());
+  EXPECT_THAT(outcome.result["message"].get<std::string>(), ::testing::HasSubstr("db1 writable again"));
+  EXPECT_TRUE(outcome.result.contains("write_blocked_ms")) << "the window the rollback closed";
+  EXPECT_TRUE(hooks.calls.empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EachStepBeforePromote, PivotRollbackTest,
+    ::testing::Values(
+        RollbackCase{"fence_refused", "db1", "set_read_only", FakeAgents::refused("access_denied", "no SUPER"),
+                     {"db1 set_read_only", "db1 set_read_only"}, "access_denied"},
+        RollbackCase{"fence_unanswered", "db1", "set_read_only", FakeAgents::no_answer(),
+                     {"db1 set_read_only", "db1 set_read_only"}, "no_answer"},
+        RollbackCase{"kill_refused", "db1", "kill_connections", FakeAgents::refused("mysql_error", "1095"),
+                     {"db1 set_read_only", "db1 kill_connections", "db1 set_read_only"}, "mysql_error"},
+        RollbackCase{"capture_unanswered", "db1", "report_position", FakeAgents::no_answer(),
+                     {"db1 set_read_only", "db1 kill_connections", "db1 report_position", "db1 set_read_only"},
+                     "no_answer"},
+        RollbackCase{"capture_without_position", "db1", "report_position", FakeAgents::ok({{"read_only", true}}),
+                     {"db1 set_read_only", "db1 kill_connections", "db1 report_position", "db1 set_read_only"},
+                     "no_position"},
+        RollbackCase{"catch_up_timeout", "db2", "wait_for_position",
+                     FakeAgents::refused("position_timeout", "0-1-99 after 4997 ms"),
+                     {"db1 set_read_only", "db1 kill_connections", "db1 report_position", "db2 wait_for_position",
+                      "db1 set_read_only"},
+                     "position_timeout"},
+        RollbackCase{"catch_up_ok_but_not_reached", "db2", "wait_for_position", FakeAgents::ok({{"reached", false}}),
+                     {"db1 set_read_only", "db1 kill_connections", "db1 report_position", "db2 wait_for_position",
+                      "db1 set_read_only"},
+                     "position_timeout"}),
+    [](const auto& info) { return info.param.name; });
+
+TEST_F(PivotExecutorTest, CatchUpIsBoundedFromTheFenceNotFromItsOwnStart) {
+  agents.latency("db1", "set_read_only", 1000);
+  agents.latency("db1", "kill_connections", 1500);
+  agents.latency("db1", "report_position", 500);
+  run();
+  const auto wait = command(3);
+  ASSERT_EQ(wait.action, "wait_for_position");
+  EXPECT_EQ(wait.args.at("timeout_ms"), protocol::Value(std::int64_t{2000}));  // 5000 - 3000 spent fencing
+  EXPECT_EQ(wait.timeout_ms, 3000u) << "the command outlives the wait by the read margin";
+  EXPECT_EQ(observer.step("catch_up").detail["wait_ms"], 2000);
+}
+
+TEST_F(PivotExecutorTest, AFenceSlowerThanTheCatchUpBudgetStillChecksOnceThenRollsBack) {
+  agents.latency("db1", "kill_connections", 6000);
+  agents.reply("db2", "wait_for_position", {FakeAgents::refused("position_timeout", "0-1-99")});
+  EXPECT_EQ(run().state, JobState::rolled_back);
+  EXPECT_EQ(command(3).args.at("timeout_ms"), protocol::Value(std::int64_t{0}));
+}
+
+TEST_F(PivotExecutorTest, AFailedResetRepointsTheCandidateBackToTheOldPrimary) {
+  agents.fail("db2", "reset_replication");
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::rolled_back) << outcome.result.dump(2);
+  auto seq = sent();
+  EXPECT_EQ(std::vector<std::string>(seq.begin() + 5, seq.end()),
+            (std::vector<std::string>{"db1 set_read_only", "db2 change_source"}));
+  const auto repoint = command(6);
+  EXPECT_EQ(repoint.id, "j7/rollback_candidate_repoint/db2");
+  EXPECT_EQ(repoint.args, (protocol::ValueMap{{"host", std::string("10.0.1.11")},
+                                              {"port", std::int64_t{3306}},
+                                              {"use_gtid", std::string("slave_pos")}}));
+  EXPECT_EQ(state_of("promote"), "failed");
+  EXPECT_EQ(state_of("rollback_candidate_repoint"), "succeeded");
+  EXPECT_THAT(outcome.result["message"].get<std::string>(), ::testing::HasSubstr("db2 replicating from db1"));
+}
+
+TEST_F(PivotExecutorTest, ARefusedWritableSwitchMakesTheCandidateReadOnlyBeforeTheOldPrimaryWritable) {
+  agents.fail_once("db2", "set_read_only", FakeAgents::refused("mysql_error", "lock wait timeout"));
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::rolled_back) << outcome.result.dump(2);
+  auto seq = sent();
+  EXPECT_EQ(std::vector<std::string>(seq.begin() + 5, seq.end()),
+            (std::vector<std::string>{"db2 set_read_only", "db2 set_read_only", "db1 set_read_only",
+                                      "db2 change_source"}));
+  EXPECT_EQ(command(6).args, (protocol::ValueMap{{"read_only", true}}));
+  EXPECT_EQ(command(6).id, "j7/rollback_candidate_read_only/db2");
+  EXPECT_EQ(command(7).args, (protocol::ValueMap{{"read_only", false}}));
+  EXPECT_EQ(outcome.result["rollback"]["steps"].size(), 3u);
+}
+
+TEST_F(PivotExecutorTest, ACandidateThatMayBeWritableKeepsTheOldPrimaryFenced) {
+  // No answer to "writable", and the re-fence fails too: db2 may take writes,
+  // so making db1 writable could give two writers. Stop, fenced.
+  agents.reply("db2", "set_read_only", {FakeAgents::no_answer(), FakeAgents::no_answer()});
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::failed);
+  EXPECT_EQ(outcome.result["error"], "rollback_failed");
+  auto seq = sent();
+  EXPECT_EQ(std::vector<std::string>(seq.begin() + 5, seq.end()),
+            (std::vector<std::string>{"db2 set_read_only", "db2 set_read_only"}));
+  EXPECT_THAT(outcome.result["message"].get<std::string>(), ::testing::HasSubstr("db1 stays read-only"));
+  EXPECT_EQ(state_of("rollback_candidate_read_only"), "failed");
+  EXPECT_FALSE(outcome.result.contains("write_blocked_ms")) << "the window is still open";
+}
+
+TEST_F(PivotExecutorTest, AFailedUndoEndsTheJobFailedNotRolledBack) {
+  agents.reply("db1", "kill_connections", {FakeAgents::no_answer()});
+  agents.reply("db1", "set_read_only", {FakeAgents::ok({}), FakeAgents::no_answer()});
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::failed);
+  EXPECT_EQ(outcome.result["error"], "rollback_failed");
+  EXPECT_EQ(outcome.result["rollback"]["steps"][0]["ok"], false);
+  EXPECT_EQ(state_of("rollback_old_primary_writable"), "failed");
+}
+
+// ---- once the candidate is writable: roll forward ----
+
+TEST_F(PivotExecutorTest, AFailingPostPromoteHookIsReportedAndThePivotCompletes) {
+  input.spec.hooks.post_promote = "/hooks/route";
+  hooks.outcome("/hooks/route", test::FakeHooks::exits(1, 40));
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::failed);
+  EXPECT_EQ(outcome.result["error"], "hook_failed");
+  EXPECT_EQ(outcome.result["failed_steps"], nlohmann::json::array({"post_promote"}));
+  EXPECT_EQ(sent().size(), 13u) << "repoint, demote and verify still ran";
+  EXPECT_EQ(state_of("post_promote"), "failed");
+  EXPECT_EQ(state_of("verify"), "succeeded");
+  EXPECT_EQ(outcome.result["new_primary"], "db2");
+}
+
+TEST_F(PivotExecutorTest, AFailingPostPivotHookEndsTheJobFailed) {
+  input.spec.hooks.post_pivot = "/hooks/notify";
+  hooks.outcome("/hooks/notify", test::FakeHooks::exits(2));
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::failed);
+  EXPECT_EQ(outcome.result["failed_steps"], nlohmann::json::array({"post_pivot"}));
+  EXPECT_EQ(state_of("verify"), "succeeded");
+}
+
+TEST_F(PivotExecutorTest, ARepointFailingOnOneNodeLeavesTheOthersRepointed) {
+  agents.rendezvous("change_source", {"db3", "db4"});  // db4 is not held up by db3's failure
+  agents.reply("db3", "change_source", {FakeAgents::no_answer()});
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::failed);
+  EXPECT_TRUE(agents.overlapped("change_source"));
+  EXPECT_EQ(state_of("repoint_replicas"), "failed");
+  auto commands = observer.step("repoint_replicas").detail["commands"];
+  ASSERT_EQ(commands.size(), 2u);
+  EXPECT_EQ(commands[0]["node"], "db3");
+  EXPECT_EQ(commands[0]["error"], "no_answer");
+  EXPECT_EQ(commands[1]["node"], "db4");
+  EXPECT_EQ(commands[1]["ok"], true);
+  EXPECT_EQ(state_of("demote_old_primary"), "succeeded");
+  EXPECT_EQ(outcome.result["error"], "no_answer");
+  EXPECT_THAT(outcome.result["message"].get<std::string>(), ::testing::HasSubstr("change_source on db3"));
+}
+
+TEST_F(PivotExecutorTest, AFailingDemotionIsReportedAndVerifyStillRuns) {
+  agents.fail("db1", "change_source");
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::failed);
+  EXPECT_EQ(state_of("demote_old_primary"), "failed");
+  EXPECT_EQ(state_of("verify"), "succeeded");
+}
+
+TEST_F(PivotExecutorTest, VerifyFailsWhenANodeDoesNotReachTheNewPrimarysPosition) {
+  agents.reply("db2", "report_position", {FakeAgents::ok({{"gtid_binlog_pos", std::string("0-2-5")}})});
+  agents.fail("db3", "wait_for_position", "position_timeout");
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::failed);
+  EXPECT_EQ(state_of("verify"), "failed");
+  EXPECT_EQ(observer.step("verify").detail["position"], "0-2-5");
+  EXPECT_EQ(outcome.result["error"], "position_timeout");
+  EXPECT_EQ(outcome.result["failed_steps"], nlohmann::json::array({"verify"}));
+}
+
+TEST_F(PivotExecutorTest, VerifyFailsWhenTheNewPrimaryGivesNoPosition) {
+  agents.reply("db2", "report_position", {FakeAgents::no_answer()});
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::failed);
+  EXPECT_EQ(state_of("verify"), "failed");
+  EXPECT_EQ(sent().back(), "db2 report_position");
+}
+
+TEST_F(PivotExecutorTest, WriteBlockedRunsFromTheFenceToTheEndOfPostPromote) {
+  agents.latency("db1", "set_read_only", 10);
+  agents.latency("db1", "kill_connections", 20);
+  agents.latency("db1", "report_position", 5);
+  agents.latency("db2", "wait_for_position", 100);
+  agents.latency("db2", "reset_replication", 7);
+  agents.latency("db2", "set_read_only", 8);
+  agents.latency("db3", "change_source", 500);  // after the window: not counted
+  EXPECT_EQ(run().result["write_blocked_ms"], 150);
+
+  input.spec.hooks.post_promote = "/hooks/route";
+  hooks.outcome("/hooks/route", test::FakeHooks::exits(0, 50));
+  EXPECT_EQ(run().result["write_blocked_ms"], 200);
+}
+
+TEST_F(PivotExecutorTest, MySqlIsRepointedWithAutoPosition) {
+  const std::string set = "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-77";
+  agents.reply("db1", "report_position", {FakeAgents::ok({{"gtid_binlog_pos", std::monostate{}},
+                                                          {"gtid_executed", set}, {"read_only", true}})});
+  EXPECT_EQ(run().state, JobState::succeeded);
+  EXPECT_EQ(command(3).args.at("position"), protocol::Value(set));
+  for (const auto& c : agents.calls()) {
+    if (c.command.action == "change_source") {
+      EXPECT_EQ(c.command.args.at("use_gtid"), protocol::Value(std::string("auto_position"))) << c.node;
+    }
+  }
+}
+
+TEST_F(PivotExecutorTest, AnEmptyPositionHasNothingToWaitFor) {
+  agents.reply("db1", "report_position", {FakeAgents::ok({{"gtid_binlog_pos", std::string("")}})});
+  EXPECT_EQ(run().state, JobState::succeeded);
+  EXPECT_EQ(sent()[3], "db2 reset_replication");
+  EXPECT_EQ(observer.step("catch_up").detail["reached"], true);
+}
+
+}  // namespace
+}  // namespace pivot::controller
