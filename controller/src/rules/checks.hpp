@@ -1,0 +1,66 @@
+#pragma once
+// Internal to rules/: one function per check of ARCHITECTURE.md ("Pivot
+// status"), each returning its id, verdict and the sentence the operator reads.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cluster_view.hpp"
+#include "pivot/controller/pivot_status.hpp"
+#include "pivot/result.hpp"
+
+namespace pivot::controller::rules {
+
+Check make_check(const char* id, bool ok, std::string detail);
+
+// Whole cluster (cluster_checks.cpp).
+Check agents_fresh(const ClusterView& view, std::uint64_t now_ms);
+Check single_writable_primary(const ClusterView& view);
+Check gtid_replication(const ClusterView& view);
+Check no_job_in_progress(bool job_in_progress);
+
+// The candidate, by name (it may be absent from the spec): candidate_promotable
+// through candidate_version, in order (candidate_checks.cpp).
+std::vector<Check> candidate_checks(const ClusterView& view, const std::string& candidate);
+
+// The cluster as it would be after promoting `candidate` (after_pivot_checks.cpp).
+// nullptr: no candidate, both fail.
+Check replicas_after_pivot(const ClusterView& view, const NodeView* candidate);
+Check az_spread(const ClusterView& view, const NodeView* candidate);
+
+// How far the candidate's applied GTID position is from the primary's
+// (gtid_compare.cpp). Errors are sentences naming the node and the field.
+struct GtidDistance {
+  std::uint64_t behind = 0;  // transactions still to apply (an upper bound on MariaDB)
+  std::string ahead;         // "" or what the candidate applied that the primary has not
+  std::string applied;       // canonical texts, for details
+  std::string primary;
+};
+Result<GtidDistance> gtid_distance(const NodeView& candidate, const NodeView& primary);
+
+// The candidate's errant transactions, as one sentence each (gtid_compare.cpp).
+Result<std::vector<std::string>> errant_gtids(const NodeView& candidate, const NodeView& primary);
+
+// Server versions (server_version.cpp): the numeric prefix of @@version,
+// "10.11.6-MariaDB-log" -> {10, 11, 6}; nullopt when it has no digits.
+std::optional<std::vector<unsigned long>> version_numbers(const std::string& version);
+
+}  // namespace pivot::controller::rules
+
+namespace pivot::controller::rules {
+
+// Sentences shared by the checks and the rejected list.
+std::string role_refusal(const NodeView& node);     // "db4 is a backup node: never promoted"; "" when promotable
+std::string primary_refusal(const NodeView& node);  // "db1 is the current primary"
+
+// "" when the node is up with its IO and SQL threads running, else why not
+// (candidate_checks.cpp; replicas_after_pivot counts by it too).
+std::string replication_problem(const NodeView& node);
+
+// The six candidate checks, all failing with `detail`, when there is no
+// candidate to check.
+std::vector<Check> no_candidate_checks(const std::string& detail);
+
+}  // namespace pivot::controller::rules

@@ -1,0 +1,120 @@
+// GTID comparisons between the candidate and the primary, through pivot_gtid
+// (never a second parser): MariaDB compares the candidate's gtid_current_pos
+// with the primary's gtid_binlog_pos and binlog states for errant
+// transactions; MySQL compares gtid_executed sets.
+
+#include <limits>
+#include <utility>
+
+#include "checks.hpp"
+#include "pivot/gtid/errant.hpp"
+#include "pivot/gtid/mariadb_position.hpp"
+
+namespace pivot::controller::rules {
+
+namespace {
+
+using protocol::Flavor;
+
+using Field = std::optional<std::string> protocol::NodeState::*;
+
+// A GTID field of a node, parsed; a nil field or a parse error is a sentence.
+template <typename T>
+Result<T> read_field(const NodeView& node, Field field, const char* name) {
+  const auto& text = node.state->*field;
+  if (!text) return make_error("unknown", node.name() + "'s " + name + " is unknown");
+  auto parsed = T::parse(*text);
+  if (!parsed) return make_error("bad_gtid", node.name() + "'s " + name + " cannot be read: " + parsed.error().message);
+  return parsed;
+}
+
+// The candidate's field and the primary's, both parsed.
+template <typename T>
+Result<std::pair<T, T>> read_pair(const NodeView& candidate, Field mine, const char* mine_name, const NodeView& primary,
+                                  Field theirs, const char* theirs_name) {
+  auto a = read_field<T>(candidate, mine, mine_name);
+  if (!a) return a.error();
+  auto b = read_field<T>(primary, theirs, theirs_name);
+  if (!b) return b.error();
+  return std::pair<T, T>{std::move(a).value(), std::move(b).value()};
+}
+
+// Both nodes must be of one known flavor for their GTIDs to compare.
+Result<Flavor> common_flavor(const NodeView& candidate, const NodeView& primary) {
+  const auto& a = candidate.state->flavor;
+  const auto& b = primary.state->flavor;
+  if (!a) return make_error("unknown", candidate.name() + "'s server flavor is unknown");
+  if (!b) return make_error("unknown", primary.name() + "'s server flavor is unknown");
+  if (*a != *b) {
+    return make_error("mixed", candidate.name() + " runs " + std::string(protocol::to_string(*a)) +
+                                   " but the primary " + primary.name() + " runs " +
+                                   std::string(protocol::to_string(*b)));
+  }
+  return *a;
+}
+
+std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) {
+  return b > std::numeric_limits<std::uint64_t>::max() - a ? std::numeric_limits<std::uint64_t>::max() : a + b;
+}
+
+Result<GtidDistance> mariadb_distance(const NodeView& candidate, const NodeView& primary) {
+  using protocol::NodeState;
+  auto pair = read_pair<gtid::MariadbPosition>(candidate, &NodeState::gtid_current_pos, "gtid_current_pos", primary,
+                                               &NodeState::gtid_binlog_pos, "gtid_binlog_pos");
+  if (!pair) return pair.error();
+  const auto& [applied, target] = *pair;
+  GtidDistance d{0, "", applied.to_string(), target.to_string()};
+  for (const auto& lag : gtid::behind_by(applied, target)) d.behind = saturating_add(d.behind, lag.behind);
+  std::vector<std::string> ahead;
+  for (const auto& lead : gtid::behind_by(target, applied)) {
+    ahead.push_back(std::to_string(lead.behind) + " in domain " + std::to_string(lead.domain));
+  }
+  d.ahead = join(ahead);
+  return d;
+}
+
+Result<std::pair<gtid::MysqlGtidSet, gtid::MysqlGtidSet>> read_executed(const NodeView& candidate,
+                                                                        const NodeView& primary) {
+  using protocol::NodeState;
+  return read_pair<gtid::MysqlGtidSet>(candidate, &NodeState::gtid_executed, "gtid_executed", primary,
+                                       &NodeState::gtid_executed, "gtid_executed");
+}
+
+Result<GtidDistance> mysql_distance(const NodeView& candidate, const NodeView& primary) {
+  auto pair = read_executed(candidate, primary);
+  if (!pair) return pair.error();
+  const auto& [applied, target] = *pair;
+  GtidDistance d{target.minus(applied).count(), "", applied.to_string(), target.to_string()};
+  if (auto extra = applied.minus(target); !extra.empty()) d.ahead = extra.to_string();
+  return d;
+}
+
+}  // namespace
+
+Result<GtidDistance> gtid_distance(const NodeView& candidate, const NodeView& primary) {
+  auto flavor = common_flavor(candidate, primary);
+  if (!flavor) return flavor.error();
+  return *flavor == Flavor::mariadb ? mariadb_distance(candidate, primary) : mysql_distance(candidate, primary);
+}
+
+Result<std::vector<std::string>> errant_gtids(const NodeView& candidate, const NodeView& primary) {
+  auto flavor = common_flavor(candidate, primary);
+  if (!flavor) return flavor.error();
+  std::vector<gtid::ErrantGtids> errant;
+  if (*flavor == Flavor::mariadb) {
+    using protocol::NodeState;
+    auto pair = read_pair<gtid::BinlogState>(candidate, &NodeState::gtid_binlog_state, "gtid_binlog_state", primary,
+                                             &NodeState::gtid_binlog_state, "gtid_binlog_state");
+    if (!pair) return pair.error();
+    errant = gtid::find_errant(pair->first, pair->second, candidate.state->server_id);
+  } else {
+    auto pair = read_executed(candidate, primary);
+    if (!pair) return pair.error();
+    errant = gtid::find_errant(pair->first, pair->second, candidate.state->server_uuid);
+  }
+  std::vector<std::string> sentences;
+  for (const auto& e : errant) sentences.push_back(e.gtids + ": " + e.reason);
+  return sentences;
+}
+
+}  // namespace pivot::controller::rules
