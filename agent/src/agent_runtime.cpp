@@ -1,20 +1,19 @@
 #include "pivot/agent/agent_runtime.hpp"
 
-#include <cstdio>
 #include <fstream>
-#include <random>
 
 #include <systemd/sd-daemon.h>
 
 #include "pivot/agent/action_executor.hpp"
 #include "pivot/agent/agent_bus.hpp"
 #include "pivot/agent/command_gate.hpp"
-#include "pivot/agent/epoch_store.hpp"
 #include "pivot/agent/mysql_probe.hpp"
 #include "pivot/agent/publication.hpp"
 #include "pivot/agent/sql_worker.hpp"
 #include "pivot/asio.hpp"
+#include "pivot/epoch_file.hpp"
 #include "pivot/log.hpp"
+#include "pivot/protocol/boot_id.hpp"
 
 namespace pivot::agent {
 namespace {
@@ -23,15 +22,6 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 constexpr milliseconds kTick{50};
 constexpr milliseconds kInsecureReminder{60000};
-
-std::string new_boot_id() {
-  std::random_device random;
-  std::mt19937_64 gen((static_cast<uint64_t>(random()) << 32) ^ random());
-  char text[33];
-  std::snprintf(text, sizeof text, "%016llx%016llx", static_cast<unsigned long long>(gen()),
-                static_cast<unsigned long long>(gen()));
-  return text;
-}
 
 uint64_t wall_ms() {
   return static_cast<uint64_t>(std::chrono::duration_cast<milliseconds>(
@@ -83,14 +73,15 @@ class Runtime {
         signals_(io_, SIGTERM, SIGINT),
         hangup_(io_, SIGHUP),
         publication_(static_cast<uint64_t>(config_.heartbeat_interval_ms)),
-        boot_id_(new_boot_id()),
+        boot_id_(protocol::new_boot_id()),
         bus_(config_.cluster, config_.node),
         epochs_(config_.state_dir) {}
 
   int run(bool& worker_stuck) {
     auto epoch = epochs_.load();
     if (!epoch) {
-      log::event(*log_, spdlog::level::err, ctx_, "{}", epoch.error().message);
+      log::event(*log_, spdlog::level::err, ctx_, "{}: fix it or run pivot-agent reset-epoch",
+                 epoch.error().message);
       return 1;
     }
     gate_ = std::make_unique<CommandGate>(*epoch);
@@ -347,7 +338,7 @@ class Runtime {
   Publication publication_;
   std::string boot_id_;
   AgentBus bus_;
-  EpochStore epochs_;
+  EpochFile epochs_;
   std::unique_ptr<CommandGate> gate_;
   std::unique_ptr<MysqlProbe> probe_;
   std::unique_ptr<ActionExecutor> executor_;

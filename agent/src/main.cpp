@@ -6,8 +6,8 @@
 #include <CLI/CLI.hpp>
 
 #include "pivot/agent/agent_runtime.hpp"
-#include "pivot/agent/epoch_store.hpp"
 #include "pivot/curve_keys.hpp"
+#include "pivot/epoch_file.hpp"
 #include "pivot/log.hpp"
 #include "pivot/mysql/session.hpp"
 
@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
         if (c) dir = c->state_dir;
       }
     }
-    EpochStore store(dir);
+    pivot::EpochFile store(dir);
     auto before = store.load();
     if (auto reset = store.reset(); !reset) {
       std::cerr << "pivot-agent reset-epoch: " << reset.error().message << "\n";

@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "pivot/agent/epoch_store.hpp"
+#include "pivot/epoch_file.hpp"
 
 namespace pivot::agent {
 namespace {
@@ -88,7 +88,7 @@ TEST(CommandGate, ForgetsTheOldestBeyondItsCapacity) {
   EXPECT_EQ(gate.admit(command("a", 1)).kind, Kind::run);
 }
 
-class EpochStoreTest : public ::testing::Test {
+class EpochFileTest : public ::testing::Test {
  protected:
   std::filesystem::path dir = std::filesystem::temp_directory_path() /
                               ("pivot-epoch-" + std::to_string(::getpid()) + "-" +
@@ -96,20 +96,20 @@ class EpochStoreTest : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(dir); }
 };
 
-TEST_F(EpochStoreTest, StartsAtZeroThenKeepsWhatWasSaved) {
-  EpochStore store(dir.string());
+TEST_F(EpochFileTest, StartsAtZeroThenKeepsWhatWasSaved) {
+  EpochFile store(dir.string());
   ASSERT_TRUE(store.load().ok());
   EXPECT_EQ(*store.load(), 0u);
   ASSERT_TRUE(store.save(42).ok());
-  EXPECT_EQ(*EpochStore(dir.string()).load(), 42u) << "a new process reads it back";
+  EXPECT_EQ(*EpochFile(dir.string()).load(), 42u) << "a new process reads it back";
   ASSERT_TRUE(store.reset().ok());
   EXPECT_EQ(*store.load(), 0u);
 }
 
-TEST_F(EpochStoreTest, ACorruptFileIsAnErrorNeverZero) {
+TEST_F(EpochFileTest, ACorruptFileIsAnErrorNeverZero) {
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "epoch") << "4x2\n";
-  auto loaded = EpochStore(dir.string()).load();
+  auto loaded = EpochFile(dir.string()).load();
   ASSERT_FALSE(loaded.ok());
   EXPECT_NE(loaded.error().message.find("is corrupt"), std::string::npos);
 }

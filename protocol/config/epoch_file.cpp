@@ -1,4 +1,4 @@
-#include "pivot/agent/epoch_store.hpp"
+#include "pivot/epoch_file.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -9,9 +9,9 @@
 #include <filesystem>
 #include <fstream>
 
-namespace pivot::agent {
+namespace pivot {
 
-Result<std::uint64_t> EpochStore::load() const {
+Result<std::uint64_t> EpochFile::load() const {
   std::ifstream in(path());
   if (!in) {
     if (!std::filesystem::exists(path())) return std::uint64_t{0};
@@ -22,15 +22,16 @@ Result<std::uint64_t> EpochStore::load() const {
   std::uint64_t epoch = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), epoch);
   if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
-    return make_error("state_dir", path() + " is corrupt ('" + text.substr(0, 32) +
-                                       "'): fix it or run pivot-agent reset-epoch");
+    return make_error("state_dir", path() + " is corrupt ('" + text.substr(0, 32) + "')");
   }
   return epoch;
 }
 
-Result<void> EpochStore::save(std::uint64_t epoch) const {
+Result<void> EpochFile::save(std::uint64_t epoch) const {
   std::error_code ec;
-  std::filesystem::create_directories(dir_, ec);
+  if (std::filesystem::create_directories(dir_, ec)) {
+    std::filesystem::permissions(dir_, std::filesystem::perms::owner_all, ec);
+  }
   if (ec) return make_error("state_dir", "cannot create " + dir_ + ": " + ec.message());
   const std::string tmp = path() + ".tmp";
   const std::string text = std::to_string(epoch) + "\n";
@@ -50,11 +51,11 @@ Result<void> EpochStore::save(std::uint64_t epoch) const {
   return ok();
 }
 
-Result<void> EpochStore::reset() const {
+Result<void> EpochFile::reset() const {
   std::error_code ec;
   std::filesystem::remove(path(), ec);
   if (ec) return make_error("state_dir", "cannot remove " + path() + ": " + ec.message());
   return ok();
 }
 
-}  // namespace pivot::agent
+}  // namespace pivot
