@@ -1,0 +1,29 @@
+#pragma once
+// The Transport over HTTP/1.1 with Boost.Beast: one connection per request,
+// a connect timeout and a timeout for the whole exchange. Beast stays in the
+// .cpp (it is heavy to compile).
+
+#include <chrono>
+
+#include "pivot/ctl/controller_url.hpp"
+#include "pivot/ctl/transport.hpp"
+
+namespace pivot::ctl {
+
+struct HttpTimeouts {
+  std::chrono::milliseconds connect{5000};  // resolve + connect
+  std::chrono::milliseconds read{30000};    // write the request + read the reply
+};
+
+class BeastTransport : public Transport {
+ public:
+  explicit BeastTransport(ControllerUrl url, HttpTimeouts timeouts = {});
+  Result<HttpReply> request(Method method, const std::string& target, const std::string& body,
+                            const std::string& token) override;
+
+ private:
+  ControllerUrl url_;
+  HttpTimeouts timeouts_;
+};
+
+}  // namespace pivot::ctl

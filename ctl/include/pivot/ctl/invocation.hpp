@@ -1,0 +1,42 @@
+#pragma once
+// The command line, parsed (CLI11) into one immutable struct before anything
+// connects. Global options are accepted before or after the command.
+
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pivot/ctl/context.hpp"
+#include "pivot/ctl/exit_code.hpp"
+
+namespace pivot::ctl {
+
+enum class Command { clusters, status, pivot_status, pivot, failover, jobs, job, agents, tui };
+
+struct Invocation {
+  Command command = Command::clusters;
+  std::string controller = kDefaultController;  // --controller, else PIVOT_CONTROLLER
+  bool json = false;
+  std::string token;                            // --token-file, else PIVOT_TOKEN; "" for none
+  std::string cluster;                          // status, pivot-status, pivot, failover; jobs' filter
+  std::optional<std::string> candidate;         // pivot-status, pivot
+  bool dry_run = false;                         // pivot
+  bool yes = false;                             // pivot
+  std::string job_id;                           // job
+  bool follow = false;                          // job
+  unsigned limit = 20;                          // jobs
+};
+
+// Either an invocation to run, or the exit code of what was already printed
+// (--help and --version: 0; a usage error: 2, with the problem on `err`).
+struct ParsedCommandLine {
+  std::optional<Invocation> invocation;
+  ExitCode exit = ExitCode::ok;
+};
+
+// `args` excludes the program name.
+ParsedCommandLine parse_command_line(const std::vector<std::string>& args, const EnvLookup& env, std::ostream& out,
+                                     std::ostream& err);
+
+}  // namespace pivot::ctl

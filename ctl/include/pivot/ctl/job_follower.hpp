@@ -1,0 +1,37 @@
+#pragma once
+// Following a job: GET /v1/jobs/{id} every poll interval until the job is
+// finished or the deadline passes, reporting each step once, as it finishes.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "pivot/ctl/api_client.hpp"
+#include "pivot/ctl/clock.hpp"
+
+namespace pivot::ctl {
+
+struct FollowOptions {
+  std::uint64_t poll_ms = 150;
+  std::uint64_t deadline_ms = 60000;
+};
+
+struct FollowOutcome {
+  nlohmann::json job;             // the last job seen (null if none was read)
+  std::optional<ApiError> error;  // a poll failed
+  bool timed_out = false;         // the deadline passed with the job unfinished
+};
+
+// queued and running are the only unfinished job states.
+bool job_finished(const nlohmann::json& job);
+bool step_finished(const nlohmann::json& step);
+
+using StepCallback = std::function<void(const nlohmann::json& step)>;
+
+FollowOutcome follow_job(ApiClient& api, Clock& clock, const std::string& job_id, const FollowOptions& options,
+                         const StepCallback& on_step_finished = {});
+
+}  // namespace pivot::ctl

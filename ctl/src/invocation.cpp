@@ -1,0 +1,123 @@
+#include "pivot/ctl/invocation.hpp"
+
+#include <fstream>
+#include <ostream>
+
+#include <CLI/CLI.hpp>
+
+#ifndef PIVOT_VERSION
+#define PIVOT_VERSION "0.0.0"
+#endif
+
+namespace pivot::ctl {
+
+namespace {
+
+std::string trimmed(const std::string& text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return "";
+  return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
+}
+
+// The first line of the file, without surrounding blanks.
+Result<std::string> read_token_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return make_error("token_file", "--token-file " + path + ": cannot be read");
+  std::string line;
+  std::getline(in, line);
+  std::string token = trimmed(line);
+  if (token.empty()) return make_error("token_file", "--token-file " + path + ": no token on its first line");
+  return token;
+}
+
+void add_cluster(CLI::App& command, Invocation& inv) {
+  command.add_option("cluster", inv.cluster, "the cluster's name")->required();
+}
+
+}  // namespace
+
+ParsedCommandLine parse_command_line(const std::vector<std::string>& args, const EnvLookup& env, std::ostream& out,
+                                     std::ostream& err) {
+  Invocation inv;
+  std::optional<std::string> controller;
+  std::optional<std::string> token_file;
+
+  CLI::App app{"pivotctl: the operator's client of pivotd (pivot status, pivot, jobs)", "pivotctl"};
+  // Set before the subcommands exist, which inherit it: an option the command
+  // does not know falls through to the global ones, so `pivotctl status demo
+  // --json` works as well as `pivotctl --json status demo`.
+  app.fallthrough();
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("pivotctl ") + PIVOT_VERSION);
+  app.add_option_function<std::string>(
+      "--controller", [&](const std::string& v) { controller = v; },
+      std::string("pivotd's URL (else $PIVOT_CONTROLLER, else ") + kDefaultController + ")");
+  app.add_option_function<std::string>(
+      "--token-file", [&](const std::string& v) { token_file = v; },
+      "file holding the API token alone on one line (else $PIVOT_TOKEN)");
+  app.add_flag("--json", inv.json, "print pivotd's JSON (pretty) instead of tables");
+
+  auto* clusters = app.add_subcommand("clusters", "list the clusters: primary, health, lag, last job");
+  auto* status = app.add_subcommand("status", "show a cluster's nodes: role, GTID, lag, threads, heartbeat");
+  add_cluster(*status, inv);
+  auto* pivot_status = app.add_subcommand("pivot-status", "may this cluster be pivoted? every check, the candidate");
+  add_cluster(*pivot_status, inv);
+  pivot_status->add_option_function<std::string>(
+      "--candidate", [&](const std::string& v) { inv.candidate = v; }, "the node to promote (else pivotd chooses)");
+  auto* pivot = app.add_subcommand("pivot", "dry run, confirm, then pivot the cluster and follow the job");
+  add_cluster(*pivot, inv);
+  pivot->add_option_function<std::string>(
+      "--candidate", [&](const std::string& v) { inv.candidate = v; }, "the node to promote (else pivotd chooses)");
+  pivot->add_flag("--dry-run", inv.dry_run, "show the plan and stop");
+  pivot->add_flag("-y,--yes", inv.yes, "do not ask for confirmation");
+  auto* failover = app.add_subcommand("failover", "promote a replica of a cluster whose primary is lost");
+  add_cluster(*failover, inv);
+  auto* jobs = app.add_subcommand("jobs", "list jobs, newest first");
+  jobs->add_option("--cluster", inv.cluster, "only this cluster's jobs");
+  jobs->add_option("--limit", inv.limit, "at most N jobs (default 20)")->check(CLI::Range(1u, 1000u));
+  auto* job = app.add_subcommand("job", "show a job and its steps");
+  job->add_option("id", inv.job_id, "the job's id")->required();
+  job->add_flag("-f,--follow", inv.follow, "poll until the job ends, printing steps as they finish");
+  auto* agents = app.add_subcommand("agents", "connected agents, last seen, rejected keys and messages");
+  auto* tui = app.add_subcommand("tui", "full-screen terminal UI (not built yet)");
+
+  // CLI11 wants argv with the program name first.
+  std::vector<std::string> storage{"pivotctl"};
+  storage.insert(storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : storage) argv.push_back(a.data());
+  try {
+    app.parse(static_cast<int>(argv.size()), argv.data());
+  } catch (const CLI::ParseError& e) {
+    // CLI11's own codes are 100-127; ours are 0 (help, version) and 2 (usage).
+    const int code = app.exit(e, out, err);
+    return {std::nullopt, code == 0 ? ExitCode::ok : ExitCode::usage};
+  }
+
+  const std::pair<CLI::App*, Command> commands[] = {
+      {clusters, Command::clusters}, {status, Command::status}, {pivot_status, Command::pivot_status},
+      {pivot, Command::pivot},       {failover, Command::failover}, {jobs, Command::jobs},
+      {job, Command::job},           {agents, Command::agents},     {tui, Command::tui}};
+  for (const auto& [sub, command] : commands) {
+    if (sub->parsed()) inv.command = command;
+  }
+
+  if (controller) {
+    inv.controller = *controller;
+  } else if (auto from_env = env("PIVOT_CONTROLLER"); from_env && !from_env->empty()) {
+    inv.controller = *from_env;
+  }
+  if (token_file) {
+    auto token = read_token_file(*token_file);
+    if (!token) {
+      err << "pivotctl: " << token.error().message << "\n";
+      return {std::nullopt, ExitCode::usage};
+    }
+    inv.token = *token;
+  } else if (auto from_env = env("PIVOT_TOKEN")) {
+    inv.token = trimmed(*from_env);
+  }
+  return {std::move(inv), ExitCode::ok};
+}
+
+}  // namespace pivot::ctl

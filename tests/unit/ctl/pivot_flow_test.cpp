@@ -1,0 +1,253 @@
+// pivotctl pivot, pivot-status and failover against a fake pivotd: dry run,
+// confirmation, the pinned second POST, live step lines and the exit codes.
+#include <gtest/gtest.h>
+
+#include "fakes.hpp"
+
+namespace pivot::ctl {
+namespace {
+
+using nlohmann::json;
+using testing::Harness;
+using testing::job;
+using testing::reply;
+using testing::step;
+
+const std::string kPivot = "/v1/clusters/sms-1/pivot";
+
+json dry_run_job(bool eligible = true) {
+  json result = eligible ? testing::dry_run_result() : testing::pivot_status_result(false);
+  // A dry run that is not eligible ends failed with the checks in its result.
+  return job("d-1", "pivot", eligible ? "succeeded" : "failed", json::array(), result);
+}
+
+// pivotd's side: the dry run d-1 (queued, then done), then the pivot p-1.
+void serve_dry_run(Harness& h, const json& dry_job) {
+  h.transport.on(Method::post, kPivot, {reply(202, {{"job", "d-1"}}), reply(202, {{"job", "p-1"}})});
+  h.transport.on(Method::get, "/v1/jobs/d-1", {reply(200, job("d-1", "pivot", "queued")), reply(200, dry_job)});
+}
+
+json pivot_steps(std::size_t finished) {
+  const json all = json::array(
+      {step("check", "succeeded", "2026-11-24T20:15:03.200Z", "2026-11-24T20:15:03.203Z"),
+       step("fence_read_only", "succeeded", "2026-11-24T20:15:03.203Z", "2026-11-24T20:15:03.211Z",
+            {{"sessions_killed", 2}}),
+       step("promote", "succeeded", "2026-11-24T20:15:03.211Z", "2026-11-24T20:15:03.215Z")});
+  json steps = json::array();
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (i < finished) {
+      steps.push_back(all[i]);
+    } else {
+      json running = all[i];
+      running["state"] = "running";
+      running["finished_at"] = nullptr;
+      steps.push_back(running);
+      break;
+    }
+  }
+  return steps;
+}
+
+json pivot_result() {
+  json result = testing::pivot_status_result(true);
+  result["old_primary"] = "db1";
+  result["new_primary"] = "db2";
+  result["write_blocked_ms"] = 12;
+  return result;
+}
+
+// The pivot p-1 seen over three polls: one, two, then all steps finished.
+void serve_pivot(Harness& h, const std::string& final_state = "succeeded", json final_result = pivot_result()) {
+  h.transport.on(Method::get, "/v1/jobs/p-1",
+                 {reply(200, job("p-1", "pivot", "running", pivot_steps(1))),
+                  reply(200, job("p-1", "pivot", "running", pivot_steps(2))),
+                  reply(200, job("p-1", "pivot", final_state, pivot_steps(3), std::move(final_result)))});
+}
+
+TEST(PivotFlow, WithoutTerminalOrYesConfirmationIsRefusedWithExitTwo) {
+  Harness h;
+  serve_dry_run(h, dry_run_job());
+  EXPECT_EQ(h.run({"pivot", "sms-1"}), 2);
+  EXPECT_NE(h.err.str().find("--yes"), std::string::npos) << h.err.str();
+  ASSERT_EQ(h.transport.posts().size(), 1u) << "only the dry run was asked for";
+  EXPECT_EQ(json::parse(h.transport.posts()[0].body), (json{{"dry_run", true}}));
+  EXPECT_NE(h.out.str().find("old primary: db1"), std::string::npos) << "the plan is shown first:\n" << h.out.str();
+}
+
+TEST(PivotFlow, YesPinsTheSecondPostToTheDryRunsCandidateAndPrimary) {
+  Harness h;
+  serve_dry_run(h, dry_run_job());
+  serve_pivot(h);
+  EXPECT_EQ(h.run({"pivot", "sms-1", "--yes"}), 0) << h.err.str();
+  const auto posts = h.transport.posts();
+  ASSERT_EQ(posts.size(), 2u);
+  EXPECT_EQ(posts[1].target, kPivot);
+  EXPECT_EQ(json::parse(posts[1].body), (json{{"candidate", "db2"}, {"expected_primary", "db1"}}));
+  const std::string out = h.out.str();
+  EXPECT_NE(out.find("Pivoted sms-1: db2 is the new primary (was db1); writes were blocked for 12 ms\n"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(h.clock.sleeps, 3) << "one sleep between polls, none real (dry run 1, pivot 2)";
+}
+
+TEST(PivotFlow, NamedCandidateGoesIntoTheDryRun) {
+  Harness h;
+  serve_dry_run(h, dry_run_job());
+  serve_pivot(h);
+  EXPECT_EQ(h.run({"pivot", "sms-1", "--candidate", "db2", "--yes"}), 0) << h.err.str();
+  EXPECT_EQ(json::parse(h.transport.posts()[0].body), (json{{"dry_run", true}, {"candidate", "db2"}}));
+}
+
+TEST(PivotFlow, StepLinesArePrintedAsTheyFinish) {
+  Harness h;
+  serve_dry_run(h, dry_run_job());
+  serve_pivot(h);
+  std::vector<std::string> printed_before_poll;  // stdout as each poll of p-1 is made
+  h.transport.before_reply = [&](const testing::FakeTransport::Call& call) {
+    if (call.target == "/v1/jobs/p-1") printed_before_poll.push_back(h.out.str());
+  };
+  EXPECT_EQ(h.run({"pivot", "sms-1", "--yes"}), 0) << h.err.str();
+  ASSERT_EQ(printed_before_poll.size(), 3u);
+  EXPECT_EQ(printed_before_poll[0].find("  check "), std::string::npos);
+  EXPECT_NE(printed_before_poll[1].find("  check "), std::string::npos) << "after the first poll";
+  EXPECT_EQ(printed_before_poll[1].find("fence_read_only   "), std::string::npos);
+  EXPECT_NE(printed_before_poll[2].find("fence_read_only   "), std::string::npos) << printed_before_poll[2];
+  EXPECT_EQ(printed_before_poll[2].find("  promote "), std::string::npos);
+
+  const std::string out = h.out.str();
+  // Each step once, with its duration, names padded to the plan's widest step.
+  EXPECT_NE(out.find("  check                   succeeded        3 ms\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("  fence_read_only         succeeded        8 ms  sessions_killed=2\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("  promote                 succeeded        4 ms\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find("  check "), out.rfind("  check ")) << "printed once";
+}
+
+TEST(PivotFlow, NotEligibleDryRunPrintsChecksAndExitsThree) {
+  Harness h;
+  serve_dry_run(h, dry_run_job(false));
+  EXPECT_EQ(h.run({"pivot", "sms-1", "--yes"}), 3);
+  EXPECT_EQ(h.transport.posts().size(), 1u) << "no pivot after a refused dry run";
+  EXPECT_NE(h.out.str().find("az_spread      FAIL    1 AZ (a), 2 needed"), std::string::npos) << h.out.str();
+  EXPECT_NE(h.err.str().find("not eligible"), std::string::npos) << h.err.str();
+}
+
+TEST(PivotFlow, RolledBackJobExitsFourWithWhy) {
+  Harness h;
+  serve_dry_run(h, dry_run_job());
+  serve_pivot(h, "rolled_back",
+              {{"error", "catch_up_timeout"}, {"message", "db2 did not catch up within 5000 ms; db1 is writable again"}});
+  EXPECT_EQ(h.run({"pivot", "sms-1", "--yes"}), 4);
+  EXPECT_NE(h.out.str().find("pivot of sms-1 rolled_back: catch_up_timeout: db2 did not catch up within 5000 ms; "
+                             "db1 is writable again"),
+            std::string::npos)
+      << h.out.str();
+}
+
+TEST(PivotFlow, FailedAndCancelledJobsExitFour) {
+  for (const char* state : {"failed", "cancelled"}) {
+    Harness h;
+    serve_dry_run(h, dry_run_job());
+    serve_pivot(h, state, {{"error", "hook_failed"}, {"message", "post_pivot exited 1"}});
+    EXPECT_EQ(h.run({"pivot", "sms-1", "--yes"}), 4) << state;
+  }
+}
+
+TEST(PivotFlow, OnATerminalTheOperatorIsAsked) {
+  struct Case {
+    const char* answer;
+    int exit;
+  };
+  for (const auto& c : {Case{"y\n", 0}, Case{"YES\n", 0}, Case{"n\n", 6}, Case{"\n", 6}, Case{"", 6}}) {
+    Harness h;
+    h.stdin_terminal = true;
+    h.in.str(c.answer);
+    serve_dry_run(h, dry_run_job());
+    serve_pivot(h);
+    EXPECT_EQ(h.run({"pivot", "sms-1"}), c.exit) << "answer '" << c.answer << "'";
+    EXPECT_NE(h.out.str().find("Pivot sms-1 from db1 to db2? [y/N] "), std::string::npos) << h.out.str();
+    EXPECT_EQ(h.transport.posts().size(), c.exit == 0 ? 2u : 1u) << "answer '" << c.answer << "'";
+  }
+}
+
+TEST(PivotFlow, DryRunFlagShowsThePlanAndStops) {
+  Harness h;
+  serve_dry_run(h, dry_run_job());
+  EXPECT_EQ(h.run({"pivot", "sms-1", "--dry-run"}), 0);
+  EXPECT_EQ(h.transport.posts().size(), 1u);
+  EXPECT_NE(h.out.str().find("    12. verify\n"), std::string::npos) << h.out.str();
+}
+
+TEST(PivotFlow, PrimaryChangedSinceTheDryRunIsRefusedWithExitFive) {
+  Harness h;
+  h.transport.on(Method::post, kPivot,
+                 {reply(202, {{"job", "d-1"}}),
+                  testing::error_reply(412, "precondition_failed", "expected primary db1, observed db3")});
+  h.transport.on(Method::get, "/v1/jobs/d-1", reply(200, dry_run_job()));
+  EXPECT_EQ(h.run({"pivot", "sms-1", "--yes"}), 5);
+  EXPECT_NE(h.err.str().find("412 precondition_failed: expected primary db1, observed db3"), std::string::npos)
+      << h.err.str();
+}
+
+TEST(PivotFlow, JsonModeKeepsStdoutForTheFinalJob) {
+  Harness h;
+  serve_dry_run(h, dry_run_job());
+  serve_pivot(h);
+  EXPECT_EQ(h.run({"--json", "pivot", "sms-1", "--yes"}), 0);
+  const json printed = json::parse(h.out.str());
+  EXPECT_EQ(printed["id"], "p-1");
+  EXPECT_EQ(printed["result"]["write_blocked_ms"], 12);
+  EXPECT_NE(h.err.str().find("fence_read_only"), std::string::npos) << "progress goes to stderr";
+}
+
+TEST(PivotStatus, EligibleExitsZeroAndNotEligibleThree) {
+  for (bool eligible : {true, false}) {
+    Harness h;
+    h.transport.on(Method::post, "/v1/clusters/sms-1/pivot-status", reply(202, {{"job", "s-1"}}));
+    h.transport.on(Method::get, "/v1/jobs/s-1",
+                   {reply(200, job("s-1", "pivot_status", "queued")), reply(200, job("s-1", "pivot_status", "running")),
+                    reply(200, job("s-1", "pivot_status", "succeeded", json::array(),
+                                   testing::pivot_status_result(eligible)))});
+    EXPECT_EQ(h.run({"pivot-status", "sms-1", "--candidate", "db2"}), eligible ? 0 : 3);
+    EXPECT_EQ(json::parse(h.transport.posts()[0].body), (json{{"candidate", "db2"}}));
+    EXPECT_NE(h.out.str().find("Rejected candidates:\n  NODE  REASON\n  db1   db1 is the current primary\n"),
+              std::string::npos)
+        << h.out.str();
+    EXPECT_EQ(h.clock.sleeps, 2);
+    EXPECT_EQ(h.clock.now, 1000u + 2 * 150) << "polls every 150 ms on the injected clock";
+  }
+}
+
+TEST(PivotStatus, AJobThatNeverEndsIsGivenUpAtTheDeadline) {
+  Harness h;
+  h.transport.on(Method::post, "/v1/clusters/sms-1/pivot-status", reply(202, {{"job", "s-1"}}));
+  h.transport.on(Method::get, "/v1/jobs/s-1", reply(200, job("s-1", "pivot_status", "running")));
+  EXPECT_EQ(h.run({"pivot-status", "sms-1"}), 1);
+  EXPECT_GE(h.clock.now, 1000u + 60000);
+  EXPECT_LE(h.clock.now, 1000u + 60000 + 150);
+  EXPECT_NE(h.err.str().find("pivotctl job s-1 --follow"), std::string::npos) << h.err.str();
+}
+
+TEST(PivotStatus, UnknownClusterIsRefused) {
+  Harness h;
+  h.transport.on(Method::post, "/v1/clusters/nope/pivot-status",
+                 testing::error_reply(404, "not_found", "no cluster named nope"));
+  EXPECT_EQ(h.run({"pivot-status", "nope"}), 5);
+  EXPECT_NE(h.err.str().find("not_found: no cluster named nope"), std::string::npos) << h.err.str();
+}
+
+TEST(PivotStatus, HeldClusterIsRefusedWithConflict) {
+  Harness h;
+  h.transport.on(Method::post, kPivot, testing::error_reply(409, "conflict", "sms-1 is held by job p-0"));
+  EXPECT_EQ(h.run({"pivot", "sms-1", "--yes"}), 5);
+}
+
+TEST(Failover, NotSupportedYetExitsFive) {
+  Harness h;
+  h.transport.on(Method::post, "/v1/clusters/sms-1/failover",
+                 testing::error_reply(501, "not_implemented", "failover is not implemented"));
+  EXPECT_EQ(h.run({"failover", "sms-1"}), 5);
+  EXPECT_NE(h.err.str().find("failover is not supported yet"), std::string::npos) << h.err.str();
+}
+
+}  // namespace
+}  // namespace pivot::ctl
