@@ -1,0 +1,55 @@
+#pragma once
+// The REST API as a pure function from request to response (the Beast
+// examples' split): ApiRouter decides, HttpServer only does I/O and timeouts.
+// Plain structs, no Beast, so that every route is unit-tested without sockets
+// and this header stays cheap to include.
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "pivot/controller/controller_service.hpp"
+#include "pivot/controller/tokens.hpp"
+
+namespace pivot::controller {
+
+struct ApiRequest {
+  std::string method;                          // "GET", "POST", ...
+  std::string target;                          // path and query: "/v1/jobs?cluster=sms-1&limit=5"
+  std::optional<std::string> authorization;    // the Authorization header
+  std::optional<std::string> idempotency_key;  // the Idempotency-Key header
+  std::string body;
+};
+
+struct ApiResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra: WWW-Authenticate, Allow, Location
+};
+
+// {"error": slug, "message": text} with the status of the slug: bad_request
+// 400, unauthorized 401, forbidden 403, not_found 404, method_not_allowed 405,
+// conflict 409, precondition_failed 412, too_large 413, not_implemented 501,
+// anything else 500 (internal). The server uses it too (413, 500).
+ApiResponse error_response(const std::string& slug, const std::string& message);
+int status_of(const std::string& slug);
+
+class ApiRouter {
+ public:
+  // `tokens` nullptr is --insecure: no token is asked for and every job is
+  // requested_by "insecure". Both referents must outlive the router.
+  ApiRouter(ControllerService& service, const Tokens* tokens, std::string version);
+
+  // Never throws on a bad request (it answers 4xx); an exception out of the
+  // service passes through, and the server turns it into a 500.
+  ApiResponse handle(const ApiRequest& request) const;
+
+ private:
+  ControllerService& service_;
+  const Tokens* tokens_;
+  std::string version_;
+};
+
+}  // namespace pivot::controller

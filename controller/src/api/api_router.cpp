@@ -1,0 +1,371 @@
+#include "pivot/controller/api_router.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <map>
+#include <set>
+#include <string_view>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "pivot/controller/json_views.hpp"
+#include "pivot/controller/request_bodies.hpp"
+#include "pivot/protocol/names.hpp"
+
+namespace pivot::controller {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kDefaultJobLimit = 50;
+constexpr std::size_t kMaxJobLimit = 1000;
+constexpr std::size_t kMaxIdempotencyKey = 200;
+
+struct Slug {
+  std::string_view slug;
+  int status;
+};
+constexpr std::array<Slug, 10> kSlugs{{{"bad_request", 400},
+                                       {"unauthorized", 401},
+                                       {"forbidden", 403},
+                                       {"not_found", 404},
+                                       {"method_not_allowed", 405},
+                                       {"conflict", 409},
+                                       {"precondition_failed", 412},
+                                       {"too_large", 413},
+                                       {"internal", 500},
+                                       {"not_implemented", 501}}};
+
+ApiResponse json_response(int status, const json& body) {
+  ApiResponse response;
+  response.status = status;
+  response.body = body.dump();
+  return response;
+}
+
+// A service error keeps its slug when the API knows it; any other code is an
+// internal error whose message still says what happened.
+ApiResponse service_error(const Error& error) {
+  const bool known = std::any_of(kSlugs.begin(), kSlugs.end(), [&](const Slug& s) { return s.slug == error.code; });
+  if (known) return error_response(error.code, error.message);
+  return error_response("internal", error.code + ": " + error.message);
+}
+
+// Who may call a route: anyone, a viewer or operator token, an operator token.
+enum class Access { open, view, operate };
+
+struct Call {
+  const ApiRequest& request;
+  std::vector<std::string> params;           // the path's {name} / {id}, in order
+  std::map<std::string, std::string> query;  // only the route's own keys
+  std::string requested_by;
+};
+
+struct Context {
+  ControllerService& service;
+  const std::string& version;
+};
+
+using Handler = ApiResponse (*)(const Context&, const Call&);
+
+struct Route {
+  std::string_view method;
+  std::vector<std::string_view> path;  // "{}" matches one segment
+  Access access;
+  std::set<std::string> query_keys;
+  Handler handler;
+};
+
+ApiResponse accepted_job(const std::string& id) {
+  auto response = json_response(202, {{"job", id}});
+  response.headers.emplace_back("Location", "/v1/jobs/" + id);
+  return response;
+}
+
+ApiResponse health(const Context& ctx, const Call&) {
+  return json_response(200, {{"status", "ok"}, {"version", ctx.version}});
+}
+
+// Prometheus text format 0.0.4; label values are names ([a-z0-9_-]) and need no escaping.
+ApiResponse metrics(const Context& ctx, const Call&) {
+  std::string out;
+  auto family = [&out](std::string_view name, std::string_view type, std::string_view help) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+  };
+  family("pivot_build_info", "gauge", "pivotd's version.");
+  out += fmt::format("pivot_build_info{{version=\"{}\"}} 1\n", ctx.version);
+
+  const auto clusters = ctx.service.clusters();
+  family("pivot_clusters", "gauge", "Clusters loaded from the specs.");
+  out += fmt::format("pivot_clusters {}\n", clusters.size());
+  family("pivot_cluster_healthy", "gauge", "1 when the cluster has one writable primary and every node is fresh and replicating.");
+  for (const auto& c : clusters) out += fmt::format("pivot_cluster_healthy{{cluster=\"{}\"}} {}\n", c.name, c.healthy ? 1 : 0);
+
+  const auto agents = ctx.service.agents();
+  family("pivot_agents", "gauge", "Agents heard from.");
+  out += fmt::format("pivot_agents {}\n", agents.agents.size());
+  family("pivot_agent_rejected_keys_total", "counter", "Connections refused for an unknown CURVE key.");
+  out += fmt::format("pivot_agent_rejected_keys_total {}\n", agents.rejected_keys);
+  family("pivot_agent_rejected_messages_total", "counter", "Messages dropped: undecodable or claiming another node.");
+  out += fmt::format("pivot_agent_rejected_messages_total {}\n", agents.rejected_messages);
+
+  std::map<std::string, std::size_t> by_state;
+  for (auto name : protocol::EnumNames<JobState>::names) by_state[std::string(name)] = 0;
+  for (const auto& job : ctx.service.jobs(std::nullopt, kMaxJobLimit)) ++by_state[std::string(protocol::to_string(job.state))];
+  family("pivot_jobs", "gauge", "Jobs by state, among the newest 1000.");
+  for (const auto& [state, count] : by_state) out += fmt::format("pivot_jobs{{state=\"{}\"}} {}\n", state, count);
+
+  ApiResponse response;
+  response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  response.body = std::move(out);
+  return response;
+}
+
+ApiResponse list_clusters(const Context& ctx, const Call&) {
+  json out = json::array();
+  for (const auto& c : ctx.service.clusters()) out.push_back(to_json(c));
+  return json_response(200, out);
+}
+
+ApiResponse get_cluster(const Context& ctx, const Call& call) {
+  auto detail = ctx.service.cluster(call.params[0]);
+  if (!detail) return service_error(detail.error());
+  return json_response(200, to_json(*detail));
+}
+
+ApiResponse list_agents(const Context& ctx, const Call&) { return json_response(200, to_json(ctx.service.agents())); }
+
+ApiResponse start_pivot_status(const Context& ctx, const Call& call) {
+  auto body = parse_pivot_status_body(call.request.body);
+  if (!body) return service_error(body.error());
+  auto id = ctx.service.start_pivot_status(call.params[0], body->candidate, call.requested_by,
+                                           call.request.idempotency_key);
+  if (!id) return service_error(id.error());
+  return accepted_job(*id);
+}
+
+ApiResponse start_pivot(const Context& ctx, const Call& call) {
+  auto options = parse_pivot_body(call.request.body);
+  if (!options) return service_error(options.error());
+  options->idempotency_key = call.request.idempotency_key;
+  auto id = ctx.service.start_pivot(call.params[0], *options, call.requested_by);
+  if (!id) return service_error(id.error());
+  return accepted_job(*id);
+}
+
+ApiResponse start_failover(const Context&, const Call&) {
+  return error_response("not_implemented", "failover is not supported yet");
+}
+
+ApiResponse cancel_job(const Context&, const Call&) {
+  return error_response("not_implemented", "cancelling a job is not supported yet");
+}
+
+ApiResponse events(const Context&, const Call&) {
+  return error_response("not_implemented", "the event stream is not supported yet");
+}
+
+ApiResponse get_job(const Context& ctx, const Call& call) {
+  auto job = ctx.service.job(call.params[0]);
+  if (!job) return service_error(job.error());
+  return json_response(200, to_json(*job));
+}
+
+ApiResponse list_jobs(const Context& ctx, const Call& call) {
+  std::optional<std::string> cluster;
+  if (auto it = call.query.find("cluster"); it != call.query.end()) {
+    if (!protocol::is_valid_name(it->second)) {
+      return error_response("bad_request", "query parameter 'cluster' is not a cluster name");
+    }
+    cluster = it->second;
+  }
+  std::size_t limit = kDefaultJobLimit;
+  if (auto it = call.query.find("limit"); it != call.query.end()) {
+    const auto& text = it->second;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size() || limit < 1 || limit > kMaxJobLimit) {
+      return error_response("bad_request", fmt::format("query parameter 'limit' must be a number from 1 to {}", kMaxJobLimit));
+    }
+  }
+  json out = json::array();
+  for (const auto& job : ctx.service.jobs(cluster, limit)) out.push_back(to_json(job));
+  return json_response(200, out);
+}
+
+const std::vector<Route>& routes() {
+  static const std::vector<Route> kRoutes{
+      {"GET", {"v1", "health"}, Access::open, {}, health},
+      {"GET", {"metrics"}, Access::open, {}, metrics},
+      {"GET", {"v1", "clusters"}, Access::view, {}, list_clusters},
+      {"GET", {"v1", "clusters", "{}"}, Access::view, {}, get_cluster},
+      {"GET", {"v1", "agents"}, Access::view, {}, list_agents},
+      {"POST", {"v1", "clusters", "{}", "pivot-status"}, Access::operate, {}, start_pivot_status},
+      {"POST", {"v1", "clusters", "{}", "pivot"}, Access::operate, {}, start_pivot},
+      {"POST", {"v1", "clusters", "{}", "failover"}, Access::operate, {}, start_failover},
+      {"POST", {"v1", "jobs", "{}", "cancel"}, Access::operate, {}, cancel_job},
+      {"GET", {"v1", "jobs", "{}"}, Access::view, {}, get_job},
+      {"GET", {"v1", "jobs"}, Access::view, {"cluster", "limit"}, list_jobs},
+      {"GET", {"v1", "events"}, Access::view, {}, events},
+  };
+  return kRoutes;
+}
+
+std::vector<std::string_view> split(std::string_view text, char sep) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  while (true) {
+    const auto at = text.find(sep, start);
+    out.push_back(text.substr(start, at == std::string_view::npos ? std::string_view::npos : at - start));
+    if (at == std::string_view::npos) return out;
+    start = at + 1;
+  }
+}
+
+// The route's parameters when `segments` matches its path.
+std::optional<std::vector<std::string>> match(const Route& route, const std::vector<std::string_view>& segments) {
+  if (route.path.size() != segments.size()) return std::nullopt;
+  std::vector<std::string> params;
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    if (route.path[i] == "{}") {
+      if (segments[i].empty()) return std::nullopt;
+      params.emplace_back(segments[i]);
+    } else if (route.path[i] != segments[i]) {
+      return std::nullopt;
+    }
+  }
+  return params;
+}
+
+std::optional<std::string> percent_decode(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '+') {
+      out += ' ';
+    } else if (text[i] != '%') {
+      out += text[i];
+    } else {
+      unsigned value = 0;
+      const char* hex = text.data() + i + 1;
+      if (i + 2 >= text.size() || std::from_chars(hex, hex + 2, value, 16).ptr != hex + 2) return std::nullopt;
+      out += static_cast<char>(value);
+      i += 2;
+    }
+  }
+  return out;
+}
+
+// Query keys the route does not take are refused, like unknown body fields.
+Result<std::map<std::string, std::string>> parse_query(std::string_view query, const std::set<std::string>& allowed) {
+  std::map<std::string, std::string> out;
+  if (query.empty()) return out;
+  for (auto pair : split(query, '&')) {
+    if (pair.empty()) continue;
+    const auto eq = pair.find('=');
+    auto key = percent_decode(pair.substr(0, eq));
+    auto value = percent_decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+    if (!key || !value) return make_error("bad_request", "the query string has a bad %-escape");
+    if (!allowed.count(*key)) {
+      return make_error("bad_request", "unknown query parameter '" + *key + "'" +
+                                           (allowed.empty() ? std::string(" (this path takes none)") : ""));
+    }
+    if (!out.emplace(*key, *value).second) {
+      return make_error("bad_request", "query parameter '" + *key + "' is given twice");
+    }
+  }
+  return out;
+}
+
+ApiResponse unauthorized(const std::string& message, bool bad_token) {
+  auto response = error_response("unauthorized", message);
+  response.headers.emplace_back("WWW-Authenticate",
+                                bad_token ? R"(Bearer realm="pivotd", error="invalid_token")" : R"(Bearer realm="pivotd")");
+  return response;
+}
+
+// "Bearer TOKEN" (the scheme is case-insensitive) -> TOKEN.
+std::optional<std::string_view> bearer_token(const std::optional<std::string>& header) {
+  if (!header) return std::nullopt;
+  std::string_view value = *header;
+  constexpr std::string_view kScheme = "bearer ";
+  if (value.size() <= kScheme.size()) return std::nullopt;
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(value[i])) != kScheme[i]) return std::nullopt;
+  }
+  value.remove_prefix(kScheme.size());
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  if (value.empty()) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+int status_of(const std::string& slug) {
+  for (const auto& s : kSlugs) {
+    if (s.slug == slug) return s.status;
+  }
+  return 500;
+}
+
+ApiResponse error_response(const std::string& slug, const std::string& message) {
+  return json_response(status_of(slug), {{"error", slug}, {"message", message}});
+}
+
+ApiRouter::ApiRouter(ControllerService& service, const Tokens* tokens, std::string version)
+    : service_(service), tokens_(tokens), version_(std::move(version)) {}
+
+ApiResponse ApiRouter::handle(const ApiRequest& request) const {
+  const std::string_view target = request.target;
+  const auto question = target.find('?');
+  const auto path = target.substr(0, question);
+  const auto query = question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
+  if (path.empty() || path.front() != '/') return error_response("bad_request", "the request target must start with '/'");
+  const auto segments = split(path.substr(1), '/');
+
+  const Route* route = nullptr;
+  std::vector<std::string> params;
+  std::string allowed;  // methods of the path, for 405's Allow header
+  for (const auto& candidate : routes()) {
+    auto matched = match(candidate, segments);
+    if (!matched) continue;
+    if (candidate.method == request.method) {
+      route = &candidate;
+      params = std::move(*matched);
+      break;
+    }
+    if (allowed.find(candidate.method) == std::string::npos) allowed += (allowed.empty() ? "" : ", ") + std::string(candidate.method);
+  }
+  if (!route && allowed.empty()) return error_response("not_found", "no such path: " + std::string(path));
+  if (!route) {
+    auto response = error_response("method_not_allowed", request.method + " is not allowed on " + std::string(path) + " (allowed: " + allowed + ")");
+    response.headers.emplace_back("Allow", allowed);
+    return response;
+  }
+
+  std::string requested_by = "insecure";
+  if (route->access != Access::open && tokens_ != nullptr) {
+    const auto token = bearer_token(request.authorization);
+    if (!token) return unauthorized("a bearer token is needed (Authorization: Bearer TOKEN)", false);
+    const auto caller = tokens_->find(*token);
+    if (!caller) return unauthorized("the token is not known", true);
+    if (route->access == Access::operate && caller->role != TokenRole::operator_) {
+      return error_response("forbidden", "token '" + caller->name + "' is a viewer token; " + request.method +
+                                             " needs an operator token");
+    }
+    requested_by = caller->name;
+  }
+
+  auto query_map = parse_query(query, route->query_keys);
+  if (!query_map) return service_error(query_map.error());
+  if (request.idempotency_key &&
+      (request.idempotency_key->empty() || request.idempotency_key->size() > kMaxIdempotencyKey)) {
+    return error_response("bad_request", fmt::format("the Idempotency-Key header must have 1 to {} characters", kMaxIdempotencyKey));
+  }
+  const Call call{request, std::move(params), std::move(*query_map), std::move(requested_by)};
+  return route->handler(Context{service_, version_}, call);
+}
+
+}  // namespace pivot::controller

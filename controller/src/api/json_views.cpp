@@ -1,0 +1,148 @@
+#include "pivot/controller/json_views.hpp"
+
+#include <ctime>
+
+#include <fmt/format.h>
+
+namespace pivot::controller {
+namespace {
+
+using nlohmann::json;
+
+// nullopt -> null, so that every key is always present and "unknown" is
+// told apart from false, 0 and "".
+template <typename T>
+json or_null(const std::optional<T>& value) {
+  return value ? json(*value) : json();
+}
+
+template <typename E>
+json name_or_null(const std::optional<E>& value) {
+  return value ? json(std::string(protocol::to_string(*value))) : json();
+}
+
+json replica_json(const protocol::ReplicaStatus& r) {
+  return {{"source_host", r.source_host},       {"source_port", r.source_port},
+          {"io_running", protocol::to_string(r.io_running)}, {"sql_running", r.sql_running},
+          {"seconds_behind", or_null(r.seconds_behind)}, {"sql_delay", r.sql_delay},
+          {"using_gtid", protocol::to_string(r.using_gtid)}, {"last_io_error", r.last_io_error},
+          {"last_sql_error", r.last_sql_error}, {"received_gtids", r.received_gtids},
+          {"executed_gtids", r.executed_gtids}};
+}
+
+json policy_json(const Policy& p) {
+  return {{"max_lag_seconds", p.max_lag_seconds},
+          {"min_replicas", p.min_replicas},
+          {"az_spread", p.az_spread},
+          {"catch_up_timeout_ms", p.catch_up_timeout_ms},
+          {"hook_timeout_ms", p.hook_timeout_ms},
+          {"agent_fresh_ms", p.agent_fresh_ms},
+          {"auto_failover", p.auto_failover},
+          {"failover_cooldown_s", p.failover_cooldown_s}};
+}
+
+json node_json(const NodeView& node) {
+  json state;  // null: never heard from
+  if (node.state) {
+    state = to_json(*node.state);
+    state["age_ms"] = or_null(node.age_ms);
+  }
+  return {{"name", node.spec.name},         {"host", node.spec.host},
+          {"port", node.spec.port},         {"az", node.spec.az},
+          {"role", to_string(node.spec.role)}, {"priority", node.spec.priority},
+          {"current", to_string(node.current)}, {"state", std::move(state)}};
+}
+
+json step_json(const JobStep& step) {
+  return {{"name", step.name},
+          {"state", protocol::to_string(step.state)},
+          {"started_at", rfc3339_ms(step.started_at_ms)},
+          {"finished_at", step.finished_at_ms == 0 ? json() : json(rfc3339_ms(step.finished_at_ms))},
+          {"detail", step.detail}};
+}
+
+}  // namespace
+
+std::string rfc3339_ms(std::uint64_t unix_ms) {
+  const auto seconds = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
+                     utc.tm_hour, utc.tm_min, utc.tm_sec, unix_ms % 1000);
+}
+
+json to_json(const protocol::NodeState& s) {
+  return {{"cluster", s.cluster},
+          {"node", s.node},
+          {"flavor", name_or_null(s.flavor)},
+          {"version", or_null(s.version)},
+          {"server_id", or_null(s.server_id)},
+          {"server_uuid", or_null(s.server_uuid)},
+          {"gtid_domain_id", or_null(s.gtid_domain_id)},
+          {"read_only", or_null(s.read_only)},
+          {"super_read_only", or_null(s.super_read_only)},
+          {"gtid_binlog_pos", or_null(s.gtid_binlog_pos)},
+          {"gtid_binlog_state", or_null(s.gtid_binlog_state)},
+          {"gtid_current_pos", or_null(s.gtid_current_pos)},
+          {"gtid_slave_pos", or_null(s.gtid_slave_pos)},
+          {"gtid_executed", or_null(s.gtid_executed)},
+          {"gtid_strict_mode", or_null(s.gtid_strict_mode)},
+          {"log_bin", or_null(s.log_bin)},
+          {"log_replica_updates", or_null(s.log_replica_updates)},
+          {"binlog_format", or_null(s.binlog_format)},
+          {"report_host", or_null(s.report_host)},
+          {"report_port", or_null(s.report_port)},
+          {"replica", s.replica ? replica_json(*s.replica) : json()},
+          {"semi_sync", s.semi_sync ? json{{"source", s.semi_sync->source}, {"replica", s.semi_sync->replica}}
+                                    : json()},
+          {"mysql_reachable", s.mysql_reachable},
+          {"probe_error", s.probe_error},
+          {"probe_latency_ms", s.probe_latency_ms},
+          {"agent_version", s.agent_version},
+          {"uptime_s", or_null(s.uptime_s)}};
+}
+
+json to_json(const Job& job) {
+  json steps = json::array();
+  for (const auto& step : job.steps) steps.push_back(step_json(step));
+  return {{"id", job.id},
+          {"kind", protocol::to_string(job.kind)},
+          {"cluster", job.cluster},
+          {"state", protocol::to_string(job.state)},
+          {"requested_by", job.requested_by},
+          {"created_at", rfc3339_ms(job.created_at_ms)},
+          {"steps", std::move(steps)},
+          {"result", job.result}};
+}
+
+json to_json(const ClusterSummary& c) {
+  return {{"name", c.name},         {"labels", c.labels},       {"primary", or_null(c.primary)},
+          {"healthy", c.healthy},   {"max_lag_s", or_null(c.max_lag_s)}, {"last_job", or_null(c.last_job)}};
+}
+
+json to_json(const ClusterDetail& c) {
+  json nodes = json::array();
+  for (const auto& node : c.nodes) nodes.push_back(node_json(node));
+  return {{"name", c.name},
+          {"labels", c.labels},
+          {"policy", policy_json(c.policy)},
+          {"primary", or_null(c.primary)},
+          {"nodes", std::move(nodes)}};
+}
+
+json to_json(const AgentsView& view) {
+  json agents = json::array();
+  for (const auto& a : view.agents) {
+    agents.push_back({{"cluster", a.cluster},
+                      {"node", a.node},
+                      {"boot_id", a.boot_id},
+                      {"last_seen_age_ms", a.last_seen_age_ms},
+                      {"messages", a.messages},
+                      {"seq_gaps", a.seq_gaps}});
+  }
+  return {{"agents", std::move(agents)},
+          {"rejected_keys", view.rejected_keys},
+          {"rejected_messages", view.rejected_messages}};
+}
+
+}  // namespace pivot::controller

@@ -1,0 +1,424 @@
+// The REST API without sockets: every route, auth, error mapping, strict
+// bodies and the JSON shapes, through ApiRouter::handle and a FakeService.
+#include "pivot/controller/api_router.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "fake_service.hpp"
+#include "pivot/controller/json_views.hpp"
+
+namespace pivot::controller {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+
+constexpr std::uint64_t kT0 = 1795551303123;  // 2026-11-24T20:15:03.123Z
+
+const char* kTokensFile = R"(# who may call pivotd
+operator alice op-token-alice-0123456789
+viewer   grafana view-token-0123456789
+)";
+
+std::optional<std::string> bearer(const std::string& token) { return "Bearer " + token; }
+const auto kOperator = bearer("op-token-alice-0123456789");
+const auto kViewer = bearer("view-token-0123456789");
+
+protocol::NodeState replica_state(const std::string& node) {
+  protocol::NodeState s;
+  s.cluster = "sms-1";
+  s.node = node;
+  s.flavor = protocol::Flavor::mariadb;
+  s.version = "10.11.6-MariaDB";
+  s.server_id = 2;
+  s.read_only = true;
+  s.gtid_binlog_pos = "0-1-100";
+  s.mysql_reachable = true;
+  s.probe_latency_ms = 1.5;
+  s.agent_version = "0.1.0";
+  protocol::ReplicaStatus r;
+  r.source_host = "10.0.1.11";
+  r.source_port = 3306;
+  r.io_running = protocol::IoThread::yes;
+  r.sql_running = true;
+  r.seconds_behind = 2;
+  r.using_gtid = protocol::GtidMode::slave_pos;
+  s.replica = r;
+  return s;
+}
+
+class ApiRouterTest : public ::testing::Test {
+ protected:
+  ApiRouterTest() : tokens_(Tokens::parse(kTokensFile, "tokens").value()), router_(service_, &tokens_, "1.2.3") {
+    ClusterDetail detail;
+    detail.name = "sms-1";
+    detail.labels = {{"environment", "prod"}};
+    detail.primary = "db1";
+    NodeView db2;
+    db2.spec = {"db2", "10.0.2.11", 3306, "b", Role::replica, 10};
+    db2.current = Current::replica;
+    db2.state = replica_state("db2");
+    db2.age_ms = 420;
+    NodeView db4;  // never heard from
+    db4.spec = {"db4", "10.0.2.12", 3306, "b", Role::backup, 0};
+    db4.current = Current::unknown;
+    detail.nodes = {db2, db4};
+    service_.details["sms-1"] = detail;
+    service_.cluster_list = {{"sms-1", {{"environment", "prod"}}, "db1", true, 2.0, "j-7"},
+                             {"sms-2", {}, std::nullopt, false, std::nullopt, std::nullopt}};
+    service_.agent_view = {{{"sms-1", "db2", "b-42", 300, 1200, 1}}, 3, 4};
+
+    Job job;
+    job.id = "j-7";
+    job.kind = JobKind::pivot;
+    job.cluster = "sms-1";
+    job.state = JobState::running;
+    job.requested_by = "alice";
+    job.created_at_ms = kT0;
+    job.steps = {{"check", StepState::succeeded, kT0, kT0 + 5, {{"eligible", true}}},
+                 {"fence", StepState::running, kT0 + 5, 0, json::object()}};
+    Job other = job;
+    other.id = "j-6";
+    other.cluster = "sms-2";
+    other.state = JobState::succeeded;
+    other.result = {{"eligible", false}};
+    service_.job_list = {job, other};
+  }
+
+  ApiResponse call(const std::string& method, const std::string& target, std::optional<std::string> auth = kViewer,
+                   const std::string& body = "", std::optional<std::string> idempotency_key = std::nullopt) {
+    return router_.handle(ApiRequest{method, target, std::move(auth), std::move(idempotency_key), body});
+  }
+  ApiResponse post(const std::string& target, const std::string& body = "", std::optional<std::string> auth = kOperator) {
+    return call("POST", target, std::move(auth), body);
+  }
+  static json body_of(const ApiResponse& response) { return json::parse(response.body); }
+  static std::string header(const ApiResponse& response, const std::string& name) {
+    for (const auto& [key, value] : response.headers) {
+      if (key == name) return value;
+    }
+    return "";
+  }
+  // Status, the error slug, and "the message names X".
+  static void expect_error(const ApiResponse& response, int status, const std::string& slug,
+                           const std::string& in_message = "") {
+    EXPECT_EQ(response.status, status) << response.body;
+    EXPECT_EQ(response.content_type, "application/json");
+    const auto body = body_of(response);
+    EXPECT_EQ(body.at("error"), slug);
+    EXPECT_THAT(body.at("message").get<std::string>(), HasSubstr(in_message));
+  }
+
+  FakeService service_;
+  Tokens tokens_;
+  ApiRouter router_;
+};
+
+// --- open routes ---
+
+TEST_F(ApiRouterTest, HealthNeedsNoTokenAndSaysTheVersion) {
+  const auto response = call("GET", "/v1/health", std::nullopt);
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(body_of(response), (json{{"status", "ok"}, {"version", "1.2.3"}}));
+}
+
+TEST_F(ApiRouterTest, MetricsNeedNoTokenAndCountAgentsJobsAndClusters) {
+  const auto response = call("GET", "/metrics", std::nullopt);
+  EXPECT_EQ(response.status, 200);
+  EXPECT_THAT(response.content_type, HasSubstr("text/plain; version=0.0.4"));
+  EXPECT_THAT(response.body, HasSubstr("pivot_agents 1\n"));
+  EXPECT_THAT(response.body, HasSubstr("pivot_agent_rejected_keys_total 3\n"));
+  EXPECT_THAT(response.body, HasSubstr("pivot_jobs{state=\"running\"} 1\n"));
+  EXPECT_THAT(response.body, HasSubstr("pivot_jobs{state=\"cancelled\"} 0\n"));
+  EXPECT_THAT(response.body, HasSubstr("pivot_cluster_healthy{cluster=\"sms-2\"} 0\n"));
+  EXPECT_THAT(response.body, HasSubstr("# TYPE pivot_agents gauge\n"));
+}
+
+// --- reads ---
+
+TEST_F(ApiRouterTest, ClustersListsTheSummaries) {
+  const auto response = call("GET", "/v1/clusters");
+  ASSERT_EQ(response.status, 200);
+  EXPECT_EQ(body_of(response), json::parse(R"([
+    {"name": "sms-1", "labels": {"environment": "prod"}, "primary": "db1", "healthy": true, "max_lag_s": 2.0, "last_job": "j-7"},
+    {"name": "sms-2", "labels": {}, "primary": null, "healthy": false, "max_lag_s": null, "last_job": null}])"));
+}
+
+TEST_F(ApiRouterTest, ClusterDetailHasRoleCurrentAndStateWithAge) {
+  const auto response = call("GET", "/v1/clusters/sms-1");
+  ASSERT_EQ(response.status, 200);
+  const auto body = body_of(response);
+  EXPECT_EQ(body["name"], "sms-1");
+  EXPECT_EQ(body["primary"], "db1");
+  EXPECT_EQ(body["policy"]["max_lag_seconds"], 5);
+  EXPECT_EQ(body["policy"]["auto_failover"], false);
+  ASSERT_EQ(body["nodes"].size(), 2u);
+  const auto& db2 = body["nodes"][0];
+  EXPECT_EQ(db2["name"], "db2");
+  EXPECT_EQ(db2["host"], "10.0.2.11");
+  EXPECT_EQ(db2["port"], 3306);
+  EXPECT_EQ(db2["az"], "b");
+  EXPECT_EQ(db2["role"], "replica");
+  EXPECT_EQ(db2["priority"], 10);
+  EXPECT_EQ(db2["current"], "replica");
+  EXPECT_EQ(db2["state"]["age_ms"], 420);
+  EXPECT_EQ(db2["state"]["flavor"], "mariadb");
+  EXPECT_EQ(db2["state"]["read_only"], true);
+  EXPECT_TRUE(db2["state"]["gtid_executed"].is_null());  // MySQL only: null, not absent
+  EXPECT_TRUE(db2["state"].contains("gtid_executed"));
+  EXPECT_EQ(db2["state"]["replica"]["io_running"], "yes");
+  EXPECT_EQ(db2["state"]["replica"]["using_gtid"], "slave_pos");
+  EXPECT_EQ(db2["state"]["replica"]["seconds_behind"], 2);
+  EXPECT_TRUE(db2["state"]["semi_sync"].is_null());
+  const auto& db4 = body["nodes"][1];
+  EXPECT_EQ(db4["role"], "backup");
+  EXPECT_EQ(db4["current"], "unknown");
+  EXPECT_TRUE(db4["state"].is_null());
+}
+
+TEST_F(ApiRouterTest, UnknownClusterIs404) {
+  expect_error(call("GET", "/v1/clusters/nope"), 404, "not_found", "nope");
+}
+
+TEST_F(ApiRouterTest, AgentsListsAgentsAndRejections) {
+  const auto response = call("GET", "/v1/agents");
+  ASSERT_EQ(response.status, 200);
+  EXPECT_EQ(body_of(response), json::parse(R"({"agents": [{"cluster": "sms-1", "node": "db2", "boot_id": "b-42",
+    "last_seen_age_ms": 300, "messages": 1200, "seq_gaps": 1}], "rejected_keys": 3, "rejected_messages": 4})"));
+}
+
+TEST_F(ApiRouterTest, JobHasRfc3339TimesAndSteps) {
+  const auto response = call("GET", "/v1/jobs/j-7");
+  ASSERT_EQ(response.status, 200);
+  EXPECT_EQ(body_of(response), json::parse(R"({"id": "j-7", "kind": "pivot", "cluster": "sms-1", "state": "running",
+    "requested_by": "alice", "created_at": "2026-11-24T20:15:03.123Z", "result": null, "steps": [
+      {"name": "check", "state": "succeeded", "started_at": "2026-11-24T20:15:03.123Z",
+       "finished_at": "2026-11-24T20:15:03.128Z", "detail": {"eligible": true}},
+      {"name": "fence", "state": "running", "started_at": "2026-11-24T20:15:03.128Z", "finished_at": null, "detail": {}}]})"));
+}
+
+TEST_F(ApiRouterTest, UnknownJobIs404) { expect_error(call("GET", "/v1/jobs/j-99"), 404, "not_found", "j-99"); }
+
+TEST_F(ApiRouterTest, JobsListNewestFirstWithDefaultLimit50) {
+  const auto response = call("GET", "/v1/jobs");
+  ASSERT_EQ(response.status, 200);
+  const auto body = body_of(response);
+  ASSERT_EQ(body.size(), 2u);
+  EXPECT_EQ(body[0]["id"], "j-7");
+  EXPECT_EQ(body[1]["result"], (json{{"eligible", false}}));
+  ASSERT_EQ(service_.jobs_calls.size(), 1u);
+  EXPECT_EQ(service_.jobs_calls[0].limit, 50u);
+  EXPECT_FALSE(service_.jobs_calls[0].cluster);
+}
+
+TEST_F(ApiRouterTest, JobsFilterByClusterAndLimit) {
+  const auto response = call("GET", "/v1/jobs?cluster=sms-2&limit=1000");
+  ASSERT_EQ(response.status, 200);
+  EXPECT_EQ(body_of(response).size(), 1u);
+  ASSERT_EQ(service_.jobs_calls.size(), 1u);
+  EXPECT_EQ(service_.jobs_calls[0].limit, 1000u);
+  EXPECT_EQ(service_.jobs_calls[0].cluster, "sms-2");
+  EXPECT_EQ(call("GET", "/v1/jobs?limit=1").status, 200);
+}
+
+TEST_F(ApiRouterTest, BadJobQueriesAre400) {
+  for (const std::string query : {"limit=0", "limit=1001", "limit=abc", "limit=", "limit=5x", "limit=-1",
+                                  "limit=99999999999999999999"}) {
+    SCOPED_TRACE(query);
+    expect_error(call("GET", "/v1/jobs?" + query), 400, "bad_request", "limit");
+  }
+  expect_error(call("GET", "/v1/jobs?cluster=Bad/Name"), 400, "bad_request", "cluster");
+  expect_error(call("GET", "/v1/jobs?limt=5"), 400, "bad_request", "limt");
+  expect_error(call("GET", "/v1/jobs?limit=5&limit=6"), 400, "bad_request", "twice");
+  expect_error(call("GET", "/v1/clusters?x=1"), 400, "bad_request", "'x'");
+  EXPECT_TRUE(service_.jobs_calls.empty());
+}
+
+// --- jobs started ---
+
+TEST_F(ApiRouterTest, PivotStatusStartsAJobForTheOperator) {
+  const auto response = post("/v1/clusters/sms-1/pivot-status", R"({"candidate": "db2"})");
+  EXPECT_EQ(response.status, 202);
+  EXPECT_EQ(body_of(response), (json{{"job", "j-1"}}));
+  EXPECT_EQ(header(response, "Location"), "/v1/jobs/j-1");
+  ASSERT_EQ(service_.starts.size(), 1u);
+  EXPECT_EQ(service_.starts[0].kind, "pivot_status");
+  EXPECT_EQ(service_.starts[0].cluster, "sms-1");
+  EXPECT_EQ(service_.starts[0].options.candidate, "db2");
+  EXPECT_EQ(service_.starts[0].requested_by, "alice");
+}
+
+TEST_F(ApiRouterTest, AnEmptyBodyMeansNoCandidate) {
+  for (const std::string body : {"", "  \n", "{}", R"({"candidate": null})"}) {
+    SCOPED_TRACE(body);
+    service_.starts.clear();
+    EXPECT_EQ(post("/v1/clusters/sms-1/pivot-status", body).status, 202);
+    ASSERT_EQ(service_.starts.size(), 1u);
+    EXPECT_FALSE(service_.starts[0].options.candidate);
+  }
+}
+
+TEST_F(ApiRouterTest, PivotPassesEveryOptionAndTheIdempotencyKey) {
+  const auto response = call("POST", "/v1/clusters/sms-1/pivot", kOperator,
+                             R"({"candidate": "db2", "dry_run": true, "expected_primary": "db1"})", "deploy-881");
+  EXPECT_EQ(response.status, 202);
+  ASSERT_EQ(service_.starts.size(), 1u);
+  const auto& start = service_.starts[0];
+  EXPECT_EQ(start.kind, "pivot");
+  EXPECT_EQ(start.options.candidate, "db2");
+  EXPECT_TRUE(start.options.dry_run);
+  EXPECT_EQ(start.options.expected_primary, "db1");
+  EXPECT_EQ(start.options.idempotency_key, "deploy-881");
+  EXPECT_EQ(start.requested_by, "alice");
+}
+
+TEST_F(ApiRouterTest, PivotStatusPassesTheIdempotencyKeyToo) {
+  call("POST", "/v1/clusters/sms-1/pivot-status", kOperator, "", "k-1");
+  ASSERT_EQ(service_.starts.size(), 1u);
+  EXPECT_EQ(service_.starts[0].options.idempotency_key, "k-1");
+  expect_error(call("POST", "/v1/clusters/sms-1/pivot", kOperator, "", std::string(201, 'k')), 400, "bad_request",
+               "Idempotency-Key");
+}
+
+// A typo must never pivot to an automatic choice.
+TEST_F(ApiRouterTest, StrictBodiesAreRefusedBeforeAnyJobStarts) {
+  struct Case {
+    std::string path, body, in_message;
+  };
+  for (const auto& c : std::vector<Case>{
+           {"pivot", R"({"candiate": "db2"})", "candiate"},
+           {"pivot-status", R"({"candiate": "db2"})", "candiate"},
+           {"pivot", R"({"candidate": "db2")", "not valid JSON"},
+           {"pivot", R"(["db2"])", "object"},
+           {"pivot", R"("db2")", "object"},
+           {"pivot", R"({"candidate": 2})", "candidate"},
+           {"pivot", R"({"dry_run": "yes"})", "dry_run"},
+           {"pivot", R"({"expected_primary": ["db1"]})", "expected_primary"},
+           {"pivot", R"({"candidate": ""})", "candidate"},
+           {"pivot", R"({"candidate": "../db2"})", "candidate"},
+           {"pivot", R"({"candidate": "db2", "candidate": "db3"})", "twice"},
+           {"pivot-status", R"({"dry_run": true})", "dry_run"},
+       }) {
+    SCOPED_TRACE(c.path + " " + c.body);
+    expect_error(post("/v1/clusters/sms-1/" + c.path, c.body), 400, "bad_request", c.in_message);
+  }
+  EXPECT_TRUE(service_.starts.empty());
+}
+
+TEST_F(ApiRouterTest, ServiceErrorsMapToStatuses) {
+  struct Case {
+    std::string code;
+    int status;
+    std::string slug;
+  };
+  for (const auto& c : std::vector<Case>{{"not_found", 404, "not_found"},
+                                         {"bad_request", 400, "bad_request"},
+                                         {"conflict", 409, "conflict"},
+                                         {"precondition_failed", 412, "precondition_failed"},
+                                         {"journal_full", 500, "internal"}}) {
+    SCOPED_TRACE(c.code);
+    service_.start_error = make_error(c.code, "because " + c.code);
+    expect_error(post("/v1/clusters/sms-1/pivot"), c.status, c.slug, "because " + c.code);
+    expect_error(post("/v1/clusters/sms-1/pivot-status"), c.status, c.slug, "because " + c.code);
+  }
+}
+
+TEST_F(ApiRouterTest, FailoverAndCancelAreNotImplementedYet) {
+  expect_error(post("/v1/clusters/sms-1/failover", R"({"candidate": "db2"})"), 501, "not_implemented",
+               "failover is not supported yet");
+  expect_error(post("/v1/jobs/j-7/cancel"), 501, "not_implemented", "cancel");
+  expect_error(call("GET", "/v1/events"), 501, "not_implemented", "event stream");
+  EXPECT_TRUE(service_.starts.empty());
+}
+
+// --- paths and methods ---
+
+TEST_F(ApiRouterTest, UnknownPathsAre404) {
+  for (const std::string path : {"/", "/v1", "/v2/clusters", "/v1/clusters/sms-1/nodes", "/v1/clusters/",
+                                 "/v1/jobs/j-7/cancel/now", "/health"}) {
+    SCOPED_TRACE(path);
+    expect_error(call("GET", path), 404, "not_found");
+  }
+  expect_error(call("GET", "v1/health"), 400, "bad_request");
+}
+
+TEST_F(ApiRouterTest, WrongMethodsAre405WithAllow) {
+  auto response = call("DELETE", "/v1/clusters/sms-1");
+  expect_error(response, 405, "method_not_allowed", "DELETE");
+  EXPECT_EQ(header(response, "Allow"), "GET");
+  response = call("GET", "/v1/clusters/sms-1/pivot");
+  expect_error(response, 405, "method_not_allowed");
+  EXPECT_EQ(header(response, "Allow"), "POST");
+  expect_error(call("POST", "/v1/health"), 405, "method_not_allowed");
+  EXPECT_TRUE(service_.starts.empty());
+}
+
+// --- auth ---
+
+TEST_F(ApiRouterTest, NoOrUnknownTokenIs401WithABearerChallenge) {
+  for (const auto& auth : std::vector<std::optional<std::string>>{
+           std::nullopt, std::string(""), std::string("Bearer"), std::string("Bearer "),
+           std::string("Basic b3A6b3A="), bearer("wrong-token"), bearer("op-token-alice-012345678")}) {
+    SCOPED_TRACE(auth.value_or("(none)"));
+    for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
+             {"GET", "/v1/clusters"}, {"GET", "/v1/jobs/j-7"}, {"POST", "/v1/clusters/sms-1/pivot"}}) {
+      const auto response = call(method, path, auth);
+      expect_error(response, 401, "unauthorized");
+      EXPECT_THAT(header(response, "WWW-Authenticate"), HasSubstr("Bearer"));
+    }
+  }
+  EXPECT_TRUE(service_.starts.empty());
+}
+
+TEST_F(ApiRouterTest, AViewerMayReadButNotPost) {
+  EXPECT_EQ(call("GET", "/v1/clusters", kViewer).status, 200);
+  EXPECT_EQ(call("GET", "/v1/agents", kViewer).status, 200);
+  for (const std::string path : {"/v1/clusters/sms-1/pivot", "/v1/clusters/sms-1/pivot-status",
+                                 "/v1/clusters/sms-1/failover", "/v1/jobs/j-7/cancel"}) {
+    SCOPED_TRACE(path);
+    expect_error(post(path, "", kViewer), 403, "forbidden", "operator");
+  }
+  EXPECT_TRUE(service_.starts.empty());
+}
+
+TEST_F(ApiRouterTest, AnOperatorMayReadAndTheSchemeIsCaseInsensitive) {
+  EXPECT_EQ(call("GET", "/v1/clusters", kOperator).status, 200);
+  EXPECT_EQ(call("GET", "/v1/clusters", std::string("bearer view-token-0123456789")).status, 200);
+}
+
+TEST(ApiRouterInsecure, NoTokenIsAskedAndJobsAreRequestedByInsecure) {
+  FakeService service;
+  const ApiRouter router(service, nullptr, "1.2.3");
+  EXPECT_EQ(router.handle({"GET", "/v1/clusters", std::nullopt, std::nullopt, ""}).status, 200);
+  EXPECT_EQ(router.handle({"POST", "/v1/clusters/sms-1/pivot", std::nullopt, std::nullopt, ""}).status, 202);
+  ASSERT_EQ(service.starts.size(), 1u);
+  EXPECT_EQ(service.starts[0].requested_by, "insecure");
+}
+
+// --- views on their own ---
+
+TEST(JsonViews, Rfc3339WithMilliseconds) {
+  EXPECT_EQ(rfc3339_ms(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(rfc3339_ms(kT0), "2026-11-24T20:15:03.123Z");
+  EXPECT_EQ(rfc3339_ms(951868799999), "2000-02-29T23:59:59.999Z");
+}
+
+TEST(JsonViews, AnUnreachableNodeHasNullsNotFalses) {
+  protocol::NodeState s;
+  s.cluster = "sms-1";
+  s.node = "db1";
+  s.probe_error = "Can't connect to server (2002)";
+  const auto j = to_json(s);
+  EXPECT_TRUE(j["flavor"].is_null());
+  EXPECT_TRUE(j["read_only"].is_null());
+  EXPECT_TRUE(j["replica"].is_null());
+  EXPECT_TRUE(j["uptime_s"].is_null());
+  EXPECT_EQ(j["mysql_reachable"], false);
+  EXPECT_EQ(j["probe_error"], "Can't connect to server (2002)");
+  EXPECT_EQ(j.size(), 27u);  // every NodeState field, always present
+}
+
+}  // namespace
+}  // namespace pivot::controller

@@ -1,0 +1,86 @@
+#pragma once
+// A ControllerService that answers what the test put in it and records every
+// start call, so that a test can say "the fake saw no start" after a 400.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pivot/controller/controller_service.hpp"
+
+namespace pivot::controller {
+
+struct FakeStart {
+  std::string kind;  // "pivot_status" or "pivot"
+  std::string cluster;
+  PivotOptions options;  // candidate and idempotency_key for pivot_status too
+  std::string requested_by;
+};
+
+class FakeService : public ControllerService {
+ public:
+  std::vector<ClusterSummary> cluster_list;
+  std::map<std::string, ClusterDetail> details;
+  AgentsView agent_view;
+  std::vector<Job> job_list;  // newest first
+  std::optional<Error> start_error;  // when set, every start fails with it
+  std::string next_job = "j-1";
+
+  std::vector<FakeStart> starts;
+  struct JobsCall {
+    std::optional<std::string> cluster;
+    std::size_t limit;
+  };
+  std::vector<JobsCall> jobs_calls;
+
+  std::vector<ClusterSummary> clusters() override { return cluster_list; }
+
+  Result<ClusterDetail> cluster(const std::string& name) override {
+    auto it = details.find(name);
+    if (it == details.end()) return make_error("not_found", "no cluster named '" + name + "'");
+    return it->second;
+  }
+
+  AgentsView agents() override { return agent_view; }
+
+  Result<std::string> start_pivot_status(const std::string& cluster, const std::optional<std::string>& candidate,
+                                         const std::string& requested_by,
+                                         const std::optional<std::string>& idempotency_key) override {
+    PivotOptions options;
+    options.candidate = candidate;
+    options.idempotency_key = idempotency_key;
+    return start("pivot_status", cluster, options, requested_by);
+  }
+
+  Result<std::string> start_pivot(const std::string& cluster, const PivotOptions& options,
+                                  const std::string& requested_by) override {
+    return start("pivot", cluster, options, requested_by);
+  }
+
+  Result<Job> job(const std::string& id) override {
+    for (const auto& j : job_list) {
+      if (j.id == id) return j;
+    }
+    return make_error("not_found", "no job '" + id + "'");
+  }
+
+  std::vector<Job> jobs(const std::optional<std::string>& cluster, std::size_t limit) override {
+    jobs_calls.push_back({cluster, limit});
+    std::vector<Job> out;
+    for (const auto& j : job_list) {
+      if (out.size() < limit && (!cluster || j.cluster == *cluster)) out.push_back(j);
+    }
+    return out;
+  }
+
+ private:
+  Result<std::string> start(const std::string& kind, const std::string& cluster, const PivotOptions& options,
+                            const std::string& requested_by) {
+    starts.push_back({kind, cluster, options, requested_by});
+    if (start_error) return *start_error;
+    return next_job;
+  }
+};
+
+}  // namespace pivot::controller
