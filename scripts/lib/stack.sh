@@ -1,0 +1,405 @@
+# shellcheck shell=bash
+# The whole product on a local harness cluster, in one directory: a 5-node
+# MariaDB cluster (scripts/cluster), CURVE keys for pivotd and every agent, an
+# operator token, the cluster spec with a post_promote hook that switches a
+# route file, pivotd and five pivot-agents. Secure: never --insecure.
+# Sourced by scripts/demo and bench/pivot; the caller sets `set -euo pipefail`.
+#
+#   stack_start DIR CLUSTER   build and start everything under DIR (empty or absent)
+#   stack_stop DIR            stop every process by PID, take the cluster down, remove DIR
+#   stack_ctl DIR ARGS...     pivotctl against DIR's pivotd, with its token
+#   stack_wait_ready DIR      until pivotd has a fresh state of every node and a primary
+#   stack_probe_start DIR OUT LOG   write_probe in route mode on every node, as `app`,
+#                             writing (STACK_PROBE_PID set) when it returns; report to OUT
+#   stack_probe_stop DIR      stop it (stop file), wait for its report; its exit code
+#
+# Binaries come from PIVOT_BIN_DIR (default build/bin). What DIR holds:
+#   cluster/              the harness cluster (scripts/cluster --dir)
+#   keys/controller/      controller.key (0600), controller.pub
+#   keys/db<i>/           agent.key (0600), agent.pub
+#   agents.d/             <cluster>.db<i>.pub: the agent keys pivotd admits
+#   clusters.d/           <cluster>.yaml: the cluster spec
+#   hooks/route-traffic   the post_promote hook: writes the new primary to DIR/route
+#   route                 host:port of the primary, the "proxy" write_probe --route follows
+#   tokens, operator.token  pivotd's tokens file and the operator's token (both 0600)
+#   pivotd.yaml, agents/db<i>.yaml   the configs the processes run with
+#   logs/                 pivotd.log, agent-db<i>.log
+#   run/                  pivotd.pid, agent-db<i>.pid, write_probe.pid (while it runs)
+#   stack.env             what stack_* functions read back (ports, binaries)
+#   pivotctl.env          for an operator: `. DIR/pivotctl.env`, then plain `pivotctl ...`
+
+STACK_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+STACK_NODES=5
+# Roles and AZs of ARCHITECTURE.md's example spec, by node number.
+STACK_ROLES=(primary replica replica backup analytics)
+STACK_AZS=(a b c b c)
+# Bounded waits, in seconds.
+STACK_READY_TIMEOUT_S="${STACK_READY_TIMEOUT_S:-60}"
+STACK_STOP_TIMEOUT_S="${STACK_STOP_TIMEOUT_S:-10}"
+# 5 MariaDB nodes, then pivotd's HTTP, events and commands ports. Chosen below
+# the tests' band (25000-32000, tests/support/src/free_ports.cpp) and the
+# 23000-24999 band of hand-made clusters, so a demo and `ctest -j` rarely meet;
+# every port is still checked before use.
+STACK_PORT_LOW=20000
+STACK_PORT_HIGH=22900
+
+stack_note() { echo "stack: $*" >&2; }
+stack_die() { echo "stack: $*" >&2; return 1; }
+
+stack_bin() { echo "${PIVOT_BIN_DIR:-$STACK_ROOT/build/bin}"; }
+
+# Ports someone holds on this machine (listening or connected), one per line.
+# bash cannot try a bind, so ask the kernel's table (iproute2's ss).
+stack_used_ports() {
+  ss -Htan 2>/dev/null | awk '{ n = split($4, a, ":"); print a[n] }' | sort -un
+}
+
+# A base port whose COUNT consecutive ports nobody holds.
+stack_pick_base() {
+  local count="$1" used base p ok
+  used=" $(stack_used_ports | tr '\n' ' ') "
+  for _ in $(seq 1 100); do
+    base=$(( STACK_PORT_LOW + RANDOM % (STACK_PORT_HIGH - STACK_PORT_LOW) ))
+    ok=1
+    for (( p = base; p < base + count; p++ )); do
+      case "$used" in *" $p "*) ok=0; break ;; esac
+    done
+    if [ "$ok" = 1 ]; then echo "$base"; return 0; fi
+  done
+  stack_die "no $count consecutive free ports in $STACK_PORT_LOW-$STACK_PORT_HIGH"
+}
+
+# 128 random bits as hex: the operator's API token.
+stack_random_token() { head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+
+# True if PID runs PROGRAM (by argv[0]'s basename) with DIR somewhere in its
+# arguments: PIDs wrap, and a stale pid file must never make us signal a stranger.
+stack_pid_is_ours() {
+  local pid="$1" program="$2" dir="$3" args=() a
+  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
+  mapfile -d '' args 2>/dev/null < "/proc/$pid/cmdline" || return 1
+  # Just launched, it may still be the setsid in front of it (stack_launch).
+  [ "${#args[@]}" -gt 1 ] && [ "$(basename -- "${args[0]}")" = setsid ] && args=("${args[@]:1}")
+  [ "${#args[@]}" -gt 0 ] && [ "$(basename -- "${args[0]}")" = "$program" ] || return 1
+  for a in "${args[@]:1}"; do
+    case "$a" in *"$dir"*) return 0 ;; esac
+  done
+  return 1
+}
+
+# True while PID runs (a zombie, exited but not yet reaped, does not count).
+stack_running() {
+  local stat
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+  stat="${stat##*) }"
+  [ "${stat%% *}" != Z ]
+}
+
+# stack_launch PIDFILE LOG DIR PROGRAM ARGS...: starts PROGRAM in its own
+# session (a Ctrl-C on the caller's terminal does not reach it), output to
+# LOG, its PID to PIDFILE.
+# Returns once the PID runs PROGRAM (the fork has exec'd), so that a check of
+# the pid file never mistakes the forked shell for an exited process.
+stack_launch() {
+  local pidfile="$1" log="$2" dir="$3" pid; shift 3
+  setsid "$@" </dev/null >>"$log" 2>&1 &
+  pid=$!
+  echo "$pid" > "$pidfile"
+  for _ in $(seq 1 100); do
+    stack_pid_is_ours "$pid" "$(basename -- "$1")" "$dir" && return 0
+    [ -d "/proc/$pid" ] || break
+    sleep 0.02
+  done
+  stack_die "$1 did not start; the end of $log:" || true
+  stack_log_tail "$log"
+  return 1
+}
+
+stack_write_configs() {
+  local dir="$1" cluster="$2" base="$3" bin="$4"
+  local http=$(( base + STACK_NODES )) events=$(( base + STACK_NODES + 1 )) commands=$(( base + STACK_NODES + 2 ))
+  local i name
+
+  # The operator's token. umask: the files are never visible with a wider mode.
+  local token; token="$(stack_random_token)"
+  ( umask 077
+    printf '%s\n' "$token" > "$dir/operator.token"
+    printf '# pivotd tokens: operator|viewer NAME TOKEN\noperator demo-operator %s\n' "$token" > "$dir/tokens" )
+
+  # The traffic switch. pivotd runs it right after the promotion, on the
+  # write-blocked path; write_probe --route re-reads the file every tick, so
+  # the rename (atomic) is the moment clients move.
+  cat > "$dir/hooks/route-traffic" <<HOOK
+#!/bin/sh
+# post_promote hook: route the clients (here: write_probe --route) to the new primary.
+set -e
+printf '%s\n' "\$PIVOT_NEW_PRIMARY" > "$dir/route.tmp.\$\$"
+mv -f "$dir/route.tmp.\$\$" "$dir/route"
+printf 'route -> %s' "\$PIVOT_NEW_PRIMARY"  # no newline: it is the step's detail
+HOOK
+  chmod 0755 "$dir/hooks/route-traffic"
+  printf '127.0.0.1:%s\n' "$base" > "$dir/route"
+
+  # min_replicas 2: after a pivot between db1, db2 and db3, the other two
+  # replicate from the new primary (backup and analytics do not count).
+  # db2's priority, as in ARCHITECTURE.md's example, makes it the preferred
+  # candidate when db2 and db3 are equally caught up.
+  {
+    printf 'name: %s\n' "$cluster"
+    printf 'labels: {environment: demo, owner: "%s"}\n' "${USER:-$(id -un)}"
+    printf 'policy:\n  max_lag_seconds: 5\n  min_replicas: 2\n  az_spread: 2\n'
+    printf '  catch_up_timeout_ms: 5000\n  hook_timeout_ms: 5000\n  agent_fresh_ms: 3000\n'
+    printf 'nodes:\n'
+    for (( i = 1; i <= STACK_NODES; i++ )); do
+      printf '  - {name: db%d, host: 127.0.0.1, port: %d, az: %s, role: %s%s}\n' \
+        "$i" $(( base + i - 1 )) "${STACK_AZS[i-1]}" "${STACK_ROLES[i-1]}" "$([ "$i" = 2 ] && echo ', priority: 10')"
+    done
+    printf 'hooks: {post_promote: "%s"}\n' "$dir/hooks/route-traffic"
+  } > "$dir/clusters.d/$cluster.yaml"
+
+  cat > "$dir/pivotd.yaml" <<YAML
+clusters_dir: "$dir/clusters.d"
+state_dir: "$dir/state/pivotd"
+http: 127.0.0.1:$http
+events_bind: tcp://127.0.0.1:$events
+commands_bind: tcp://127.0.0.1:$commands
+key: "$dir/keys/controller/controller.key"
+agent_keys: "$dir/agents.d"
+tokens_file: "$dir/tokens"
+log_level: info
+YAML
+
+  # Probing every 100 ms (default 250) lets pivotd see a finished step's
+  # effect sooner; five agents still cost little (docs/benchmarks.md).
+  for (( i = 1; i <= STACK_NODES; i++ )); do
+    name="db$i"
+    cat > "$dir/agents/$name.yaml" <<YAML
+node: $name
+cluster: $cluster
+mysql: {host: 127.0.0.1, port: $(( base + i - 1 )), user: pivot, password_file: "$dir/cluster/pivot.password"}
+replication: {user: repl, password_file: "$dir/cluster/repl.password", connect_retry_s: 1, heartbeat_period_s: 1}
+controller: {events: "tcp://127.0.0.1:$events", commands: "tcp://127.0.0.1:$commands", public_key: "$dir/keys/controller/controller.pub"}
+key: "$dir/keys/$name/agent.key"
+state_dir: "$dir/state/$name"
+probe_interval_ms: 100
+heartbeat_interval_ms: 500
+probe_timeout_ms: 2000
+log_level: info
+YAML
+  done
+
+  cat > "$dir/stack.env" <<ENV
+STACK_CLUSTER=$(printf %q "$cluster")
+STACK_BASE_PORT=$base
+STACK_HTTP_PORT=$http
+STACK_BIN_DIR=$(printf %q "$bin")
+ENV
+  cat > "$dir/pivotctl.env" <<ENV
+# Source this file (. $dir/pivotctl.env): pivotctl then talks to the demo's
+# pivotd with the operator's token.
+export PATH=$(printf %q "$bin"):"\$PATH"
+export PIVOT_CONTROLLER=http://127.0.0.1:$http
+PIVOT_TOKEN="\$(cat $(printf %q "$dir/operator.token"))"
+export PIVOT_TOKEN
+ENV
+}
+
+stack_keys() {
+  local dir="$1" cluster="$2" bin="$3" i
+  "$bin/pivotd" keygen --out "$dir/keys/controller" >/dev/null
+  for (( i = 1; i <= STACK_NODES; i++ )); do
+    "$bin/pivot-agent" keygen --out "$dir/keys/db$i" >/dev/null
+    cp "$dir/keys/db$i/agent.pub" "$dir/agents.d/$cluster.db$i.pub"
+  done
+}
+
+# The tail of a log, indented, for a failure message.
+stack_log_tail() {
+  if [ -r "$1" ]; then tail -n "${2:-15}" "$1" | sed 's/^/    /' >&2; fi
+}
+
+# Fails (with its log) if a process of the stack is no longer running.
+stack_check_alive() {
+  local dir="$1" pidfile name program
+  for pidfile in "$dir"/run/*.pid; do
+    [ -e "$pidfile" ] || continue
+    name="$(basename "$pidfile" .pid)"
+    case "$name" in pivotd) program=pivotd ;; *) program=pivot-agent ;; esac
+    if ! stack_pid_is_ours "$(cat "$pidfile")" "$program" "$dir"; then
+      stack_note "$name exited; the end of $dir/logs/$name.log:"
+      stack_log_tail "$dir/logs/$name.log"
+      return 1
+    fi
+  done
+}
+
+stack_ctl() {
+  local dir="$1"; shift
+  local STACK_CLUSTER STACK_BASE_PORT STACK_HTTP_PORT STACK_BIN_DIR
+  # shellcheck source=/dev/null
+  . "$dir/stack.env"
+  "$STACK_BIN_DIR/pivotctl" --controller "http://127.0.0.1:$STACK_HTTP_PORT" --token-file "$dir/operator.token" "$@"
+}
+
+# Ready: pivotd answers, every node has a state younger than 2 s, and pivotd
+# names a primary. Read from `pivotctl --json status`, pretty-printed with
+# sorted keys and two-space indentation, so the top-level "primary" is the
+# one line indented by exactly two spaces (jq is not installed everywhere).
+stack_wait_ready() {
+  local dir="$1" deadline json ages states primary STACK_CLUSTER STACK_BASE_PORT STACK_HTTP_PORT STACK_BIN_DIR
+  # shellcheck source=/dev/null
+  . "$dir/stack.env"
+  deadline=$(( SECONDS + STACK_READY_TIMEOUT_S ))
+  while :; do
+    if json="$(stack_ctl "$dir" --json status "$STACK_CLUSTER" 2>/dev/null)"; then
+      ages="$(grep -Eo '"age_ms": [0-9]+' <<< "$json" | awk '$2 < 2000' | wc -l)"
+      states="$(grep -c '"state": null' <<< "$json" || true)"
+      primary="$(sed -n 's/^  "primary": "\(.*\)",\{0,1\}$/\1/p' <<< "$json")"
+      if [ "$ages" -eq "$STACK_NODES" ] && [ "$states" -eq 0 ] && [ -n "$primary" ]; then
+        return 0
+      fi
+    fi
+    stack_check_alive "$dir" || return 1
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      stack_note "pivotd did not see all $STACK_NODES nodes of $STACK_CLUSTER within ${STACK_READY_TIMEOUT_S} s; the end of $dir/logs/pivotd.log:"
+      stack_log_tail "$dir/logs/pivotd.log" 25
+      return 1
+    fi
+    sleep 0.2
+  done
+}
+
+stack_start() {
+  local dir="$1" cluster="$2" bin base rc attempt i p
+  bin="$(stack_bin)"
+  for p in pivotd pivot-agent pivotctl write_probe; do
+    [ -x "$bin/$p" ] || stack_die "$bin/$p is missing: build first (scripts/build), or set PIVOT_BIN_DIR" || return 1
+  done
+  bin="$(cd "$bin" && pwd)"
+  if [ -e "$dir" ] && [ -n "$(ls -A "$dir")" ]; then
+    stack_die "$dir is not empty (stack_stop it first)" || return 1
+  fi
+  mkdir -p "$dir"
+  : > "$dir/.pivot-stack"  # marks the dir as ours: stack_stop removes nothing else
+  mkdir -p "$dir"/{keys,agents.d,clusters.d,state,hooks,logs,run,agents}
+
+  # The cluster first: scripts/cluster says 3 when one of its ports was taken
+  # meanwhile; then another base is tried.
+  for attempt in 1 2 3 4 5; do
+    base="$(stack_pick_base $(( STACK_NODES + 3 )))" || return 1
+    rc=0
+    "$STACK_ROOT/scripts/cluster" up --name "$cluster" --nodes "$STACK_NODES" --base-port "$base" \
+      --dir "$dir/cluster" || rc=$?
+    [ "$rc" -eq 3 ] || break
+    stack_note "ports from $base were taken; trying others (attempt $attempt)"
+  done
+  [ "$rc" -eq 0 ] || stack_die "scripts/cluster up failed (exit $rc)" || return 1
+
+  stack_keys "$dir" "$cluster" "$bin"
+  stack_write_configs "$dir" "$cluster" "$base" "$bin"
+
+  stack_launch "$dir/run/pivotd.pid" "$dir/logs/pivotd.log" "$dir" "$bin/pivotd" --config "$dir/pivotd.yaml"
+  for (( i = 1; i <= STACK_NODES; i++ )); do
+    stack_launch "$dir/run/agent-db$i.pid" "$dir/logs/agent-db$i.log" "$dir" \
+      "$bin/pivot-agent" --config "$dir/agents/db$i.yaml"
+  done
+  stack_wait_ready "$dir"
+}
+
+# write_probe follows DIR/route (the hook switches it) and writes every 5 ms;
+# it runs until the stop file appears, then settles (bounded: 20 s) and
+# prints its one JSON line to OUT. It is the caller's child (not setsid): it
+# lives only as long as the measurement.
+stack_probe_start() {
+  local dir="$1" out="$2" log="$3" nodes="" i STACK_CLUSTER STACK_BASE_PORT STACK_HTTP_PORT STACK_BIN_DIR
+  # shellcheck source=/dev/null
+  . "$dir/stack.env"
+  for (( i = 0; i < STACK_NODES; i++ )); do nodes+="${nodes:+,}127.0.0.1:$(( STACK_BASE_PORT + i ))"; done
+  rm -f "$dir/run/probe.stop" "$dir/run/probe.ready"
+  "$STACK_BIN_DIR/write_probe" --nodes "$nodes" --route "$dir/route" --user app \
+    --password-file "$dir/cluster/app.password" --database pivot_test \
+    --stop-file "$dir/run/probe.stop" --ready-file "$dir/run/probe.ready" \
+    --settle-timeout-ms 20000 </dev/null > "$out" 2> "$log" &
+  STACK_PROBE_PID=$!
+  echo "$STACK_PROBE_PID" > "$dir/run/write_probe.pid"
+  for _ in $(seq 1 100); do
+    [ -e "$dir/run/probe.ready" ] && return 0
+    stack_running "$STACK_PROBE_PID" || break
+    sleep 0.1
+  done
+  stack_note "write_probe did not start writing within 10 s; the end of $log:"
+  stack_log_tail "$log"
+  return 1
+}
+
+stack_probe_stop() {
+  local dir="$1" rc=0
+  : > "$dir/run/probe.stop"
+  # It stops within its 1 s session timeout, then settles (<= 20 s).
+  for _ in $(seq 1 300); do
+    stack_running "$STACK_PROBE_PID" || break
+    sleep 0.1
+  done
+  if stack_running "$STACK_PROBE_PID"; then
+    stack_note "write_probe still running 30 s after its stop file; SIGTERM"
+    kill -TERM "$STACK_PROBE_PID" 2>/dev/null || true
+  fi
+  wait "$STACK_PROBE_PID" || rc=$?
+  rm -f "$dir/run/write_probe.pid"
+  return "$rc"
+}
+
+# The value of KEY in write_probe's report FILE (one compact JSON line, keys
+# sorted: a top-level key comes before the per-node objects under "nodes", so
+# the first occurrence is the top-level one). sed and grep: neither jq nor
+# python3 is in scripts/deps.list.
+stack_probe_field() {
+  awk -v key="\"$1\":" '{ i = index($0, key); if (i) { v = substr($0, i + length(key)); sub(/[,}].*/, "", v); print v; exit } }' "$2"
+}
+
+# SIGTERM to every process named by PIDFILES that is still PROGRAM under DIR,
+# a bounded wait, then SIGKILL for the ones left.
+stack_stop_group() {
+  local dir="$1" program="$2" pidfile pid pids=() alive deadline; shift 2
+  for pidfile in "$@"; do
+    [ -r "$pidfile" ] || continue
+    pid="$(cat "$pidfile")"
+    if stack_pid_is_ours "$pid" "$program" "$dir"; then
+      kill -TERM "$pid" 2>/dev/null || true
+      pids+=("$pid")
+    fi
+  done
+  deadline=$(( SECONDS + STACK_STOP_TIMEOUT_S ))
+  while [ "${#pids[@]}" -gt 0 ]; do
+    alive=()
+    for pid in "${pids[@]}"; do
+      # A zombie (our own child, not yet reaped) has an empty cmdline: gone.
+      if stack_pid_is_ours "$pid" "$program" "$dir"; then alive+=("$pid"); fi
+    done
+    pids=("${alive[@]+"${alive[@]}"}")
+    [ "${#pids[@]}" -gt 0 ] || break
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      stack_note "$program (pid ${pids[*]}) still running ${STACK_STOP_TIMEOUT_S} s after SIGTERM; SIGKILL"
+      kill -KILL "${pids[@]}" 2>/dev/null || true
+      break
+    fi
+    sleep 0.1
+  done
+}
+
+# Stops what `stack_start` started under DIR, then removes DIR. Idempotent:
+# an absent DIR is fine; a non-empty DIR that is not a stack is refused.
+stack_stop() {
+  local dir="$1"
+  [ -e "$dir" ] || return 0
+  if [ -n "$(ls -A "$dir")" ] && [ ! -e "$dir/.pivot-stack" ]; then
+    stack_die "$dir does not look like a pivot stack (no .pivot-stack); not removing it" || return 1
+  fi
+  # A probe left by an interrupted run, then the agents, so that pivotd never
+  # watches a half-gone cluster.
+  stack_stop_group "$dir" write_probe "$dir/run/write_probe.pid"
+  stack_stop_group "$dir" pivot-agent "$dir"/run/agent-*.pid
+  stack_stop_group "$dir" pivotd "$dir/run/pivotd.pid"
+  "$STACK_ROOT/scripts/cluster" down --dir "$dir/cluster" >/dev/null
+  rm -rf -- "$dir"
+}

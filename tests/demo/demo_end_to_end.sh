@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# ctest demo_end_to_end: runs scripts/demo in a directory of its own (never
+# the operator's /tmp/pivot-demo-$UID), asserts the verdict says nothing was
+# lost and that pivot status refused the backup node, then `scripts/demo stop`
+# and checks that no process the demo started is left, by its pid files.
+# Needs PIVOT_BIN_DIR (ctest sets it, with PIVOT_DEMO_NO_BUILD=1).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+: "${PIVOT_BIN_DIR:?set PIVOT_BIN_DIR to the built binaries}"
+export PIVOT_DEMO_NO_BUILD=1
+PIVOT_DEMO_DIR="$(mktemp -d /tmp/pivot-demo-test-XXXXXX)"
+export PIVOT_DEMO_DIR
+out="$(mktemp /tmp/pivot-demo-test-out-XXXXXX)"
+stopped=0
+cleanup() {
+  [ "$stopped" = 1 ] || "$root/scripts/demo" stop >/dev/null 2>&1 || true
+  rm -rf "$PIVOT_DEMO_DIR" "$out"
+}
+trap cleanup EXIT
+fail() { echo "demo_end_to_end: $*" >&2; exit 1; }
+
+rc=0
+"$root/scripts/demo" 2>&1 | tee "$out" || rc=$?
+[ "$rc" -eq 0 ] || fail "scripts/demo exited $rc"
+
+grep -q '^verdict: 0 rows lost, split brain: no, checksums: equal, write-blocked: [0-9.]* ms$' "$out" \
+  || fail "no 'verdict: 0 rows lost, split brain: no, checksums: equal' line"
+[ "$(tail -n 1 "$out" | cut -c1-9)" = "verdict: " ] || fail "the last line is not the verdict"
+grep -q '^\$ pivotctl pivot-status demo --candidate db4$' "$out" || fail "the db4 refusal was not run"
+grep -q '(pivotctl exit 3: 3 means not eligible)' "$out" || fail "pivot status did not refuse db4 with exit 3"
+# The reason is shown: the candidate_promotable check, or db4 named as a backup node.
+sed -n '/^\$ pivotctl pivot-status demo --candidate db4$/,/pivotctl exit 3/p' "$out" | grep -qi 'backup' \
+  || fail "the refusal does not say that db4 is a backup node"
+
+# The processes the demo started: by their pid files, read before stop removes them.
+pids=()
+for f in "$PIVOT_DEMO_DIR"/run/*.pid "$PIVOT_DEMO_DIR"/cluster/node*/mariadbd.pid; do
+  [ -r "$f" ] && pids+=("$(cat "$f")")
+done
+[ "${#pids[@]}" -ge 11 ] || fail "expected pid files of pivotd, 5 agents and 5 servers, found ${#pids[@]}"
+"$root/scripts/demo" stop
+stopped=1
+for pid in "${pids[@]}"; do
+  if [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q "$PIVOT_DEMO_DIR"; then
+    fail "pid $pid is still running after scripts/demo stop: $(tr '\0' ' ' < "/proc/$pid/cmdline")"
+  fi
+done
+[ ! -e "$PIVOT_DEMO_DIR" ] || fail "scripts/demo stop left $PIVOT_DEMO_DIR"
+echo "demo_end_to_end: passed"
