@@ -55,11 +55,12 @@ struct AgentsView {
   std::uint64_t rejected_messages = 0;   // undecodable, or claiming another node's name
 };
 
+// Members have initializers so that designated initializers may name any subset.
 struct PivotOptions {
-  std::optional<std::string> candidate;
+  std::optional<std::string> candidate = {};
   bool dry_run = false;
-  std::optional<std::string> expected_primary;
-  std::optional<std::string> idempotency_key;  // Idempotency-Key header
+  std::optional<std::string> expected_primary = {};
+  std::optional<std::string> idempotency_key = {};  // Idempotency-Key header
 };
 
 class ControllerService {

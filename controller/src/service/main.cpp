@@ -1,0 +1,202 @@
+// pivotd: the controller. Loads its config and the cluster specs, binds the
+// agents' bus (CURVE + ZAP) and the REST API, and runs jobs until SIGTERM.
+#include "pivot/asio.hpp"
+
+#include <systemd/sd-daemon.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <iostream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+
+#include "pivot/controller/api_router.hpp"
+#include "pivot/controller/controller_bus.hpp"
+#include "pivot/controller/controller_epoch.hpp"
+#include "pivot/controller/http_server.hpp"
+#include "pivot/controller/pivot_service.hpp"
+#include "pivot/controller/pivotd_setup.hpp"
+#include "pivot/controller/posix_hook_runner.hpp"
+#include "pivot/controller/system_clock.hpp"
+#include "pivot/controller/zmq_agent_port.hpp"
+#include "pivot/curve_keys.hpp"
+#include "pivot/log.hpp"
+
+#ifndef PIVOT_VERSION
+#define PIVOT_VERSION "0.0.0"
+#endif
+
+namespace {
+using namespace pivot::controller;
+
+template <typename T>
+void optional_flag(CLI::App& app, const std::string& name, std::optional<T>& target, const std::string& help) {
+  app.add_option_function<T>(name, [&target](const T& value) { target = value; }, help);
+}
+
+// --check-config: every problem, then 0 (all good) or 1.
+int check_config(const PivotdSetup& setup) {
+  for (const auto& p : setup.fatal) std::cout << p << "\n";
+  for (const auto& p : setup.refused) std::cout << p << "\n";
+  if (setup.fatal.empty()) {
+    std::cout << setup.clusters.specs.size() << " cluster(s) valid";
+    if (!setup.config.insecure) {
+      std::cout << ", " << setup.agent_keys.size() << " agent key(s), " << (setup.tokens ? setup.tokens->size() : 0)
+                << " token(s)";
+    }
+    std::cout << "\n";
+  }
+  const bool ok = setup.fatal.empty() && setup.refused.empty();
+  std::cout << (ok ? "configuration OK" : "configuration has problems") << "\n";
+  return ok ? 0 : 1;
+}
+
+void log_refused(spdlog::logger& log, const PivotdSetup& setup) {
+  for (const auto& p : setup.refused) log.error("refused: {}", p);
+}
+
+int run(const std::optional<std::string>& config_path, const PivotdOverrides& overrides, PivotdSetup setup) {
+  auto log = pivot::log::get("pivotd");
+  const auto& config = setup.config;
+  log_refused(*log, setup);
+  if (config.insecure) log->warn("--insecure: no CURVE on the bus and no tokens on the API; loopback only");
+
+  auto epoch = raise_controller_epoch(config.state_dir);
+  if (!epoch) {
+    log->critical("cannot raise the controller epoch: {}", epoch.error().message);
+    return 1;
+  }
+  SystemClock clock;
+  PosixHookRunner hooks;
+  ControllerBus bus({config.events_bind, config.commands_bind, setup.secret_key, setup.agent_keys, {}});
+  ZmqAgentPort port(bus, *epoch);
+  PivotService service(port, hooks, clock, *epoch);
+  service.set_specs(setup.clusters.specs);
+  service.set_agent_counters([&bus](AgentsView& view) {
+    auto counted = bus.agents(std::chrono::steady_clock::now());
+    view.rejected_keys = counted.rejected_keys;
+    view.rejected_messages = counted.rejected_messages;
+    for (auto& agent : view.agents) {
+      for (const auto& c : counted.agents) {
+        if (c.cluster == agent.cluster && c.node == agent.node) agent.seq_gaps = c.seq_gaps;
+      }
+    }
+  });
+
+  if (auto started = bus.start([&](pivot::protocol::Message message, std::chrono::steady_clock::time_point at) {
+        port.deliver(message);
+        service.on_message(message, steady_ms_of(at));
+      });
+      !started) {
+    log->critical("cannot start the bus: {}", started.error().message);
+    return 1;
+  }
+
+  boost::asio::io_context io;
+  auto http = parse_http_address(config.http);  // validated with the config
+  ApiRouter router(service, setup.tokens ? &*setup.tokens : nullptr, PIVOT_VERSION);
+  HttpServer server(io, {http->host, http->port}, [&router](const ApiRequest& r) { return router.handle(r); });
+  if (auto started = server.start(); !started) {
+    log->critical("cannot serve the REST API: {}", started.error().message);
+    bus.stop();
+    return 1;
+  }
+  log->info("pivotd {} started: epoch {}, {} cluster(s), API on {}:{}, events {}, commands {}", PIVOT_VERSION, *epoch,
+            setup.clusters.specs.size(), http->host, server.port(), config.events_bind, config.commands_bind);
+  sd_notify(0, "READY=1");
+
+  boost::asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
+  std::thread waiter;
+  std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& ec,
+                                                                             int signal) {
+    if (ec) return;
+    if (signal == SIGHUP) {
+      auto reloaded = load_pivotd_setup(config_path, overrides);
+      log_refused(*log, reloaded);
+      if (!reloaded.fatal.empty()) {
+        for (const auto& p : reloaded.fatal) log->error("reload refused: {}", p);
+      } else {
+        service.set_specs(reloaded.clusters.specs);
+        log->info("reloaded: {} cluster(s); agent keys, tokens, binds and key need a restart",
+                  reloaded.clusters.specs.size());
+      }
+      signals.async_wait(on_signal);
+      return;
+    }
+    // Stop taking requests, let running jobs end (each is bounded by its
+    // deadlines: a pivot cut in half is worse than a slow stop), then leave.
+    log->info("signal {}: stopping; waiting for running jobs", signal);
+    sd_notify(0, "STOPPING=1");
+    server.stop();
+    waiter = std::thread([&] {
+      service.wait_idle();
+      io.stop();
+    });
+  };
+  signals.async_wait(on_signal);
+  io.run();
+  if (waiter.joinable()) waiter.join();
+  bus.stop();
+  log->info("pivotd stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"pivotd: the pivot controller (agents' bus, eligibility, pivots, REST API)"};
+  app.set_version_flag("--version", std::string("pivotd ") + PIVOT_VERSION);
+  std::optional<std::string> config_path;
+  PivotdOverrides o;
+  bool check = false;
+  optional_flag(app, "--config", config_path, "pivotd.yaml (flags override it)");
+  optional_flag(app, "--clusters", o.clusters_dir, "directory of cluster specs (*.yaml)");
+  optional_flag(app, "--state-dir", o.state_dir, "where pivotd keeps its epoch (and later its journal)");
+  optional_flag(app, "--http", o.http, "REST API listen address HOST:PORT");
+  optional_flag(app, "--events-bind", o.events_bind, "agents' events endpoint, tcp://*:7701");
+  optional_flag(app, "--commands-bind", o.commands_bind, "commands endpoint, tcp://*:7702");
+  optional_flag(app, "--key", o.key, "pivotd's CURVE secret key file");
+  optional_flag(app, "--agent-keys", o.agent_keys, "directory of <cluster>.<node>.pub agent keys");
+  optional_flag(app, "--tokens-file", o.tokens_file, "API tokens: 'operator|viewer NAME TOKEN' per line");
+  optional_flag(app, "--log-level", o.log_level, "trace|debug|info|warn|error (PIVOT_LOG_LEVEL wins)");
+  app.add_flag("--insecure", o.insecure, "no CURVE, no tokens: loopback only");
+  app.add_flag("--check-config", check, "validate the config and every spec, print every problem, exit 0 or 1");
+
+  CLI::App* keygen = app.add_subcommand("keygen", "write DIR/controller.key (0600) and DIR/controller.pub");
+  std::string key_dir;
+  bool force = false;
+  keygen->add_option("--out", key_dir, "directory for the key pair")->required();
+  keygen->add_flag("--force", force, "replace an existing key pair");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);  // CLI11's codes are 100-127; ours are 0 and 2
+    return code == 0 ? 0 : 2;
+  }
+
+  if (keygen->parsed()) {
+    auto pair = pivot::curve::write_key_pair(key_dir, "controller", force);
+    if (!pair) {
+      std::cerr << "pivotd keygen: " << pair.error().message << "\n";
+      return pair.error().code == "exists" ? 2 : 1;
+    }
+    std::cout << "wrote " << key_dir << "/controller.key (secret, 0600) and " << key_dir << "/controller.pub\n"
+              << "give controller.pub to every agent (controller.public_key in agent.yaml)\n";
+    return 0;
+  }
+
+  pivot::log::init(o.log_level.value_or(""));
+  auto setup = load_pivotd_setup(config_path, o);
+  if (check) return check_config(setup);
+  if (!setup.fatal.empty()) {
+    std::cerr << "pivotd: invalid configuration:\n";
+    for (const auto& p : setup.fatal) std::cerr << p << "\n";
+    pivot::log::get("pivotd")->error("invalid configuration, not starting");
+    return 2;
+  }
+  pivot::log::init(o.log_level.value_or(setup.config.log_level));
+  const int code = run(config_path, o, std::move(setup));
+  spdlog::shutdown();
+  return code;
+}

@@ -1,0 +1,186 @@
+// PivotService: the model fed by agent messages, jobs started through it, the
+// per-cluster hold (409), expected_primary (412), Idempotency-Key, and the
+// listing of jobs. Agents and hooks are fakes; the executor and the rules are
+// the real ones.
+#include "pivot/controller/pivot_service.hpp"
+
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+
+#include "fake_ports.hpp"
+#include "topology_builder.hpp"
+
+namespace pivot::controller {
+namespace {
+using test::FakeAgents;
+using test::FakeHooks;
+using test::ManualClock;
+using test::Topology;
+
+// Holds every call until released, so that a pivot stays in progress.
+class GateAgents : public AgentPort {
+ public:
+  explicit GateAgents(AgentPort& inner) : inner_(inner) {}
+  Result<protocol::CommandResult> call(const std::string& cluster, const std::string& node,
+                                       const protocol::Command& command) override {
+    std::unique_lock lock(mu_);
+    opened_.wait(lock, [&] { return open_; });
+    lock.unlock();
+    return inner_.call(cluster, node, command);
+  }
+  void open() {
+    std::lock_guard lock(mu_);
+    open_ = true;
+    opened_.notify_all();
+  }
+  void close() {
+    std::lock_guard lock(mu_);
+    open_ = false;
+  }
+
+ private:
+  AgentPort& inner_;
+  std::mutex mu_;
+  std::condition_variable opened_;
+  bool open_ = true;
+};
+
+class PivotServiceTest : public ::testing::Test {
+ protected:
+  PivotServiceTest() : agents_(clock_), hooks_(clock_), gate_(agents_), service_(gate_, hooks_, clock_, 7) {
+    Topology t = Topology::healthy();
+    service_.set_specs({{t.spec.name, t.spec}});
+    feed(t);
+  }
+  ~PivotServiceTest() override {
+    gate_.open();
+    service_.wait_idle();
+  }
+
+  // Every node's state, as if its agent had just reported it.
+  void feed(const Topology& t) {
+    for (const auto& [name, node] : t.observed.nodes) {
+      protocol::Message m;
+      m.envelope = {t.spec.name, name, "boot-" + name, 1, 0};
+      m.body = *node.state;
+      service_.on_message(m, clock_.steady_ms());
+    }
+  }
+
+  Job finished(const Result<std::string>& id) {
+    EXPECT_TRUE(id.ok()) << id.error().message;
+    service_.wait_idle();
+    auto job = service_.job(*id);
+    EXPECT_TRUE(job.ok());
+    return *job;
+  }
+
+  ManualClock clock_;
+  FakeAgents agents_;
+  FakeHooks hooks_;
+  GateAgents gate_;
+  PivotService service_;
+};
+
+TEST_F(PivotServiceTest, ShowsTheObservedCluster) {
+  auto detail = service_.cluster("sms-1");
+  ASSERT_TRUE(detail.ok());
+  EXPECT_EQ(detail->primary, "db1");
+  ASSERT_EQ(detail->nodes.size(), 5u);
+  EXPECT_EQ(detail->nodes[0].current, Current::primary);
+  EXPECT_EQ(detail->nodes[1].current, Current::replica);
+  EXPECT_EQ(detail->nodes[1].age_ms, 0u);
+  clock_.advance(250);
+  EXPECT_EQ(service_.cluster("sms-1")->nodes[1].age_ms, 250u);
+  EXPECT_EQ(service_.cluster("nope").error().code, "not_found");
+
+  auto summaries = service_.clusters();
+  ASSERT_EQ(summaries.size(), 1u);
+  EXPECT_TRUE(summaries[0].healthy);
+  EXPECT_EQ(summaries[0].max_lag_s, 0.0);
+  EXPECT_EQ(service_.agents().agents.size(), 5u);
+}
+
+TEST_F(PivotServiceTest, AStaleAgentMakesTheClusterUnhealthy) {
+  clock_.advance(10'000);  // past agent_fresh_ms
+  auto summaries = service_.clusters();
+  EXPECT_FALSE(summaries[0].healthy);
+  EXPECT_EQ(service_.cluster("sms-1")->nodes[2].current, Current::unknown);
+}
+
+TEST_F(PivotServiceTest, PivotStatusJobChoosesACandidate) {
+  auto job = finished(service_.start_pivot_status("sms-1", std::nullopt, "ops", std::nullopt));
+  EXPECT_EQ(job.kind, JobKind::pivot_status);
+  EXPECT_EQ(job.state, JobState::succeeded);
+  EXPECT_EQ(job.requested_by, "ops");
+  EXPECT_EQ(job.result["eligible"], true) << job.result.dump(2);
+  EXPECT_EQ(job.result["candidate"], "db2");
+  EXPECT_EQ(job.id.rfind("ps-7-", 0), 0u) << job.id;
+}
+
+TEST_F(PivotServiceTest, RefusesUnknownClustersAndCandidates) {
+  EXPECT_EQ(service_.start_pivot_status("nope", std::nullopt, "ops", std::nullopt).error().code, "not_found");
+  EXPECT_EQ(service_.start_pivot("sms-1", {.candidate = "db9"}, "ops").error().code, "bad_request");
+  EXPECT_EQ(service_.start_pivot("sms-1", {.expected_primary = "db2"}, "ops").error().code, "precondition_failed");
+  EXPECT_TRUE(agents_.calls().empty());
+}
+
+TEST_F(PivotServiceTest, APivotRunsThroughTheAgentsAndHoldsTheCluster) {
+  gate_.close();
+  auto first = service_.start_pivot("sms-1", {.candidate = "db2", .expected_primary = "db1"}, "ops");
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  auto second = service_.start_pivot("sms-1", {.candidate = "db3"}, "ops");
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().code, "conflict");
+  EXPECT_NE(second.error().message.find(*first), std::string::npos);
+  // Reading jobs take no lock; pivot-status says a job is in progress.
+  auto dry = service_.start_pivot("sms-1", {.candidate = "db3", .dry_run = true}, "ops");
+  ASSERT_TRUE(dry.ok());
+  gate_.open();
+  auto job = finished(first);
+  EXPECT_EQ(job.state, JobState::succeeded) << job.result.dump(2);
+  EXPECT_EQ(job.result["new_primary"], "db2");
+  EXPECT_FALSE(job.steps.empty());
+  EXPECT_EQ(agents_.sequence().front(), "db1 set_read_only");
+  // The hold is gone: a new pivot is accepted.
+  EXPECT_TRUE(service_.start_pivot("sms-1", {.candidate = "db3", .dry_run = true}, "ops").ok());
+}
+
+TEST_F(PivotServiceTest, TheStatusOfAHeldClusterSaysSo) {
+  gate_.close();
+  ASSERT_TRUE(service_.start_pivot("sms-1", {.candidate = "db2"}, "ops").ok());
+  auto status = service_.pivot_status_for("sms-1", std::nullopt, "");
+  ASSERT_NE(status.find("no_job_in_progress"), nullptr);
+  EXPECT_FALSE(status.find("no_job_in_progress")->ok);
+  gate_.open();
+}
+
+TEST_F(PivotServiceTest, AnIdempotencyKeyReturnsTheFirstJob) {
+  PivotOptions dry{.candidate = "db2", .dry_run = true, .idempotency_key = "deploy-42"};
+  auto first = service_.start_pivot("sms-1", dry, "ops");
+  auto again = service_.start_pivot("sms-1", dry, "ops");
+  ASSERT_TRUE(first.ok() && again.ok());
+  EXPECT_EQ(*first, *again);
+  EXPECT_EQ(service_.jobs(std::nullopt, 10).size(), 1u);
+}
+
+TEST_F(PivotServiceTest, JobsAreListedNewestFirst) {
+  finished(service_.start_pivot_status("sms-1", std::nullopt, "a", std::nullopt));
+  auto second = finished(service_.start_pivot_status("sms-1", std::nullopt, "b", std::nullopt));
+  auto jobs = service_.jobs(std::nullopt, 10);
+  ASSERT_EQ(jobs.size(), 2u);
+  EXPECT_EQ(jobs[0].id, second.id);
+  EXPECT_EQ(service_.jobs(std::string("other"), 10).size(), 0u);
+  EXPECT_EQ(service_.jobs(std::nullopt, 1).size(), 1u);
+  EXPECT_EQ(service_.clusters()[0].last_job, second.id);
+}
+
+TEST_F(PivotServiceTest, AReloadReplacesTheSpecs) {
+  service_.set_specs({});
+  EXPECT_EQ(service_.cluster("sms-1").error().code, "not_found");
+  EXPECT_TRUE(service_.clusters().empty());
+}
+
+}  // namespace
+}  // namespace pivot::controller
