@@ -58,7 +58,9 @@ ControllerBus::~ControllerBus() { stop(); }
 
 Result<void> ControllerBus::check_config() const {
   for (const auto& [what, bind] : {std::pair{"events", &config_.events_bind}, {"commands", &config_.commands_bind}}) {
-    auto endpoint = parse_tcp_endpoint(*bind);
+    // ":*" asks ZeroMQ for any free port (tests); the host is checked all the same.
+    const bool any_port = bind->ends_with(":*");
+    auto endpoint = parse_tcp_endpoint(any_port ? bind->substr(0, bind->size() - 1) + "1" : *bind);
     if (!endpoint) return make_error(endpoint.error().code, std::string(what) + " bind: " + endpoint.error().message);
     if (!config_.secret_key && !is_loopback_host(endpoint->host)) {
       return make_error("insecure", std::string(what) + " bind '" + *bind +
@@ -80,12 +82,12 @@ Result<void> ControllerBus::start(MessageFn on_message) {
     return opened;
   }
   if (config_.secret_key) {
-    log_->info("bus up: events {} commands {}, CURVE with {} agent keys, boot_id {}", config_.events_bind,
-              config_.commands_bind, config_.agent_keys.size(), boot_id_);
+    log_->info("bus up: events {} commands {}, CURVE with {} agent keys, boot_id {}", events_endpoint_,
+               commands_endpoint_, config_.agent_keys.size(), boot_id_);
   } else {
     log_->warn("bus up INSECURE: events {} commands {} without CURVE or ZAP: any local process may speak for any "
-              "agent; boot_id {}",
-              config_.events_bind, config_.commands_bind, boot_id_);
+               "agent; boot_id {}",
+               events_endpoint_, commands_endpoint_, boot_id_);
   }
   thread_ = std::thread([this, on_message = std::move(on_message)] { run(on_message); });
   return ok();
@@ -111,12 +113,14 @@ Result<void> ControllerBus::open_sockets() {
     if (config_.secret_key) serve_curve(*events_, *config_.secret_key);
     events_->set(zmq::sockopt::subscribe, "evt/");
     events_->bind(config_.events_bind);
+    events_endpoint_ = events_->get(zmq::sockopt::last_endpoint);
 
     commands_ = std::make_unique<zmq::socket_t>(*context_, zmq::socket_type::pub);
     // Unsent commands are worthless once pivotd stops: their callers re-send.
     commands_->set(zmq::sockopt::linger, 0);
     if (config_.secret_key) serve_curve(*commands_, *config_.secret_key);
     commands_->bind(config_.commands_bind);
+    commands_endpoint_ = commands_->get(zmq::sockopt::last_endpoint);
   } catch (const zmq::error_t& e) {
     return make_error("zmq", "cannot set up the bus (events " + config_.events_bind + ", commands " +
                                  config_.commands_bind + "): " + e.what());

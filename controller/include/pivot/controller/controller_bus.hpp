@@ -42,6 +42,7 @@ namespace pivot::controller {
 class ZapHandler;
 
 struct ControllerBusConfig {
+  // "tcp://HOST:*" binds any free port (tests): see the *_endpoint() getters.
   std::string events_bind = "tcp://*:7701";    // SUB: agents' events
   std::string commands_bind = "tcp://*:7702";  // PUB: commands to agents
   // pivotd's CURVE secret key (Z85, from --key). nullopt: --insecure (no
@@ -80,6 +81,9 @@ class ControllerBus {
   AgentsView agents(Clock::time_point now) const;
   // This run's boot_id (the envelope of every command).
   const std::string& boot_id() const { return boot_id_; }
+  // What the sockets are bound to once started (the port chosen for ":*").
+  const std::string& events_endpoint() const { return events_endpoint_; }
+  const std::string& commands_endpoint() const { return commands_endpoint_; }
 
  private:
   struct AgentStats {
@@ -102,6 +106,7 @@ class ControllerBus {
   const ControllerBusConfig config_;
   const std::string boot_id_;
   const std::shared_ptr<spdlog::logger> log_;
+  std::string events_endpoint_, commands_endpoint_;  // set by start(), before the thread
   std::unique_ptr<zmq::context_t> context_;
   const std::unique_ptr<ZapHandler> zap_;  // null when insecure; outlives every socket of the context
   std::mutex outbox_mutex_;                // send() may be called from any thread
