@@ -41,14 +41,18 @@ Contender assess(const ClusterView& view, const NodeView& node) {
   return c;
 }
 
-enum class Criterion { checks, seconds, transactions, priority, az, name };
+enum class Criterion { checks, seconds, priority, transactions, az, name };
 
 // The first criterion, in order of preference, on which a and b differ.
+// Lag is seconds_behind first; the GTID transaction count comes after the
+// operator's priority, because under a write load it differs between two
+// healthy replicas only by when each agent took its snapshot (a few
+// transactions of noise), and the catch-up step closes that gap anyway.
 Criterion deciding(const Contender& a, const Contender& b) {
   if (a.failures != b.failures) return Criterion::checks;
   if (a.lag_s != b.lag_s) return Criterion::seconds;
-  if (a.behind != b.behind) return Criterion::transactions;
   if (a.priority != b.priority) return Criterion::priority;
+  if (a.behind != b.behind) return Criterion::transactions;
   if (a.keeps_az != b.keeps_az) return Criterion::az;
   return Criterion::name;
 }

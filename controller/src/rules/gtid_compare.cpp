@@ -2,7 +2,15 @@
 // (never a second parser): MariaDB compares the candidate's gtid_current_pos
 // with the primary's gtid_binlog_pos and binlog states for errant
 // transactions; MySQL compares gtid_executed sets.
+//
+// The snapshots compared were taken at different moments: under a write load
+// a replica's newer snapshot often holds transactions the primary wrote after
+// its own last snapshot. Those carry the primary's server_id (MariaDB) or
+// server_uuid (MySQL) and are not "ahead" nor errant: the primary has them.
+// Only transactions of other origins can be, which no timing explains.
 
+#include <algorithm>
+#include <cctype>
 #include <limits>
 #include <utility>
 
@@ -57,6 +65,22 @@ std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) {
   return b > std::numeric_limits<std::uint64_t>::max() - a ? std::numeric_limits<std::uint64_t>::max() : a + b;
 }
 
+bool same_uuid(std::string a, std::string b) {
+  auto lower = [](std::string& s) { std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); }); };
+  lower(a);
+  lower(b);
+  return a == b;
+}
+
+// Whether a GTID (MariaDB "d-s-n", MySQL "uuid[:tag]:intervals") was written by the primary itself.
+bool written_by_primary(const std::string& gtids, const NodeView& primary) {
+  if (primary.state->flavor == Flavor::mariadb) {
+    auto gtid = gtid::MariadbGtid::parse(gtids);
+    return gtid && primary.state->server_id && gtid->server_id == *primary.state->server_id;
+  }
+  return primary.state->server_uuid && same_uuid(gtids.substr(0, gtids.find(':')), *primary.state->server_uuid);
+}
+
 Result<GtidDistance> mariadb_distance(const NodeView& candidate, const NodeView& primary) {
   using protocol::NodeState;
   auto pair = read_pair<gtid::MariadbPosition>(candidate, &NodeState::gtid_current_pos, "gtid_current_pos", primary,
@@ -67,6 +91,7 @@ Result<GtidDistance> mariadb_distance(const NodeView& candidate, const NodeView&
   for (const auto& lag : gtid::behind_by(applied, target)) d.behind = saturating_add(d.behind, lag.behind);
   std::vector<std::string> ahead;
   for (const auto& lead : gtid::behind_by(target, applied)) {
+    if (auto last = applied.find(lead.domain); last && written_by_primary(last->to_string(), primary)) continue;
     ahead.push_back(std::to_string(lead.behind) + " in domain " + std::to_string(lead.domain));
   }
   d.ahead = join(ahead);
@@ -85,7 +110,13 @@ Result<GtidDistance> mysql_distance(const NodeView& candidate, const NodeView& p
   if (!pair) return pair.error();
   const auto& [applied, target] = *pair;
   GtidDistance d{target.minus(applied).count(), "", applied.to_string(), target.to_string()};
-  if (auto extra = applied.minus(target); !extra.empty()) d.ahead = extra.to_string();
+  gtid::MysqlGtidSet extra;
+  const auto beyond = applied.minus(target);  // named: a temporary would die before the loop body
+  for (const auto& [tsid, intervals] : beyond.sources()) {
+    if (primary.state->server_uuid && same_uuid(tsid.uuid, *primary.state->server_uuid)) continue;
+    for (const auto& interval : intervals) extra.add(tsid, interval);
+  }
+  if (!extra.empty()) d.ahead = extra.to_string();
   return d;
 }
 
@@ -113,7 +144,9 @@ Result<std::vector<std::string>> errant_gtids(const NodeView& candidate, const N
     errant = gtid::find_errant(pair->first, pair->second, candidate.state->server_uuid);
   }
   std::vector<std::string> sentences;
-  for (const auto& e : errant) sentences.push_back(e.gtids + ": " + e.reason);
+  for (const auto& e : errant) {
+    if (!written_by_primary(e.gtids, primary)) sentences.push_back(e.gtids + ": " + e.reason);
+  }
   return sentences;
 }
 

@@ -292,9 +292,12 @@ INSTANTIATE_TEST_SUITE_P(
                   false, "db2 lags 12 s (max 5 s)."},
         CheckCase{"seconds unknown", [](Topology& t) { t.replica_of("db2").seconds_behind.reset(); }, "db2",
                   "candidate_lag", false, "db2's seconds behind its source is unknown (IO thread not running)."},
-        CheckCase{"ahead of the primary", [](Topology& t) { t.state("db2").gtid_current_pos = "0-1-103"; }, "db2",
+        // Snapshots differ in time: db2's newer one holds db1's own later writes.
+        CheckCase{"a newer snapshot than the primary's", [](Topology& t) { t.state("db2").gtid_current_pos = "0-1-103"; },
+                  "db2", "candidate_lag", true, "and is 0 transactions behind db1 (0-1-103 vs 0-1-100)."},
+        CheckCase{"ahead of the primary", [](Topology& t) { t.state("db2").gtid_current_pos = "0-3-103"; }, "db2",
                   "candidate_lag", false,
-                  "db2 has applied transactions the primary db1 has not (3 in domain 0) (0-1-103 vs 0-1-100)."},
+                  "db2 has applied transactions the primary db1 has not (3 in domain 0) (0-3-103 vs 0-1-100)."},
         CheckCase{"ahead in another domain", [](Topology& t) { t.state("db2").gtid_current_pos = "0-1-100,1-2-4"; },
                   "db2", "candidate_lag", false, "(4 in domain 1)"},
         CheckCase{"behind in two domains",
@@ -325,12 +328,18 @@ INSTANTIATE_TEST_SUITE_P(
                     t.state("db2").gtid_executed = std::string(kUuid1) + ":1-90";
                   },
                   "db2", "candidate_lag", true, "is 10 transactions behind db1"},
-        CheckCase{"mysql ahead",
+        CheckCase{"mysql newer snapshot",
                   [](Topology& t) {
                     make_mysql(t, std::string(kUuid1) + ":1-100");
                     t.state("db2").gtid_executed = std::string(kUuid1) + ":1-102";
                   },
-                  "db2", "candidate_lag", false, "has not (00000000-0000-0000-0000-000000000001:101-102)"},
+                  "db2", "candidate_lag", true, "is 0 transactions behind db1"},
+        CheckCase{"mysql ahead",
+                  [](Topology& t) {
+                    make_mysql(t, std::string(kUuid1) + ":1-100");
+                    t.state("db2").gtid_executed = std::string(kUuid1) + ":1-100,00000000-0000-0000-0000-000000000003:1-2";
+                  },
+                  "db2", "candidate_lag", false, "has not (00000000-0000-0000-0000-000000000003:1-2)"},
         CheckCase{"mysql executed unknown",
                   [](Topology& t) {
                     make_mysql(t, std::string(kUuid1) + ":1-100");
@@ -343,6 +352,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         CheckCase{"merely behind", [](Topology& t) { t.replica("db2", "db1", "0-1-98", 1); }, "db2",
                   "candidate_no_errant_gtid", true, "db2 has no transaction the primary db1 lacks."},
+        CheckCase{"the primary's own later writes", [](Topology& t) { t.state("db2").gtid_binlog_state = "0-1-104"; },
+                  "db2", "candidate_no_errant_gtid", true, "db2 has no transaction the primary db1 lacks."},
         CheckCase{"written locally", [](Topology& t) { t.state("db2").gtid_binlog_state = "0-1-100,0-2-101"; }, "db2",
                   "candidate_no_errant_gtid", false, "db2 has errant transactions: 0-2-101: "},
         CheckCase{"binlog state unknown", [](Topology& t) { t.state("db2").gtid_binlog_state.reset(); }, "db2",
@@ -492,9 +503,17 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         ChoiceCase{"less lag beats priority", [](Topology& t) { t.replica("db2", "db1", "0-1-100", 3); }, "db3",
                    "db3 has the least lag (0 s).", "db2", "db2 lags more than db3 (3 s vs 0 s)", true},
-        ChoiceCase{"fewer transactions behind breaks an equal lag",
-                   [](Topology& t) { t.replica("db2", "db1", "0-1-97", 0); }, "db3",
-                   "db3 is the least behind (0 transactions, db2 3).", "db2",
+        // A few transactions apart is snapshot timing under load: priority wins.
+        ChoiceCase{"priority beats a few transactions at an equal lag",
+                   [](Topology& t) { t.replica("db2", "db1", "0-1-97", 0); }, "db2",
+                   "db2 is as caught up as db3 and has the higher priority (10 vs 0).", "db3",
+                   "db3 has a lower priority than db2 (0 vs 10)", true},
+        ChoiceCase{"fewer transactions behind breaks an equal lag and priority",
+                   [](Topology& t) {
+                     t.spec.nodes[1].priority = 0;
+                     t.replica("db2", "db1", "0-1-97", 0);
+                   },
+                   "db3", "db3 is the least behind (0 transactions, db2 3).", "db2",
                    "db2 is further behind than db3 (3 vs 0 transactions)", true},
         ChoiceCase{"equal everything goes by name", [](Topology& t) { t.spec.nodes[1].priority = 0; }, "db2",
                    "db2 ties with db3 on lag, priority and AZ spread and comes first by name.", "db3",
