@@ -7,7 +7,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "free_ports.hpp"
+#include "pivot/test/free_ports.hpp"
 #include "pivot/test/process.hpp"
 #include "reaper.hpp"
 

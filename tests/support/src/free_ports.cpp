@@ -1,4 +1,4 @@
-#include "free_ports.hpp"
+#include "pivot/test/free_ports.hpp"
 
 #include <netinet/in.h>
 #include <sys/socket.h>

@@ -32,6 +32,7 @@ class ClusterTest : public ::testing::Test {
   // suite then fails in SetUp with the reason.
   static void start_cluster(const ClusterOptions& options);
   static Cluster& cluster();
+  static bool has_cluster() { return cluster_ != nullptr; }
 
   // Resets the cluster unless it was just started.
   void SetUp() override;
