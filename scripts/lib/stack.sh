@@ -221,7 +221,7 @@ stack_log_tail() {
 # Fails (with its log) if a process of the stack is no longer running.
 stack_check_alive() {
   local dir="$1" pidfile name program
-  for pidfile in "$dir"/run/*.pid; do
+  for pidfile in "$dir/run/pivotd.pid" "$dir"/run/agent-*.pid; do
     [ -e "$pidfile" ] || continue
     name="$(basename "$pidfile" .pid)"
     case "$name" in pivotd) program=pivotd ;; *) program=pivot-agent ;; esac
