@@ -20,6 +20,9 @@ if(NOT TARGET msgpackc-cxx)
   pivot_fail_missing("msgpack-c (C++)" "libmsgpack-cxx-dev")
 endif()
 
+# The spec parser's fuzz target needs yaml-cpp too.
+pivot_find_config(yaml-cpp libyaml-cpp-dev)
+
 if(PIVOT_FUZZ_ONLY)
   return()
 endif()
@@ -31,7 +34,6 @@ if(NOT TARGET cppzmq)
 endif()
 pivot_find_config(spdlog libspdlog-dev)
 pivot_find_config(SQLite3 libsqlite3-dev)
-pivot_find_config(yaml-cpp libyaml-cpp-dev)
 pivot_find_config(nlohmann_json nlohmann-json3-dev 3)
 pivot_find_config(CLI11 libcli11-dev)
 pivot_find_config(Curses libncurses-dev)
