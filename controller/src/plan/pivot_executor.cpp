@@ -88,7 +88,9 @@ bool PivotRun::hook(const std::string& name, const std::string& path) {
   return step(name, [&](JobStep& s) {
     const auto env = plan::hook_env(input_.spec.name, input_.job_id, *old_primary_, *candidate_);
     const auto timeout_ms = static_cast<std::uint64_t>(input_.spec.policy.hook_timeout_ms);
-    const HookOutcome o = hooks_.run(path, env, timeout_ms);
+    HookOutcome o = hooks_.run(path, env, timeout_ms);
+    // A hook's last line ends with a newline; the transcript shows text, not framing.
+    while (!o.output.empty() && (o.output.back() == '\n' || o.output.back() == '\r')) o.output.pop_back();
     s.detail = {{"path", path},           {"started", o.started},         {"exit_code", o.exit_code},
                 {"timed_out", o.timed_out}, {"duration_ms", o.duration_ms}, {"output", o.output}};
     if (!o.error.empty()) s.detail["error"] = o.error;

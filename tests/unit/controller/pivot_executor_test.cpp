@@ -225,7 +225,7 @@ TEST_F(PivotExecutorTest, HooksSeeTheClusterJobAndBothPrimariesWithThePolicyTime
   EXPECT_EQ(hooks.calls[0].timeout_ms, 7000u);
   auto detail = observer.step("post_promote").detail;
   EXPECT_EQ(detail["exit_code"], 0);
-  EXPECT_EQ(detail["output"], "hook says hi\n");
+  EXPECT_EQ(detail["output"], "hook says hi");
   EXPECT_TRUE(detail.contains("duration_ms"));
   EXPECT_EQ(state_of("post_promote"), "succeeded");
 }
