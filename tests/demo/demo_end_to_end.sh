@@ -32,6 +32,22 @@ grep -q '(pivotctl exit 3: 3 means not eligible)' "$out" || fail "pivot status d
 sed -n '/^\$ pivotctl pivot-status demo --candidate db4$/,/pivotctl exit 3/p' "$out" | grep -qi 'backup' \
   || fail "the refusal does not say that db4 is a backup node"
 
+# pivotctl's other commands against the demo's real pivotd (issue 7: "pivotctl
+# does everything above against it").
+# shellcheck source=/dev/null
+. "$PIVOT_DEMO_DIR/pivotctl.env"
+ctl() { "$PIVOT_BIN_DIR/pivotctl" "$@"; }
+ctl clusters | grep -q '^demo ' || fail "pivotctl clusters does not list demo"
+[ "$(ctl agents | grep -c '^demo ')" -eq 5 ] || fail "pivotctl agents does not show the five agents"
+jobs_out="$(ctl jobs --cluster demo)" || fail "pivotctl jobs failed"
+job_id="$(printf '%s\n' "$jobs_out" | awk '$2 == "pivot" && $4 == "succeeded" {print $1; exit}')"
+[ -n "$job_id" ] || fail "pivotctl jobs shows no succeeded pivot: $jobs_out"
+ctl job "$job_id" | grep -q 'post_promote' || fail "pivotctl job $job_id does not show the steps"
+ctl --json status demo | grep -q '"primary": "db2"' || fail "pivotctl --json status: db2 is not the primary"
+frc=0; ctl failover demo >/dev/null 2>&1 || frc=$?
+[ "$frc" -eq 5 ] || fail "pivotctl failover exited $frc, expected 5 (not supported yet)"
+echo "demo_end_to_end: pivotctl clusters, agents, jobs, job, status --json and failover behave"
+
 # The processes the demo started: by their pid files, read before stop removes them.
 pids=()
 for f in "$PIVOT_DEMO_DIR"/run/*.pid "$PIVOT_DEMO_DIR"/cluster/node*/mariadbd.pid; do
