@@ -15,7 +15,10 @@ namespace {
 using yaml::set_if;
 
 void check_bind(const std::string& key, const std::string& value, bool insecure, std::vector<std::string>& problems) {
-  auto endpoint = parse_tcp_endpoint(value);
+  // "tcp://HOST:*" binds a free port (the bus logs which): tests and a second
+  // pivotd on one host use it. The host is checked like any other.
+  const bool any_port = value.size() > 2 && value.compare(value.size() - 2, 2, ":*") == 0;
+  auto endpoint = parse_tcp_endpoint(any_port ? value.substr(0, value.size() - 1) + "1" : value);
   if (!endpoint) {
     problems.push_back(key + ": " + endpoint.error().message);
     return;
@@ -94,7 +97,9 @@ std::vector<std::string> validate_pivotd_config(const PivotdConfig& c) {
   std::vector<std::string> problems;
   check_bind("events_bind", c.events_bind, c.insecure, problems);
   check_bind("commands_bind", c.commands_bind, c.insecure, problems);
-  if (c.events_bind == c.commands_bind) problems.push_back("commands_bind: must differ from events_bind");
+  if (c.events_bind == c.commands_bind && c.events_bind.back() != '*') {
+    problems.push_back("commands_bind: must differ from events_bind");
+  }
   if (auto http = parse_http_address(c.http); !http) {
     problems.push_back("http: " + http.error().message);
   } else if (c.insecure && !is_loopback_host(http->host)) {

@@ -61,6 +61,15 @@ TEST(PivotdConfig, InsecureIsLoopbackOnly) {
   EXPECT_NE(problems[0].find("http"), std::string::npos);
 }
 
+TEST(PivotdConfig, AnyPortBindsAreAccepted) {
+  PivotdConfig c;
+  c.insecure = true;
+  c.events_bind = c.commands_bind = "tcp://127.0.0.1:*";
+  EXPECT_TRUE(validate_pivotd_config(c).empty());
+  c.events_bind = "tcp://10.0.0.1:*";
+  ASSERT_EQ(validate_pivotd_config(c).size(), 1u);
+}
+
 TEST(PivotdConfig, SecureNeedsKeysAndTokens) {
   PivotdConfig c;
   c.key = c.agent_keys = c.tokens_file = "";
