@@ -58,7 +58,12 @@ BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv, const
   posix_spawn_file_actions_addopen(&files, 2, (dir_ / "stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   const int rc = posix_spawn(&pid_, cargv[0], &files, nullptr, cargv.data(), cenv.data());
   posix_spawn_file_actions_destroy(&files);
-  if (rc != 0) throw std::system_error(rc, std::generic_category(), "posix_spawn " + args.at(0));
+  if (rc != 0) {
+    // No destructor runs for a constructor that throws: remove the dir here.
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+    throw std::system_error(rc, std::generic_category(), "posix_spawn " + args.at(0));
+  }
 }
 
 BackgroundProcess::~BackgroundProcess() {
