@@ -47,7 +47,9 @@ std::string kind_text(const json& job) {
   for (char& c : kind) {
     if (c == '_') c = '-';
   }
-  return kind.empty() ? "job" : kind;
+  if (kind.empty()) return "job";
+  // A pivot's dry run is a job of its own: say so, or `jobs` lists two pivots for one.
+  return job.value("dry_run", false) ? kind + " (dry run)" : kind;
 }
 
 // Why a job did not succeed: the result's error and message, else the first

@@ -107,6 +107,7 @@ json to_json(const Job& job) {
   for (const auto& step : job.steps) steps.push_back(step_json(step));
   return {{"id", job.id},
           {"kind", protocol::to_string(job.kind)},
+          {"dry_run", job.dry_run},
           {"cluster", job.cluster},
           {"state", protocol::to_string(job.state)},
           {"requested_by", job.requested_by},

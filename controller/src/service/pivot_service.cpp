@@ -211,7 +211,9 @@ Result<std::string> PivotService::start_pivot(const std::string& cluster, const 
                                                    (primary ? "'" + *primary + "'" : "none"));
     }
   }
-  const std::string id = add_job(JobKind::pivot, cluster, requested_by).id;
+  Job& job = add_job(JobKind::pivot, cluster, requested_by);
+  job.dry_run = options.dry_run;
+  const std::string id = job.id;
   if (!options.dry_run) holds_[cluster] = id;
   if (options.idempotency_key) idempotency_[*options.idempotency_key] = id;
   log::event(*logger(), spdlog::level::info, {.cluster = cluster, .job = id}, "{} requested by {}",

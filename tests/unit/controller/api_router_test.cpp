@@ -192,7 +192,7 @@ TEST_F(ApiRouterTest, AgentsListsAgentsAndRejections) {
 TEST_F(ApiRouterTest, JobHasRfc3339TimesAndSteps) {
   const auto response = call("GET", "/v1/jobs/j-7");
   ASSERT_EQ(response.status, 200);
-  EXPECT_EQ(body_of(response), json::parse(R"({"id": "j-7", "kind": "pivot", "cluster": "sms-1", "state": "running",
+  EXPECT_EQ(body_of(response), json::parse(R"({"id": "j-7", "kind": "pivot", "dry_run": false, "cluster": "sms-1", "state": "running",
     "requested_by": "alice", "created_at": "2026-11-24T20:15:03.123Z", "result": null, "steps": [
       {"name": "check", "state": "succeeded", "started_at": "2026-11-24T20:15:03.123Z",
        "finished_at": "2026-11-24T20:15:03.128Z", "detail": {"eligible": true}},

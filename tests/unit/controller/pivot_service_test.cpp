@@ -137,6 +137,8 @@ TEST_F(PivotServiceTest, APivotRunsThroughTheAgentsAndHoldsTheCluster) {
   // Reading jobs take no lock; pivot-status says a job is in progress.
   auto dry = service_.start_pivot("sms-1", {.candidate = "db3", .dry_run = true}, "ops");
   ASSERT_TRUE(dry.ok());
+  EXPECT_TRUE(service_.job(*dry)->dry_run);
+  EXPECT_FALSE(service_.job(*first)->dry_run);
   gate_.open();
   auto job = finished(first);
   EXPECT_EQ(job.state, JobState::succeeded) << job.result.dump(2);

@@ -139,6 +139,17 @@ TEST(JobsView, Table) {
             "s-7  pivot-status  sms-1    succeeded    alice         2026-11-24 20:15:03\n");
 }
 
+TEST(JobsView, ADryRunSaysSo) {
+  json dry = testing::job("p-9", "pivot", "succeeded");
+  dry["dry_run"] = true;
+  std::ostringstream out;
+  print_jobs(out, json::array({dry, testing::job("p-8", "pivot", "succeeded")}), false);
+  EXPECT_EQ(out.str(),
+            "ID   KIND             CLUSTER  STATE      REQUESTED_BY  CREATED\n"
+            "p-9  pivot (dry run)  sms-1    succeeded  alice         2026-11-24 20:15:03\n"
+            "p-8  pivot            sms-1    succeeded  alice         2026-11-24 20:15:03\n");
+}
+
 TEST(JobView, StepsWithStateAndDuration) {
   json steps = json::array({testing::step("check", "succeeded", "2026-11-24T20:15:03.200Z", "2026-11-24T20:15:03.203Z"),
                             testing::step("fence_old_primary", "succeeded", "2026-11-24T20:15:03.203Z",

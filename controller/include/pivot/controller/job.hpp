@@ -34,6 +34,7 @@ struct Job {
   std::string cluster;
   JobState state = JobState::queued;
   std::string requested_by;
+  bool dry_run = false;  // a pivot's dry run: it only reads, holds nothing
   std::uint64_t created_at_ms = 0;
   std::vector<JobStep> steps;
   nlohmann::json result;  // null until the job ends
