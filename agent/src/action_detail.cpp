@@ -30,6 +30,34 @@ bool replication_running(const protocol::ReplicaStatus& replica) {
   return replica.io_running != protocol::IoThread::no || replica.sql_running;
 }
 
+namespace {
+
+std::string errno_of(const Row& row, const char* column) {
+  auto it = row.find(column);
+  return it != row.end() && it->second && *it->second != "0" ? *it->second : "";
+}
+
+}  // namespace
+
+std::string replication_state(const Row& row, const protocol::ReplicaStatus& replica) {
+  std::string out = "IO thread " + std::string(protocol::to_string(replica.io_running)) + ", SQL thread " +
+                    (replica.sql_running ? "yes" : "no");
+  const std::pair<const char*, const std::string*> errors[] = {{"IO", &replica.last_io_error},
+                                                               {"SQL", &replica.last_sql_error}};
+  for (const auto& [thread, text] : errors) {
+    const std::string code = errno_of(row, thread == std::string("IO") ? "Last_IO_Errno" : "Last_SQL_Errno");
+    if (text->empty() && code.empty()) continue;
+    out += "; " + std::string(thread) + " error" + (code.empty() ? "" : " " + code) + ": " + text->substr(0, 400);
+  }
+  return out;
+}
+
+bool replication_stopped(const Row& row, const protocol::ReplicaStatus& replica) {
+  if (!replica.sql_running) return true;
+  const bool io_error = !replica.last_io_error.empty() || !errno_of(row, "Last_IO_Errno").empty();
+  return replica.io_running == protocol::IoThread::no && io_error;
+}
+
 protocol::ValueMap previous_source_detail(const std::optional<protocol::ReplicaStatus>& replica) {
   protocol::ValueMap detail{{"previous_source_host", std::monostate{}}, {"previous_source_port", std::monostate{}}};
   if (replica) {

@@ -26,6 +26,8 @@ constexpr milliseconds kKillSettle{1000};
 // killed idle session is usually gone within a millisecond or two (at 20 ms
 // the poll alone cost ~20 ms of the window in bench/pivot).
 constexpr milliseconds kKillPoll{2};
+// wait_for_position looks at the replica's threads this often while it waits.
+constexpr milliseconds kWaitSlice{500};
 
 long long ms_between(Clock::time_point from, Clock::time_point to) {
   return std::chrono::duration_cast<milliseconds>(to - from).count();
@@ -351,7 +353,15 @@ Result<void> ActionExecutor::change_source(Run& run, const ValueMap& args) {
       previous ? std::optional<SourceSettings>(source_settings_of(*previous)) : std::nullopt;
   run.detail = previous_source_detail(replica);
   run.detail["started"] = false;
+  run.detail["io_started"] = false;
+  run.detail["sql_started"] = false;
+  run.detail["sql_delay"] = static_cast<std::int64_t>(keep ? keep->sql_delay : 0);
   run.detail["gtid_slave_pos"] = std::monostate{};
+  // The node's running state is the operator's: start only the threads that
+  // ran (a stopped delayed backup stays stopped). A node without a source
+  // (an old primary being demoted) starts both.
+  const bool io_ran = !replica || replica->io_running != protocol::IoThread::no;
+  const bool sql_ran = !replica || replica->sql_running;
 
   if (replica && replication_running(*replica)) {
     if (auto stopped = run.execute("stopping replication", sql.stop_replica()); !stopped) return stopped;
@@ -366,9 +376,12 @@ Result<void> ActionExecutor::change_source(Run& run, const ValueMap& args) {
   if (auto changed = run.execute(sql.mariadb() ? "CHANGE MASTER" : "CHANGE REPLICATION SOURCE", change); !changed) {
     return changed;
   }
-  if (start) {
-    if (auto started = run.execute("starting replication", sql.start_replica()); !started) return started;
+  if (start && (io_ran || sql_ran)) {
+    const std::string start_sql = sql.start_replica_threads(io_ran, sql_ran);
+    if (auto started = run.execute("starting replication", start_sql); !started) return started;
     run.detail["started"] = true;
+    run.detail["io_started"] = io_ran;
+    run.detail["sql_started"] = sql_ran;
   }
   if (sql.mariadb()) {
     auto position = run.value("reading gtid_slave_pos", sql.gtid_slave_pos());
@@ -397,21 +410,53 @@ Result<void> ActionExecutor::wait_for_position(Run& run, const ValueMap& args) {
   if (!opened) return run.fail(opened.error());
   SqlSession& session = **opened;
 
+  // The wait runs in slices with a look at the replica's threads between
+  // them: a replica whose replication broke (1236, a duplicate key) says so
+  // within a slice, with the server's own error, instead of timing out.
+  // The slices add up to the wait (the server spends each one unless the
+  // position comes first); the status reads between them take a millisecond.
   const auto started = Clock::now();
-  const std::string wait_sql = sql.wait_for_position(position, wait);
-  auto answer = first_value(session.query(wait_sql), wait_sql);
+  milliseconds left = wait;
+  bool reached = false;
+  bool stopped = false;
+  std::optional<std::string> replication;  // the threads' state when the wait ended; nil: no source
+  while (true) {
+    const milliseconds slice = std::min(left, kWaitSlice);
+    left -= slice;
+    const std::string wait_sql = sql.wait_for_position(position, slice);
+    auto answer = first_value(session.query(wait_sql), wait_sql);
+    if (!answer) return run.fail(answer.error());
+    if (!*answer) return make_error(action_errc::mysql_error, "the wait returned NULL: " + wait_sql);
+    reached = **answer == "0";
+    if (reached) break;
+    auto status = session.query(sql.replica_status());
+    if (!status) return run.fail(status.error());
+    const std::vector<Row> records = records_of(*status);
+    const Row* row = default_connection(records);
+    auto replica = replica_of(sql.flavor(), *status);
+    replication = row && replica ? std::optional(replication_state(*row, *replica)) : std::nullopt;
+    stopped = row && replica && replication_stopped(*row, *replica);
+    // Never a slice of 0 after the first: MySQL may read a 0 timeout as no timeout.
+    if (stopped || left <= milliseconds(0)) break;
+  }
   const std::int64_t waited_ms = ms_between(started, Clock::now());
-  if (!answer) return run.fail(answer.error());
-  if (!*answer) return make_error(action_errc::mysql_error, "the wait returned NULL: " + wait_sql);
-  const bool reached = **answer == "0";
   auto now_at = first_value(session.query(sql.applied_position()), sql.applied_position());
   if (!now_at) return run.fail(now_at.error());
-  run.detail = {{"reached", reached}, {"waited_ms", waited_ms}, {"position", value_of(*now_at)}};
+  run.detail = {{"reached", reached},
+                {"waited_ms", waited_ms},
+                {"position", value_of(*now_at)},
+                {"replication", value_of(replication)}};
   if (reached) return ok();
+  const std::string applied = "; applied: " + now_at->value_or("NULL").substr(0, 200);
+  if (stopped) {
+    return make_error(action_errc::replication_stopped, "replication stopped before position " +
+                                                            position.substr(0, 200) + " was reached: " +
+                                                            replication.value_or("") + applied);
+  }
   return make_error(action_errc::position_timeout,
                     "position " + position.substr(0, 200) + " not reached in " + std::to_string(waited_ms) +
-                        " ms (" + (cut_by_deadline ? "the command's deadline" : "the timeout_ms asked") +
-                        "); applied: " + now_at->value_or("NULL").substr(0, 200));
+                        " ms (" + (cut_by_deadline ? "the command's deadline" : "the timeout_ms asked") + ")" +
+                        applied + (replication ? "; " + *replication : ""));
 }
 
 Result<void> ActionExecutor::report_position(Run& run) {

@@ -35,6 +35,10 @@ std::vector<std::string> ActionSql::set_read_only(bool on) const {
 std::string ActionSql::replica_status() const { return mariadb() ? "SHOW ALL SLAVES STATUS" : "SHOW REPLICA STATUS"; }
 std::string ActionSql::stop_replica() const { return mariadb() ? "STOP SLAVE" : "STOP REPLICA"; }
 std::string ActionSql::start_replica() const { return mariadb() ? "START SLAVE" : "START REPLICA"; }
+std::string ActionSql::start_replica_threads(bool io, bool sql) const {
+  if (io == sql) return start_replica();
+  return start_replica() + (io ? " IO_THREAD" : " SQL_THREAD");
+}
 std::string ActionSql::reset_replica_all() const { return mariadb() ? "RESET SLAVE ALL" : "RESET REPLICA ALL"; }
 
 std::string ActionSql::seed_gtid_slave_pos() const {

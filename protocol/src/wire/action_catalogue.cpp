@@ -55,15 +55,19 @@ const std::vector<ActionSpec>& catalogue() {
                  .doc = "default false; MariaDB: SET GLOBAL gtid_slave_pos=@@gtid_binlog_pos "
                         "first (demoting an old primary)"},
                 {.name = "start", .type = ArgType::boolean, .required = false,
-                 .doc = "default true: START REPLICA afterwards"}},
+                 .doc = "default true: START REPLICA afterwards, for the threads that ran "
+                        "before (both when there was no source)"}},
        .detail = {{"previous_source_host", "string, nil when none"},
                   {"previous_source_port", "integer, nil when none"},
                   {"gtid_slave_pos", "string, nil on MySQL: gtid_slave_pos after the change"},
-                  {"started", "bool: whether replication was started"}}},
+                  {"started", "bool: whether replication was started"},
+                  {"io_started", "bool: whether the IO thread was started"},
+                  {"sql_started", "bool: whether the SQL thread was started"},
+                  {"sql_delay", "integer: the delay kept, s (0 when none)"}}},
       {.name = "wait_for_position",
        .doc = "Wait until this node has applied a GTID position (MASTER_GTID_WAIT / "
               "WAIT_FOR_EXECUTED_GTID_SET). Not reached in time: ok=false, error "
-              "position_timeout.",
+              "position_timeout; replication stopped meanwhile: replication_stopped.",
        .args = {{.name = "position", .type = ArgType::string,
                  .doc = "MariaDB GTID position (0-1-100,1-2-7) or MySQL GTID set"},
                 {.name = "timeout_ms", .type = ArgType::integer, .min = 0, .max = kMaxWaitMs,
@@ -71,7 +75,10 @@ const std::vector<ActionSpec>& catalogue() {
        .detail = {{"reached", "bool"},
                   {"waited_ms", "integer: ms spent waiting"},
                   {"position", "string: gtid_current_pos (MariaDB) or gtid_executed (MySQL) "
-                               "when the wait ended"}}},
+                               "when the wait ended"},
+                  {"replication", "string, nil on a node without a source: its threads and "
+                                  "last errors when an unfinished wait looked (IO thread no, "
+                                  "SQL thread yes; IO error 1236: ...)"}}},
       {.name = "report_position",
        .doc = "A fresh read of the node's GTID positions, outside the probe cycle.",
        .args = {},

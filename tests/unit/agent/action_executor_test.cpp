@@ -139,20 +139,81 @@ TEST_F(ActionExecutorTest, MysqlChangeSourceStopsRepointsWithAutoPositionAndKeep
   EXPECT_EQ(r.detail, (ValueMap{{"previous_source_host", "10.0.1.11"},
                                 {"previous_source_port", std::int64_t{3306}},
                                 {"gtid_slave_pos", Value{}},
-                                {"started", true}}));
+                                {"started", true},
+                                {"io_started", true},
+                                {"sql_started", true},
+                                {"sql_delay", std::int64_t{1800}}}));
 }
 
-TEST_F(ActionExecutorTest, MysqlWaitTimesOutOnItsOwnLongerSession) {
+// A replica status row of the default channel, MySQL's columns.
+mysql::Rows mysql_replica(const char* io, const char* sql, const char* io_errno = "0", const char* io_error = "") {
+  return {{"Channel_Name", "Source_Host", "Source_Port", "Replica_IO_Running", "Replica_SQL_Running",
+           "Last_IO_Errno", "Last_IO_Error"},
+          {{"", "10.0.1.11", "3306", io, sql, io_errno, io_error}}};
+}
+
+TEST_F(ActionExecutorTest, ChangeSourceStartsOnlyTheThreadsThatRan) {
   connects();
-  expect("SELECT WAIT_FOR_EXECUTED_GTID_SET('3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5', 3.500)", one("1"));
+  expect("SHOW REPLICA STATUS", mysql_replica("Yes", "No"));  // the operator stopped the SQL thread
+  expect("STOP REPLICA");
+  expect("CHANGE REPLICATION SOURCE TO SOURCE_HOST = '10.0.2.11', SOURCE_PORT = 3306, SOURCE_USER = 'repl', "
+         "SOURCE_PASSWORD = 's3cret\\'pw', SOURCE_AUTO_POSITION = 1, SOURCE_CONNECT_RETRY = 1, "
+         "SOURCE_HEARTBEAT_PERIOD = 2, SOURCE_DELAY = 0, SOURCE_SSL = 0, SOURCE_SSL_VERIFY_SERVER_CERT = 0");
+  expect("START REPLICA IO_THREAD");
+  auto r = run("change_source", {{"host", "10.0.2.11"}, {"port", std::int64_t{3306}}, {"use_gtid", "auto_position"}});
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.detail.at("io_started"), Value(true));
+  EXPECT_EQ(r.detail.at("sql_started"), Value(false));
+}
+
+TEST_F(ActionExecutorTest, ChangeSourceOfAStoppedReplicaStartsNothing) {
+  connects();
+  expect("SHOW REPLICA STATUS", mysql_replica("No", "No"));
+  expect("CHANGE REPLICATION SOURCE TO SOURCE_HOST = '10.0.2.11', SOURCE_PORT = 3306, SOURCE_USER = 'repl', "
+         "SOURCE_PASSWORD = 's3cret\\'pw', SOURCE_AUTO_POSITION = 1, SOURCE_CONNECT_RETRY = 1, "
+         "SOURCE_HEARTBEAT_PERIOD = 2, SOURCE_DELAY = 0, SOURCE_SSL = 0, SOURCE_SSL_VERIFY_SERVER_CERT = 0");
+  auto r = run("change_source", {{"host", "10.0.2.11"}, {"port", std::int64_t{3306}}, {"use_gtid", "auto_position"}});
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.detail.at("started"), Value(false));
+}
+
+TEST_F(ActionExecutorTest, MysqlWaitTimesOutOnItsOwnLongerSessionInSlices) {
+  connects();
+  const std::string wait = "SELECT WAIT_FOR_EXECUTED_GTID_SET('3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5', ";
+  expect(wait + "0.500)", one("1"));
+  expect("SHOW REPLICA STATUS", mysql_replica("Yes", "Yes"));
+  expect(wait + "0.500)", one("1"));
+  expect("SHOW REPLICA STATUS", mysql_replica("Connecting", "Yes", "2003", "error connecting to source"));
+  expect(wait + "0.200)", one("1"));
+  expect("SHOW REPLICA STATUS", mysql_replica("Connecting", "Yes", "2003", "error connecting to source"));
   expect("SELECT @@global.gtid_executed", one("3e11fa47-71ca-11e1-9e33-c80aa9429562:1-3"));
   auto r = run("wait_for_position",
-               {{"position", "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5"}, {"timeout_ms", std::int64_t{3500}}});
+               {{"position", "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5"}, {"timeout_ms", std::int64_t{1200}}});
   EXPECT_FALSE(r.ok);
-  EXPECT_EQ(r.error, "position_timeout");
+  EXPECT_EQ(r.error, "position_timeout") << "an IO thread still connecting may yet get there";
   EXPECT_EQ(r.detail.at("reached"), Value(false));
   EXPECT_EQ(r.detail.at("position"), Value("3e11fa47-71ca-11e1-9e33-c80aa9429562:1-3"));
-  EXPECT_EQ(script->opens, (std::vector<int>{0, 5})) << "the wait's session outlasts the 3.5 s wait";
+  EXPECT_EQ(r.detail.at("replication"),
+            Value("IO thread connecting, SQL thread yes; IO error 2003: error connecting to source"));
+  EXPECT_NE(std::get<std::string>(r.detail.at("message")).find("IO error 2003"), std::string::npos);
+  EXPECT_EQ(script->opens, (std::vector<int>{0, 3})) << "the wait's session outlasts the 1.2 s wait";
+}
+
+TEST_F(ActionExecutorTest, WaitEndsAtOnceWithTheServersErrorWhenReplicationBroke) {
+  connects();
+  expect("SELECT WAIT_FOR_EXECUTED_GTID_SET('3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5', 0.500)", one("1"));
+  expect("SHOW REPLICA STATUS",
+         mysql_replica("No", "Yes", "13114",
+                       "Got fatal error 1236 from source when reading data from binary log: 'Cannot replicate'"));
+  expect("SELECT @@global.gtid_executed", one("3e11fa47-71ca-11e1-9e33-c80aa9429562:1-3"));
+  auto r = run("wait_for_position",
+               {{"position", "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5"}, {"timeout_ms", std::int64_t{10000}}},
+               12s);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error, "replication_stopped");
+  const auto& message = std::get<std::string>(r.detail.at("message"));
+  EXPECT_NE(message.find("IO thread no, SQL thread yes; IO error 13114: Got fatal error 1236"), std::string::npos)
+      << message;
 }
 
 TEST_F(ActionExecutorTest, MysqlReportPosition) {

@@ -25,6 +25,15 @@ std::optional<bool> flag_of(const std::optional<std::string>& value);
 // A thread of the replica is running (or trying to, IO "Connecting").
 bool replication_running(const protocol::ReplicaStatus& replica);
 
+// The threads of the default connection and their last errors, as a job
+// names a broken replica: "IO thread no, SQL thread yes; IO error 1236: Got
+// fatal error ...". `row` is that connection's status row (Last_*_Errno).
+std::string replication_state(const Row& row, const protocol::ReplicaStatus& replica);
+// A replica that cannot reach a position by waiting: its SQL thread is
+// stopped, or its IO thread stopped with an error (1236 and the like). An IO
+// thread stopped cleanly may still leave the position in the relay log.
+bool replication_stopped(const Row& row, const protocol::ReplicaStatus& replica);
+
 // previous_source_host / previous_source_port (nil when there was no source).
 protocol::ValueMap previous_source_detail(const std::optional<protocol::ReplicaStatus>& replica);
 

@@ -12,7 +12,11 @@
 //   mysql_unreachable  no connection, or it broke during the action
 //   access_denied      the agent's account lacks a grant (docs/harness.md)
 //   mysql_error        the server refused a statement (its code and text)
-//   position_timeout   wait_for_position: not reached in time
+//   position_timeout   wait_for_position: not reached in time (the message
+//                      also gives the replica's threads and last errors)
+//   replication_stopped  wait_for_position: the node's SQL thread stopped, or
+//                      its IO thread stopped with an error, before the
+//                      position was reached (the server's error in the message)
 //   not_a_replica      start_replication on a node with no source configured
 //   bad_arg_value      change_source host or use_gtid, wait_for_position
 //                      position, unfit for this node (validate_args' slugs
@@ -38,6 +42,7 @@ inline constexpr char mysql_unreachable[] = "mysql_unreachable";
 inline constexpr char access_denied[] = "access_denied";
 inline constexpr char mysql_error[] = "mysql_error";
 inline constexpr char position_timeout[] = "position_timeout";
+inline constexpr char replication_stopped[] = "replication_stopped";
 inline constexpr char not_a_replica[] = "not_a_replica";
 inline constexpr char internal_error[] = "internal_error";
 }  // namespace action_errc

@@ -48,6 +48,9 @@ class ActionSql {
   std::string replica_status() const;
   std::string stop_replica() const;
   std::string start_replica() const;
+  // Only the threads asked for: a repoint starts what ran before it and no
+  // more (an operator's stopped thread stays stopped). Both: start_replica().
+  std::string start_replica_threads(bool io, bool sql) const;
   std::string reset_replica_all() const;
   // "" on MySQL: gtid_executed already holds what a demoted primary wrote.
   std::string seed_gtid_slave_pos() const;
