@@ -11,6 +11,9 @@
 // - Until the candidate answered writable, every failure rolls back. The old
 //   primary becomes writable again only once the candidate is known read-only:
 //   never two writable nodes.
+// - The rollback is exact: once the candidate is read-only again, its position
+//   is compared with the captured one; a transaction it took meanwhile is never
+//   dropped silently: the old primary stays fenced and the job names it.
 // - Once the candidate is writable, nothing rolls back: a later failure is
 //   recorded and the remaining steps still run, so the cluster ends with one
 //   primary and everything else replicating from it; the job ends failed.
@@ -62,6 +65,9 @@ class PivotRun {
   bool demote_old_primary();
   bool verify();
   PivotJobOutcome roll_back();  // pivot_rollback.cpp
+  // The transactions the candidate has beyond the captured position ("" none),
+  // or nullopt when it cannot be told (a step of its own, pivot_rollback.cpp).
+  std::optional<std::string> candidate_writes();
   bool undo(const std::string& step, const NodeSpec& node, const std::function<protocol::Command(std::string)>& build);
 
   // Plumbing: a step reported to the observer at start and end.

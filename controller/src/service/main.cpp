@@ -6,6 +6,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
@@ -14,6 +15,7 @@
 #include "pivot/controller/api_router.hpp"
 #include "pivot/controller/controller_bus.hpp"
 #include "pivot/controller/controller_epoch.hpp"
+#include "pivot/controller/failpoint_agent_port.hpp"
 #include "pivot/controller/http_server.hpp"
 #include "pivot/controller/pivot_service.hpp"
 #include "pivot/controller/pivotd_setup.hpp"
@@ -56,7 +58,25 @@ void log_refused(spdlog::logger& log, const PivotdSetup& setup) {
   for (const auto& p : setup.refused) log.error("refused: {}", p);
 }
 
-int run(const std::optional<std::string>& config_path, const PivotdOverrides& overrides, PivotdSetup setup) {
+// PIVOT_FAILPOINT, honoured only with --enable-failpoints (tests); armed ones
+// are logged loudly. A bad value stops pivotd: a test must not run without its fault.
+pivot::Result<std::vector<Failpoint>> armed_failpoints(bool enabled, spdlog::logger& log) {
+  const char* text = std::getenv(kFailpointEnv);
+  if (!enabled) {
+    if (text && *text) log.warn("{} is set but ignored: failpoints need --enable-failpoints (test use only)", kFailpointEnv);
+    return std::vector<Failpoint>{};
+  }
+  auto failpoints = parse_failpoints(text ? text : "");
+  if (!failpoints) return failpoints;
+  if (failpoints->empty()) log.warn("--enable-failpoints given but {} is empty: no failpoint armed", kFailpointEnv);
+  for (const auto& fp : *failpoints) {
+    log.critical("FAILPOINT ARMED: {} (test use only; never run pivotd like this in production)", fp.text);
+  }
+  return failpoints;
+}
+
+int run(const std::optional<std::string>& config_path, const PivotdOverrides& overrides, PivotdSetup setup,
+        bool failpoints_enabled) {
   auto log = pivot::log::get("pivotd");
   const auto& config = setup.config;
   log_refused(*log, setup);
@@ -67,11 +87,18 @@ int run(const std::optional<std::string>& config_path, const PivotdOverrides& ov
     log->critical("cannot raise the controller epoch: {}", epoch.error().message);
     return 1;
   }
+  auto failpoints = armed_failpoints(failpoints_enabled, *log);
+  if (!failpoints) {
+    log->critical("{}: {}", kFailpointEnv, failpoints.error().message);
+    return 2;
+  }
   SystemClock clock;
   PosixHookRunner hooks;
   ControllerBus bus({config.events_bind, config.commands_bind, setup.secret_key, setup.agent_keys, {}});
   ZmqAgentPort port(bus, *epoch);
-  PivotService service(port, hooks, clock, *epoch);
+  FailpointAgentPort faulty_port(port, *failpoints);
+  AgentPort& agent_port = failpoints->empty() ? static_cast<AgentPort&>(port) : faulty_port;
+  PivotService service(agent_port, hooks, clock, *epoch);
   service.set_specs(setup.clusters.specs);
   service.set_agent_counters([&bus](AgentsView& view) {
     auto counted = bus.agents(std::chrono::steady_clock::now());
@@ -150,6 +177,7 @@ int main(int argc, char** argv) {
   std::optional<std::string> config_path;
   PivotdOverrides o;
   bool check = false;
+  bool failpoints_enabled = false;
   optional_flag(app, "--config", config_path, "pivotd.yaml (flags override it)");
   optional_flag(app, "--clusters", o.clusters_dir, "directory of cluster specs (*.yaml)");
   optional_flag(app, "--state-dir", o.state_dir, "where pivotd keeps its epoch (and later its journal)");
@@ -161,6 +189,8 @@ int main(int argc, char** argv) {
   optional_flag(app, "--tokens-file", o.tokens_file, "API tokens: 'operator|viewer NAME TOKEN' per line");
   optional_flag(app, "--log-level", o.log_level, "trace|debug|info|warn|error (PIVOT_LOG_LEVEL wins)");
   app.add_flag("--insecure", o.insecure, "no CURVE, no tokens: loopback only");
+  app.add_flag("--enable-failpoints", failpoints_enabled,
+               "TEST USE ONLY: honour PIVOT_FAILPOINT=<step>[/<action>]:drop_answer (docs/pivotd.md)");
   app.add_flag("--check-config", check, "validate the config and every spec, print every problem, exit 0 or 1");
 
   CLI::App* keygen = app.add_subcommand("keygen", "write DIR/controller.key (0600) and DIR/controller.pub");
@@ -196,7 +226,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   pivot::log::init(o.log_level.value_or(setup.config.log_level));
-  const int code = run(config_path, o, std::move(setup));
+  const int code = run(config_path, o, std::move(setup), failpoints_enabled);
   spdlog::shutdown();
   return code;
 }

@@ -2,6 +2,8 @@
 // what it sends, in which order, what it undoes, and what the job says.
 #include "pivot/controller/pivot_executor.hpp"
 
+#include <algorithm>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -55,6 +57,15 @@ class PivotExecutorTest : public ::testing::Test {
   }
 
   std::vector<std::string> sent() { return agents.sequence(); }
+  // What was sent after the six commands up to promote's writable switch.
+  std::vector<std::string> sent_after_promote() {
+    auto seq = sent();
+    return std::vector<std::string>(seq.begin() + std::min<std::size_t>(6, seq.size()), seq.end());
+  }
+  // db2's writable switch runs, but its answer is lost; the re-fence is answered.
+  void lose_writable_answer() {
+    agents.reply("db2", "set_read_only", {FakeAgents::no_answer(), FakeAgents::ok({{"read_only", true}})});
+  }
   const protocol::Command& command(std::size_t i) {
     calls_ = agents.calls();
     return calls_.at(i).command;
@@ -354,14 +365,87 @@ TEST_F(PivotExecutorTest, ARefusedWritableSwitchMakesTheCandidateReadOnlyBeforeT
   agents.fail_once("db2", "set_read_only", FakeAgents::refused("mysql_error", "lock wait timeout"));
   auto outcome = run();
   EXPECT_EQ(outcome.state, JobState::rolled_back) << outcome.result.dump(2);
-  auto seq = sent();
-  EXPECT_EQ(std::vector<std::string>(seq.begin() + 5, seq.end()),
-            (std::vector<std::string>{"db2 set_read_only", "db2 set_read_only", "db1 set_read_only",
-                                      "db2 change_source"}));
+  EXPECT_EQ(sent_after_promote(), (std::vector<std::string>{"db2 set_read_only", "db2 report_position",
+                                                           "db1 set_read_only", "db2 change_source"}));
   EXPECT_EQ(command(6).args, (protocol::ValueMap{{"read_only", true}}));
   EXPECT_EQ(command(6).id, "j7/rollback_candidate_read_only/db2");
-  EXPECT_EQ(command(7).args, (protocol::ValueMap{{"read_only", false}}));
-  EXPECT_EQ(outcome.result["rollback"]["steps"].size(), 3u);
+  EXPECT_EQ(command(7).id, "j7/rollback_candidate_position/db2");
+  EXPECT_EQ(command(8).args, (protocol::ValueMap{{"read_only", false}}));
+  EXPECT_EQ(outcome.result["rollback"]["steps"].size(), 4u);
+}
+
+// ---- exact rollback: the answer to "writable" was lost ----
+
+TEST_F(PivotExecutorTest, ALostWritableAnswerWithNothingWrittenRollsBackCleanly) {
+  // The switch ran (or not): no answer. db2 is made read-only, then its
+  // position is compared with the captured one: nothing beyond, so undo all.
+  lose_writable_answer();
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::rolled_back) << outcome.result.dump(2);
+  EXPECT_EQ(sent_after_promote(), (std::vector<std::string>{"db2 set_read_only", "db2 report_position",
+                                                           "db1 set_read_only", "db2 change_source"}));
+  EXPECT_EQ(state_of("rollback_candidate_position"), "succeeded");
+  const auto detail = observer.step("rollback_candidate_position").detail;
+  EXPECT_EQ(detail["captured"], "0-1-100");
+  EXPECT_EQ(detail["position"], "0-1-100");
+  EXPECT_EQ(detail["beyond"], "");
+  EXPECT_EQ(outcome.result["error"], "no_answer");
+  EXPECT_THAT(outcome.result["message"].get<std::string>(), ::testing::HasSubstr("db1 writable again"));
+  EXPECT_FALSE(outcome.result["rollback"].contains("candidate_transactions"));
+  EXPECT_TRUE(outcome.result.contains("write_blocked_ms"));
+}
+
+TEST_F(PivotExecutorTest, ATransactionWrittenOnTheCandidateMeanwhileStopsTheRollbackFenced) {
+  // db2 answered nothing to "writable", yet it was: a client wrote 0-2-101
+  // and 0-2-102 there before it was made read-only again. Making db1 writable
+  // would drop them silently; the job ends failed, fenced, naming them.
+  lose_writable_answer();
+  agents.reply("db2", "report_position", {FakeAgents::ok({{"gtid_binlog_pos", std::string("0-2-102")},
+                                                          {"gtid_executed", std::monostate{}}})});
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::failed) << outcome.result.dump(2);
+  EXPECT_EQ(outcome.result["error"], "candidate_written");
+  EXPECT_EQ(sent_after_promote(), (std::vector<std::string>{"db2 set_read_only", "db2 report_position"}))
+      << "db1 must stay read-only and db2 must not be repointed";
+  EXPECT_EQ(outcome.result["rollback"]["candidate_transactions"], "0-2-102 (2 past 0-1-100)");
+  const auto message = outcome.result["message"].get<std::string>();
+  EXPECT_THAT(message, ::testing::HasSubstr("0-2-102"));
+  EXPECT_THAT(message, ::testing::HasSubstr("db1 stays fenced"));
+  EXPECT_EQ(state_of("rollback_candidate_position"), "failed");
+  EXPECT_EQ(observer.step("rollback_candidate_position").detail["beyond"], "0-2-102 (2 past 0-1-100)");
+  EXPECT_EQ(outcome.result["rollback"]["steps"].back()["ok"], false);
+  EXPECT_FALSE(outcome.result.contains("write_blocked_ms")) << "the window is still open";
+}
+
+TEST_F(PivotExecutorTest, OnMySqlTheCandidatesExtraGtidsAreNamed) {
+  const std::string uuid1 = "3e11fa47-71ca-11e1-9e33-c80aa9429562";
+  const std::string uuid2 = "4f22ab58-71ca-11e1-9e33-c80aa9429563";
+  agents.reply("db1", "report_position", {FakeAgents::ok({{"gtid_binlog_pos", std::monostate{}},
+                                                          {"gtid_executed", uuid1 + ":1-77"}})});
+  lose_writable_answer();
+  agents.reply("db2", "report_position", {FakeAgents::ok({{"gtid_binlog_pos", std::monostate{}},
+                                                          {"gtid_executed", uuid1 + ":1-77," + uuid2 + ":1"}})});
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::failed) << outcome.result.dump(2);
+  EXPECT_EQ(outcome.result["rollback"]["candidate_transactions"], uuid2 + ":1");
+}
+
+TEST_F(PivotExecutorTest, ACandidatePositionThatCannotBeReadKeepsTheOldPrimaryFenced) {
+  lose_writable_answer();
+  agents.reply("db2", "report_position", {FakeAgents::no_answer()});
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::failed);
+  EXPECT_EQ(outcome.result["error"], "rollback_failed");
+  EXPECT_THAT(outcome.result["message"].get<std::string>(), ::testing::HasSubstr("db1 stays read-only (fenced)"));
+  EXPECT_EQ(sent().back(), "db2 report_position");
+
+  // Garbage in the answer is no better than no answer.
+  lose_writable_answer();
+  agents.reply("db2", "report_position", {FakeAgents::ok({{"gtid_binlog_pos", std::string("0-2")}})});
+  outcome = run();
+  EXPECT_EQ(outcome.state, JobState::failed);
+  EXPECT_EQ(outcome.result["error"], "rollback_failed");
+  EXPECT_EQ(sent().back(), "db2 report_position");
 }
 
 TEST_F(PivotExecutorTest, ACandidateThatMayBeWritableKeepsTheOldPrimaryFenced) {

@@ -1,0 +1,51 @@
+#pragma once
+// Failpoints: test-only faults that pivotd injects at a named step of a job,
+// so that tests reach a branch deterministically (ARCHITECTURE.md, "Pivot
+// plan"). They are inert unless pivotd runs with --enable-failpoints, and
+// pivotd logs loudly when one is armed and every time one fires.
+//
+//   PIVOT_FAILPOINT=<step>[/<action>]:<effect>[,<step>[/<action>]:<effect>...]
+//
+// <step> is a step of the pivot plan (pivot_plan_steps()) or a rollback_*
+// step; <action> narrows it to one agent action of that step (promote sends
+// reset_replication, then set_read_only). Effects:
+// - drop_answer: the agent's command runs, and its answer is dropped as if
+//   lost on the way: the AgentPort answers no_answer once the command's
+//   timeout has passed, as the real port does.
+// Issue 14 (the journal) adds `crash`. Parsing is pure and unit-tested; the
+// AgentPort decorator that applies them lives in pivotd's service.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pivot/protocol/command.hpp"
+#include "pivot/result.hpp"
+
+namespace pivot::controller {
+
+enum class FailpointEffect { drop_answer };
+
+struct Failpoint {
+  std::string step;
+  std::string action;  // "" = every command of the step
+  FailpointEffect effect = FailpointEffect::drop_answer;
+  std::string text;  // as written, for the logs: "promote/set_read_only:drop_answer"
+  friend bool operator==(const Failpoint&, const Failpoint&) = default;
+};
+
+// The environment variable pivotd reads them from.
+inline constexpr const char* kFailpointEnv = "PIVOT_FAILPOINT";
+
+// "" is none. Errors (bad_failpoint) name the entry and what is wrong with it.
+Result<std::vector<Failpoint>> parse_failpoints(std::string_view text);
+
+// The step a command belongs to, from its id "<job>/<step>/<node>[/<action>]"
+// (plan::command_id); "" when the id has no step.
+std::string step_of_command(const std::string& command_id);
+
+// The first failpoint that applies to this command, if any.
+std::optional<Failpoint> failpoint_for(const std::vector<Failpoint>& failpoints, const protocol::Command& command);
+
+}  // namespace pivot::controller

@@ -1,0 +1,35 @@
+#include "pivot/controller/failpoint_agent_port.hpp"
+
+#include <thread>
+
+#include "pivot/log.hpp"
+
+namespace pivot::controller {
+
+FailpointAgentPort::FailpointAgentPort(AgentPort& inner, std::vector<Failpoint> failpoints, Wait wait)
+    : inner_(inner), failpoints_(std::move(failpoints)), wait_(std::move(wait)) {
+  if (!wait_) wait_ = [](std::chrono::milliseconds ms) { std::this_thread::sleep_for(ms); };
+}
+
+Result<protocol::CommandResult> FailpointAgentPort::call(const std::string& cluster, const std::string& node,
+                                                         const protocol::Command& command) {
+  const auto fp = failpoint_for(failpoints_, command);
+  if (!fp) return inner_.call(cluster, node, command);
+
+  static auto log = log::get("pivotd.failpoint");
+  const auto sent = std::chrono::steady_clock::now();
+  auto answer = inner_.call(cluster, node, command);
+  const std::string what = answer ? (answer->ok ? "ok" : "refused (" + answer->error + ")") : answer.error().code;
+  // Loud on purpose: a failpoint firing in anything but a test is an incident.
+  log::event(*log, spdlog::level::err, {.cluster = cluster, .node = node, .step = fp->step},
+             "FAILPOINT {} fired: command {} ({}) answered {}; dropping the answer as if lost", fp->text, command.id,
+             command.action, what);
+  const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - sent);
+  const auto timeout = std::chrono::milliseconds(command.timeout_ms);
+  if (elapsed < timeout) wait_(timeout - elapsed);
+  return make_error("no_answer", "no result from " + cluster + "." + node + " for command " + command.id + " (" +
+                                     command.action + ") in " + std::to_string(command.timeout_ms) +
+                                     " ms: failpoint " + fp->text + " dropped the answer");
+}
+
+}  // namespace pivot::controller
