@@ -6,6 +6,7 @@
 #include <future>
 
 #include "pivot/controller/json_views.hpp"
+#include "pivot/controller/step_summary.hpp"
 #include "pivot_run.hpp"
 
 namespace pivot::controller {
@@ -220,6 +221,11 @@ JobStep PivotRun::start(const std::string& name) {
 void PivotRun::end(JobStep& s, StepState state) {
   s.state = state;
   s.finished_at_ms = clock_.wall_ms();
+  std::string failure;
+  for (const auto& f : failures_) {
+    if (f.step == s.name) failure += (failure.empty() ? "" : "; ") + f.message;
+  }
+  s.summary = step_summary(s, failure);
   observer_.step_finished(input_.job_id, s);
 }
 

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "../probe_process.hpp"
+#include "command_text.hpp"
 #include "pivot/test/cluster_test.hpp"
 
 namespace pivot::agent {
@@ -23,18 +24,6 @@ using protocol::Value;
 using protocol::ValueMap;
 using pivot::test::Account;
 using pivot::test::ClusterTest;
-
-std::string show(const CommandResult& r) {
-  std::string out = r.id + (r.ok ? " ok" : " FAILED " + r.error) + " " + std::to_string(r.duration_ms) + " ms {";
-  for (const auto& [key, value] : r.detail) {
-    out += " " + key + "=";
-    if (const auto* s = std::get_if<std::string>(&value)) out += "'" + *s + "'";
-    else if (const auto* b = std::get_if<bool>(&value)) out += *b ? "true" : "false";
-    else if (const auto* i = std::get_if<std::int64_t>(&value)) out += std::to_string(*i);
-    else out += "nil";
-  }
-  return out + " }";
-}
 
 class ActionsTest : public ClusterTest {
  protected:
@@ -225,6 +214,45 @@ TEST_F(ActionsTest, ChangeSourceRepointsAndKeepsTheDelay) {
   cluster().execute(3, "CHANGE MASTER TO MASTER_DELAY = 0; START SLAVE");
 }
 
+TEST_F(ActionsTest, ChangeSourceLeavesAnOperatorsStoppedThreadsStopped) {
+  // A delayed backup its operator stopped (to recover a dropped table, say).
+  cluster().execute(3, "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY = 3600");
+  ActionExecutor db3 = agent(3);
+  auto change = run(db3, "change_source", source_args(2));
+  ASSERT_TRUE(change.ok) << show(change);
+  EXPECT_EQ(change.detail.at("started"), Value(false));
+  EXPECT_EQ(change.detail.at("sql_delay"), Value(std::int64_t{3600}));
+  EXPECT_EQ(slave(3, "Master_Port"), std::to_string(cluster().port(2)));
+  EXPECT_EQ(slave(3, "Slave_IO_Running"), "No");
+  EXPECT_EQ(slave(3, "Slave_SQL_Running"), "No");
+  EXPECT_EQ(slave(3, "SQL_Delay"), "3600");
+
+  // Only the IO thread running (relay logs kept, nothing applied): only it restarts.
+  cluster().execute(3, "START SLAVE IO_THREAD");
+  ASSERT_TRUE(pivot::test::wait_until([&] { return slave(3, "Slave_IO_Running") == "Yes"; }, 10s));
+  auto back = run(db3, "change_source", source_args(1));
+  ASSERT_TRUE(back.ok) << show(back);
+  EXPECT_EQ(back.detail.at("io_started"), Value(true));
+  EXPECT_EQ(back.detail.at("sql_started"), Value(false));
+  EXPECT_EQ(slave(3, "Slave_SQL_Running"), "No");
+  EXPECT_TRUE(pivot::test::wait_until([&] { return slave(3, "Slave_IO_Running") == "Yes"; }, 10s));
+  cluster().execute(3, "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY = 0; START SLAVE");
+}
+
+TEST_F(ActionsTest, AWaitOnABrokenReplicaNamesTheServersError) {
+  // A row db2 has and db1 then writes: db2's SQL thread stops on error 1062.
+  cluster().execute(2, "SET SESSION sql_log_bin = 0; INSERT INTO pivot_test.probe VALUES (40, 'x', 1)");
+  cluster().execute(1, "INSERT INTO pivot_test.probe VALUES (40, 'x', 1)");
+  const std::string position = cluster().value(1, "SELECT @@global.gtid_binlog_pos");
+  ActionExecutor db2 = agent(2);
+  auto broken = run(db2, "wait_for_position", {{"position", position}, {"timeout_ms", std::int64_t{10000}}});
+  EXPECT_EQ(broken.error, "replication_stopped") << show(broken);
+  EXPECT_LT(broken.duration_ms, 2000u) << "said when seen, not at the 10 s timeout";
+  const auto& message = std::get<std::string>(broken.detail.at("message"));
+  EXPECT_NE(message.find("SQL thread no; SQL error 1062: "), std::string::npos) << message;
+  cluster().execute(2, "SET SESSION sql_log_bin = 0; DELETE FROM pivot_test.probe WHERE seq = 40; START SLAVE");
+}
+
 TEST_F(ActionsTest, ChangeSourceRefusesBadArgsWithoutTouchingReplication) {
   ActionExecutor db2 = agent(2);
   for (const std::string host : {"127.0.0.1'; STOP SLAVE; --", "db 2", "a/b"}) {
@@ -242,26 +270,36 @@ TEST_F(ActionsTest, ChangeSourceRefusesBadArgsWithoutTouchingReplication) {
 }
 
 TEST_F(ActionsTest, WaitForPositionTimesOutCleanlyThenSucceeds) {
-  cluster().execute(2, "STOP SLAVE SQL_THREAD");
   cluster().execute(1, "INSERT INTO pivot_test.probe VALUES (10, 'w', 1)");
   const std::string position = cluster().value(1, "SELECT @@global.gtid_binlog_pos");
+  // A position db1 has not written yet: db2 replicates but cannot reach it.
+  const std::string ahead = position.substr(0, position.rfind('-') + 1) + "999999";
   ActionExecutor db2 = agent(2);
 
-  auto timeout = run(db2, "wait_for_position", {{"position", position}, {"timeout_ms", std::int64_t{300}}});
+  auto timeout = run(db2, "wait_for_position", {{"position", ahead}, {"timeout_ms", std::int64_t{300}}});
   EXPECT_FALSE(timeout.ok);
   EXPECT_EQ(timeout.error, "position_timeout") << show(timeout);
   EXPECT_EQ(timeout.detail.at("reached"), Value(false));
   EXPECT_GE(std::get<std::int64_t>(timeout.detail.at("waited_ms")), 250);
   EXPECT_LT(timeout.duration_ms, 2000u);
-  EXPECT_NE(timeout.detail.at("position"), Value(position));
+  EXPECT_EQ(timeout.detail.at("replication"), Value("IO thread yes, SQL thread yes"));
 
   // A deadline shorter than timeout_ms bounds the wait too.
-  auto cut = run(db2, "wait_for_position", {{"position", position}, {"timeout_ms", std::int64_t{60000}}}, 800ms);
+  auto cut = run(db2, "wait_for_position", {{"position", ahead}, {"timeout_ms", std::int64_t{60000}}}, 800ms);
   EXPECT_EQ(cut.error, "position_timeout") << show(cut);
   EXPECT_LT(cut.duration_ms, 1500u);
 
+  // A stopped SQL thread never gets there: said at once, not at the timeout.
+  cluster().execute(2, "STOP SLAVE SQL_THREAD");
+  cluster().execute(1, "INSERT INTO pivot_test.probe VALUES (11, 'w', 1)");
+  const std::string next = cluster().value(1, "SELECT @@global.gtid_binlog_pos");
+  auto stopped = run(db2, "wait_for_position", {{"position", next}, {"timeout_ms", std::int64_t{10000}}});
+  EXPECT_EQ(stopped.error, "replication_stopped") << show(stopped);
+  EXPECT_LT(stopped.duration_ms, 1500u);
+  EXPECT_NE(stopped.detail.at("position"), Value(next));
+
   cluster().execute(2, "START SLAVE SQL_THREAD");
-  auto reached = run(db2, "wait_for_position", {{"position", position}, {"timeout_ms", std::int64_t{10000}}});
+  auto reached = run(db2, "wait_for_position", {{"position", next}, {"timeout_ms", std::int64_t{10000}}});
   ASSERT_TRUE(reached.ok) << show(reached);
   EXPECT_EQ(reached.detail.at("reached"), Value(true));
   EXPECT_EQ(reached.detail.at("position"), Value(cluster().value(2, "SELECT @@global.gtid_current_pos")));
