@@ -42,6 +42,17 @@ std::string detail_text(const json& detail) {
   return shorten(text, kDetailWidth);
 }
 
+// What a step line shows: pivotd's one-sentence summary; from an older
+// pivotd without one, the detail on one line. --json has the detail whole.
+std::string step_text(const json& step) {
+  std::string summary = string_of(step, "summary");
+  if (summary.empty()) return detail_text(member(step, "detail"));
+  for (char& c : summary) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  return summary;
+}
+
 std::string kind_text(const json& job) {
   std::string kind = string_of(job, "kind");
   for (char& c : kind) {
@@ -65,7 +76,7 @@ std::string failure_reason(const json& job) {
     for (const auto& s : steps) {
       const std::string state = string_of(s, "state");
       if (state == "failed") {
-        const std::string detail = detail_text(member(s, "detail"));
+        const std::string detail = step_text(s);
         return "step " + string_of(s, "name") + " failed" + (detail.empty() ? "" : ": " + detail);
       }
     }
@@ -96,7 +107,7 @@ void print_step_line(std::ostream& out, const json& step, std::size_t name_width
   const std::string name = cell_text(step, "name");
   const std::string state = cell_text(step, "state");
   const std::string duration = step_duration(step);
-  const std::string detail = detail_text(member(step, "detail"));
+  const std::string detail = step_text(step);
   std::string line = "  " + name + std::string(name.size() < name_width ? name_width - name.size() : 0, ' ') + "  " +
                      paint(state, state_tone(state), colour) +
                      std::string(state.size() < kStateWidth ? kStateWidth - state.size() : 0, ' ') + "  " +
@@ -131,13 +142,13 @@ void print_job(std::ostream& out, const json& job, bool colour) {
   out << "Job " << cell_text(job, "id") << ": " << kind_text(job) << " of " << cell_text(job, "cluster") << ", "
       << paint(state, state_tone(state), colour) << " (requested by " << cell_text(job, "requested_by")
       << ", created " << short_time(cell_text(job, "created_at")) << ")\n";
-  Table steps({"STEP", "STATE", "DURATION", "DETAIL"});
+  Table steps({"STEP", "STATE", "DURATION", "SUMMARY"});
   const json& list = member(job, "steps");
   if (list.is_array()) {
     for (const auto& s : list) {
       const std::string step_state = cell_text(s, "state");
       steps.add({cell_text(s, "name"), Cell(step_state, state_tone(step_state)), step_duration(s),
-                 detail_text(member(s, "detail"))});
+                 step_text(s)});
     }
   }
   if (!steps.empty()) steps.print(out, colour, "  ");

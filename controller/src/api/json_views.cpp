@@ -58,6 +58,7 @@ json step_json(const JobStep& step) {
           {"state", protocol::to_string(step.state)},
           {"started_at", rfc3339_ms(step.started_at_ms)},
           {"finished_at", step.finished_at_ms == 0 ? json() : json(rfc3339_ms(step.finished_at_ms))},
+          {"summary", step.summary},
           {"detail", step.detail}};
 }
 

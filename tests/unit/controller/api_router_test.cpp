@@ -77,8 +77,8 @@ class ApiRouterTest : public ::testing::Test {
     job.state = JobState::running;
     job.requested_by = "alice";
     job.created_at_ms = kT0;
-    job.steps = {{"check", StepState::succeeded, kT0, kT0 + 5, {{"eligible", true}}},
-                 {"fence", StepState::running, kT0 + 5, 0, json::object()}};
+    job.steps = {{"check", StepState::succeeded, kT0, kT0 + 5, {{"eligible", true}}, "db2 chosen to replace db1"},
+                 {"fence", StepState::running, kT0 + 5, 0, json::object(), ""}};
     Job other = job;
     other.id = "j-6";
     other.cluster = "sms-2";
@@ -195,8 +195,9 @@ TEST_F(ApiRouterTest, JobHasRfc3339TimesAndSteps) {
   EXPECT_EQ(body_of(response), json::parse(R"({"id": "j-7", "kind": "pivot", "dry_run": false, "cluster": "sms-1", "state": "running",
     "requested_by": "alice", "created_at": "2026-11-24T20:15:03.123Z", "result": null, "steps": [
       {"name": "check", "state": "succeeded", "started_at": "2026-11-24T20:15:03.123Z",
-       "finished_at": "2026-11-24T20:15:03.128Z", "detail": {"eligible": true}},
-      {"name": "fence", "state": "running", "started_at": "2026-11-24T20:15:03.128Z", "finished_at": null, "detail": {}}]})"));
+       "finished_at": "2026-11-24T20:15:03.128Z", "summary": "db2 chosen to replace db1", "detail": {"eligible": true}},
+      {"name": "fence", "state": "running", "started_at": "2026-11-24T20:15:03.128Z", "finished_at": null, "summary": "",
+       "detail": {}}]})"));
 }
 
 TEST_F(ApiRouterTest, UnknownJobIs404) { expect_error(call("GET", "/v1/jobs/j-99"), 404, "not_found", "j-99"); }

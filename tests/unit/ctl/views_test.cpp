@@ -159,7 +159,7 @@ TEST(JobView, StepsWithStateAndDuration) {
   print_job(out, testing::job("p-8", "pivot", "running", steps), false);
   EXPECT_EQ(out.str(),
             "Job p-8: pivot of sms-1, running (requested by alice, created 2026-11-24 20:15:03)\n"
-            "  STEP               STATE      DURATION  DETAIL\n"
+            "  STEP               STATE      DURATION  SUMMARY\n"
             "  check              succeeded  3 ms\n"
             "  fence_old_primary  succeeded  12 ms     sessions_killed=3\n"
             "  catch_up           running    -\n");
@@ -171,6 +171,21 @@ TEST(JobView, AStepDetailStaysOnOneLine) {
   std::ostringstream out;
   print_step_line(out, hook, 12, false);
   EXPECT_EQ(out.str(), "  post_promote  failed         100 ms  exit_code=1 output=switching proxy error: no route \n");
+}
+
+// pivotd's sentence, not the raw detail: --json keeps the detail whole.
+TEST(JobView, AStepReadsAsItsSummary) {
+  json fence = testing::step("fence_read_only", "succeeded", "2026-11-24T20:15:03.200Z", "2026-11-24T20:15:03.204Z",
+                             {{"commands", json::array({{{"action", "set_read_only"}, {"node", "db1"}}})}});
+  fence["summary"] = "db1 read-only (was writable)";
+  std::ostringstream line;
+  print_step_line(line, fence, 15, false);
+  EXPECT_EQ(line.str(), "  fence_read_only  succeeded        4 ms  db1 read-only (was writable)\n");
+
+  std::ostringstream table;
+  print_job(table, testing::job("p-8", "pivot", "running", json::array({fence})), false);
+  EXPECT_NE(table.str().find("4 ms      db1 read-only (was writable)\n"), std::string::npos) << table.str();
+  EXPECT_EQ(table.str().find("commands="), std::string::npos) << table.str();
 }
 
 TEST(JobView, FinishedPivotEndsWithItsOutcome) {

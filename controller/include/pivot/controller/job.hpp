@@ -26,6 +26,8 @@ struct JobStep {
   std::uint64_t started_at_ms = 0;
   std::uint64_t finished_at_ms = 0;  // 0 while running
   nlohmann::json detail = nlohmann::json::object();
+  // One sentence of what happened (step_summary.hpp), set when the step ends.
+  std::string summary;
 };
 
 struct Job {

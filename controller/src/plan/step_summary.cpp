@@ -1,0 +1,244 @@
+#include "pivot/controller/step_summary.hpp"
+
+#include <cstdint>
+#include <vector>
+
+namespace pivot::controller {
+namespace {
+
+using nlohmann::json;
+
+// A summary is one line: a hook's last line or an agent's message may be long.
+constexpr std::size_t kMaxSummary = 300;
+
+std::string text(const json& object, const char* key) {
+  if (!object.is_object()) return "";
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+bool flag(const json& object, const char* key) {
+  if (!object.is_object()) return false;
+  auto it = object.find(key);
+  return it != object.end() && it->is_boolean() && it->get<bool>();
+}
+
+std::int64_t number(const json& object, const char* key, std::int64_t fallback = 0) {
+  if (!object.is_object()) return fallback;
+  auto it = object.find(key);
+  return it != object.end() && it->is_number_integer() ? it->get<std::int64_t>() : fallback;
+}
+
+const json& member(const json& object, const char* key) {
+  static const json none;
+  if (!object.is_object()) return none;
+  auto it = object.find(key);
+  return it == object.end() ? none : *it;
+}
+
+std::string plural(std::int64_t n, const std::string& one, const std::string& many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+std::string position_text(const std::string& position) { return position.empty() ? "(no transactions)" : position; }
+
+// Joins with ", " and a final " and ": "db3, db4 and db5".
+std::string listed(const std::vector<std::string>& items) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += i + 1 == items.size() ? " and " : ", ";
+    out += items[i];
+  }
+  return out;
+}
+
+std::string one_line(std::string s) {
+  for (char& c : s) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  if (s.size() > kMaxSummary) {
+    std::size_t cut = kMaxSummary;
+    // Never cut inside a UTF-8 sequence: back up to a lead byte.
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+    s = s.substr(0, cut) + "...";
+  }
+  return s;
+}
+
+// What one agent command did, as a clause: "db1 read-only (was writable)".
+std::string command_sentence(const json& c) {
+  const std::string node = text(c, "node");
+  const std::string action = text(c, "action");
+  const json& args = member(c, "args");
+  const json& detail = member(c, "detail");
+  if (!flag(c, "ok")) {
+    std::string out = action + " on " + node + " failed";
+    if (const std::string error = text(c, "error"); !error.empty()) out += " (" + error + ")";
+    if (const std::string message = text(c, "message"); !message.empty()) out += ": " + message;
+    return out;
+  }
+  if (action == "set_read_only") {
+    const bool on = flag(args, "read_only");
+    if (!flag(detail, "changed")) return node + " already " + (on ? "read-only" : "writable");
+    return node + (on ? " read-only (was writable)" : " writable (was read-only)");
+  }
+  if (action == "kill_connections") {
+    std::string out = plural(number(detail, "killed"), "client session", "client sessions") + " killed on " + node;
+    if (const auto left = number(detail, "remaining"); left > 0) out += ", " + std::to_string(left) + " still ending";
+    return out;
+  }
+  if (action == "report_position") {
+    std::string position = text(detail, "gtid_binlog_pos");
+    if (position.empty()) position = text(detail, "gtid_executed");
+    return node + " at " + position_text(position);
+  }
+  if (action == "wait_for_position") {
+    const std::string asked = text(args, "position");
+    if (flag(detail, "reached")) {
+      return node + " reached " + position_text(asked) + " in " + std::to_string(number(detail, "waited_ms")) + " ms";
+    }
+    return node + " did not reach " + asked + " (applied: " + text(detail, "position") + ")";
+  }
+  if (action == "reset_replication") {
+    if (!flag(detail, "had_source")) return node + " had no source to forget";
+    const std::string host = text(detail, "previous_source_host");
+    if (host.empty()) return node + " stopped replicating";
+    return node + " stopped replicating from " + host + ":" + std::to_string(number(detail, "previous_source_port"));
+  }
+  if (action == "change_source") {
+    std::string out = node + " replicates from " + text(args, "host") + ":" + std::to_string(number(args, "port"));
+    if (const std::string seeded = text(detail, "gtid_slave_pos"); flag(args, "seed_gtid_slave_pos") && !seeded.empty()) {
+      out += ", starting at its own position " + seeded;
+    }
+    if (detail.contains("started") && !flag(detail, "started")) out += " (threads left stopped)";
+    return out;
+  }
+  if (action == "stop_replication") return node + " replication stopped";
+  if (action == "start_replication") return node + " replication started";
+  return action + " on " + node + " ok";
+}
+
+std::vector<const json*> commands_of(const JobStep& step) {
+  std::vector<const json*> out;
+  const json& list = member(step.detail, "commands");
+  if (list.is_array()) {
+    for (const auto& c : list) out.push_back(&c);
+  }
+  return out;
+}
+
+std::string commands_sentence(const JobStep& step) {
+  std::string out;
+  for (const json* c : commands_of(step)) out += (out.empty() ? "" : "; ") + command_sentence(*c);
+  return out;
+}
+
+bool all_ok(const std::vector<const json*>& commands) {
+  for (const json* c : commands) {
+    if (!flag(*c, "ok")) return false;
+  }
+  return true;
+}
+
+// A hook step's detail: path, exit_code, output ... (pivot_executor.cpp).
+bool is_hook(const JobStep& step) { return step.detail.is_object() && step.detail.contains("exit_code"); }
+
+std::string hook_sentence(const JobStep& step) {
+  // The hook's own last line says best what it did ("route -> 127.0.0.1:22498").
+  std::string output = text(step.detail, "output");
+  while (!output.empty() && (output.back() == '\n' || output.back() == '\r' || output.back() == ' ')) output.pop_back();
+  if (const auto nl = output.find_last_of('\n'); nl != std::string::npos) output = output.substr(nl + 1);
+  if (!output.empty()) return output;
+  return step.name + " hook exited 0 in " + std::to_string(number(step.detail, "duration_ms")) + " ms";
+}
+
+std::string check_sentence(const JobStep& step) {
+  const std::string candidate = text(step.detail, "candidate");
+  const std::string primary = text(step.detail, "primary");
+  if (candidate.empty()) return "pivot status checked";
+  return candidate + " chosen to replace " + (primary.empty() ? "the primary" : primary) + "; every check passed";
+}
+
+std::string catch_up_sentence(const JobStep& step) {
+  const auto commands = commands_of(step);
+  const std::string position = text(step.detail, "position");
+  if (commands.empty()) return "nothing to catch up: the old primary has no transactions";
+  const json& c = *commands.front();
+  if (flag(c, "ok") && flag(member(c, "detail"), "reached")) {
+    return text(c, "node") + " caught up to " + position_text(position) + " in " +
+           std::to_string(number(member(c, "detail"), "waited_ms")) + " ms";
+  }
+  return commands_sentence(step);
+}
+
+// "db3, db4 and db5 now replicate from 127.0.0.1:22499" when every one went
+// the same way; else each node's own clause.
+std::string repoint_sentence(const JobStep& step) {
+  const auto commands = commands_of(step);
+  if (commands.empty()) return "no other replica to repoint";
+  std::vector<std::string> nodes, stopped;
+  std::string source;
+  for (const json* c : commands) {
+    const json& args = member(*c, "args");
+    const std::string to = text(args, "host") + ":" + std::to_string(number(args, "port"));
+    if (!flag(*c, "ok") || (!source.empty() && to != source)) return commands_sentence(step);
+    source = to;
+    nodes.push_back(text(*c, "node"));
+    const json& detail = member(*c, "detail");
+    if (detail.contains("started") && !flag(detail, "started")) stopped.push_back(text(*c, "node"));
+  }
+  std::string out = listed(nodes) + (nodes.size() == 1 ? " now replicates from " : " now replicate from ") + source;
+  if (!stopped.empty()) out += " (" + listed(stopped) + " left stopped, as the operator had them)";
+  return out;
+}
+
+std::string verify_sentence(const JobStep& step) {
+  const std::string position = text(step.detail, "position");
+  if (position.empty() && step.detail.contains("position")) return "no transactions to verify";
+  const auto commands = commands_of(step);
+  std::vector<const json*> waits;
+  for (const json* c : commands) {
+    if (text(*c, "action") == "wait_for_position") waits.push_back(c);
+  }
+  if (!waits.empty() && all_ok(waits)) {
+    return "every node reached the new primary's position " + position_text(position);
+  }
+  return commands_sentence(step);
+}
+
+std::string capture_sentence(const JobStep& step) {
+  const auto commands = commands_of(step);
+  const std::string node = commands.empty() ? std::string("the old primary") : text(*commands.front(), "node");
+  return node + "'s final position: " + position_text(text(step.detail, "position"));
+}
+
+}  // namespace
+
+std::string step_summary(const JobStep& step, const std::string& failure) {
+  if (step.state == StepState::failed && !failure.empty()) return one_line(failure);
+  if (step.state == StepState::skipped) {
+    const std::string reason = text(step.detail, "reason");
+    return one_line(reason.empty() ? "skipped" : reason);
+  }
+  if (step.state == StepState::running) return "";
+  std::string out;
+  if (step.name == "check") {
+    out = check_sentence(step);
+  } else if (is_hook(step)) {
+    out = hook_sentence(step);
+  } else if (step.name == "capture_position") {
+    out = capture_sentence(step);
+  } else if (step.name == "catch_up") {
+    out = catch_up_sentence(step);
+  } else if (step.name == "repoint_replicas") {
+    out = repoint_sentence(step);
+  } else if (step.name == "verify") {
+    out = verify_sentence(step);
+  } else {
+    out = commands_sentence(step);
+  }
+  if (out.empty()) out = step.name + " " + std::string(protocol::to_string(step.state));
+  return one_line(out);
+}
+
+}  // namespace pivot::controller

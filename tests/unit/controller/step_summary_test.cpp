@@ -1,0 +1,151 @@
+// Every step of a pivot reads as a sentence (issue 11): first a whole pivot
+// against fake agents, as pivotctl shows it; then the branches one by one.
+#include "pivot/controller/step_summary.hpp"
+
+#include <gtest/gtest.h>
+
+#include "fake_ports.hpp"
+#include "pivot/controller/pivot_executor.hpp"
+
+namespace pivot::controller {
+namespace {
+
+using nlohmann::json;
+using test::FakeAgents;
+
+ClusterSpec three_nodes() {
+  ClusterSpec spec;
+  spec.name = "sms-1";
+  spec.nodes = {{"db1", "127.0.0.1", 22497, "a", Role::primary, 0},
+                {"db2", "127.0.0.1", 22498, "b", Role::replica, 10},
+                {"db3", "127.0.0.1", 22499, "c", Role::replica, 0}};
+  spec.policy.catch_up_timeout_ms = 5000;
+  spec.policy.hook_timeout_ms = 5000;
+  spec.hooks.post_promote = "/etc/pivot/hooks/route-traffic";
+  return spec;
+}
+
+class StepSummaryPivot : public ::testing::Test {
+ protected:
+  StepSummaryPivot() {
+    source.status.eligible = true;
+    source.status.primary = "db1";
+    source.status.candidate = "db2";
+    input.job_id = "j1";
+    input.spec = three_nodes();
+    agents.reply("db1", "report_position",
+                 {FakeAgents::ok({{"gtid_binlog_pos", std::string("0-1-228")}, {"read_only", true}})});
+    agents.reply("db2", "report_position",
+                 {FakeAgents::ok({{"gtid_binlog_pos", std::string("0-2-229")}, {"read_only", false}})});
+    agents.reply("db1", "kill_connections",
+                 {FakeAgents::ok({{"killed", std::int64_t{1}}, {"remaining", std::int64_t{0}}})});
+    agents.reply("db2", "reset_replication",
+                 {FakeAgents::ok({{"had_source", true},
+                                  {"previous_source_host", std::string("127.0.0.1")},
+                                  {"previous_source_port", std::int64_t{22497}}})});
+    agents.reply("db1", "change_source",
+                 {FakeAgents::ok({{"started", true}, {"gtid_slave_pos", std::string("0-1-228")}})});
+    HookOutcome route = test::FakeHooks::exits(0, 4);
+    route.output = "route -> 127.0.0.1:22498";
+    hooks.outcome("/etc/pivot/hooks/route-traffic", route);
+  }
+
+  std::string summary(const std::string& step) { return observer.step(step).summary; }
+
+  test::ManualClock clock;
+  FakeAgents agents{clock};
+  test::FakeHooks hooks{clock};
+  test::FakeClusterSource source;
+  test::RecordingObserver observer;
+  PivotJobInput input;
+};
+
+TEST_F(StepSummaryPivot, ASuccessfulPivotReadsAsSentences) {
+  PivotExecutor executor(agents, hooks, source, clock, observer);
+  const auto outcome = executor.run(input);
+  ASSERT_EQ(outcome.state, JobState::succeeded) << outcome.result.dump(2);
+
+  EXPECT_EQ(summary("check"), "db2 chosen to replace db1; every check passed");
+  EXPECT_EQ(summary("pre_pivot"), "no pre_pivot hook in the spec");
+  EXPECT_EQ(summary("fence_read_only"), "db1 read-only (was writable)");
+  EXPECT_EQ(summary("fence_kill_connections"), "1 client session killed on db1");
+  EXPECT_EQ(summary("capture_position"), "db1's final position: 0-1-228");
+  EXPECT_EQ(summary("catch_up"), "db2 caught up to 0-1-228 in 2 ms");
+  EXPECT_EQ(summary("promote"), "db2 stopped replicating from 127.0.0.1:22497; db2 writable (was read-only)");
+  EXPECT_EQ(summary("post_promote"), "route -> 127.0.0.1:22498");
+  EXPECT_EQ(summary("repoint_replicas"), "db3 now replicates from 127.0.0.1:22498");
+  EXPECT_EQ(summary("demote_old_primary"), "db1 replicates from 127.0.0.1:22498, starting at its own position 0-1-228");
+  EXPECT_EQ(summary("verify"), "every node reached the new primary's position 0-2-229");
+  for (const auto& step : observer.finished()) {
+    EXPECT_FALSE(step.summary.empty()) << step.name;
+    EXPECT_EQ(step.summary.find('{'), std::string::npos) << step.name << ": " << step.summary;
+  }
+}
+
+TEST_F(StepSummaryPivot, AFailedStepReadsAsItsFailureAndTheUndoAsWhatWasRestored) {
+  agents.fail("db2", "wait_for_position", "position_timeout");
+  PivotExecutor executor(agents, hooks, source, clock, observer);
+  const auto outcome = executor.run(input);
+  ASSERT_EQ(outcome.state, JobState::rolled_back) << outcome.result.dump(2);
+  EXPECT_EQ(summary("catch_up"), "catch_up: wait_for_position on db2 failed (position_timeout): the server said no");
+  EXPECT_EQ(summary("rollback_old_primary_writable"), "db1 writable (was read-only)");
+}
+
+JobStep step_of(const std::string& name, StepState state, json detail) {
+  JobStep s;
+  s.name = name;
+  s.state = state;
+  s.detail = std::move(detail);
+  return s;
+}
+
+json command(const std::string& node, const std::string& action, json args, json detail, bool ok = true) {
+  return {{"node", node}, {"action", action}, {"args", std::move(args)}, {"ok", ok}, {"detail", std::move(detail)}};
+}
+
+TEST(StepSummary, ReplicasLeftStoppedAreSaid) {
+  const json to_db2{{"host", "127.0.0.1"}, {"port", 22498}};
+  auto s = step_of("repoint_replicas", StepState::succeeded,
+                   {{"commands", json::array({command("db3", "change_source", to_db2, {{"started", true}}),
+                                              command("db4", "change_source", to_db2, {{"started", false}})})}});
+  EXPECT_EQ(step_summary(s),
+            "db3 and db4 now replicate from 127.0.0.1:22498 (db4 left stopped, as the operator had them)");
+}
+
+TEST(StepSummary, AnUnknownStepReadsAsItsCommands) {
+  auto s = step_of("fence_hold", StepState::succeeded,
+                   {{"commands", json::array({command("db1", "hold_fence", json::object(), json::object())})}});
+  EXPECT_EQ(step_summary(s), "hold_fence on db1 ok");
+}
+
+TEST(StepSummary, AFailedCommandWithoutARecordedFailureStillSaysWhy) {
+  json failed = command("db3", "change_source", {{"host", "h"}, {"port", 1}}, json::object(), false);
+  failed["error"] = "mysql_unreachable";
+  failed["message"] = "Can't connect";
+  auto s = step_of("repoint_replicas", StepState::failed, {{"commands", json::array({failed})}});
+  EXPECT_EQ(step_summary(s), "change_source on db3 failed (mysql_unreachable): Can't connect");
+}
+
+TEST(StepSummary, AHookSaysItsLastLineOrHowItEnded) {
+  auto talking = step_of("post_pivot", StepState::succeeded,
+                         {{"exit_code", 0}, {"duration_ms", 7}, {"output", "notified\nsent to #ops\n"}});
+  EXPECT_EQ(step_summary(talking), "sent to #ops");
+  auto silent = step_of("post_pivot", StepState::succeeded, {{"exit_code", 0}, {"duration_ms", 7}, {"output", ""}});
+  EXPECT_EQ(step_summary(silent), "post_pivot hook exited 0 in 7 ms");
+}
+
+TEST(StepSummary, StaysOneLineAndCutsOnACharacterBoundary) {
+  std::string output(298, 'x');
+  output += "\xC3\xA9\xC3\xA9";  // two 'é' across the 300-byte cut
+  auto s = step_of("post_pivot", StepState::succeeded, {{"exit_code", 0}, {"output", output}});
+  const std::string summary = step_summary(s);
+  EXPECT_EQ(summary, std::string(298, 'x') + "\xC3\xA9...");
+  EXPECT_NO_THROW((void)json(summary).dump());
+}
+
+TEST(StepSummary, ARunningStepHasNone) {
+  EXPECT_EQ(step_summary(step_of("catch_up", StepState::running, json::object())), "");
+}
+
+}  // namespace
+}  // namespace pivot::controller
