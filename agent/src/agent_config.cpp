@@ -114,6 +114,8 @@ AgentConfig apply_overrides(AgentConfig c, const AgentOverrides& o) {
   set_if(o.mysql_port, c.mysql.port);
   set_if(o.mysql_user, c.mysql.user);
   set_if(o.mysql_password_file, c.mysql.password_file);
+  set_if(o.replication_user, c.replication.user);
+  set_if(o.replication_password_file, c.replication.password_file);
   set_if(o.events, c.controller.events);
   set_if(o.commands, c.controller.commands);
   set_if(o.controller_key, c.controller.public_key);
@@ -147,8 +149,10 @@ std::vector<std::string> validate_agent_config(const AgentConfig& c) {
   }
   if (c.mysql.user.empty()) problems.push_back("mysql.user: required");
   if (c.mysql.password_file.empty()) problems.push_back("mysql.password_file: required");
-  if (c.replication.user.empty()) problems.push_back("replication.user: required (used by change_source)");
-  if (c.replication.password_file.empty()) problems.push_back("replication.password_file: required");
+  if (c.replication.user.empty())
+    problems.push_back("replication.user: required (used by change_source; --replication-user)");
+  if (c.replication.password_file.empty())
+    problems.push_back("replication.password_file: required (--replication-password-file)");
 
   check_endpoint("controller.events", c.controller.events, c.insecure, problems);
   check_endpoint("controller.commands", c.controller.commands, c.insecure, problems);

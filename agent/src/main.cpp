@@ -39,6 +39,10 @@ int main(int argc, char** argv) {
   optional_flag(app, "--mysql-socket", o.mysql_socket, "mysqld Unix socket (instead of host and port)");
   optional_flag(app, "--mysql-user", o.mysql_user, "the agent's MySQL account");
   optional_flag(app, "--mysql-password-file", o.mysql_password_file, "file holding that account's password");
+  optional_flag(app, "--replication-user", o.replication_user,
+                "the replication account change_source points replicas with");
+  optional_flag(app, "--replication-password-file", o.replication_password_file,
+                "file holding that account's password");
   optional_flag(app, "--events", o.events, "pivotd's events endpoint, tcp://HOST:7701");
   optional_flag(app, "--commands", o.commands, "pivotd's commands endpoint, tcp://HOST:7702");
   optional_flag(app, "--key", o.key, "this agent's CURVE secret key file");

@@ -133,6 +133,31 @@ TEST_F(AgentProcessTest, RestartChangesBootId) {
   EXPECT_LE(m->envelope.seq, 5u) << "a new boot starts its sequence again";
 }
 
+// pivot-agent --help says flags override the file: every required setting has
+// a flag, so an agent starts with no file at all (issue 11: the replication
+// account had none, and such an agent refused to start).
+TEST_F(AgentProcessTest, StartsFromFlagsAloneAndNamesTheFlagItLacks) {
+  EventSink sink;
+  auto a = args(2, sink.endpoint());
+  a.resize(a.size() - 2);  // no --config
+  AgentProcess lacking(a);
+  auto code = lacking.wait_exit(5s);
+  ASSERT_TRUE(code.has_value()) << lacking.log();
+  EXPECT_EQ(*code, 2);
+  EXPECT_NE(lacking.log().find("replication.user: required (used by change_source; --replication-user)"),
+            std::string::npos)
+      << lacking.log();
+  EXPECT_NE(lacking.log().find("--replication-password-file"), std::string::npos) << lacking.log();
+
+  a.insert(a.end(), {"--replication-user", "repl", "--replication-password-file",
+                     cluster().password_file(Account::repl).string()});
+  AgentProcess agent(a);
+  auto m = sink.wait_for([&](const Message& msg) { return is_state(msg, "db2") && state(msg).mysql_reachable; }, 15s);
+  ASSERT_TRUE(m) << agent.log();
+  ASSERT_TRUE(state(*m).replica.has_value());
+  EXPECT_EQ(state(*m).replica->source_port, cluster().port(1));
+}
+
 TEST_F(AgentProcessTest, BadConfigFailsNamingTheKeyBeforeConnecting) {
   auto path = cluster().dir() / "bad-agent.yaml";
   std::ofstream(path) << "node: db1\ncluster: agents\nprobe_intervall_ms: 100\n";

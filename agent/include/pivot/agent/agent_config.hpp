@@ -55,6 +55,7 @@ struct AgentOverrides {
   std::optional<std::string> node, cluster;
   std::optional<std::string> mysql_host, mysql_socket, mysql_user, mysql_password_file;
   std::optional<uint16_t> mysql_port;
+  std::optional<std::string> replication_user, replication_password_file;
   std::optional<std::string> events, commands, key, controller_key, state_dir, log_level;
   bool insecure = false;
 };
