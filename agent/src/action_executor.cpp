@@ -158,7 +158,8 @@ ActionExecutor::ActionExecutor(std::unique_ptr<SqlConnector> connector, Replicat
                                std::string replication_password)
     : connector_(std::move(connector)),
       replication_(std::move(replication)),
-      replication_password_(std::move(replication_password)) {}
+      replication_password_(std::move(replication_password)),
+      fence_(std::make_unique<WriteFence>(*connector_)) {}
 
 ActionExecutor::~ActionExecutor() = default;
 ActionExecutor::ActionExecutor(ActionExecutor&&) noexcept = default;
@@ -205,6 +206,8 @@ Result<void> ActionExecutor::dispatch(Run& run, const protocol::Command& command
   if (action == "change_source") return change_source(run, command.args);
   if (action == "wait_for_position") return wait_for_position(run, command.args);
   if (action == "report_position") return report_position(run);
+  if (action == "fence_writes") return fence_writes(run, command.args);
+  if (action == "release_fence") return release_fence(run);
   return make_error(protocol::errc::unknown_action, "action '" + action + "' has no implementation");
 }
 
@@ -466,7 +469,65 @@ Result<void> ActionExecutor::report_position(Run& run) {
   auto read_only = run.value("reading read_only", sql.read_only());
   if (!read_only) return read_only.error();
   run.detail = position_detail(sql.flavor(), *positions, flag_of(*read_only));
+  // Read after the positions: a fence still held now held when they were read,
+  // so they are the node's last commits (the pivot's confirm_fence relies on it).
+  if (sql.mariadb()) {
+    run.detail["fence"] = to_string(fence_->check(Clock::now()));
+  } else {
+    auto super_read_only = run.value("reading super_read_only", sql.super_read_only());
+    if (!super_read_only) return super_read_only.error();
+    run.detail["fence"] = flag_of(*super_read_only) == true ? "held" : "none";
+  }
   return ok();
+}
+
+WriteFence::State ActionExecutor::check_fence() { return fence_->check(Clock::now()); }
+
+Result<void> ActionExecutor::fence_writes(Run& run, const ValueMap& args) {
+  const ActionSql& sql = run.sql();
+  if (!sql.mariadb()) {
+    // MySQL's super_read_only stops every account, SUPER included: it is the
+    // fence there, and set_read_only sets it.
+    auto super_read_only = run.value("reading super_read_only", sql.super_read_only());
+    if (!super_read_only) return super_read_only.error();
+    const bool held = flag_of(*super_read_only) == true;
+    run.detail = {{"lock", "super_read_only"}, {"held", held}, {"already", held}, {"waited_ms", std::int64_t{0}}};
+    if (held) return ok();
+    return make_error(action_errc::fence_not_held, "super_read_only is OFF: on MySQL it is the fence, "
+                                                   "set_read_only (read_only true) sets it");
+  }
+  if (auto late = run.before("taking the fence lock"); !late) return late;
+  const int lock_wait_s = static_cast<int>(std::max<long long>(1, run.remaining().count() / 1000));
+  const auto lease_until = Clock::now() + milliseconds(int_arg(args, "lease_ms"));
+  run.detail = {{"lock", "backup_stage_block_commit"}, {"held", false}};
+  auto taken = fence_->take(lock_wait_s, lease_until);
+  if (!taken) return run.fail(taken.error());
+  run.detail["held"] = true;
+  run.detail["already"] = taken->already;
+  run.detail["waited_ms"] = taken->waited_ms;
+  return ok();
+}
+
+Result<void> ActionExecutor::release_fence(Run& run) {
+  if (!run.sql().mariadb()) {
+    run.detail = {{"was", "none"}};  // super_read_only stays: the node is demoted read-only
+    return ok();
+  }
+  if (auto late = run.before("releasing the fence lock"); !late) return late;
+  auto released = fence_->release();
+  if (!released) return run.fail(released.error());
+  run.detail = {{"was", to_string(released->before)}};
+  switch (released->before) {
+    case WriteFence::State::lost:
+      return make_error(action_errc::fence_lost,
+                        "the fence's session ended before the release (killed, or mysqld restarted): "
+                        "commits were possible on this node from then on");
+    case WriteFence::State::expired:
+      return make_error(action_errc::fence_lost,
+                        "the fence's lease passed before the release and the agent ended the lock: "
+                        "commits were possible on this node from then on");
+    default: return ok();
+  }
 }
 
 }  // namespace pivot::agent

@@ -22,6 +22,9 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 constexpr milliseconds kTick{50};
 constexpr milliseconds kInsecureReminder{60000};
+// How often an idle action worker checks a held fence's session: a lost fence
+// is said (event fence_lost) within this, not only at the next command.
+constexpr milliseconds kFenceCheck{100};
 
 uint64_t wall_ms() {
   return static_cast<uint64_t>(std::chrono::duration_cast<milliseconds>(
@@ -185,6 +188,7 @@ class Runtime {
         publish(publication_.on_snapshot(report, steady_ms()));
       }
     }
+    watch_fence(now);
     publish(publication_.on_tick(steady_ms()));
     if (watchdog_every_.count() && now - last_watchdog_ >= watchdog_every_) {
       sd_notify(0, "WATCHDOG=1");
@@ -196,6 +200,30 @@ class Runtime {
       }
       last_insecure_warning_ = now;
     }
+  }
+
+  // The fence's session belongs to the action worker: the check runs there,
+  // between commands, and its answer comes back to this loop.
+  void watch_fence(Clock::time_point now) {
+    if (!fence_watched_ || fence_check_posted_ || action_worker_.busy() || now < next_fence_check_) return;
+    next_fence_check_ = now + kFenceCheck;
+    fence_check_posted_ = true;
+    action_worker_.post([this] {
+      const WriteFence::State state = executor_->check_fence();
+      boost::asio::post(io_, [this, state] { on_fence_checked(state); });
+    });
+  }
+
+  void on_fence_checked(WriteFence::State state) {
+    fence_check_posted_ = false;
+    if (!fence_watched_ || state == WriteFence::State::held) return;
+    fence_watched_ = false;
+    if (state == WriteFence::State::none) return;  // released meanwhile
+    const std::string why = state == WriteFence::State::expired
+                                ? "its lease passed and the agent ended it"
+                                : "its session ended (killed, or mysqld restarted)";
+    log::event(*log_, spdlog::level::err, ctx_, "fence lost: {}; commits are possible on this node again", why);
+    send(protocol::Body(protocol::Event{protocol::EventKind::fence_lost, "the fence lock ended without a release: " + why}));
   }
 
   void on_probe_done(protocol::NodeState state) {
@@ -266,12 +294,16 @@ class Runtime {
     const auto deadline = received + milliseconds(command.timeout_ms);
     action_worker_.post([this, command = std::move(command), deadline] {
       auto result = executor_->run(command, deadline);
-      boost::asio::post(io_, [this, result = std::move(result)] { on_action_done(result); });
+      boost::asio::post(io_, [this, action = command.action, result = std::move(result)] {
+        on_action_done(action, result);
+      });
     });
   }
 
-  void on_action_done(const protocol::CommandResult& result) {
+  void on_action_done(const std::string& action, const protocol::CommandResult& result) {
     gate_->finished(result);
+    if (action == "fence_writes" && result.ok) fence_watched_ = true;
+    if (action == "release_fence") fence_watched_ = false;
     const log::Ctx ctx{.cluster = config_.cluster, .node = config_.node, .job = result.id};
     if (result.ok) {
       log::event(*log_, spdlog::level::info, ctx, "command done in {} ms", result.duration_ms);
@@ -351,6 +383,9 @@ class Runtime {
   Clock::time_point last_insecure_warning_{};
   milliseconds watchdog_every_{0};
   bool hang_reported_ = false;
+  bool fence_watched_ = false;      // a fence_writes succeeded and no release_fence followed
+  bool fence_check_posted_ = false;
+  Clock::time_point next_fence_check_{};
   bool ready_sent_ = false;
 };
 

@@ -86,7 +86,25 @@ const std::vector<ActionSpec>& catalogue() {
                   {"gtid_current_pos", "string, nil on MySQL"},
                   {"gtid_slave_pos", "string, nil on MySQL"},
                   {"gtid_executed", "string, nil on MariaDB"},
-                  {"read_only", "bool"}}},
+                  {"read_only", "bool"},
+                  {"fence", "string none|held|lost|expired, read after the positions: MariaDB the "
+                            "agent's fence lock (fence_writes), MySQL held when super_read_only is ON"}}},
+      {.name = "fence_writes",
+       .doc = "Hold every commit on this node, privileged accounts' included, until release_fence: "
+              "MariaDB BACKUP STAGE START + BLOCK_COMMIT on a session the agent keeps open; MySQL "
+              "checks that super_read_only (the fence there) is ON.",
+       .args = {{.name = "lease_ms", .type = ArgType::integer, .min = 1000, .max = kMaxWaitMs,
+                 .doc = "the agent releases the lock by itself this long after taking it (a "
+                        "controller that died must not leave the node unable to commit)"}},
+       .detail = {{"lock", "string backup_stage_block_commit|super_read_only"},
+                  {"held", "bool: whether the fence holds now"},
+                  {"already", "bool: it was held before this command"},
+                  {"waited_ms", "integer: ms the lock waited for running commits"}}},
+      {.name = "release_fence",
+       .doc = "End the fence_writes lock. Nothing held: ok. The lock lost (its session ended) or "
+              "expired (its lease passed) before the release: ok=false, error fence_lost.",
+       .args = {},
+       .detail = {{"was", "string none|held|lost|expired: the fence just before the release"}}},
   };
   return actions;
 }

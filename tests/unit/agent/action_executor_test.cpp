@@ -221,16 +221,40 @@ TEST_F(ActionExecutorTest, MysqlReportPosition) {
   expect("SHOW GLOBAL VARIABLES WHERE Variable_name IN ('gtid_executed')",
          mysql::Rows{{"Variable_name", "Value"}, {{"gtid_executed", "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-9"}}});
   expect("SELECT @@global.read_only", one("1"));
+  expect("SELECT @@global.super_read_only", one("1"));
   auto r = run("report_position");
   ASSERT_TRUE(r.ok);
   EXPECT_EQ(r.detail.at("gtid_executed"), Value("3e11fa47-71ca-11e1-9e33-c80aa9429562:1-9"));
   EXPECT_EQ(r.detail.at("gtid_binlog_pos"), Value());
+  EXPECT_EQ(r.detail.at("fence"), Value("held")) << "super_read_only is MySQL's fence";
+}
+
+TEST_F(ActionExecutorTest, MysqlFenceIsSuperReadOnly) {
+  connects();
+  expect("SELECT @@global.super_read_only", one("1"));
+  auto held = run("fence_writes", {{"lease_ms", std::int64_t{30000}}});
+  ASSERT_TRUE(held.ok) << held.error;
+  EXPECT_EQ(held.detail.at("lock"), Value("super_read_only"));
+  EXPECT_EQ(held.detail.at("held"), Value(true));
+
+  expect("SELECT @@version AS version", one("8.4.2"));  // the same session again
+  expect("SELECT @@global.super_read_only", one("0"));
+  auto off = run("fence_writes", {{"lease_ms", std::int64_t{30000}}});
+  EXPECT_FALSE(off.ok);
+  EXPECT_EQ(off.error, "fence_not_held");
+  EXPECT_EQ(off.detail.at("held"), Value(false));
+
+  expect("SELECT @@version AS version", one("8.4.2"));  // the same session again
+  auto released = run("release_fence");
+  ASSERT_TRUE(released.ok) << released.error;
+  EXPECT_EQ(released.detail.at("was"), Value("none")) << "super_read_only stays on a demoted MySQL primary";
 }
 
 TEST_F(ActionExecutorTest, ASessionGoneSinceTheLastCommandIsReopenedOnce) {
   connects();
   expect("SHOW GLOBAL VARIABLES WHERE Variable_name IN ('gtid_executed')", mysql::Rows{{"Variable_name", "Value"}, {}});
   expect("SELECT @@global.read_only", one("0"));
+  expect("SELECT @@global.super_read_only", one("0"));
   ASSERT_TRUE(run("report_position").ok);
   expect("SELECT @@version AS version", refused(mysql::kErrConnection, "error 2013: Lost connection"));
   connects();

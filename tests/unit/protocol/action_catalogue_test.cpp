@@ -8,13 +8,13 @@
 namespace pivot::protocol {
 namespace {
 
-TEST(ActionCatalogue, HoldsTheEightAgentActions) {
+TEST(ActionCatalogue, HoldsTheTenAgentActions) {
   std::vector<std::string_view> names;
   for (const auto& action : action_catalogue()) names.push_back(action.name);
   EXPECT_EQ(names, (std::vector<std::string_view>{
                        "set_read_only", "kill_connections", "stop_replication", "start_replication",
                        "reset_replication", "change_source", "wait_for_position",
-                       "report_position"}));
+                       "report_position", "fence_writes", "release_fence"}));
 }
 
 TEST(ActionCatalogue, EveryActionIsDocumentedWithItsDetailKeys) {
@@ -75,6 +75,11 @@ INSTANTIATE_TEST_SUITE_P(
         ArgsCase{"start_replication_no_args", "start_replication", {}, "", ""},
         ArgsCase{"reset_replication_no_args", "reset_replication", {}, "", ""},
         ArgsCase{"report_position_no_args", "report_position", {}, "", ""},
+        ArgsCase{"fence_writes_lease", "fence_writes", {{"lease_ms", std::int64_t{30000}}}, "", ""},
+        ArgsCase{"fence_writes_without_lease", "fence_writes", {}, errc::missing_arg, "lease_ms"},
+        ArgsCase{"fence_writes_lease_too_short", "fence_writes", {{"lease_ms", std::int64_t{10}}},
+                 errc::bad_arg_value, "1000"},
+        ArgsCase{"release_fence_no_args", "release_fence", {}, "", ""},
         ArgsCase{"change_source_demote", "change_source", kDemote, "", ""},
         ArgsCase{"change_source_mysql", "change_source",
                  {{"host", std::string("db1")}, {"port", std::int64_t{3306}},

@@ -18,6 +18,9 @@
 //                      its IO thread stopped with an error, before the
 //                      position was reached (the server's error in the message)
 //   not_a_replica      start_replication on a node with no source configured
+//   fence_not_held     fence_writes on MySQL while super_read_only is OFF
+//   fence_lost         release_fence: the fence's session ended (or its lease
+//                      passed) before the release: commits were possible since
 //   bad_arg_value      change_source host or use_gtid, wait_for_position
 //                      position, unfit for this node (validate_args' slugs
 //                      too, should a command come here unvalidated)
@@ -30,6 +33,7 @@
 #include "pivot/agent/action_sql.hpp"
 #include "pivot/agent/agent_config.hpp"
 #include "pivot/agent/sql_connector.hpp"
+#include "pivot/agent/write_fence.hpp"
 #include "pivot/mysql/session.hpp"
 #include "pivot/protocol/command.hpp"
 #include "pivot/protocol/command_result.hpp"
@@ -44,6 +48,8 @@ inline constexpr char mysql_error[] = "mysql_error";
 inline constexpr char position_timeout[] = "position_timeout";
 inline constexpr char replication_stopped[] = "replication_stopped";
 inline constexpr char not_a_replica[] = "not_a_replica";
+inline constexpr char fence_not_held[] = "fence_not_held";
+inline constexpr char fence_lost[] = "fence_lost";
 inline constexpr char internal_error[] = "internal_error";
 }  // namespace action_errc
 
@@ -66,6 +72,10 @@ class ActionExecutor {
   // reconnecting when needed. Never throws. Bounded by `deadline`.
   protocol::CommandResult run(const protocol::Command& command, Clock::time_point deadline);
 
+  // The fence's state, checked now (write_fence.hpp): the runtime asks it
+  // between commands, on the same thread, to say at once when a fence is lost.
+  WriteFence::State check_fence();
+
   // SIGHUP may bring new replication settings (agent.md).
   void set_replication(ReplicationSettings replication, std::string replication_password);
 
@@ -84,11 +94,14 @@ class ActionExecutor {
   Result<void> change_source(Run& run, const protocol::ValueMap& args);
   Result<void> wait_for_position(Run& run, const protocol::ValueMap& args);
   Result<void> report_position(Run& run);
+  Result<void> fence_writes(Run& run, const protocol::ValueMap& args);
+  Result<void> release_fence(Run& run);
 
   std::unique_ptr<SqlConnector> connector_;
   ReplicationSettings replication_;
   std::string replication_password_;
   std::unique_ptr<SqlSession> session_;  // kept between commands; dropped when broken
+  std::unique_ptr<WriteFence> fence_;    // its own session, held across commands
 };
 
 }  // namespace pivot::agent

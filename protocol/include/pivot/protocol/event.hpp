@@ -11,11 +11,13 @@
 
 namespace pivot::protocol {
 
-enum class EventKind { mysql_down, mysql_up, replication_error, read_only_changed };
+// fence_lost: the agent's fence_writes lock ended without release_fence (its
+// session died or its lease passed): commits are possible on the node again.
+enum class EventKind { mysql_down, mysql_up, replication_error, read_only_changed, fence_lost };
 template <>
 struct EnumNames<EventKind> {
-  static constexpr std::array<std::string_view, 4> names{"mysql_down", "mysql_up",
-                                                         "replication_error", "read_only_changed"};
+  static constexpr std::array<std::string_view, 5> names{"mysql_down", "mysql_up", "replication_error",
+                                                         "read_only_changed", "fence_lost"};
 };
 
 struct Event {

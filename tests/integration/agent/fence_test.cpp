@@ -1,0 +1,203 @@
+// The fence on a real MariaDB (fence_writes, release_fence, report_position's
+// `fence`): root, which writes through read_only, is held until the release;
+// a root INSERT queued on the lock and then killed leaves no row; the lock's
+// wait is bounded by the command's deadline; a fence whose session dies or
+// whose lease passes is said, never silently trusted.
+#include <chrono>
+#include <future>
+#include <iostream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "pivot/agent/action_executor.hpp"
+#include "command_text.hpp"
+#include "pivot/test/cluster_test.hpp"
+
+namespace pivot::agent {
+namespace {
+
+using namespace std::chrono_literals;
+using protocol::CommandResult;
+using protocol::Value;
+using protocol::ValueMap;
+using pivot::test::Account;
+using pivot::test::ClusterTest;
+
+class FenceTest : public ClusterTest {
+ protected:
+  static void SetUpTestSuite() {
+    start_cluster({.nodes = 2, .name = "fence"});
+    mysql::init_driver();
+  }
+
+  mysql::SessionOptions options(const std::string& user, const std::string& password, int read_timeout_s = 2) const {
+    mysql::SessionOptions o;
+    o.host = "127.0.0.1";
+    o.port = cluster().port(1);
+    o.user = user;
+    o.password = password;
+    o.read_timeout_s = read_timeout_s;
+    o.write_timeout_s = 2;
+    return o;
+  }
+
+  ActionExecutor agent() const {
+    return ActionExecutor(options("pivot", cluster().password(Account::pivot)),
+                          ReplicationSettings{.user = "repl", .password_file = "", .connect_retry_s = 1,
+                                              .heartbeat_period_s = 1},
+                          cluster().password(Account::repl));
+  }
+
+  CommandResult run(ActionExecutor& executor, const std::string& action, ValueMap args = {},
+                    std::chrono::milliseconds timeout = 5s) {
+    protocol::Command command{.id = action + "-" + std::to_string(++ids_), .epoch = 1, .action = action,
+                              .args = std::move(args), .timeout_ms = static_cast<std::uint64_t>(timeout.count())};
+    CommandResult result = executor.run(command, std::chrono::steady_clock::now() + timeout);
+    std::cout << "  " << show(result) << "\n";
+    return result;
+  }
+
+  CommandResult fence(ActionExecutor& executor, std::int64_t lease_ms = 60000, std::chrono::milliseconds timeout = 5s) {
+    return run(executor, "fence_writes", {{"lease_ms", lease_ms}}, timeout);
+  }
+
+  // A root INSERT on its own thread and session (root holds READ_ONLY ADMIN:
+  // read_only does not stop it). Its future says whether the server
+  // acknowledged it, or why not.
+  std::future<Result<void>> root_insert(int seq) const {
+    return std::async(std::launch::async, [o = options("root", "", 10), seq] {
+      mysql::ThreadScope scope;
+      auto root = mysql::Session::open(o);
+      if (!root) return Result<void>(root.error());
+      return root->execute("INSERT INTO pivot_test.probe VALUES (" + std::to_string(seq) + ", 'root', 1)");
+    });
+  }
+
+  std::string rows(int seq) const {
+    return cluster().value(1, "SELECT COUNT(*) FROM pivot_test.probe WHERE seq = " + std::to_string(seq));
+  }
+
+  mysql::ThreadScope thread_scope_;
+  int ids_ = 0;
+};
+
+TEST_F(FenceTest, HoldsARootWriterThroughReadOnlyUntilTheRelease) {
+  ActionExecutor db1 = agent();
+  ASSERT_TRUE(run(db1, "set_read_only", {{"read_only", true}}).ok);
+  const std::string before = cluster().value(1, "SELECT @@global.gtid_binlog_pos");
+  auto fenced = fence(db1);
+  ASSERT_TRUE(fenced.ok) << show(fenced);
+  EXPECT_EQ(fenced.detail.at("lock"), Value("backup_stage_block_commit"));
+  EXPECT_EQ(fenced.detail.at("held"), Value(true));
+  EXPECT_EQ(fenced.detail.at("already"), Value(false));
+
+  auto write = root_insert(1);
+  EXPECT_EQ(write.wait_for(500ms), std::future_status::timeout) << "root committed through the fence";
+  auto position = run(db1, "report_position");
+  ASSERT_TRUE(position.ok) << show(position);
+  EXPECT_EQ(position.detail.at("fence"), Value("held"));
+  EXPECT_EQ(position.detail.at("gtid_binlog_pos"), Value(before)) << "a commit got through the fence";
+  // A second fence_writes (another id) finds it held and keeps it.
+  auto again = fence(db1);
+  ASSERT_TRUE(again.ok) << show(again);
+  EXPECT_EQ(again.detail.at("already"), Value(true));
+
+  auto released = run(db1, "release_fence");
+  ASSERT_TRUE(released.ok) << show(released);
+  EXPECT_EQ(released.detail.at("was"), Value("held"));
+  ASSERT_EQ(write.wait_for(5s), std::future_status::ready) << "root still waits after the release";
+  EXPECT_TRUE(write.get().ok()) << "the held write should commit once released";
+  EXPECT_EQ(rows(1), "1");
+  EXPECT_NE(cluster().value(1, "SELECT @@global.gtid_binlog_pos"), before);
+
+  auto nothing = run(db1, "release_fence");
+  ASSERT_TRUE(nothing.ok) << show(nothing);
+  EXPECT_EQ(nothing.detail.at("was"), Value("none"));
+}
+
+TEST_F(FenceTest, AQueuedRootWriteKilledBeforeTheReleaseLeavesNoRow) {
+  // The pivot's order after post_promote: kill every client session on the
+  // old primary, then release: what was queued on the lock never commits there.
+  ActionExecutor db1 = agent();
+  ASSERT_TRUE(run(db1, "set_read_only", {{"read_only", true}}).ok);
+  ASSERT_TRUE(fence(db1).ok);
+  auto write = root_insert(2);
+  ASSERT_EQ(write.wait_for(300ms), std::future_status::timeout);
+
+  auto kill = run(db1, "kill_connections");
+  ASSERT_TRUE(kill.ok) << show(kill);
+  EXPECT_GE(std::get<std::int64_t>(kill.detail.at("killed")), 1);
+  ASSERT_EQ(write.wait_for(5s), std::future_status::ready);
+  EXPECT_FALSE(write.get().ok()) << "the killed write was acknowledged";
+
+  auto released = run(db1, "release_fence");
+  ASSERT_TRUE(released.ok) << show(released) << ": kill_connections must spare the fence's own session";
+  EXPECT_EQ(released.detail.at("was"), Value("held"));
+  EXPECT_EQ(rows(2), "0") << "a write killed while queued on the fence committed";
+}
+
+TEST_F(FenceTest, ItsWaitIsBoundedByTheCommandsDeadline) {
+  // Another BACKUP STAGE (one at a time per server) stands in for a commit
+  // that takes long: the fence waits for it only as long as the command may.
+  auto other = mysql::Session::open(options("root", ""));
+  ASSERT_TRUE(other.ok()) << other.error().message;
+  ASSERT_TRUE(other->execute("BACKUP STAGE START").ok());
+  ActionExecutor db1 = agent();
+  const auto started = std::chrono::steady_clock::now();
+  auto fenced = fence(db1, 60000, 2000ms);
+  const auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_FALSE(fenced.ok) << show(fenced);
+  EXPECT_EQ(fenced.detail.at("held"), Value(false));
+  EXPECT_LT(took, 4s) << "the lock wait outlived the command's deadline";
+  auto position = run(db1, "report_position");
+  ASSERT_TRUE(position.ok) << show(position);
+  EXPECT_EQ(position.detail.at("fence"), Value("none"));
+  ASSERT_TRUE(other->execute("BACKUP STAGE END").ok());
+  auto now = fence(db1);
+  ASSERT_TRUE(now.ok) << show(now) << ": a failed fence must leave nothing behind";
+  ASSERT_TRUE(run(db1, "release_fence").ok);
+}
+
+TEST_F(FenceTest, AFenceWhoseSessionDiesIsSaidLost) {
+  ActionExecutor db1 = agent();
+  ASSERT_TRUE(run(db1, "set_read_only", {{"read_only", true}}).ok);
+  ASSERT_TRUE(fence(db1).ok);
+  // Every session of the agent's account: the fence's and the action one
+  // (which reconnects by itself at the next command).
+  for (const auto& row : cluster().query(1, "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'pivot'")) {
+    cluster().execute(1, "KILL CONNECTION " + row.at(0));
+  }
+  EXPECT_EQ(db1.check_fence(), WriteFence::State::lost);
+  auto position = run(db1, "report_position");
+  ASSERT_TRUE(position.ok) << show(position);
+  EXPECT_EQ(position.detail.at("fence"), Value("lost"));
+  auto write = root_insert(3);
+  ASSERT_EQ(write.wait_for(5s), std::future_status::ready) << "the lock outlived its session";
+  EXPECT_TRUE(write.get().ok());
+
+  auto released = run(db1, "release_fence");
+  EXPECT_FALSE(released.ok) << show(released);
+  EXPECT_EQ(released.error, action_errc::fence_lost);
+  EXPECT_EQ(released.detail.at("was"), Value("lost"));
+  auto after = run(db1, "release_fence");
+  ASSERT_TRUE(after.ok) << show(after) << ": a lost fence is said once, then forgotten";
+  EXPECT_EQ(after.detail.at("was"), Value("none"));
+}
+
+TEST_F(FenceTest, ALeaseThatPassesEndsTheLockAndIsSaid) {
+  ActionExecutor db1 = agent();
+  ASSERT_TRUE(fence(db1, 1000).ok);
+  EXPECT_EQ(db1.check_fence(), WriteFence::State::held);
+  std::this_thread::sleep_for(1100ms);
+  EXPECT_EQ(db1.check_fence(), WriteFence::State::expired);
+  auto write = root_insert(4);
+  ASSERT_EQ(write.wait_for(5s), std::future_status::ready) << "the lock outlived its lease";
+  EXPECT_TRUE(write.get().ok());
+  auto released = run(db1, "release_fence");
+  EXPECT_EQ(released.error, action_errc::fence_lost) << show(released);
+  EXPECT_EQ(released.detail.at("was"), Value("expired"));
+}
+
+}  // namespace
+}  // namespace pivot::agent
