@@ -15,7 +15,7 @@ for c in "${cases[@]}"; do
   read -r name pkg <<< "$c"
   if cmake -S "$root" -B "$work/$name" -DCMAKE_DISABLE_FIND_PACKAGE_"$name"=ON > "$work/$name.log" 2>&1; then
     echo "FAIL: configure succeeded with $name hidden"; failed=1
-  elif tr -s '\n ' '  ' < "$work/$name.log" | grep -q "install the Debian package '[^']*$pkg"; then
+  elif grep -q "install the Debian package '[^']*$pkg" <<< "$(tr -s '\n ' '  ' < "$work/$name.log")"; then
     echo "ok: $name hidden -> names $pkg"
   else
     echo "FAIL: $name hidden, but the error does not name $pkg:"; tail -5 "$work/$name.log"; failed=1

@@ -44,6 +44,24 @@ STACK_PORT_LOW=20000
 STACK_PORT_HIGH=22900
 
 stack_note() { echo "stack: $*" >&2; }
+
+# Under `set -e`, a failing command inside a function ends the script without
+# the caller's ERR trap unless errtrace is on: `stack_trap_errors NAME` turns
+# it on and names, on any failure, the file, line, function and command, then
+# HINT (where the logs are). Only the top shell speaks: a failure inside a
+# command substitution is reported once, by the line that ran it.
+stack_trap_errors() {
+  STACK_ERR_NAME="$1" STACK_ERR_HINT="${2:-}"
+  set -E
+  trap stack_on_error ERR
+}
+stack_on_error() {
+  local rc=$?
+  [ "$BASH_SUBSHELL" -eq 0 ] || return 0
+  echo "$STACK_ERR_NAME: failed (exit $rc) at ${BASH_SOURCE[1]##*/}:${BASH_LINENO[0]} in ${FUNCNAME[1]:-main}: $BASH_COMMAND" >&2
+  [ "${#FUNCNAME[@]}" -le 2 ] || echo "$STACK_ERR_NAME: called from ${FUNCNAME[*]:2}" >&2
+  [ -z "$STACK_ERR_HINT" ] || echo "$STACK_ERR_NAME: $STACK_ERR_HINT" >&2
+}
 stack_die() { echo "stack: $*" >&2; return 1; }
 
 stack_bin() { echo "${PIVOT_BIN_DIR:-$STACK_ROOT/build/bin}"; }
@@ -51,7 +69,7 @@ stack_bin() { echo "${PIVOT_BIN_DIR:-$STACK_ROOT/build/bin}"; }
 # Ports someone holds on this machine (listening or connected), one per line.
 # bash cannot try a bind, so ask the kernel's table (iproute2's ss).
 stack_used_ports() {
-  ss -Htan 2>/dev/null | awk '{ n = split($4, a, ":"); print a[n] }' | sort -un
+  { ss -Htan 2>/dev/null || true; } | awk '{ n = split($4, a, ":"); print a[n] }' | sort -un
 }
 
 # A base port whose COUNT consecutive ports nobody holds.
@@ -241,27 +259,43 @@ stack_ctl() {
   "$STACK_BIN_DIR/pivotctl" --controller "http://127.0.0.1:$STACK_HTTP_PORT" --token-file "$dir/operator.token" "$@"
 }
 
+# How far `pivotctl --json status` is from ready, as "FRESH NULLS PRIMARY":
+# nodes with a state younger than 2 s, nodes with no state yet, the observed
+# primary ("-" for none). The JSON is pretty-printed with sorted keys and
+# two-space indentation, so the top-level "primary" is the one line indented
+# by exactly two spaces (jq is not installed everywhere). awk alone: it finds
+# nothing without failing, where grep under `set -o pipefail` ends the script
+# (the first poll comes before any agent has reported: issue 11).
+stack_readiness() {
+  awk '
+    { while (match($0, /"age_ms": [0-9]+/)) { if (substr($0, RSTART + 10, RLENGTH - 10) + 0 < 2000) fresh++; $0 = substr($0, RSTART + RLENGTH) } }
+    /"state": null/ { nulls++ }
+    /^  "primary": "[^"]+",?$/ { p = $0; sub(/^  "primary": "/, "", p); sub(/",?$/, "", p); primary = p }
+    END { printf "%d %d %s\n", fresh, nulls, (primary == "" ? "-" : primary) }'
+}
+
 # Ready: pivotd answers, every node has a state younger than 2 s, and pivotd
-# names a primary. Read from `pivotctl --json status`, pretty-printed with
-# sorted keys and two-space indentation, so the top-level "primary" is the
-# one line indented by exactly two spaces (jq is not installed everywhere).
+# names a primary.
 stack_wait_ready() {
-  local dir="$1" deadline json ages states primary STACK_CLUSTER STACK_BASE_PORT STACK_HTTP_PORT STACK_BIN_DIR
+  local dir="$1" deadline json fresh nulls primary said="" STACK_CLUSTER STACK_BASE_PORT STACK_HTTP_PORT STACK_BIN_DIR
   # shellcheck source=/dev/null
   . "$dir/stack.env"
   deadline=$(( SECONDS + STACK_READY_TIMEOUT_S ))
+  fresh=0 nulls="$STACK_NODES" primary=-
   while :; do
     if json="$(stack_ctl "$dir" --json status "$STACK_CLUSTER" 2>/dev/null)"; then
-      ages="$(grep -Eo '"age_ms": [0-9]+' <<< "$json" | awk '$2 < 2000' | wc -l)"
-      states="$(grep -c '"state": null' <<< "$json" || true)"
-      primary="$(sed -n 's/^  "primary": "\(.*\)",\{0,1\}$/\1/p' <<< "$json")"
-      if [ "$ages" -eq "$STACK_NODES" ] && [ "$states" -eq 0 ] && [ -n "$primary" ]; then
+      read -r fresh nulls primary < <(stack_readiness <<< "$json")
+      if [ "$fresh" -eq "$STACK_NODES" ] && [ "$nulls" -eq 0 ] && [ "$primary" != - ]; then
         return 0
+      fi
+      if [ -z "$said" ]; then
+        stack_note "waiting for pivotd to see all $STACK_NODES nodes (now: $fresh fresh, $nulls never reported, primary $primary)"
+        said=1
       fi
     fi
     stack_check_alive "$dir" || return 1
     if [ "$SECONDS" -ge "$deadline" ]; then
-      stack_note "pivotd did not see all $STACK_NODES nodes of $STACK_CLUSTER within ${STACK_READY_TIMEOUT_S} s; the end of $dir/logs/pivotd.log:"
+      stack_note "pivotd did not see all $STACK_NODES nodes of $STACK_CLUSTER within ${STACK_READY_TIMEOUT_S} s (last seen: $fresh fresh, $nulls never reported, primary $primary); the end of $dir/logs/pivotd.log:"
       stack_log_tail "$dir/logs/pivotd.log" 25
       return 1
     fi
@@ -299,11 +333,23 @@ stack_start() {
   stack_write_configs "$dir" "$cluster" "$base" "$bin"
 
   stack_launch "$dir/run/pivotd.pid" "$dir/logs/pivotd.log" "$dir" "$bin/pivotd" --config "$dir/pivotd.yaml"
+  if [ "${STACK_AGENTS_DELAY_S:-0}" != 0 ]; then
+    # The race of issue 11 on purpose (ctest demo_agents_start_late): pivotd
+    # answers for seconds while no agent has reported, and the wait must wait.
+    stack_note "agents start ${STACK_AGENTS_DELAY_S} s after pivotd (STACK_AGENTS_DELAY_S)"
+    ( sleep "$STACK_AGENTS_DELAY_S"; stack_launch_agents "$dir" "$bin" ) &
+  else
+    stack_launch_agents "$dir" "$bin"
+  fi
+  stack_wait_ready "$dir"
+}
+
+stack_launch_agents() {
+  local dir="$1" bin="$2" i
   for (( i = 1; i <= STACK_NODES; i++ )); do
     stack_launch "$dir/run/agent-db$i.pid" "$dir/logs/agent-db$i.log" "$dir" \
       "$bin/pivot-agent" --config "$dir/agents/db$i.yaml"
   done
-  stack_wait_ready "$dir"
 }
 
 # write_probe follows DIR/route (the hook switches it) and writes every 5 ms;

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# ctest demo_end_to_end: runs scripts/demo in a directory of its own (never
+# ctest demo_end_to_end (and demo_agents_start_late, the same with the agents
+# started STACK_AGENTS_DELAY_S after pivotd): runs scripts/demo in a directory of its own (never
 # the operator's /tmp/pivot-demo-$UID), asserts the verdict says nothing was
 # lost and that pivot status refused the backup node, then `scripts/demo stop`
 # and checks that no process the demo started is left, by its pid files.
@@ -22,6 +23,12 @@ fail() { echo "demo_end_to_end: $*" >&2; exit 1; }
 rc=0
 "$root/scripts/demo" 2>&1 | tee "$out" || rc=$?
 [ "$rc" -eq 0 ] || fail "scripts/demo exited $rc"
+if [ "${STACK_AGENTS_DELAY_S:-0}" != 0 ]; then
+  # The race was met: the agents really started after pivotd was polled.
+  grep -q "agents start ${STACK_AGENTS_DELAY_S} s after pivotd" "$out" || fail "the agents were not delayed"
+  grep -q "waiting for pivotd to see all 5 nodes (now: 0 fresh, 5 never reported" "$out" \
+    || fail "the readiness wait never polled a pivotd that had heard no agent"
+fi
 
 grep -q '^verdict: 0 rows lost, split brain: no, checksums: equal, write-blocked: [0-9.]* ms$' "$out" \
   || fail "no 'verdict: 0 rows lost, split brain: no, checksums: equal' line"
@@ -29,21 +36,27 @@ grep -q '^verdict: 0 rows lost, split brain: no, checksums: equal, write-blocked
 grep -q '^\$ pivotctl pivot-status demo --candidate db4$' "$out" || fail "the db4 refusal was not run"
 grep -q '(pivotctl exit 3: 3 means not eligible)' "$out" || fail "pivot status did not refuse db4 with exit 3"
 # The reason is shown: the candidate_promotable check, or db4 named as a backup node.
-sed -n '/^\$ pivotctl pivot-status demo --candidate db4$/,/pivotctl exit 3/p' "$out" | grep -qi 'backup' \
-  || fail "the refusal does not say that db4 is a backup node"
+refusal="$(sed -n '/^\$ pivotctl pivot-status demo --candidate db4$/,/pivotctl exit 3/p' "$out")"
+grep -qi 'backup' <<< "$refusal" || fail "the refusal does not say that db4 is a backup node"
 
 # pivotctl's other commands against the demo's real pivotd (issue 7: "pivotctl
 # does everything above against it").
 # shellcheck source=/dev/null
 . "$PIVOT_DEMO_DIR/pivotctl.env"
 ctl() { "$PIVOT_BIN_DIR/pivotctl" "$@"; }
-ctl clusters | grep -q '^demo ' || fail "pivotctl clusters does not list demo"
-[ "$(ctl agents | grep -c '^demo ')" -eq 5 ] || fail "pivotctl agents does not show the five agents"
+# Output first, then grep: `cmd | grep -q` can fail under pipefail when grep
+# quits before cmd has written everything.
+grep -q '^demo ' <<< "$(ctl clusters)" || fail "pivotctl clusters does not list demo"
+[ "$(grep -c '^demo ' <<< "$(ctl agents)" || true)" -eq 5 ] || fail "pivotctl agents does not show the five agents"
 jobs_out="$(ctl jobs --cluster demo)" || fail "pivotctl jobs failed"
 job_id="$(printf '%s\n' "$jobs_out" | awk '$2 == "pivot" && $4 == "succeeded" {print $1; exit}')"
 [ -n "$job_id" ] || fail "pivotctl jobs shows no succeeded pivot: $jobs_out"
-ctl job "$job_id" | grep -q 'post_promote' || fail "pivotctl job $job_id does not show the steps"
-ctl --json status demo | grep -q '"primary": "db2"' || fail "pivotctl --json status: db2 is not the primary"
+job_out="$(ctl job "$job_id")"
+grep -q 'post_promote' <<< "$job_out" || fail "pivotctl job $job_id does not show the steps"
+# Steps read as sentences (issue 11), not as raw JSON fragments.
+grep -q 'post_promote .* route -> 127.0.0.1:[0-9]*' <<< "$job_out" || fail "pivotctl job $job_id: no sentence for the route switch: $job_out"
+! grep -q 'commands=\[' <<< "$job_out" || fail "pivotctl job $job_id prints raw JSON: $job_out"
+grep -q '"primary": "db2"' <<< "$(ctl --json status demo)" || fail "pivotctl --json status: db2 is not the primary"
 frc=0; ctl failover demo >/dev/null 2>&1 || frc=$?
 [ "$frc" -eq 5 ] || fail "pivotctl failover exited $frc, expected 5 (not supported yet)"
 echo "demo_end_to_end: pivotctl clusters, agents, jobs, job, status --json and failover behave"
@@ -57,7 +70,8 @@ done
 "$root/scripts/demo" stop
 stopped=1
 for pid in "${pids[@]}"; do
-  if [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q "$PIVOT_DEMO_DIR"; then
+  cmdline="$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null || true)"
+  if [[ "$cmdline" == *"$PIVOT_DEMO_DIR"* ]]; then
     fail "pid $pid is still running after scripts/demo stop: $(tr '\0' ' ' < "/proc/$pid/cmdline")"
   fi
 done

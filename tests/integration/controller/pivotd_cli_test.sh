@@ -11,7 +11,9 @@ pivotctl="$PIVOT_BIN_DIR/pivotctl"
 work="$(mktemp -d /tmp/pivotd-cli-test-XXXXXX)"
 pid=""
 cleanup() {
-  if [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q "$work"; then
+  local cmdline=""
+  [ -z "$pid" ] || cmdline="$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null || true)"
+  if [[ "$cmdline" == *"$work"* ]]; then
     kill -9 "$pid" 2>/dev/null || true
   fi
   rm -rf "$work"
