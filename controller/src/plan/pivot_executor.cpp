@@ -171,7 +171,10 @@ bool PivotRun::repoint_replicas() {
       return plan::change_source(id("repoint_replicas", node), *candidate_, position_.use_gtid, false);
     });
     bool all = true;
-    for (const auto& o : outcomes) all = record(s, o) && all;
+    for (const auto& o : outcomes) {
+      all = record(s, o) && all;
+      if (auto why = o.ok ? plan::not_applying(o.detail) : std::nullopt) not_applying_[o.node] = *why;
+    }
     return all;
   });
 }
@@ -195,8 +198,20 @@ bool PivotRun::verify() {
       return false;
     }
     s.detail["position"] = position->gtid;
+    // A node the operator stopped or delayed was repointed (repoint_replicas
+    // said so): waiting for it to apply would wait for the operator.
+    s.detail["not_waited"] = nlohmann::json::array();
+    std::vector<const NodeSpec*> waited;
+    for (const NodeSpec* node : nodes_except({candidate_})) {
+      auto it = not_applying_.find(node->name);
+      if (it == not_applying_.end()) {
+        waited.push_back(node);
+      } else {
+        s.detail["not_waited"].push_back({{"node", node->name}, {"reason", it->second}});
+      }
+    }
     if (position->gtid.empty()) return true;
-    const auto outcomes = call_each(nodes_except({candidate_}), [&](const NodeSpec& node) {
+    const auto outcomes = call_each(waited, [&](const NodeSpec& node) {
       return plan::wait_for_position(id("verify", node), position->gtid, plan::kVerifyWaitMs);
     });
     bool all = true;

@@ -101,6 +101,30 @@ void require_reached(CallOutcome& o) {
   o.message = "the agent answered ok without reached: true";
 }
 
+std::optional<std::string> not_applying(const protocol::ValueMap& detail) {
+  auto flag = [&detail](const char* key, bool fallback) {
+    auto it = detail.find(key);
+    const bool* value = it == detail.end() ? nullptr : std::get_if<bool>(&it->second);
+    return value ? *value : fallback;
+  };
+  const bool started = flag("started", true);
+  const bool io = flag("io_started", started);
+  const bool sql = flag("sql_started", started);
+  std::int64_t delay = 0;
+  if (auto it = detail.find("sql_delay"); it != detail.end()) {
+    if (const auto* seconds = std::get_if<std::int64_t>(&it->second)) delay = *seconds;
+  }
+  std::string why;
+  if (!io && !sql) {
+    why = "replication left stopped, as the operator had it";
+  } else if (!io || !sql) {
+    why = std::string(io ? "SQL" : "IO") + " thread left stopped, as the operator had it";
+  }
+  if (delay > 0) why += (why.empty() ? "" : "; ") + std::string("delayed ") + std::to_string(delay) + " s";
+  if (why.empty()) return std::nullopt;
+  return why;
+}
+
 std::string describe_failure(const CallOutcome& o) {
   std::string text = o.command.action + " on " + o.node + " failed (" + o.error + ")";
   if (!o.message.empty()) text += ": " + o.message;

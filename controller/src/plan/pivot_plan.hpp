@@ -73,6 +73,12 @@ CallOutcome outcome_of(const std::string& node, protocol::Command command,
 // A wait_for_position answered ok must also say reached: the catch-up is the
 // gate against lost writes, so anything else counts as position_timeout.
 void require_reached(CallOutcome& outcome);
+// Why a repointed node will not apply the new primary's writes by itself,
+// from its change_source answer: a thread left stopped as the operator had it,
+// or a delay it keeps ("delayed 3600 s"). nullopt when it applies (also when
+// an agent's answer does not say: it is then waited for, as before).
+std::optional<std::string> not_applying(const protocol::ValueMap& change_source_detail);
+
 // "wait_for_position on db2 failed (position_timeout): ..."
 std::string describe_failure(const CallOutcome& outcome);
 

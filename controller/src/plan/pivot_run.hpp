@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -100,6 +101,9 @@ class PivotRun {
   std::uint64_t fence_started_ms_ = 0;  // steady: the write-blocked window opens here
   std::optional<std::uint64_t> write_blocked_ms_;
   RollbackPlan undo_;
+  // Repointed nodes that will not apply by themselves (stopped by the
+  // operator, delayed), with why: verify only checks they were repointed.
+  std::map<std::string, std::string> not_applying_;
   std::vector<StepFailure> failures_;
 };
 

@@ -200,10 +200,17 @@ std::string verify_sentence(const JobStep& step) {
   for (const json* c : commands) {
     if (text(*c, "action") == "wait_for_position") waits.push_back(c);
   }
-  if (!waits.empty() && all_ok(waits)) {
-    return "every node reached the new primary's position " + position_text(position);
+  // Nodes the operator stopped or delayed are repointed, not waited for.
+  std::string not_waited;
+  if (const json& list = member(step.detail, "not_waited"); list.is_array()) {
+    for (const auto& n : list) not_waited += "; " + text(n, "node") + " not waited for (" + text(n, "reason") + ")";
   }
-  return commands_sentence(step);
+  if (!waits.empty() && all_ok(waits)) {
+    return std::string(not_waited.empty() ? "every node" : "every node waited for") +
+           " reached the new primary's position " + position_text(position) + not_waited;
+  }
+  if (waits.empty() && !not_waited.empty()) return "no node to wait for" + not_waited;
+  return commands_sentence(step) + not_waited;
 }
 
 std::string capture_sentence(const JobStep& step) {

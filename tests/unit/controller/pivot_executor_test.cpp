@@ -534,6 +534,48 @@ TEST_F(PivotExecutorTest, VerifyFailsWhenANodeDoesNotReachTheNewPrimarysPosition
   EXPECT_EQ(outcome.result["failed_steps"], nlohmann::json::array({"verify"}));
 }
 
+TEST_F(PivotExecutorTest, VerifyNamesTheBrokenReplicaAndTheServersError) {
+  agents.reply("db3", "wait_for_position",
+               {FakeAgents::refused("replication_stopped",
+                                    "replication stopped before position 0-1-100 was reached: IO thread no, SQL "
+                                    "thread yes; IO error 1236: Got fatal error 1236 from master")});
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::failed);
+  EXPECT_EQ(outcome.result["error"], "replication_stopped");
+  EXPECT_THAT(outcome.result["message"].get<std::string>(),
+              ::testing::HasSubstr("wait_for_position on db3 failed (replication_stopped): replication stopped"));
+  EXPECT_THAT(outcome.result["message"].get<std::string>(), ::testing::HasSubstr("IO error 1236"));
+}
+
+// db4 a delayed backup its operator stopped; db3 with only its SQL thread stopped.
+TEST_F(PivotExecutorTest, VerifyDoesNotWaitForReplicasStoppedOrDelayedOnlyForTheirRepoint) {
+  agents.reply("db4", "change_source",
+               {FakeAgents::ok({{"started", false}, {"io_started", false}, {"sql_started", false},
+                                {"sql_delay", std::int64_t{3600}}})});
+  agents.reply("db3", "change_source",
+               {FakeAgents::ok({{"started", true}, {"io_started", true}, {"sql_started", false},
+                                {"sql_delay", std::int64_t{0}}})});
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::succeeded) << outcome.result.dump(2);
+  auto seq = sent();
+  EXPECT_EQ(std::count(seq.begin(), seq.end(), "db4 wait_for_position"), 0);
+  EXPECT_EQ(std::count(seq.begin(), seq.end(), "db3 wait_for_position"), 0);
+  EXPECT_EQ(seq.back(), "db1 wait_for_position") << "the demoted old primary runs both threads: it is waited for";
+  EXPECT_EQ(observer.step("verify").detail["not_waited"],
+            nlohmann::json::parse(R"([{"node": "db3", "reason": "SQL thread left stopped, as the operator had it"},
+              {"node": "db4", "reason": "replication left stopped, as the operator had it; delayed 3600 s"}])"));
+}
+
+TEST_F(PivotExecutorTest, ADelayedReplicaThatRunsIsNotWaitedForEither) {
+  agents.reply("db3", "change_source",
+               {FakeAgents::ok({{"started", true}, {"io_started", true}, {"sql_started", true},
+                                {"sql_delay", std::int64_t{60}}})});
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::succeeded) << outcome.result.dump(2);
+  EXPECT_EQ(observer.step("verify").detail["not_waited"],
+            nlohmann::json::parse(R"([{"node": "db3", "reason": "delayed 60 s"}])"));
+}
+
 TEST_F(PivotExecutorTest, VerifyFailsWhenTheNewPrimaryGivesNoPosition) {
   agents.reply("db2", "report_position", {FakeAgents::no_answer()});
   auto outcome = run();

@@ -82,6 +82,19 @@ TEST_F(StepSummaryPivot, ASuccessfulPivotReadsAsSentences) {
   }
 }
 
+TEST_F(StepSummaryPivot, AReplicaTheOperatorStoppedIsNamedAsNotWaitedFor) {
+  agents.reply("db3", "change_source",
+               {test::FakeAgents::ok({{"started", false}, {"io_started", false}, {"sql_started", false},
+                                      {"sql_delay", std::int64_t{3600}}})});
+  PivotExecutor executor(agents, hooks, source, clock, observer);
+  ASSERT_EQ(executor.run(input).state, JobState::succeeded);
+  EXPECT_EQ(summary("repoint_replicas"),
+            "db3 now replicates from 127.0.0.1:22498 (db3 left stopped, as the operator had them)");
+  EXPECT_EQ(summary("verify"),
+            "every node waited for reached the new primary's position 0-2-229; db3 not waited for (replication left stopped, "
+            "as the operator had it; delayed 3600 s)");
+}
+
 TEST_F(StepSummaryPivot, AFailedStepReadsAsItsFailureAndTheUndoAsWhatWasRestored) {
   agents.fail("db2", "wait_for_position", "position_timeout");
   PivotExecutor executor(agents, hooks, source, clock, observer);
