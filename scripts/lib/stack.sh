@@ -167,6 +167,7 @@ HOOK
     printf 'labels: {environment: demo, owner: "%s"}\n' "${USER:-$(id -un)}"
     printf 'policy:\n  max_lag_seconds: 5\n  min_replicas: 2\n  az_spread: 2\n'
     printf '  catch_up_timeout_ms: 5000\n  hook_timeout_ms: 5000\n  agent_fresh_ms: 3000\n'
+    printf '  durability: async\n'
     printf 'nodes:\n'
     for (( i = 1; i <= STACK_NODES; i++ )); do
       printf '  - {name: db%d, host: 127.0.0.1, port: %d, az: %s, role: %s%s}\n' \

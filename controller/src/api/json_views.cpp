@@ -38,7 +38,8 @@ json policy_json(const Policy& p) {
           {"hook_timeout_ms", p.hook_timeout_ms},
           {"agent_fresh_ms", p.agent_fresh_ms},
           {"auto_failover", p.auto_failover},
-          {"failover_cooldown_s", p.failover_cooldown_s}};
+          {"failover_cooldown_s", p.failover_cooldown_s},
+          {"durability", to_string(p.durability)}};
 }
 
 json node_json(const NodeView& node) {

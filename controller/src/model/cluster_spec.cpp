@@ -31,6 +31,15 @@ Policy read_policy(yaml::MapReader m) {
   set_int(m, "hook_timeout_ms", 100, 600000, p.hook_timeout_ms);
   set_int(m, "agent_fresh_ms", 100, 600000, p.agent_fresh_ms);
   set_int(m, "failover_cooldown_s", 0, 604800, p.failover_cooldown_s);
+  if (auto v = m.string("durability")) {
+    if (*v == to_string(Durability::async)) {
+      p.durability = Durability::async;
+    } else if (*v == to_string(Durability::semi_sync)) {
+      p.durability = Durability::semi_sync;
+    } else {
+      m.problems().add(m.mark(), m.key_path("durability"), "unknown durability '" + *v + "': async or semi_sync");
+    }
+  }
   if (auto v = m.boolean("auto_failover")) {
     p.auto_failover = *v;
     if (*v) {
@@ -98,6 +107,10 @@ void read_hooks(yaml::MapReader m, Hooks& hooks, const HookCheck& check_hook) {
 }
 
 }  // namespace
+
+const char* to_string(Durability durability) {
+  return durability == Durability::semi_sync ? "semi_sync" : "async";
+}
 
 const char* to_string(Role role) { return kRoles[static_cast<size_t>(role)]; }
 

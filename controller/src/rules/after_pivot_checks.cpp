@@ -36,6 +36,27 @@ Followers followers_of(const ClusterView& view, const NodeView& candidate) {
   return f;
 }
 
+// Replicas as the operator left them (ARCHITECTURE.md, "Pivot plan"): a
+// pivot repoints them but starts no thread the operator stopped and keeps
+// their delay, so verify does not wait for them to apply. Named before the
+// pivot: "db4 (IO and SQL threads stopped, delayed 3600 s)".
+std::vector<std::string> left_as_they_are(const ClusterView& view, const NodeView& candidate) {
+  std::vector<std::string> out;
+  for (const auto& node : view.nodes) {
+    if (&node == &candidate || &node == view.primary || node.state == nullptr || !node.state->replica) continue;
+    const auto& r = *node.state->replica;
+    std::vector<std::string> parts;
+    const bool io_stopped = r.io_running == protocol::IoThread::no;
+    if (io_stopped || !r.sql_running) {
+      parts.push_back(io_stopped && !r.sql_running ? "IO and SQL threads stopped"
+                                                   : std::string(io_stopped ? "IO" : "SQL") + " thread stopped");
+    }
+    if (r.sql_delay > 0) parts.push_back("delayed " + std::to_string(r.sql_delay) + " s");
+    if (!parts.empty()) out.push_back(node.name() + " (" + join(parts) + ")");
+  }
+  return out;
+}
+
 std::string count_of(std::size_t n, const char* singular, const char* plural) {
   return std::to_string(n) + " " + (n == 1 ? singular : plural);
 }
@@ -51,6 +72,10 @@ Check replicas_after_pivot(const ClusterView& view, const NodeView* candidate) {
                 candidate->name() + " after the pivot" + (f.names.empty() ? "" : ": " + join(f.names)) + " (min " +
                 std::to_string(min) + ").";
   if (!f.left_out.empty()) detail += " Not counted: " + join(f.left_out, "; ") + ".";
+  if (auto left = left_as_they_are(view, *candidate); !left.empty()) {
+    detail += " Repointed but left as the operator has them (not started, delay kept, not waited for): " +
+              join(left, "; ") + ".";
+  }
   return make_check(id, f.nodes.size() >= min, detail);
 }
 

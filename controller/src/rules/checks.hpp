@@ -30,6 +30,13 @@ std::vector<Check> candidate_checks(const ClusterView& view, const std::string& 
 Check replicas_after_pivot(const ClusterView& view, const NodeView* candidate);
 Check az_spread(const ClusterView& view, const NodeView* candidate);
 
+// Server settings a pivot relies on, after no_job_in_progress in the API's
+// order (settings_checks.cpp). candidate nullptr: no candidate, it fails.
+Check gtid_strict_mode(const ClusterView& view);
+Check candidate_gtid_domains(const NodeView* candidate);
+Check old_primary_demotable(const ClusterView& view);
+Check semi_sync_settings(const ClusterView& view);
+
 // How far the candidate's applied GTID position is from the primary's
 // (gtid_compare.cpp). Errors are sentences naming the node and the field.
 struct GtidDistance {

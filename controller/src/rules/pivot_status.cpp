@@ -38,6 +38,10 @@ PivotStatus evaluate_pivot_status(const PivotStatusInput& input) {
   status.checks.push_back(rules::replicas_after_pivot(view, candidate));
   status.checks.push_back(rules::az_spread(view, candidate));
   status.checks.push_back(rules::no_job_in_progress(input.job_in_progress));
+  status.checks.push_back(rules::gtid_strict_mode(view));
+  status.checks.push_back(rules::candidate_gtid_domains(candidate));
+  status.checks.push_back(rules::old_primary_demotable(view));
+  status.checks.push_back(rules::semi_sync_settings(view));
   status.eligible = std::all_of(status.checks.begin(), status.checks.end(), [](const Check& c) { return c.ok; });
   return status;
 }

@@ -98,6 +98,8 @@ INSTANTIATE_TEST_SUITE_P(
              "policy.auto_failover: expected true or false, got 'yes'"},
         Case{"relative hook", "/etc/pivot/hooks/route-traffic", "hooks/route", "hooks.post_promote: must be an absolute path"},
         Case{"unknown hook", "{post_promote:", "{post_promotion:", "hooks.post_promotion: unknown key"},
+        Case{"unknown durability", "  failover_cooldown_s: 3600", "  failover_cooldown_s: 3600\n  durability: sync",
+             "policy.durability: unknown durability 'sync': async or semi_sync"},
         Case{"not yaml", "nodes:\n", "nodes: [\n", "YAML syntax error"}));
 
 TEST(ClusterSpec, AHookThatIsNotExecutableIsNamed) {
@@ -128,7 +130,15 @@ TEST(ClusterSpec, DefaultsWhenPolicyAndHooksAreLeftOut) {
   EXPECT_EQ(spec->policy.max_lag_seconds, 5);
   EXPECT_EQ(spec->policy.agent_fresh_ms, 3000);
   EXPECT_FALSE(spec->policy.auto_failover);
+  EXPECT_EQ(spec->policy.durability, Durability::async);
   EXPECT_EQ(spec->hooks.pre_pivot, "");
+}
+
+TEST(ClusterSpec, DurabilitySemiSyncIsRead) {
+  auto spec = parse_cluster_spec(replace(kExample, "  failover_cooldown_s: 3600", "  durability: semi_sync"),
+                                 "sms-1.yaml", all_executable);
+  ASSERT_TRUE(spec.ok()) << spec.error().message;
+  EXPECT_EQ(spec->policy.durability, Durability::semi_sync);
 }
 
 }  // namespace

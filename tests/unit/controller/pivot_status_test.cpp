@@ -16,7 +16,8 @@ using ::testing::HasSubstr;
 const std::vector<std::string> kIds = {
     "agents_fresh",  "single_writable_primary",  "gtid_replication", "candidate_promotable", "candidate_replicating",
     "candidate_lag", "candidate_no_errant_gtid", "candidate_binlog", "candidate_version",    "replicas_after_pivot",
-    "az_spread",     "no_job_in_progress"};
+    "az_spread",     "no_job_in_progress",       "gtid_strict_mode", "candidate_gtid_domains",
+    "old_primary_demotable", "semi_sync_settings"};
 
 std::vector<std::string> ids_of(const PivotStatus& s) {
   std::vector<std::string> ids;
@@ -422,6 +423,20 @@ INSTANTIATE_TEST_SUITE_P(
         CheckCase{"backup and analytics do not count", [](Topology& t) { t.spec.policy.min_replicas = 3; }, "db2",
                   "replicas_after_pivot", false,
                   "2 promotable nodes would replicate from db2 after the pivot: db1 (the old primary), db3 (min 3)."},
+        CheckCase{"db4 a delayed backup the operator stopped, db3's SQL thread stopped",
+                  [](Topology& t) {
+                    t.replica_of("db4").io_running = protocol::IoThread::no;
+                    t.replica_of("db4").sql_running = false;
+                    t.replica_of("db4").sql_delay = 3600;
+                    t.replica_of("db3").sql_running = false;
+                    t.spec.policy.min_replicas = 1;
+                  },
+                  "db2", "replicas_after_pivot", true,
+                  "Repointed but left as the operator has them (not started, delay kept, not waited for): db3 (SQL "
+                  "thread stopped); db4 (IO and SQL threads stopped, delayed 3600 s)."},
+        CheckCase{"a running delayed replica is named too",
+                  [](Topology& t) { t.replica_of("db5").sql_delay = 60; }, "db2", "replicas_after_pivot", true,
+                  "left as the operator has them (not started, delay kept, not waited for): db5 (delayed 60 s)."},
         CheckCase{"old primary down", [](Topology& t) { t.down("db1"); }, "db2", "replicas_after_pivot", false,
                   "Not counted: Cannot tell whether db1 replicates: db1's mysqld is unreachable"},
         CheckCase{"no candidate",
@@ -461,6 +476,76 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         CheckCase{"free", no_change, {}, "no_job_in_progress", true, "No pivot or failover holds the cluster."},
         CheckCase{"held", no_change, {}, "no_job_in_progress", false, "A pivot or failover holds the cluster.", true}));
+
+INSTANTIATE_TEST_SUITE_P(
+    GtidStrictMode, OneCheck,
+    ::testing::Values(
+        CheckCase{"on everywhere", no_change, {}, "gtid_strict_mode", true,
+                  "gtid_strict_mode is on on every MariaDB node (db1, db2, db3, db4, db5)."},
+        CheckCase{"db4 off", [](Topology& t) { t.state("db4").gtid_strict_mode = false; }, {}, "gtid_strict_mode",
+                  false, "db4 runs with gtid_strict_mode off: a duplicate or out-of-order GTID would be applied"},
+        CheckCase{"db3 down", [](Topology& t) { t.down("db3"); }, {}, "gtid_strict_mode", false,
+                  "Cannot tell db3's gtid_strict_mode: db3's mysqld is unreachable"},
+        CheckCase{"MySQL has none", [](Topology& t) { make_mysql(t, std::string(kUuid1) + ":1-100"); }, {},
+                  "gtid_strict_mode", true, "No MariaDB node: gtid_strict_mode does not apply."}));
+
+INSTANTIATE_TEST_SUITE_P(
+    CandidateGtidDomains, OneCheck,
+    ::testing::Values(
+        CheckCase{"one domain, applied", no_change, "db2", "candidate_gtid_domains", true,
+                  "db2's applied position covers every GTID domain of its binlog (0) (gtid_binlog_pos 0-1-100, "
+                  "gtid_slave_pos 0-1-100)."},
+        CheckCase{"a local write in domain 1",
+                  [](Topology& t) { t.state("db2").gtid_binlog_pos = "0-1-100,1-2-7"; }, "db2",
+                  "candidate_gtid_domains", false,
+                  "db2's binlog holds a domain its applied position lacks: 1-2-7 (gtid_binlog_pos 0-1-100,1-2-7, "
+                  "gtid_slave_pos 0-1-100). Replicas repointed to it would be sent those domains from its first "
+                  "binlog, or stop with error 1236 once they are purged."},
+        CheckCase{"slave pos unknown", [](Topology& t) { t.state("db2").gtid_slave_pos.reset(); }, "db2",
+                  "candidate_gtid_domains", false, "db2's gtid_slave_pos is unknown."},
+        CheckCase{"unreadable", [](Topology& t) { t.state("db2").gtid_binlog_pos = "0-1"; }, "db2",
+                  "candidate_gtid_domains", false, "db2's gtid_binlog_pos cannot be read: "},
+        CheckCase{"MySQL", [](Topology& t) { make_mysql(t, std::string(kUuid1) + ":1-100"); }, "db2",
+                  "candidate_gtid_domains", true, "db2 runs MySQL: its GTID set has no domains."}));
+
+INSTANTIATE_TEST_SUITE_P(
+    OldPrimaryDemotable, OneCheck,
+    ::testing::Values(
+        CheckCase{"binlog and log_replica_updates", no_change, {}, "old_primary_demotable", true,
+                  "db1 has log_bin and log_replica_updates on: it can replicate from the new primary, from its own "
+                  "position 0-1-100."},
+        CheckCase{"no log_replica_updates", [](Topology& t) { t.state("db1").log_replica_updates = false; }, {},
+                  "old_primary_demotable", false,
+                  "db1 has log_replica_updates off: as a replica it would not log what it applies"},
+        CheckCase{"no binlog", [](Topology& t) { t.state("db1").log_bin = false; }, {}, "old_primary_demotable",
+                  false, "db1 has no binlog (log_bin off)"},
+        CheckCase{"no primary", [](Topology& t) { t.state("db1").read_only = true; }, {}, "old_primary_demotable",
+                  false, "No single writable primary: there is no old primary to demote."}));
+
+INSTANTIATE_TEST_SUITE_P(
+    SemiSyncSettings, OneCheck,
+    ::testing::Values(
+        CheckCase{"async, none on", no_change, {}, "semi_sync_settings", true,
+                  "policy.durability is async: no node has the semi-sync source side on."},
+        CheckCase{"async, db1 waits for acknowledgements",
+                  [](Topology& t) { t.state("db1").semi_sync->source = true; }, {}, "semi_sync_settings", false,
+                  "policy.durability is async, but db1 has the semi-sync source side on."},
+        CheckCase{"semi_sync, promotable nodes both sides on",
+                  [](Topology& t) {
+                    t.spec.policy.durability = Durability::semi_sync;
+                    for (const char* n : {"db1", "db2", "db3"}) t.state(n).semi_sync = protocol::SemiSync{true, true};
+                  },
+                  {}, "semi_sync_settings", true,
+                  "policy.durability is semi_sync: every promotable node has semi-sync source and replica on."},
+        CheckCase{"semi_sync, db3 off",
+                  [](Topology& t) {
+                    t.spec.policy.durability = Durability::semi_sync;
+                    for (const char* n : {"db1", "db2"}) t.state(n).semi_sync = protocol::SemiSync{true, true};
+                    t.state("db3").semi_sync = protocol::SemiSync{false, true};
+                  },
+                  {}, "semi_sync_settings", false, "policy.durability is semi_sync, but db3 has semi-sync source off."},
+        CheckCase{"unknown", [](Topology& t) { t.state("db5").semi_sync.reset(); }, {}, "semi_sync_settings", false,
+                  "db5's semi-sync settings are unknown."}));
 
 // Candidate choice: never backup or analytics, least lag, then priority,
 // then AZ spread, then name; every other node rejected with its reason.
@@ -541,10 +626,11 @@ TEST(CandidateChoice, AStaleReplicaLeavesWhatItKnowsUnknown) {
   auto t = Topology::healthy();
   t.heard("db2", 5000);
   // db2's silence leaves its writability, replication and version unknown,
-  // and db3 one promotable replica short after the pivot.
+  // its settings unknown, and db3 one promotable replica short after the pivot.
   EXPECT_EQ(failing(t.status()),
             std::vector<std::string>({"agents_fresh", "single_writable_primary", "gtid_replication",
-                                      "candidate_version", "replicas_after_pivot"}));
+                                      "candidate_version", "replicas_after_pivot", "gtid_strict_mode",
+                                      "semi_sync_settings"}));
 }
 
 TEST(CandidateChoice, NoPromotableNodeBesidesThePrimary) {
@@ -577,7 +663,7 @@ TEST(NamedCandidate, NotInTheSpecKeepsItsNameAndFails) {
   EXPECT_EQ(s.rejected.size(), 5u);
   EXPECT_EQ(failing(s), std::vector<std::string>({"candidate_promotable", "candidate_replicating", "candidate_lag",
                                                   "candidate_no_errant_gtid", "candidate_binlog", "candidate_version",
-                                                  "replicas_after_pivot", "az_spread"}));
+                                                  "replicas_after_pivot", "az_spread", "candidate_gtid_domains"}));
 }
 
 // Nothing heard from anyone: nothing passes by default. Only the spec's role
@@ -604,7 +690,8 @@ TEST(UnknownStates, EveryMysqldDownPassesNothingAboutThem) {
   EXPECT_EQ(failing(s),
             std::vector<std::string>({"single_writable_primary", "gtid_replication", "candidate_replicating",
                                       "candidate_lag", "candidate_no_errant_gtid", "candidate_binlog",
-                                      "candidate_version", "replicas_after_pivot", "az_spread"}));
+                                      "candidate_version", "replicas_after_pivot", "az_spread", "gtid_strict_mode",
+                                      "candidate_gtid_domains", "old_primary_demotable", "semi_sync_settings"}));
 }
 
 }  // namespace

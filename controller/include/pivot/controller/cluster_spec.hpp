@@ -31,6 +31,12 @@ struct NodeSpec {
   int priority = 0;  // higher is preferred as a candidate
 };
 
+// What a primary's acknowledged write waits for: nothing more (async) or a
+// replica's acknowledgement (semi_sync). The agents do not enforce it yet;
+// pivot status checks that the nodes' semi-sync settings match it.
+enum class Durability { async, semi_sync };
+const char* to_string(Durability durability);
+
 struct Policy {
   int max_lag_seconds = 5;             // candidate lag limit
   int min_replicas = 2;                // promotable replicas replicating after a pivot
@@ -40,6 +46,7 @@ struct Policy {
   int agent_fresh_ms = 3000;
   bool auto_failover = false;          // true is refused until failover exists
   int failover_cooldown_s = 3600;
+  Durability durability = Durability::async;
 };
 
 struct Hooks {

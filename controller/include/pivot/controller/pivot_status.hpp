@@ -17,7 +17,10 @@ namespace pivot::controller {
 // ids: agents_fresh, single_writable_primary, gtid_replication,
 // candidate_promotable, candidate_replicating, candidate_lag,
 // candidate_no_errant_gtid, candidate_binlog, candidate_version,
-// replicas_after_pivot, az_spread, no_job_in_progress (in that order).
+// replicas_after_pivot, az_spread, no_job_in_progress, gtid_strict_mode,
+// candidate_gtid_domains, old_primary_demotable, semi_sync_settings (in that
+// order: the last four came later and were added at the end, so that the
+// earlier ids keep their places).
 struct Check {
   std::string id;
   bool ok = false;
