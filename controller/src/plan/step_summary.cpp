@@ -83,7 +83,9 @@ std::string command_sentence(const json& c) {
     return node + (on ? " read-only (was writable)" : " writable (was read-only)");
   }
   if (action == "kill_connections") {
-    std::string out = plural(number(detail, "killed"), "client session", "client sessions") + " killed on " + node;
+    const auto killed = number(detail, "killed");
+    std::string out = killed == 0 ? "no client session to kill on " + node
+                                  : plural(killed, "client session", "client sessions") + " killed on " + node;
     if (const auto left = number(detail, "remaining"); left > 0) out += ", " + std::to_string(left) + " still ending";
     return out;
   }
@@ -165,8 +167,9 @@ std::string catch_up_sentence(const JobStep& step) {
   if (commands.empty()) return "nothing to catch up: the old primary has no transactions";
   const json& c = *commands.front();
   if (flag(c, "ok") && flag(member(c, "detail"), "reached")) {
-    return text(c, "node") + " caught up to " + position_text(position) + " in " +
-           std::to_string(number(member(c, "detail"), "waited_ms")) + " ms";
+    const auto waited = number(member(c, "detail"), "waited_ms");
+    if (waited == 0) return text(c, "node") + " already had " + position_text(position);
+    return text(c, "node") + " caught up to " + position_text(position) + " in " + std::to_string(waited) + " ms";
   }
   return commands_sentence(step);
 }

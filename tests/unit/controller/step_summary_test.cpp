@@ -125,6 +125,18 @@ TEST(StepSummary, ReplicasLeftStoppedAreSaid) {
             "db3 and db4 now replicate from 127.0.0.1:22498 (db4 left stopped, as the operator had them)");
 }
 
+TEST(StepSummary, NothingToWaitForOrKillSaysSo) {
+  auto catch_up = step_of("catch_up", StepState::succeeded,
+                          {{"position", "0-2-350"},
+                           {"commands", json::array({command("db1", "wait_for_position", {{"position", "0-2-350"}},
+                                                             {{"reached", true}, {"waited_ms", 0}})})}});
+  EXPECT_EQ(step_summary(catch_up), "db1 already had 0-2-350");
+  auto kill = step_of("fence_kill_connections", StepState::succeeded,
+                      {{"commands", json::array({command("db2", "kill_connections", json::object(),
+                                                         {{"killed", 0}, {"remaining", 0}})})}});
+  EXPECT_EQ(step_summary(kill), "no client session to kill on db2");
+}
+
 TEST(StepSummary, AnUnknownStepReadsAsItsCommands) {
   auto s = step_of("fence_hold", StepState::succeeded,
                    {{"commands", json::array({command("db1", "hold_fence", json::object(), json::object())})}});
