@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "pivot/controller/api_errors.hpp"
 #include "pivot/controller/json_views.hpp"
 #include "pivot/controller/request_bodies.hpp"
 #include "pivot/protocol/names.hpp"
@@ -24,34 +25,22 @@ constexpr std::size_t kDefaultJobLimit = 50;
 constexpr std::size_t kMaxJobLimit = 1000;
 constexpr std::size_t kMaxIdempotencyKey = 200;
 
-struct Slug {
-  std::string_view slug;
-  int status;
-};
-constexpr std::array<Slug, 10> kSlugs{{{"bad_request", 400},
-                                       {"unauthorized", 401},
-                                       {"forbidden", 403},
-                                       {"not_found", 404},
-                                       {"method_not_allowed", 405},
-                                       {"conflict", 409},
-                                       {"precondition_failed", 412},
-                                       {"too_large", 413},
-                                       {"internal", 500},
-                                       {"not_implemented", 501}}};
-
+// Never throws: a job's detail holds hook output and server messages relayed
+// by agents, and one invalid UTF-8 byte there must not make every listing of
+// jobs a 500. Such bytes become U+FFFD (the sources clean them first; this is
+// the last line of defence).
 ApiResponse json_response(int status, const json& body) {
   ApiResponse response;
   response.status = status;
-  response.body = body.dump();
+  response.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   return response;
 }
 
 // A service error keeps its slug when the API knows it; any other code is an
 // internal error whose message still says what happened.
 ApiResponse service_error(const Error& error) {
-  const bool known = std::any_of(kSlugs.begin(), kSlugs.end(), [&](const Slug& s) { return s.slug == error.code; });
-  if (known) return error_response(error.code, error.message);
-  return error_response("internal", error.code + ": " + error.message);
+  if (api_error::is_known(error.code)) return error_response(error.code, error.message);
+  return error_response(api_error::internal, error.code + ": " + error.message);
 }
 
 // Who may call a route: anyone, a viewer or operator token, an operator token.
@@ -157,15 +146,15 @@ ApiResponse start_pivot(const Context& ctx, const Call& call) {
 }
 
 ApiResponse start_failover(const Context&, const Call&) {
-  return error_response("not_implemented", "failover is not supported yet");
+  return error_response(api_error::not_implemented, "failover is not supported yet");
 }
 
 ApiResponse cancel_job(const Context&, const Call&) {
-  return error_response("not_implemented", "cancelling a job is not supported yet");
+  return error_response(api_error::not_implemented, "cancelling a job is not supported yet");
 }
 
 ApiResponse events(const Context&, const Call&) {
-  return error_response("not_implemented", "the event stream is not supported yet");
+  return error_response(api_error::not_implemented, "the event stream is not supported yet");
 }
 
 ApiResponse get_job(const Context& ctx, const Call& call) {
@@ -178,7 +167,7 @@ ApiResponse list_jobs(const Context& ctx, const Call& call) {
   std::optional<std::string> cluster;
   if (auto it = call.query.find("cluster"); it != call.query.end()) {
     if (!protocol::is_valid_name(it->second)) {
-      return error_response("bad_request", "query parameter 'cluster' is not a cluster name");
+      return error_response(api_error::bad_request, "query parameter 'cluster' is not a cluster name");
     }
     cluster = it->second;
   }
@@ -187,7 +176,7 @@ ApiResponse list_jobs(const Context& ctx, const Call& call) {
     const auto& text = it->second;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
     if (text.empty() || ec != std::errc() || end != text.data() + text.size() || limit < 1 || limit > kMaxJobLimit) {
-      return error_response("bad_request", fmt::format("query parameter 'limit' must be a number from 1 to {}", kMaxJobLimit));
+      return error_response(api_error::bad_request, fmt::format("query parameter 'limit' must be a number from 1 to {}", kMaxJobLimit));
     }
   }
   json out = json::array();
@@ -266,20 +255,20 @@ Result<std::map<std::string, std::string>> parse_query(std::string_view query, c
     const auto eq = pair.find('=');
     auto key = percent_decode(pair.substr(0, eq));
     auto value = percent_decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
-    if (!key || !value) return make_error("bad_request", "the query string has a bad %-escape");
+    if (!key || !value) return make_error(api_error::bad_request, "the query string has a bad %-escape");
     if (!allowed.count(*key)) {
-      return make_error("bad_request", "unknown query parameter '" + *key + "'" +
+      return make_error(api_error::bad_request, "unknown query parameter '" + *key + "'" +
                                            (allowed.empty() ? std::string(" (this path takes none)") : ""));
     }
     if (!out.emplace(*key, *value).second) {
-      return make_error("bad_request", "query parameter '" + *key + "' is given twice");
+      return make_error(api_error::bad_request, "query parameter '" + *key + "' is given twice");
     }
   }
   return out;
 }
 
 ApiResponse unauthorized(const std::string& message, bool bad_token) {
-  auto response = error_response("unauthorized", message);
+  auto response = error_response(api_error::unauthorized, message);
   response.headers.emplace_back("WWW-Authenticate",
                                 bad_token ? R"(Bearer realm="pivotd", error="invalid_token")" : R"(Bearer realm="pivotd")");
   return response;
@@ -303,15 +292,8 @@ std::optional<std::string_view> bearer_token(const std::optional<std::string>& h
 
 }  // namespace
 
-int status_of(const std::string& slug) {
-  for (const auto& s : kSlugs) {
-    if (s.slug == slug) return s.status;
-  }
-  return 500;
-}
-
 ApiResponse error_response(const std::string& slug, const std::string& message) {
-  return json_response(status_of(slug), {{"error", slug}, {"message", message}});
+  return json_response(api_error::status_of(slug), {{"error", slug}, {"message", message}});
 }
 
 ApiRouter::ApiRouter(ControllerService& service, const Tokens* tokens, std::string version)
@@ -322,7 +304,7 @@ ApiResponse ApiRouter::handle(const ApiRequest& request) const {
   const auto question = target.find('?');
   const auto path = target.substr(0, question);
   const auto query = question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
-  if (path.empty() || path.front() != '/') return error_response("bad_request", "the request target must start with '/'");
+  if (path.empty() || path.front() != '/') return error_response(api_error::bad_request, "the request target must start with '/'");
   const auto segments = split(path.substr(1), '/');
 
   const Route* route = nullptr;
@@ -338,9 +320,9 @@ ApiResponse ApiRouter::handle(const ApiRequest& request) const {
     }
     if (allowed.find(candidate.method) == std::string::npos) allowed += (allowed.empty() ? "" : ", ") + std::string(candidate.method);
   }
-  if (!route && allowed.empty()) return error_response("not_found", "no such path: " + std::string(path));
+  if (!route && allowed.empty()) return error_response(api_error::not_found, "no such path: " + std::string(path));
   if (!route) {
-    auto response = error_response("method_not_allowed", request.method + " is not allowed on " + std::string(path) + " (allowed: " + allowed + ")");
+    auto response = error_response(api_error::method_not_allowed, request.method + " is not allowed on " + std::string(path) + " (allowed: " + allowed + ")");
     response.headers.emplace_back("Allow", allowed);
     return response;
   }
@@ -352,7 +334,7 @@ ApiResponse ApiRouter::handle(const ApiRequest& request) const {
     const auto caller = tokens_->find(*token);
     if (!caller) return unauthorized("the token is not known", true);
     if (route->access == Access::operate && caller->role != TokenRole::operator_) {
-      return error_response("forbidden", "token '" + caller->name + "' is a viewer token; " + request.method +
+      return error_response(api_error::forbidden, "token '" + caller->name + "' is a viewer token; " + request.method +
                                              " needs an operator token");
     }
     requested_by = caller->name;
@@ -362,7 +344,7 @@ ApiResponse ApiRouter::handle(const ApiRequest& request) const {
   if (!query_map) return service_error(query_map.error());
   if (request.idempotency_key &&
       (request.idempotency_key->empty() || request.idempotency_key->size() > kMaxIdempotencyKey)) {
-    return error_response("bad_request", fmt::format("the Idempotency-Key header must have 1 to {} characters", kMaxIdempotencyKey));
+    return error_response(api_error::bad_request, fmt::format("the Idempotency-Key header must have 1 to {} characters", kMaxIdempotencyKey));
   }
   const Call call{request, std::move(params), std::move(*query_map), std::move(requested_by)};
   return route->handler(Context{service_, version_}, call);

@@ -10,6 +10,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "pivot/controller/api_errors.hpp"
 #include "pivot/log.hpp"
 
 namespace pivot::controller {
@@ -122,10 +123,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       return close();
     }
     if (ec == http::error::body_limit) {
-      return refuse(error_response("too_large", "the body exceeds " + std::to_string(options().body_limit) + " bytes"));
+      return refuse(error_response(api_error::too_large, "the body exceeds " + std::to_string(options().body_limit) + " bytes"));
     }
     if (ec.category() == http::make_error_code(http::error::bad_target).category()) {  // a parse error
-      return refuse(error_response("bad_request", "malformed HTTP request: " + ec.message()));
+      return refuse(error_response(api_error::bad_request, "malformed HTTP request: " + ec.message()));
     }
     log().debug("connection closed: {} peer={}", ec.message(), peer_);
     close();
@@ -147,7 +148,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     } catch (const std::exception& e) {
       log().error("request failed: {} method={} path={} peer={}", e.what(), request.method, logged_target(),
                   peer_);
-      response = error_response("internal", "internal error; pivotd's log has the details");
+      response = error_response(api_error::internal, "internal error; pivotd's log has the details");
     }
     respond(response, req.keep_alive(), false);
   }

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pivot/controller/api_errors.hpp"
 #include "pivot/protocol/names.hpp"
 
 namespace pivot::controller {
@@ -11,7 +12,7 @@ namespace {
 
 using nlohmann::json;
 
-Error bad_request(std::string message) { return make_error("bad_request", std::move(message)); }
+Error bad_request(std::string message) { return make_error(api_error::bad_request, std::move(message)); }
 
 // The body as a JSON object whose keys are all in `allowed`.
 Result<json> parse_object(std::string_view body, const std::set<std::string>& allowed) {

@@ -93,7 +93,8 @@ bool PivotRun::hook(const std::string& name, const std::string& path) {
     // A hook's last line ends with a newline; the transcript shows text, not framing.
     while (!o.output.empty() && (o.output.back() == '\n' || o.output.back() == '\r')) o.output.pop_back();
     s.detail = {{"path", path},           {"started", o.started},         {"exit_code", o.exit_code},
-                {"timed_out", o.timed_out}, {"duration_ms", o.duration_ms}, {"output", o.output}};
+                {"timed_out", o.timed_out}, {"duration_ms", o.duration_ms}, {"output", o.output},
+                {"output_truncated", o.output_truncated}};
     if (!o.error.empty()) s.detail["error"] = o.error;
     if (o.ok()) return true;
     std::string why = !o.started    ? "could not start: " + o.error

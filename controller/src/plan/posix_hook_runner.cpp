@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "pivot/controller/utf8_text.hpp"
+
 extern char** environ;
 
 namespace pivot::controller {
@@ -82,15 +84,21 @@ int spawn(const std::string& path, const std::vector<std::string>& env, int out_
 
 enum class Read { data, nothing_now, closed };
 
-// Appends what the pipe holds, up to the cap; the rest is read and dropped so
-// the hook never blocks on a full pipe.
-Read read_some(int fd, std::string& output) {
+// Raw bytes kept: the cap plus room for one UTF-8 character that straddles
+// it, so that the cut to the cap falls on a whole character (valid_utf8).
+constexpr std::size_t kRawBytes = PosixHookRunner::kMaxOutputBytes + 3;
+
+// Appends what the pipe holds, up to kRawBytes; the rest is read and dropped
+// (counted in `dropped`) so the hook never blocks on a full pipe.
+Read read_some(int fd, std::string& output, std::size_t& dropped) {
   char buffer[4096];
   const ssize_t n = ::read(fd, buffer, sizeof buffer);
   if (n < 0) return errno == EINTR || errno == EAGAIN ? Read::nothing_now : Read::closed;
   if (n == 0) return Read::closed;
-  const std::size_t room = PosixHookRunner::kMaxOutputBytes - std::min(output.size(), PosixHookRunner::kMaxOutputBytes);
-  output.append(buffer, std::min(room, static_cast<std::size_t>(n)));
+  const std::size_t room = kRawBytes - std::min(output.size(), kRawBytes);
+  const std::size_t kept = std::min(room, static_cast<std::size_t>(n));
+  output.append(buffer, kept);
+  dropped += static_cast<std::size_t>(n) - kept;
   return Read::data;
 }
 
@@ -122,6 +130,7 @@ HookOutcome PosixHookRunner::run(const std::string& path, const std::map<std::st
   // glibc 2.36's <sys/pidfd.h> has no extern "C": call the system call itself.
   const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   bool pipe_open = true, exited = false, killed = false;
+  std::size_t dropped = 0;
   int status = 0;
   std::uint64_t kill_at_ms = 0;
   while (!exited) {
@@ -141,7 +150,7 @@ HookOutcome PosixHookRunner::run(const std::string& path, const std::map<std::st
     pollfd polled[2] = {{pipe_open ? fds[0] : -1, POLLIN, 0}, {pidfd, POLLIN, 0}};
     if (::poll(polled, 2, wait) < 0 && errno != EINTR) break;
     if (pipe_open && (polled[0].revents & (POLLIN | POLLHUP | POLLERR))) {
-      pipe_open = read_some(fds[0], out.output) != Read::closed;
+      pipe_open = read_some(fds[0], out.output, dropped) != Read::closed;
     }
     if (pidfd < 0 || (polled[1].revents & POLLIN)) exited = ::waitpid(pid, &status, pidfd < 0 ? WNOHANG : 0) == pid;
   }
@@ -152,11 +161,16 @@ HookOutcome PosixHookRunner::run(const std::string& path, const std::map<std::st
   // What the hook wrote before it ended; a child still holding the pipe is
   // not waited for, and a chatty one is read for at most 64 buffers.
   ::fcntl(fds[0], F_SETFL, O_NONBLOCK);
-  for (int i = 0; pipe_open && i < 64 && read_some(fds[0], out.output) == Read::data; ++i) {
+  for (int i = 0; pipe_open && i < 64 && read_some(fds[0], out.output, dropped) == Read::data; ++i) {
   }
   ::close(fds[0]);
   if (pidfd >= 0) ::close(pidfd);
 
+  // Bounded and valid UTF-8 (the job's JSON must always dump): cut on a
+  // character boundary, anything that is not UTF-8 replaced by U+FFFD.
+  const std::string whole = valid_utf8(out.output);
+  out.output = valid_utf8(whole, kMaxOutputBytes);
+  out.output_truncated = dropped > 0 || out.output.size() < whole.size();
   out.exit_code = WIFEXITED(status) && !out.timed_out ? WEXITSTATUS(status) : -1;
   out.duration_ms = ms_since(started);
   return out;

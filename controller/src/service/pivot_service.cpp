@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "pivot/controller/api_errors.hpp"
 #include "pivot/controller/json_views.hpp"
 #include "pivot/controller/pivot_executor.hpp"
 #include "pivot/log.hpp"
@@ -31,6 +32,14 @@ class JobPorts : public ClusterSource, public JobObserver {
   PivotService& service_;
   std::string job_id_;
 };
+
+nlohmann::json or_null(const std::optional<std::string>& value) { return value ? nlohmann::json(*value) : nlohmann::json(); }
+
+// A POST as an Idempotency-Key remembers it: the route and the body as read
+// (every field, defaults included, so that {} and {"dry_run": false} agree).
+std::string describe_request(const std::string& cluster, const std::string& route, const nlohmann::json& body) {
+  return "POST /v1/clusters/" + cluster + "/" + route + " " + body.dump();
+}
 
 bool replicating(const protocol::NodeState& state) {
   return state.replica && state.replica->io_running == protocol::IoThread::yes && state.replica->sql_running;
@@ -104,7 +113,7 @@ std::vector<ClusterSummary> PivotService::clusters() {
 Result<ClusterDetail> PivotService::cluster(const std::string& name) {
   std::lock_guard lock(mu_);
   auto it = specs_.find(name);
-  if (it == specs_.end()) return make_error("not_found", "no cluster '" + name + "' is loaded");
+  if (it == specs_.end()) return make_error(api_error::not_found, "no cluster '" + name + "' is loaded");
   const auto& spec = it->second;
   const auto now = clock_.steady_ms();
   const auto& observed = observed_[name];
@@ -156,16 +165,34 @@ Job& PivotService::add_job(JobKind kind, const std::string& cluster, const std::
   return jobs_[job.id] = std::move(job);
 }
 
-std::optional<std::string> PivotService::replay(const std::optional<std::string>& key) const {
-  if (!key) return std::nullopt;
+Result<std::optional<std::string>> PivotService::replay(const std::optional<std::string>& key,
+                                                        const std::string& requested_by,
+                                                        const std::string& request) const {
+  if (!key) return std::optional<std::string>();
   auto it = idempotency_.find(*key);
-  if (it == idempotency_.end()) return std::nullopt;
-  return it->second;
+  if (it == idempotency_.end()) return std::optional<std::string>();
+  const KeyedRequest& first = it->second;
+  if (first.requested_by != requested_by) {
+    // Another token's request: say nothing of it.
+    return make_error(api_error::idempotency_mismatch,
+                      "Idempotency-Key '" + *key + "' belongs to another token's request; use a key of your own");
+  }
+  if (first.request != request) {
+    return make_error(api_error::idempotency_mismatch, "Idempotency-Key '" + *key + "' was used for " + first.request +
+                                                           " (job " + first.job_id + "), not for " + request +
+                                                           "; use a new key for a new request");
+  }
+  return std::optional<std::string>(first.job_id);
+}
+
+void PivotService::remember(const std::optional<std::string>& key, const std::string& job_id,
+                            const std::string& requested_by, const std::string& request) {
+  if (key) idempotency_[*key] = {job_id, requested_by, request};
 }
 
 Result<void> PivotService::check_candidate(const ClusterSpec& spec, const std::optional<std::string>& candidate) const {
   if (candidate && !spec.find(*candidate)) {
-    return make_error("bad_request", "candidate '" + *candidate + "' is not a node of cluster '" + spec.name + "'");
+    return make_error(api_error::bad_request, "candidate '" + *candidate + "' is not a node of cluster '" + spec.name + "'");
   }
   return ok();
 }
@@ -175,12 +202,15 @@ Result<std::string> PivotService::start_pivot_status(const std::string& cluster,
                                                      const std::string& requested_by,
                                                      const std::optional<std::string>& idempotency_key) {
   std::unique_lock lock(mu_);
-  if (auto first = replay(idempotency_key)) return *first;
+  const std::string request = describe_request(cluster, "pivot-status", {{"candidate", or_null(candidate)}});
+  auto first = replay(idempotency_key, requested_by, request);
+  if (!first) return first.error();
+  if (*first) return **first;
   auto spec = specs_.find(cluster);
-  if (spec == specs_.end()) return make_error("not_found", "no cluster '" + cluster + "' is loaded");
+  if (spec == specs_.end()) return make_error(api_error::not_found, "no cluster '" + cluster + "' is loaded");
   if (auto bad = check_candidate(spec->second, candidate); !bad) return bad.error();
   const std::string id = add_job(JobKind::pivot_status, cluster, requested_by).id;
-  if (idempotency_key) idempotency_[*idempotency_key] = id;
+  remember(idempotency_key, id, requested_by, request);
   log::event(*logger(), spdlog::level::info, {.cluster = cluster, .job = id}, "pivot status requested by {}",
              requested_by);
   launch(id, [this, id, cluster, candidate] {
@@ -193,20 +223,26 @@ Result<std::string> PivotService::start_pivot_status(const std::string& cluster,
 Result<std::string> PivotService::start_pivot(const std::string& cluster, const PivotOptions& options,
                                               const std::string& requested_by) {
   std::unique_lock lock(mu_);
-  if (auto first = replay(options.idempotency_key)) return *first;
+  const std::string request = describe_request(cluster, "pivot",
+                                               {{"candidate", or_null(options.candidate)},
+                                                {"dry_run", options.dry_run},
+                                                {"expected_primary", or_null(options.expected_primary)}});
+  auto first = replay(options.idempotency_key, requested_by, request);
+  if (!first) return first.error();
+  if (*first) return **first;
   auto it = specs_.find(cluster);
-  if (it == specs_.end()) return make_error("not_found", "no cluster '" + cluster + "' is loaded");
+  if (it == specs_.end()) return make_error(api_error::not_found, "no cluster '" + cluster + "' is loaded");
   const ClusterSpec& spec = it->second;
   if (auto bad = check_candidate(spec, options.candidate); !bad) return bad.error();
   if (!options.dry_run) {
     if (auto held = holds_.find(cluster); held != holds_.end()) {
-      return make_error("conflict", "job " + held->second + " holds cluster '" + cluster + "'");
+      return make_error(api_error::conflict, "job " + held->second + " holds cluster '" + cluster + "'");
     }
   }
   if (options.expected_primary) {
     const auto primary = observed_primary(spec, observed_[cluster], clock_.steady_ms());
     if (primary != options.expected_primary) {
-      return make_error("precondition_failed", "expected primary '" + *options.expected_primary +
+      return make_error(api_error::precondition_failed, "expected primary '" + *options.expected_primary +
                                                    "' but the observed primary is " +
                                                    (primary ? "'" + *primary + "'" : "none"));
     }
@@ -215,7 +251,7 @@ Result<std::string> PivotService::start_pivot(const std::string& cluster, const 
   job.dry_run = options.dry_run;
   const std::string id = job.id;
   if (!options.dry_run) holds_[cluster] = id;
-  if (options.idempotency_key) idempotency_[*options.idempotency_key] = id;
+  remember(options.idempotency_key, id, requested_by, request);
   log::event(*logger(), spdlog::level::info, {.cluster = cluster, .job = id}, "{} requested by {}",
              options.dry_run ? "pivot dry run" : "pivot", requested_by);
   PivotJobInput input{id, spec, options.candidate, options.dry_run, options.expected_primary};
@@ -237,7 +273,7 @@ void PivotService::launch(const std::string& job_id, std::function<void()> body)
     } catch (const std::exception& e) {
       // A bug, not an outcome: the job must still end and release its hold.
       log::event(*logger(), spdlog::level::err, {.job = job_id}, "job crashed: {}", e.what());
-      finish(job_id, JobState::failed, {{"error", "internal"}, {"message", e.what()}});
+      finish(job_id, JobState::failed, {{"error", api_error::internal}, {"message", e.what()}});
     }
   }).detach();
 }
@@ -287,7 +323,7 @@ void PivotService::record_step(const std::string& job_id, const JobStep& step) {
 Result<Job> PivotService::job(const std::string& id) {
   std::lock_guard lock(mu_);
   auto it = jobs_.find(id);
-  if (it == jobs_.end()) return make_error("not_found", "no job '" + id + "'");
+  if (it == jobs_.end()) return make_error(api_error::not_found, "no job '" + id + "'");
   return it->second;
 }
 

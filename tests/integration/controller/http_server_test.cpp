@@ -6,7 +6,10 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "pivot/asio.hpp"  // first: <utility> before any Asio header
@@ -17,7 +20,12 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "fake_ports.hpp"
 #include "fake_service.hpp"
+#include "pivot/controller/api_router.hpp"
+#include "pivot/controller/pivot_service.hpp"
+#include "pivot/controller/posix_hook_runner.hpp"
+#include "topology_builder.hpp"
 
 namespace pivot::controller {
 namespace {
@@ -250,6 +258,52 @@ TEST(HttpServer, AnIdleConnectionIsClosedAfterTheReadTimeout) {
   const auto start = std::chrono::steady_clock::now();
   EXPECT_TRUE(client.closed_by_server());
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+// Issue 12's report end to end on a real socket: a post_pivot hook (a real
+// process) writes 64 KiB minus one byte and then "é", which straddles the
+// cap. The pivot runs through the real service and executor (fake agents),
+// and GET /v1/jobs and /v1/jobs/{id} still answer 200 with valid JSON.
+TEST(HttpServerJobs, AJobWhoseHookWrote64KiBAndAMultibyteCharacterListsFine) {
+  std::string dir = (std::filesystem::temp_directory_path() / "pivot-http-hook-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
+  const std::string hook = dir + "/notify";
+  std::ofstream(hook) << "#!/bin/sh\nhead -c 65535 /dev/zero | tr '\\0' x; printf '\\303\\251 done\\n'\n";
+  std::filesystem::permissions(hook, std::filesystem::perms::owner_all);
+
+  test::ManualClock clock;
+  test::FakeAgents agents(clock);
+  PosixHookRunner hooks;
+  PivotService service(agents, hooks, clock, 3);
+  auto topology = test::Topology::healthy();
+  topology.spec.hooks.post_pivot = hook;
+  service.set_specs({{topology.spec.name, topology.spec}});
+  for (const auto& m : test::state_messages(topology)) service.on_message(m, clock.steady_ms());
+  auto id = service.start_pivot("sms-1", {.candidate = "db2"}, "deploy");
+  ASSERT_TRUE(id.ok()) << id.error().message;
+  service.wait_idle();
+
+  const auto tokens = Tokens::parse("operator deploy " + kOperatorToken + "\n", "tokens").value();
+  ApiRouter router(service, &tokens, "1.2.3");
+  RunningServer server([&router](const ApiRequest& r) { return router.handle(r); });
+  Client client(server.port());
+  for (const std::string& target : std::vector<std::string>{"/v1/jobs", "/v1/jobs/" + *id}) {
+    SCOPED_TRACE(target);
+    const auto res = client.send(http::verb::get, target, "", kOperatorToken);
+    ASSERT_EQ(res.result_int(), 200) << res.body().substr(0, 300);
+    const auto body = nlohmann::json::parse(res.body(), nullptr, /*allow_exceptions=*/false);
+    ASSERT_FALSE(body.is_discarded()) << "not valid JSON";
+    const auto& job = body.is_array() ? body.at(0) : body;
+    EXPECT_EQ(job["id"], *id);
+    EXPECT_EQ(job["state"], "succeeded") << job["result"].dump();
+    const auto steps = job["steps"];
+    const auto post = std::find_if(steps.begin(), steps.end(), [](const auto& s) { return s["name"] == "post_pivot"; });
+    ASSERT_NE(post, steps.end());
+    const auto output = (*post)["detail"]["output"].get<std::string>();
+    EXPECT_EQ(output, std::string(PosixHookRunner::kMaxOutputBytes - 1, 'x'));
+    EXPECT_EQ((*post)["detail"]["output_truncated"], true);
+  }
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

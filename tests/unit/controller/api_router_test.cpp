@@ -7,7 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "fake_service.hpp"
+#include "pivot/controller/api_errors.hpp"
 #include "pivot/controller/json_views.hpp"
+#include "pivot/controller/utf8_text.hpp"
 
 namespace pivot::controller {
 namespace {
@@ -396,6 +398,97 @@ TEST(ApiRouterInsecure, NoTokenIsAskedAndJobsAreRequestedByInsecure) {
   EXPECT_EQ(router.handle({"POST", "/v1/clusters/sms-1/pivot", std::nullopt, std::nullopt, ""}).status, 202);
   ASSERT_EQ(service.starts.size(), 1u);
   EXPECT_EQ(service.starts[0].requested_by, "insecure");
+}
+
+// --- error slugs: one list, each with its status (api_errors.hpp) ---
+
+TEST_F(ApiRouterTest, EveryErrorSlugAnswersWithItsStatus) {
+  // Written out here, not read from the table: the test is what docs/api.md says.
+  const std::vector<std::pair<const char*, int>> expected{
+      {api_error::bad_request, 400},         {api_error::unauthorized, 401},
+      {api_error::forbidden, 403},           {api_error::not_found, 404},
+      {api_error::method_not_allowed, 405},  {api_error::conflict, 409},
+      {api_error::precondition_failed, 412}, {api_error::too_large, 413},
+      {api_error::idempotency_mismatch, 422}, {api_error::internal, 500},
+      {api_error::not_implemented, 501}};
+  ASSERT_EQ(api_error::kSlugs.size(), expected.size()) << "a slug was added: give it a status here and in docs/api.md";
+  for (const auto& [slug, status] : expected) {
+    SCOPED_TRACE(slug);
+    EXPECT_TRUE(api_error::is_known(slug));
+    EXPECT_EQ(api_error::status_of(slug), status);
+    expect_error(error_response(slug, "why"), status, slug, "why");
+    // A service error with that code keeps its slug and status through the router.
+    service_.start_error = make_error(slug, std::string("because ") + slug);
+    expect_error(post("/v1/clusters/sms-1/pivot"), status, slug, std::string("because ") + slug);
+  }
+  EXPECT_FALSE(api_error::is_known("journal_full"));
+  EXPECT_EQ(api_error::status_of("journal_full"), 500);
+}
+
+TEST_F(ApiRouterTest, AnIdempotencyMismatchIs422) {
+  service_.start_error = make_error(api_error::idempotency_mismatch, "Idempotency-Key 'k-1' was used for another request");
+  const auto response = call("POST", "/v1/clusters/sms-1/pivot", kOperator, "{}", "k-1");
+  expect_error(response, 422, "idempotency_mismatch", "k-1");
+}
+
+// --- nothing an agent or a hook writes can break a job listing ---
+
+TEST_F(ApiRouterTest, InvalidUtf8InAJobNeverMakesTheJobsFail) {
+  // A hook's output cut inside a character, a server message in latin1 relayed
+  // by an agent: nlohmann::json throws on dumping either.
+  const std::string cut = std::string(10, 'x') + "\xC3";  // the first byte of "é", alone
+  const std::string latin1 = "Duplicate entry 'caf\xE9' for key 'PRIMARY'";
+  service_.job_list[0].steps[0].detail["output"] = cut;
+  service_.job_list[0].steps[0].detail["commands"] = json::array({{{"message", latin1}}});
+  service_.job_list[1].result["message"] = latin1;
+  service_.job_list[1].result[std::string("k\xFF")] = "a key too";
+  for (const char* target : {"/v1/jobs", "/v1/jobs/j-7", "/v1/jobs/j-6", "/v1/jobs?cluster=sms-1"}) {
+    SCOPED_TRACE(target);
+    const auto response = call("GET", target);
+    ASSERT_EQ(response.status, 200) << response.body;
+    const auto body = json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+    ASSERT_FALSE(body.is_discarded()) << "not valid JSON (UTF-8): " << response.body;
+    EXPECT_THAT(response.body, HasSubstr("\xEF\xBF\xBD")) << "the bad bytes show as U+FFFD";
+  }
+  const auto job = body_of(call("GET", "/v1/jobs/j-7"));
+  EXPECT_EQ(job["steps"][0]["detail"]["output"], std::string(10, 'x') + "\xEF\xBF\xBD");
+  EXPECT_EQ(job["steps"][0]["detail"]["commands"][0]["message"], "Duplicate entry 'caf\xEF\xBF\xBD' for key 'PRIMARY'");
+}
+
+TEST(Utf8Text, ValidTextIsKeptAsItIs) {
+  const std::string text = "db1 read-only, caf\xC3\xA9, \xE2\x82\xAC 5, \xF0\x9F\x90\xAC";
+  EXPECT_EQ(valid_utf8(text), text);
+  EXPECT_EQ(valid_utf8(""), "");
+}
+
+TEST(Utf8Text, EveryIllFormedByteBecomesAReplacementCharacter) {
+  const std::string r = "\xEF\xBF\xBD";
+  struct Case {
+    std::string in, out;
+  };
+  for (const auto& c : std::vector<Case>{
+           {"a\x80z", "a" + r + "z"},                  // a stray continuation byte
+           {"a\xC3", "a" + r},                         // a sequence cut short at the end
+           {"\xC3z", r + "z"},                         // ... or in the middle
+           {"\xC0\xAF", r + r},                        // an overlong '/'
+           {"\xE0\x80\xAF", r + r + r},                // another overlong form
+           {"\xED\xA0\x80", r + r + r},                // a surrogate (U+D800)
+           {"\xF4\x90\x80\x80", r + r + r + r},        // past U+10FFFF
+           {"\xF5\xFF\xFE", r + r + r},                // bytes never in UTF-8
+           {"caf\xE9 ok", "caf" + r + " ok"},          // latin1
+       }) {
+    SCOPED_TRACE(c.in);
+    EXPECT_EQ(valid_utf8(c.in), c.out);
+  }
+}
+
+TEST(Utf8Text, TheCutFallsOnACharacterBoundary) {
+  const std::string euro = "\xE2\x82\xAC";  // 3 bytes
+  EXPECT_EQ(valid_utf8("ab" + euro, 4), "ab");
+  EXPECT_EQ(valid_utf8("ab" + euro, 5), "ab" + euro);
+  EXPECT_EQ(valid_utf8("ab\xFF", 4), "ab") << "U+FFFD is 3 bytes: it does not fit either";
+  EXPECT_EQ(valid_utf8(std::string(65535, 'x') + "\xC3\xA9", 65536), std::string(65535, 'x'));
+  EXPECT_EQ(valid_utf8("abc", 0), "");
 }
 
 // --- views on their own ---

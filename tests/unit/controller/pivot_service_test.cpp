@@ -4,6 +4,7 @@
 // the real ones.
 #include "pivot/controller/pivot_service.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <condition_variable>
@@ -60,12 +61,7 @@ class PivotServiceTest : public ::testing::Test {
 
   // Every node's state, as if its agent had just reported it.
   void feed(const Topology& t) {
-    for (const auto& [name, node] : t.observed.nodes) {
-      protocol::Message m;
-      m.envelope = {t.spec.name, name, "boot-" + name, 1, 0};
-      m.body = *node.state;
-      service_.on_message(m, clock_.steady_ms());
-    }
+    for (const auto& m : test::state_messages(t)) service_.on_message(m, clock_.steady_ms());
   }
 
   Job finished(const Result<std::string>& id) {
@@ -165,6 +161,47 @@ TEST_F(PivotServiceTest, AnIdempotencyKeyReturnsTheFirstJob) {
   ASSERT_TRUE(first.ok() && again.ok());
   EXPECT_EQ(*first, *again);
   EXPECT_EQ(service_.jobs(std::nullopt, 10).size(), 1u);
+}
+
+TEST_F(PivotServiceTest, AnIdempotencyKeyBelongsToItsRequestAndToken) {
+  Topology other = Topology::healthy();
+  other.spec.name = "sms-2";
+  service_.set_specs({{"sms-1", Topology::healthy().spec}, {"sms-2", other.spec}});
+  const std::optional<std::string> key = "deploy-7";
+  auto status = service_.start_pivot_status("sms-1", std::nullopt, "ops", key);
+  ASSERT_TRUE(status.ok());
+  auto mismatch = [](const Result<std::string>& r) {
+    return !r.ok() && r.error().code == "idempotency_mismatch" ? r.error().message : "(not a mismatch)";
+  };
+
+  // The same key for a pivot: never the pivot-status job (issue 12).
+  auto pivot = service_.start_pivot("sms-1", {.dry_run = true, .idempotency_key = key}, "ops");
+  EXPECT_THAT(mismatch(pivot), ::testing::HasSubstr("POST /v1/clusters/sms-1/pivot-status"));
+  EXPECT_THAT(mismatch(pivot), ::testing::HasSubstr(*status));
+  // Another cluster, another body, another token.
+  EXPECT_THAT(mismatch(service_.start_pivot_status("sms-2", std::nullopt, "ops", key)), ::testing::HasSubstr("sms-2"));
+  EXPECT_THAT(mismatch(service_.start_pivot_status("sms-1", "db3", "ops", key)), ::testing::HasSubstr("db3"));
+  const auto stranger = mismatch(service_.start_pivot_status("sms-1", std::nullopt, "mallory", key));
+  EXPECT_THAT(stranger, ::testing::HasSubstr("another token"));
+  EXPECT_EQ(stranger.find(*status), std::string::npos) << "another token's job is not named";
+
+  // The same request, same token: the first job, nothing new started.
+  auto again = service_.start_pivot_status("sms-1", std::nullopt, "ops", key);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, *status);
+  service_.wait_idle();
+  EXPECT_EQ(service_.jobs(std::nullopt, 10).size(), 1u);
+
+  // A pivot's body as read: {} and an explicit default are one request.
+  auto dry = service_.start_pivot("sms-1", {.dry_run = true, .idempotency_key = "dry-1"}, "ops");
+  auto same = service_.start_pivot("sms-1", {.dry_run = true, .idempotency_key = "dry-1"}, "ops");
+  ASSERT_TRUE(dry.ok() && same.ok());
+  EXPECT_EQ(*dry, *same);
+  EXPECT_THAT(mismatch(service_.start_pivot("sms-1", {.dry_run = true, .expected_primary = "db1", .idempotency_key = "dry-1"},
+                                            "ops")),
+              ::testing::HasSubstr("expected_primary"));
+  EXPECT_THAT(mismatch(service_.start_pivot("sms-1", {.idempotency_key = "dry-1"}, "ops")),
+              ::testing::HasSubstr("\"dry_run\":false"));
 }
 
 TEST_F(PivotServiceTest, JobsAreListedNewestFirst) {

@@ -93,6 +93,27 @@ TEST_F(PosixHookRunnerTest, StdoutAndStderrShareOneOutputCutAt64KiB) {
   EXPECT_TRUE(o.ok()) << "a hook writing more than the cap must not block";
   EXPECT_EQ(o.output.size(), PosixHookRunner::kMaxOutputBytes);
   EXPECT_EQ(o.output.find_first_not_of('x'), std::string::npos);
+  EXPECT_TRUE(o.output_truncated);
+  EXPECT_FALSE(runner.run(script("short", "echo short"), env, 5000).output_truncated);
+}
+
+TEST_F(PosixHookRunnerTest, TheOutputIsValidUtf8CutOnACharacterBoundary) {
+  // 64 KiB - 1 bytes, then "é" (2 bytes) straddling the cap, then more: the
+  // cut must not leave its first byte alone (a JSON dump would throw on it).
+  auto o = runner.run(script("straddle", "head -c 65535 /dev/zero | tr '\\0' x; printf '\\303\\251 and more'"),
+                      env, 5000);
+  ASSERT_TRUE(o.ok()) << o.error;
+  EXPECT_EQ(o.output, std::string(PosixHookRunner::kMaxOutputBytes - 1, 'x'));
+  EXPECT_TRUE(o.output_truncated);
+
+  // Exactly at the cap, the character fits whole.
+  o = runner.run(script("fits", "head -c 65534 /dev/zero | tr '\\0' x; printf '\\303\\251'"), env, 5000);
+  EXPECT_EQ(o.output, std::string(PosixHookRunner::kMaxOutputBytes - 2, 'x') + "\xC3\xA9");
+  EXPECT_FALSE(o.output_truncated);
+
+  // Bytes that are not UTF-8 (latin1 "café") become U+FFFD.
+  o = runner.run(script("latin1", "printf 'caf\\351\\n'"), env, 5000);
+  EXPECT_EQ(o.output, "caf\xEF\xBF\xBD\n");
 }
 
 TEST_F(PosixHookRunnerTest, ASleepingHookIsKilledAtTheTimeout) {

@@ -6,10 +6,12 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "pivot/controller/cluster_spec.hpp"
 #include "pivot/controller/observed.hpp"
 #include "pivot/controller/pivot_status.hpp"
+#include "pivot/protocol/message.hpp"
 
 namespace pivot::controller::test {
 
@@ -123,5 +125,18 @@ struct Topology {
     return *o.state;
   }
 };
+
+// Every node's state as the message its agent would send (what
+// PivotService::on_message takes), boot id "boot-<node>".
+inline std::vector<protocol::Message> state_messages(const Topology& t) {
+  std::vector<protocol::Message> out;
+  for (const auto& [name, node] : t.observed.nodes) {
+    protocol::Message m;
+    m.envelope = {t.spec.name, name, "boot-" + name, 1, 0};
+    m.body = *node.state;
+    out.push_back(std::move(m));
+  }
+  return out;
+}
 
 }  // namespace pivot::controller::test

@@ -29,12 +29,10 @@ struct ApiResponse {
   std::vector<std::pair<std::string, std::string>> headers;  // extra: WWW-Authenticate, Allow, Location
 };
 
-// {"error": slug, "message": text} with the status of the slug: bad_request
-// 400, unauthorized 401, forbidden 403, not_found 404, method_not_allowed 405,
-// conflict 409, precondition_failed 412, too_large 413, not_implemented 501,
-// anything else 500 (internal). The server uses it too (413, 500).
+// {"error": slug, "message": text} with the status of the slug
+// (pivot/controller/api_errors.hpp; anything unknown is 500). The server uses
+// it too (413, 500). The body is valid JSON whatever bytes the message holds.
 ApiResponse error_response(const std::string& slug, const std::string& message);
-int status_of(const std::string& slug);
 
 class ApiRouter {
  public:

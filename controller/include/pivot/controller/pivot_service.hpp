@@ -71,7 +71,18 @@ class PivotService : public ControllerService {
   // All private helpers expect mu_ held.
   std::string new_job_id(JobKind kind);
   Job& add_job(JobKind kind, const std::string& cluster, const std::string& requested_by);
-  std::optional<std::string> replay(const std::optional<std::string>& idempotency_key) const;
+  // An Idempotency-Key belongs to its token and its request (the route and
+  // the body as read): the same one again replays the first job; anything
+  // else is idempotency_mismatch, never another request's job.
+  struct KeyedRequest {
+    std::string job_id;
+    std::string requested_by;
+    std::string request;  // "POST /v1/clusters/sms-1/pivot {...}" (describe_request)
+  };
+  Result<std::optional<std::string>> replay(const std::optional<std::string>& idempotency_key,
+                                            const std::string& requested_by, const std::string& request) const;
+  void remember(const std::optional<std::string>& idempotency_key, const std::string& job_id,
+                const std::string& requested_by, const std::string& request);
   Result<void> check_candidate(const ClusterSpec& spec, const std::optional<std::string>& candidate) const;
   std::optional<std::string> last_job_of(const std::string& cluster) const;
   void launch(const std::string& job_id, std::function<void()> body);
@@ -90,7 +101,7 @@ class PivotService : public ControllerService {
   std::map<std::string, Job> jobs_;                           // by id
   std::deque<std::string> job_order_;                         // oldest first, bounded
   std::map<std::string, std::string> holds_;                  // cluster -> pivot/failover job id
-  std::map<std::string, std::string> idempotency_;            // key -> job id
+  std::map<std::string, KeyedRequest> idempotency_;           // by Idempotency-Key
   std::function<void(AgentsView&)> fill_counters_;
   std::uint64_t next_job_ = 0;
   std::size_t running_ = 0;  // job threads (detached; counted so that shutdown waits)

@@ -33,7 +33,8 @@ struct HookOutcome {
   bool started = false;     // false: could not be spawned (error says why)
   int exit_code = -1;       // -1 when killed or not started
   bool timed_out = false;   // killed at the timeout
-  std::string output;       // stdout and stderr together, cut at 64 KiB
+  std::string output;       // stdout and stderr together: valid UTF-8, at most 64 KiB
+  bool output_truncated = false;  // the hook wrote more than the output holds
   std::string error;        // spawn error, "" otherwise
   std::uint64_t duration_ms = 0;
   bool ok() const { return started && !timed_out && exit_code == 0; }

@@ -1,7 +1,7 @@
 #pragma once
 // HookRunner on POSIX: posix_spawn of the hook in a process group of its own,
 // environment = pivotd's + the extras, stdout and stderr on one pipe (cut at
-// 64 KiB), and at the timeout the whole group gets SIGTERM, then SIGKILL one
+// 64 KiB on a character boundary, invalid UTF-8 replaced by U+FFFD), and at the timeout the whole group gets SIGTERM, then SIGKILL one
 // second later, so that a hook's children cannot outlive it.
 
 #include "pivot/controller/ports.hpp"
