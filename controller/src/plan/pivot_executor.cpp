@@ -7,6 +7,7 @@
 
 #include "pivot/controller/json_views.hpp"
 #include "pivot/controller/step_summary.hpp"
+#include "old_primary_writes.hpp"
 #include "pivot_run.hpp"
 
 namespace pivot::controller {
@@ -20,7 +21,7 @@ PivotJobOutcome PivotRun::run() {
   if (!hook("pre_pivot", input_.spec.hooks.pre_pivot)) return finish(JobState::failed);
 
   fence_started_ms_ = clock_.steady_ms();
-  if (!fence_read_only() || !fence_kill_connections() || !capture_position() || !catch_up() || !promote()) {
+  if (!fence_read_only() || !fence_lock() || !capture_position() || !catch_up() || !confirm_fence() || !promote()) {
     return roll_back();
   }
   // The candidate is writable: from here on, roll forward only. The window
@@ -29,10 +30,15 @@ PivotJobOutcome PivotRun::run() {
   hook("post_promote", input_.spec.hooks.post_promote);
   const bool switched_by_hook = !input_.spec.hooks.post_promote.empty();
   write_blocked_ms_ = (switched_by_hook ? clock_.steady_ms() : promoted_ms) - fence_started_ms_;
+  // Clients queued on the fence's lock would commit on the old primary the
+  // moment it goes: they are killed first (and reconnect through the moved
+  // route). Sessions that would not die keep the lock held: see release_fence.
+  if (fence_kill_connections()) release_fence();
   repoint_replicas();
   demote_old_primary();
   hook("post_pivot", input_.spec.hooks.post_pivot);
   verify();
+  verify_old_primary();
   return finish(failures_.empty() ? JobState::succeeded : JobState::failed);
 }
 
@@ -112,9 +118,70 @@ bool PivotRun::fence_read_only() {
   });
 }
 
+// read_only does not stop READ_ONLY ADMIN (root): the lock holds every
+// commit, theirs included, until release_fence (docs/fence.md).
+bool PivotRun::fence_lock() {
+  undo_.fence_locked = true;  // planned first: an unanswered fence may hold
+  return step("fence_lock", [&](JobStep& s) {
+    const std::uint64_t lease_ms = plan::fence_lease_ms(input_.spec.policy);
+    s.detail["lease_ms"] = lease_ms;
+    return record(s, call(*old_primary_, plan::fence_writes(id("fence_lock", *old_primary_), lease_ms)));
+  });
+}
+
+// The last look before the candidate becomes writable: the lock still held
+// (its session alive, its lease running) and the old primary still at the
+// captured position. Anything else rolls back: a commit may have escaped.
+bool PivotRun::confirm_fence() {
+  return step("confirm_fence", [&](JobStep& s) {
+    auto o = call(*old_primary_, plan::report_position(id("confirm_fence", *old_primary_)));
+    const auto now = o.ok ? plan::position_of(o.detail) : std::nullopt;
+    const auto fence = o.detail.find("fence");
+    const std::string state =
+        fence != o.detail.end() && std::holds_alternative<std::string>(fence->second) ? std::get<std::string>(fence->second)
+                                                                                     : "unknown";
+    s.detail["fence"] = state;
+    if (now) s.detail["position"] = now->gtid;
+    if (o.ok && state != "held") {
+      o.ok = false;
+      o.error = "fence_lost";
+      o.message = "the fence on " + old_primary_->name + " is " + state + " (not held): commits were possible since the capture";
+    } else if (o.ok && (!now || now->gtid != position_.gtid)) {
+      o.ok = false;
+      o.error = "fence_lost";
+      o.message = old_primary_->name + " moved from the captured position " + position_.gtid + " to " +
+                  (now ? now->gtid : "none") + " while fenced";
+    }
+    return record(s, o);
+  });
+}
+
 bool PivotRun::fence_kill_connections() {
   return step("fence_kill_connections", [&](JobStep& s) {
-    return record(s, call(*old_primary_, plan::kill_connections(id("fence_kill_connections", *old_primary_))));
+    const bool killed =
+        record(s, call(*old_primary_, plan::kill_connections(id("fence_kill_connections", *old_primary_))));
+    if (!killed) {
+      record_failure(s.name, "fence_kept",
+                     old_primary_->name + " keeps its fence lock (commits held) because its client sessions could "
+                                          "not all be killed; the agent ends the lock when its lease passes, and "
+                                          "sessions still queued then would commit there: kill them first");
+    }
+    return killed;
+  });
+}
+
+// After the kill: the old primary's lock goes, so that it can be demoted (its
+// gtid_slave_pos and the applier commit too). A lock lost before now is said.
+bool PivotRun::release_fence() {
+  return step("release_fence", [&](JobStep& s) {
+    const auto o = call(*old_primary_, plan::release_fence(id("release_fence", *old_primary_)));
+    const bool released = record(s, o);
+    if (o.error == "fence_lost") {
+      record_failure(s.name, "fence_lost",
+                     "the fence on " + old_primary_->name + " ended before its release, after the promotion: "
+                                                            "verify_old_primary names any commit that got through");
+    }
+    return released;
   });
 }
 
@@ -221,6 +288,40 @@ bool PivotRun::verify() {
       all = record(s, o) && all;
     }
     return all;
+  });
+}
+
+// The fence's proof: nothing the old primary committed after the capture is
+// missing from the new primary, also from clients pinned to its address
+// after the release (docs/fence.md). Its position is read first, so whatever
+// it replicated from the new primary is in the new primary's, read second.
+bool PivotRun::verify_old_primary() {
+  return step("verify_old_primary", [&](JobStep& s) {
+    auto old_report = call(*old_primary_, plan::report_position(id("verify_old_primary", *old_primary_)));
+    if (!record(s, old_report)) return false;
+    auto new_report = call(*candidate_, plan::report_position(id("verify_old_primary", *candidate_)));
+    if (!record(s, new_report)) return false;
+    const auto old_now = plan::position_of(old_report.detail);
+    const auto new_now = plan::position_of(new_report.detail);
+    if (!old_now || !new_now) {
+      record_failure(s.name, "no_position", s.name + ": a report_position answer holds no GTID position");
+      return false;
+    }
+    s.detail["captured"] = position_.gtid;
+    s.detail["old_primary_position"] = old_now->gtid;
+    s.detail["new_primary_position"] = new_now->gtid;
+    auto writes = plan::old_primary_writes(position_, *old_now, *new_now);
+    if (!writes) {
+      record_failure(s.name, writes.error().code, s.name + ": " + writes.error().message);
+      return false;
+    }
+    s.detail["transactions"] = *writes;
+    if (writes->empty()) return true;
+    record_failure(s.name, "old_primary_written",
+                   s.name + ": " + old_primary_->name + " committed transactions after the fence that " +
+                       candidate_->name + " lacks: " + *writes +
+                       " (a client pinned to its address, or a lost fence); they are not replicated anywhere");
+    return false;
   });
 }
 

@@ -8,8 +8,10 @@
 namespace pivot::controller {
 
 std::vector<std::string> pivot_plan_steps() {
-  return {"check",     "pre_pivot", "fence_read_only",  "fence_kill_connections", "capture_position", "catch_up",
-          "promote",   "post_promote", "repoint_replicas", "demote_old_primary",  "post_pivot",       "verify"};
+  return {"check",         "pre_pivot",          "fence_read_only",        "fence_lock",       "capture_position",
+          "catch_up",      "confirm_fence",      "promote",                "post_promote",     "fence_kill_connections",
+          "release_fence", "repoint_replicas",   "demote_old_primary",     "post_pivot",       "verify",
+          "verify_old_primary"};
 }
 
 namespace plan {
@@ -44,6 +46,22 @@ protocol::Command set_read_only(std::string id, bool read_only) {
 
 protocol::Command kill_connections(std::string id) {
   return command(std::move(id), "kill_connections", kKillConnectionsTimeoutMs);
+}
+
+protocol::Command fence_writes(std::string id, std::uint64_t lease_ms) {
+  return command(std::move(id), "fence_writes", kFenceWritesTimeoutMs,
+                 {{"lease_ms", static_cast<std::int64_t>(lease_ms)}});
+}
+
+protocol::Command release_fence(std::string id) {
+  return command(std::move(id), "release_fence", kReleaseFenceTimeoutMs);
+}
+
+std::uint64_t fence_lease_ms(const Policy& policy) {
+  constexpr std::uint64_t kMarginMs = 30000;
+  return static_cast<std::uint64_t>(policy.catch_up_timeout_ms) + static_cast<std::uint64_t>(policy.hook_timeout_ms) +
+         kReportPositionTimeoutMs * 2 + kPositionReadMarginMs + kResetReplicationTimeoutMs + kSetReadOnlyTimeoutMs +
+         kKillConnectionsTimeoutMs + kReleaseFenceTimeoutMs + kMarginMs;
 }
 
 protocol::Command report_position(std::string id) {

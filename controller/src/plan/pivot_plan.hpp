@@ -22,6 +22,12 @@ namespace pivot::controller::plan {
 // SET GLOBAL read_only takes the global read lock, which waits for running
 // commits; the agent bounds lock_wait_timeout by what is left of this.
 inline constexpr std::uint64_t kSetReadOnlyTimeoutMs = 5000;
+// fence_writes: BACKUP STAGE BLOCK_COMMIT waits for running commits (not for
+// running statements); the agent bounds its lock_wait_timeout by this. The
+// whole wait is inside the write-blocked window.
+inline constexpr std::uint64_t kFenceWritesTimeoutMs = 3000;
+// release_fence: BACKUP STAGE END on the open session.
+inline constexpr std::uint64_t kReleaseFenceTimeoutMs = 3000;
 // KILL only flags sessions; the agent watches them end for at most 1 s.
 inline constexpr std::uint64_t kKillConnectionsTimeoutMs = 3000;
 // A handful of SELECTs on one open connection.
@@ -43,6 +49,13 @@ std::string command_id(const std::string& job_id, const std::string& step, const
 
 protocol::Command set_read_only(std::string id, bool read_only);
 protocol::Command kill_connections(std::string id);
+protocol::Command fence_writes(std::string id, std::uint64_t lease_ms);
+protocol::Command release_fence(std::string id);
+// How long the old primary's fence may hold before its agent ends it by
+// itself: the longest a pivot can take from the fence to release_fence
+// (catch-up, the post_promote hook and every command's deadline between),
+// plus a margin. A pivotd that died mid-pivot leaves no node fenced forever.
+std::uint64_t fence_lease_ms(const Policy& policy);
 protocol::Command report_position(std::string id);
 protocol::Command reset_replication(std::string id);
 protocol::Command wait_for_position(std::string id, const std::string& position, std::uint64_t wait_ms);

@@ -61,6 +61,13 @@ PivotJobOutcome PivotRun::roll_back() {
 
   bool complete = true;
   std::string restored;
+  // The lock goes before read_only: clients queued on it commit on the old
+  // primary, which stays the primary. A lock already lost holds nothing.
+  if (undo_.fence_locked) {
+    const bool released = run_undo("rollback_release_fence", *old_primary_,
+                                   [](std::string id) { return plan::release_fence(std::move(id)); });
+    complete = released || failures_.back().error == "fence_lost";
+  }
   if (undo_.old_primary_fenced) {
     const bool writable = run_undo("rollback_old_primary_writable", *old_primary_,
                                    [](std::string id) { return plan::set_read_only(std::move(id), false); });
@@ -68,7 +75,7 @@ PivotJobOutcome PivotRun::roll_back() {
       write_blocked_ms_ = clock_.steady_ms() - fence_started_ms_;
       restored += old_primary_->name + " writable again";
     }
-    complete = writable;
+    complete = writable && complete;
   }
   if (undo_.candidate_reset) {
     const bool repointed = run_undo("rollback_candidate_repoint", *candidate_, [&](std::string id) {

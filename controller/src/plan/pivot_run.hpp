@@ -34,6 +34,7 @@ namespace pivot::controller {
 // What must be undone if the pivot stops before the candidate is writable.
 struct RollbackPlan {
   bool old_primary_fenced = false;  // undo: old primary writable again
+  bool fence_locked = false;        // undo, before that: release the fence's lock
   bool candidate_reset = false;     // undo: candidate replicates from the old primary again
   bool candidate_unfenced = false;  // undo, first of all: candidate read-only again
 };
@@ -58,13 +59,17 @@ class PivotRun {
   std::optional<PivotJobOutcome> check();
   bool hook(const std::string& step, const std::string& path);
   bool fence_read_only();
+  bool fence_lock();
+  bool confirm_fence();
   bool fence_kill_connections();
+  bool release_fence();
   bool capture_position();
   bool catch_up();
   bool promote();
   bool repoint_replicas();
   bool demote_old_primary();
   bool verify();
+  bool verify_old_primary();
   PivotJobOutcome roll_back();  // pivot_rollback.cpp
   // The transactions the candidate has beyond the captured position ("" none),
   // or nullopt when it cannot be told (a step of its own, pivot_rollback.cpp).

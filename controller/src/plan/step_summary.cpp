@@ -115,6 +115,15 @@ std::string command_sentence(const json& c) {
     if (detail.contains("started") && !flag(detail, "started")) out += " (threads left stopped)";
     return out;
   }
+  if (action == "fence_writes") {
+    if (text(detail, "lock") == "super_read_only") return node + " fenced by super_read_only";
+    return node + "'s commits held (BACKUP STAGE BLOCK_COMMIT" +
+           (flag(detail, "already") ? ", already held)" : ", took " + std::to_string(number(detail, "waited_ms")) + " ms)");
+  }
+  if (action == "release_fence") {
+    const std::string was = text(detail, "was");
+    return was == "held" ? node + "'s commits released" : node + " had no fence to release";
+  }
   if (action == "stop_replication") return node + " replication stopped";
   if (action == "start_replication") return node + " replication started";
   return action + " on " + node + " ok";
@@ -216,6 +225,21 @@ std::string verify_sentence(const JobStep& step) {
   return commands_sentence(step) + not_waited;
 }
 
+std::string confirm_fence_sentence(const JobStep& step) {
+  const auto commands = commands_of(step);
+  if (commands.empty() || !all_ok(commands)) return commands_sentence(step);
+  return text(*commands.front(), "node") + " still fenced at " + position_text(text(step.detail, "position"));
+}
+
+std::string verify_old_primary_sentence(const JobStep& step) {
+  const auto commands = commands_of(step);
+  if (commands.empty() || !all_ok(commands)) return commands_sentence(step);
+  const std::string node = text(*commands.front(), "node");
+  const std::string extra = text(step.detail, "transactions");
+  if (!extra.empty()) return node + " committed after the fence: " + extra;
+  return node + " committed nothing after the fence (captured " + position_text(text(step.detail, "captured")) + ")";
+}
+
 std::string capture_sentence(const JobStep& step) {
   const auto commands = commands_of(step);
   const std::string node = commands.empty() ? std::string("the old primary") : text(*commands.front(), "node");
@@ -244,6 +268,10 @@ std::string step_summary(const JobStep& step, const std::string& failure) {
     out = repoint_sentence(step);
   } else if (step.name == "verify") {
     out = verify_sentence(step);
+  } else if (step.name == "confirm_fence") {
+    out = confirm_fence_sentence(step);
+  } else if (step.name == "verify_old_primary") {
+    out = verify_old_primary_sentence(step);
   } else {
     out = commands_sentence(step);
   }

@@ -105,8 +105,14 @@ class FakeAgents : public AgentPort {
               {"gtid_current_pos", std::string("0-1-100")},
               {"gtid_slave_pos", std::string("")},
               {"gtid_executed", std::monostate{}},
-              {"read_only", true}};
+              {"read_only", true},
+              {"fence", std::string("held")}};
     }
+    if (action == "fence_writes") {
+      return {{"lock", std::string("backup_stage_block_commit")}, {"held", true}, {"already", false},
+              {"waited_ms", std::int64_t{1}}};
+    }
+    if (action == "release_fence") return {{"was", std::string("held")}};
     if (action == "wait_for_position") {
       return {{"reached", true}, {"waited_ms", std::int64_t{2}}, {"position", std::string("0-1-100")}};
     }

@@ -57,10 +57,10 @@ class PivotExecutorTest : public ::testing::Test {
   }
 
   std::vector<std::string> sent() { return agents.sequence(); }
-  // What was sent after the six commands up to promote's writable switch.
+  // What was sent after the seven commands up to promote's writable switch.
   std::vector<std::string> sent_after_promote() {
     auto seq = sent();
-    return std::vector<std::string>(seq.begin() + std::min<std::size_t>(6, seq.size()), seq.end());
+    return std::vector<std::string>(seq.begin() + std::min<std::size_t>(7, seq.size()), seq.end());
   }
   // db2's writable switch runs, but its answer is lost; the re-fence is answered.
   void lose_writable_answer() {
@@ -89,39 +89,55 @@ class PivotExecutorTest : public ::testing::Test {
 };
 
 // The sequence of tests/integration/agent/agent_pivot_test.cpp, then verify.
-const std::vector<std::string> kForward = {"db1 set_read_only", "db1 kill_connections", "db1 report_position",
-                                           "db2 wait_for_position", "db2 reset_replication", "db2 set_read_only"};
+// The fence is read_only plus the lock (fence_writes); confirm_fence reads the
+// old primary again just before the candidate becomes writable.
+const std::vector<std::string> kForward = {"db1 set_read_only",     "db1 fence_writes",      "db1 report_position",
+                                           "db2 wait_for_position", "db1 report_position",   "db2 reset_replication",
+                                           "db2 set_read_only"};
+// After post_promote: every client session killed, then the lock released.
+const std::vector<std::string> kUnfence = {"db1 kill_connections", "db1 release_fence"};
 
 TEST_F(PivotExecutorTest, ASuccessfulPivotSendsTheCommandsInPlanOrder) {
   auto outcome = run();
   EXPECT_EQ(outcome.state, JobState::succeeded) << outcome.result.dump(2);
 
   auto seq = sent();
-  ASSERT_EQ(seq.size(), 13u);
-  EXPECT_EQ(std::vector<std::string>(seq.begin(), seq.begin() + 6), kForward);
-  EXPECT_THAT(std::vector<std::string>(seq.begin() + 6, seq.begin() + 8),
+  ASSERT_EQ(seq.size(), 18u);
+  EXPECT_EQ(std::vector<std::string>(seq.begin(), seq.begin() + 7), kForward);
+  EXPECT_EQ(std::vector<std::string>(seq.begin() + 7, seq.begin() + 9), kUnfence);
+  EXPECT_THAT(std::vector<std::string>(seq.begin() + 9, seq.begin() + 11),
               UnorderedElementsAre("db3 change_source", "db4 change_source"));
-  EXPECT_EQ(seq[8], "db1 change_source");
-  EXPECT_EQ(seq[9], "db2 report_position");
-  EXPECT_THAT(std::vector<std::string>(seq.begin() + 10, seq.end()),
+  EXPECT_EQ(seq[11], "db1 change_source");
+  EXPECT_EQ(seq[12], "db2 report_position");
+  EXPECT_THAT(std::vector<std::string>(seq.begin() + 13, seq.begin() + 16),
               UnorderedElementsAre("db1 wait_for_position", "db3 wait_for_position", "db4 wait_for_position"));
+  EXPECT_EQ(std::vector<std::string>(seq.begin() + 16, seq.end()),
+            (std::vector<std::string>{"db1 report_position", "db2 report_position"}))
+      << "verify_old_primary reads the old primary first";
 
   EXPECT_EQ(command(0).args, (protocol::ValueMap{{"read_only", true}}));
   EXPECT_EQ(command(0).id, "j7/fence_read_only/db1");
   EXPECT_EQ(command(0).timeout_ms, 5000u);
   EXPECT_EQ(command(0).epoch, 0u) << "the AgentPort adapter sets the epoch";
+  EXPECT_EQ(command(1).id, "j7/fence_lock/db1");
+  EXPECT_EQ(command(1).args, (protocol::ValueMap{{"lease_ms", std::int64_t{70000}}}))
+      << "catch-up 5 s + hook 7 s + the commands' deadlines up to the release + 30 s";
+  EXPECT_EQ(command(1).timeout_ms, 3000u) << "the lock's wait is bounded";
   EXPECT_EQ(command(3).args.at("position"), protocol::Value(std::string("0-1-100")));
-  EXPECT_EQ(command(4).id, "j7/promote/db2/reset_replication");
-  EXPECT_EQ(command(5).id, "j7/promote/db2/set_read_only");
-  EXPECT_EQ(command(5).args, (protocol::ValueMap{{"read_only", false}}));
-  for (std::size_t i : {6, 7}) {
+  EXPECT_EQ(command(4).id, "j7/confirm_fence/db1");
+  EXPECT_EQ(command(5).id, "j7/promote/db2/reset_replication");
+  EXPECT_EQ(command(6).id, "j7/promote/db2/set_read_only");
+  EXPECT_EQ(command(6).args, (protocol::ValueMap{{"read_only", false}}));
+  EXPECT_EQ(command(7).id, "j7/fence_kill_connections/db1");
+  EXPECT_EQ(command(8).id, "j7/release_fence/db1");
+  for (std::size_t i : {9, 10}) {
     EXPECT_EQ(command(i).args, (protocol::ValueMap{{"host", std::string("10.0.2.11")},
                                                    {"port", std::int64_t{3307}},
                                                    {"use_gtid", std::string("slave_pos")}}));
   }
-  EXPECT_EQ(command(8).args.at("seed_gtid_slave_pos"), protocol::Value(true));
-  EXPECT_EQ(command(8).args.at("host"), protocol::Value(std::string("10.0.2.11")));
-  EXPECT_EQ(command(10).args.at("timeout_ms"), protocol::Value(std::int64_t{10000}));
+  EXPECT_EQ(command(11).args.at("seed_gtid_slave_pos"), protocol::Value(true));
+  EXPECT_EQ(command(11).args.at("host"), protocol::Value(std::string("10.0.2.11")));
+  EXPECT_EQ(command(13).args.at("timeout_ms"), protocol::Value(std::int64_t{10000}));
 
   std::set<std::string> ids;
   for (const auto& c : agents.calls()) {
@@ -133,6 +149,9 @@ TEST_F(PivotExecutorTest, ASuccessfulPivotSendsTheCommandsInPlanOrder) {
   EXPECT_EQ(step_names(), pivot_plan_steps());
   EXPECT_EQ(state_of("pre_pivot"), "skipped");
   EXPECT_EQ(state_of("verify"), "succeeded");
+  EXPECT_EQ(state_of("verify_old_primary"), "succeeded");
+  EXPECT_EQ(observer.step("verify_old_primary").detail["transactions"], "");
+  EXPECT_EQ(observer.step("confirm_fence").detail["fence"], "held");
   EXPECT_EQ(outcome.result["old_primary"], "db1");
   EXPECT_EQ(outcome.result["new_primary"], "db2");
   EXPECT_EQ(outcome.result["eligible"], true);
@@ -291,8 +310,13 @@ TEST_P(PivotRollbackTest, TheOldPrimaryIsWritableAgain) {
   EXPECT_EQ(undo.args, (protocol::ValueMap{{"read_only", false}}));
   EXPECT_EQ(state_of("rollback_old_primary_writable"), "succeeded");
   EXPECT_EQ(outcome.result["error"], c.error);
-  EXPECT_EQ(outcome.result["rollback"]["steps"][0]["step"], "rollback_old_primary_writable");
-  EXPECT_EQ(outcome.result["rollback"]["steps"][0]["ok"], true);
+  // The lock (when fence_writes was sent) goes first, then read_only.
+  const auto& steps = outcome.result["rollback"]["steps"];
+  EXPECT_EQ(steps.back()["step"], "rollback_old_primary_writable");
+  EXPECT_EQ(steps.back()["ok"], true);
+  if (steps.size() == 2) {
+    EXPECT_EQ(steps[0]["step"], "rollback_release_fence");
+  }
   EXPECT_FALSE(outcome.result["rollback"]["reason"].get<std::string>().empty());
   EXPECT_THAT(outcome.result["message"].get<std::string>(), ::testing::HasSubstr("db1 writable again"));
   EXPECT_TRUE(outcome.result.contains("write_blocked_ms")) << "the window the rollback closed";
@@ -306,28 +330,33 @@ INSTANTIATE_TEST_SUITE_P(
                      {"db1 set_read_only", "db1 set_read_only"}, "access_denied"},
         RollbackCase{"fence_unanswered", "db1", "set_read_only", FakeAgents::no_answer(),
                      {"db1 set_read_only", "db1 set_read_only"}, "no_answer"},
-        RollbackCase{"kill_refused", "db1", "kill_connections", FakeAgents::refused("mysql_error", "1095"),
-                     {"db1 set_read_only", "db1 kill_connections", "db1 set_read_only"}, "mysql_error"},
+        RollbackCase{"lock_refused", "db1", "fence_writes", FakeAgents::refused("mysql_error", "error 1205"),
+                     {"db1 set_read_only", "db1 fence_writes", "db1 release_fence", "db1 set_read_only"},
+                     "mysql_error"},
+        RollbackCase{"lock_unanswered", "db1", "fence_writes", FakeAgents::no_answer(),
+                     {"db1 set_read_only", "db1 fence_writes", "db1 release_fence", "db1 set_read_only"}, "no_answer"},
         RollbackCase{"capture_unanswered", "db1", "report_position", FakeAgents::no_answer(),
-                     {"db1 set_read_only", "db1 kill_connections", "db1 report_position", "db1 set_read_only"},
+                     {"db1 set_read_only", "db1 fence_writes", "db1 report_position", "db1 release_fence",
+                      "db1 set_read_only"},
                      "no_answer"},
         RollbackCase{"capture_without_position", "db1", "report_position", FakeAgents::ok({{"read_only", true}}),
-                     {"db1 set_read_only", "db1 kill_connections", "db1 report_position", "db1 set_read_only"},
+                     {"db1 set_read_only", "db1 fence_writes", "db1 report_position", "db1 release_fence",
+                      "db1 set_read_only"},
                      "no_position"},
         RollbackCase{"catch_up_timeout", "db2", "wait_for_position",
                      FakeAgents::refused("position_timeout", "0-1-99 after 4997 ms"),
-                     {"db1 set_read_only", "db1 kill_connections", "db1 report_position", "db2 wait_for_position",
-                      "db1 set_read_only"},
+                     {"db1 set_read_only", "db1 fence_writes", "db1 report_position", "db2 wait_for_position",
+                      "db1 release_fence", "db1 set_read_only"},
                      "position_timeout"},
         RollbackCase{"catch_up_ok_but_not_reached", "db2", "wait_for_position", FakeAgents::ok({{"reached", false}}),
-                     {"db1 set_read_only", "db1 kill_connections", "db1 report_position", "db2 wait_for_position",
-                      "db1 set_read_only"},
+                     {"db1 set_read_only", "db1 fence_writes", "db1 report_position", "db2 wait_for_position",
+                      "db1 release_fence", "db1 set_read_only"},
                      "position_timeout"}),
     [](const auto& info) { return info.param.name; });
 
 TEST_F(PivotExecutorTest, CatchUpIsBoundedFromTheFenceNotFromItsOwnStart) {
   agents.latency("db1", "set_read_only", 1000);
-  agents.latency("db1", "kill_connections", 1500);
+  agents.latency("db1", "fence_writes", 1500);
   agents.latency("db1", "report_position", 500);
   run();
   const auto wait = command(3);
@@ -338,7 +367,7 @@ TEST_F(PivotExecutorTest, CatchUpIsBoundedFromTheFenceNotFromItsOwnStart) {
 }
 
 TEST_F(PivotExecutorTest, AFenceSlowerThanTheCatchUpBudgetStillChecksOnceThenRollsBack) {
-  agents.latency("db1", "kill_connections", 6000);
+  agents.latency("db1", "fence_writes", 6000);
   agents.reply("db2", "wait_for_position", {FakeAgents::refused("position_timeout", "0-1-99")});
   EXPECT_EQ(run().state, JobState::rolled_back);
   EXPECT_EQ(command(3).args.at("timeout_ms"), protocol::Value(std::int64_t{0}));
@@ -349,9 +378,9 @@ TEST_F(PivotExecutorTest, AFailedResetRepointsTheCandidateBackToTheOldPrimary) {
   auto outcome = run();
   EXPECT_EQ(outcome.state, JobState::rolled_back) << outcome.result.dump(2);
   auto seq = sent();
-  EXPECT_EQ(std::vector<std::string>(seq.begin() + 5, seq.end()),
-            (std::vector<std::string>{"db1 set_read_only", "db2 change_source"}));
-  const auto repoint = command(6);
+  EXPECT_EQ(std::vector<std::string>(seq.begin() + 6, seq.end()),
+            (std::vector<std::string>{"db1 release_fence", "db1 set_read_only", "db2 change_source"}));
+  const auto repoint = command(8);
   EXPECT_EQ(repoint.id, "j7/rollback_candidate_repoint/db2");
   EXPECT_EQ(repoint.args, (protocol::ValueMap{{"host", std::string("10.0.1.11")},
                                               {"port", std::int64_t{3306}},
@@ -366,12 +395,13 @@ TEST_F(PivotExecutorTest, ARefusedWritableSwitchMakesTheCandidateReadOnlyBeforeT
   auto outcome = run();
   EXPECT_EQ(outcome.state, JobState::rolled_back) << outcome.result.dump(2);
   EXPECT_EQ(sent_after_promote(), (std::vector<std::string>{"db2 set_read_only", "db2 report_position",
-                                                           "db1 set_read_only", "db2 change_source"}));
-  EXPECT_EQ(command(6).args, (protocol::ValueMap{{"read_only", true}}));
-  EXPECT_EQ(command(6).id, "j7/rollback_candidate_read_only/db2");
-  EXPECT_EQ(command(7).id, "j7/rollback_candidate_position/db2");
-  EXPECT_EQ(command(8).args, (protocol::ValueMap{{"read_only", false}}));
-  EXPECT_EQ(outcome.result["rollback"]["steps"].size(), 4u);
+                                                           "db1 release_fence", "db1 set_read_only",
+                                                           "db2 change_source"}));
+  EXPECT_EQ(command(7).args, (protocol::ValueMap{{"read_only", true}}));
+  EXPECT_EQ(command(7).id, "j7/rollback_candidate_read_only/db2");
+  EXPECT_EQ(command(8).id, "j7/rollback_candidate_position/db2");
+  EXPECT_EQ(command(10).args, (protocol::ValueMap{{"read_only", false}}));
+  EXPECT_EQ(outcome.result["rollback"]["steps"].size(), 5u);
 }
 
 // ---- exact rollback: the answer to "writable" was lost ----
@@ -383,7 +413,8 @@ TEST_F(PivotExecutorTest, ALostWritableAnswerWithNothingWrittenRollsBackCleanly)
   auto outcome = run();
   EXPECT_EQ(outcome.state, JobState::rolled_back) << outcome.result.dump(2);
   EXPECT_EQ(sent_after_promote(), (std::vector<std::string>{"db2 set_read_only", "db2 report_position",
-                                                           "db1 set_read_only", "db2 change_source"}));
+                                                           "db1 release_fence", "db1 set_read_only",
+                                                           "db2 change_source"}));
   EXPECT_EQ(state_of("rollback_candidate_position"), "succeeded");
   const auto detail = observer.step("rollback_candidate_position").detail;
   EXPECT_EQ(detail["captured"], "0-1-100");
@@ -421,7 +452,8 @@ TEST_F(PivotExecutorTest, OnMySqlTheCandidatesExtraGtidsAreNamed) {
   const std::string uuid1 = "3e11fa47-71ca-11e1-9e33-c80aa9429562";
   const std::string uuid2 = "4f22ab58-71ca-11e1-9e33-c80aa9429563";
   agents.reply("db1", "report_position", {FakeAgents::ok({{"gtid_binlog_pos", std::monostate{}},
-                                                          {"gtid_executed", uuid1 + ":1-77"}})});
+                                                          {"gtid_executed", uuid1 + ":1-77"},
+                                                          {"fence", std::string("held")}})});
   lose_writable_answer();
   agents.reply("db2", "report_position", {FakeAgents::ok({{"gtid_binlog_pos", std::monostate{}},
                                                           {"gtid_executed", uuid1 + ":1-77," + uuid2 + ":1"}})});
@@ -456,7 +488,7 @@ TEST_F(PivotExecutorTest, ACandidateThatMayBeWritableKeepsTheOldPrimaryFenced) {
   EXPECT_EQ(outcome.state, JobState::failed);
   EXPECT_EQ(outcome.result["error"], "rollback_failed");
   auto seq = sent();
-  EXPECT_EQ(std::vector<std::string>(seq.begin() + 5, seq.end()),
+  EXPECT_EQ(std::vector<std::string>(seq.begin() + 6, seq.end()),
             (std::vector<std::string>{"db2 set_read_only", "db2 set_read_only"}));
   EXPECT_THAT(outcome.result["message"].get<std::string>(), ::testing::HasSubstr("db1 stays read-only"));
   EXPECT_EQ(state_of("rollback_candidate_read_only"), "failed");
@@ -464,12 +496,13 @@ TEST_F(PivotExecutorTest, ACandidateThatMayBeWritableKeepsTheOldPrimaryFenced) {
 }
 
 TEST_F(PivotExecutorTest, AFailedUndoEndsTheJobFailedNotRolledBack) {
-  agents.reply("db1", "kill_connections", {FakeAgents::no_answer()});
+  agents.reply("db1", "fence_writes", {FakeAgents::no_answer()});
   agents.reply("db1", "set_read_only", {FakeAgents::ok({}), FakeAgents::no_answer()});
   auto outcome = run();
   EXPECT_EQ(outcome.state, JobState::failed);
   EXPECT_EQ(outcome.result["error"], "rollback_failed");
-  EXPECT_EQ(outcome.result["rollback"]["steps"][0]["ok"], false);
+  EXPECT_EQ(outcome.result["rollback"]["steps"][0]["step"], "rollback_release_fence");
+  EXPECT_EQ(outcome.result["rollback"]["steps"][1]["ok"], false);
   EXPECT_EQ(state_of("rollback_old_primary_writable"), "failed");
 }
 
@@ -482,7 +515,7 @@ TEST_F(PivotExecutorTest, AFailingPostPromoteHookIsReportedAndThePivotCompletes)
   EXPECT_EQ(outcome.state, JobState::failed);
   EXPECT_EQ(outcome.result["error"], "hook_failed");
   EXPECT_EQ(outcome.result["failed_steps"], nlohmann::json::array({"post_promote"}));
-  EXPECT_EQ(sent().size(), 13u) << "repoint, demote and verify still ran";
+  EXPECT_EQ(sent().size(), 18u) << "unfence, repoint, demote and verify still ran";
   EXPECT_EQ(state_of("post_promote"), "failed");
   EXPECT_EQ(state_of("verify"), "succeeded");
   EXPECT_EQ(outcome.result["new_primary"], "db2");
@@ -560,7 +593,8 @@ TEST_F(PivotExecutorTest, VerifyDoesNotWaitForReplicasStoppedOrDelayedOnlyForThe
   auto seq = sent();
   EXPECT_EQ(std::count(seq.begin(), seq.end(), "db4 wait_for_position"), 0);
   EXPECT_EQ(std::count(seq.begin(), seq.end(), "db3 wait_for_position"), 0);
-  EXPECT_EQ(seq.back(), "db1 wait_for_position") << "the demoted old primary runs both threads: it is waited for";
+  EXPECT_EQ(std::count(seq.begin(), seq.end(), "db1 wait_for_position"), 1)
+      << "the demoted old primary runs both threads: it is waited for";
   EXPECT_EQ(observer.step("verify").detail["not_waited"],
             nlohmann::json::parse(R"([{"node": "db3", "reason": "SQL thread left stopped, as the operator had it"},
               {"node": "db4", "reason": "replication left stopped, as the operator had it; delayed 3600 s"}])"));
@@ -586,8 +620,9 @@ TEST_F(PivotExecutorTest, VerifyFailsWhenTheNewPrimaryGivesNoPosition) {
 
 TEST_F(PivotExecutorTest, WriteBlockedRunsFromTheFenceToTheEndOfPostPromote) {
   agents.latency("db1", "set_read_only", 10);
-  agents.latency("db1", "kill_connections", 20);
-  agents.latency("db1", "report_position", 5);
+  agents.latency("db1", "fence_writes", 15);
+  agents.latency("db1", "report_position", 5);  // capture and confirm
+  agents.latency("db1", "kill_connections", 20);  // after the window: not counted
   agents.latency("db2", "wait_for_position", 100);
   agents.latency("db2", "reset_replication", 7);
   agents.latency("db2", "set_read_only", 8);
@@ -601,8 +636,11 @@ TEST_F(PivotExecutorTest, WriteBlockedRunsFromTheFenceToTheEndOfPostPromote) {
 
 TEST_F(PivotExecutorTest, MySqlIsRepointedWithAutoPosition) {
   const std::string set = "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-77";
-  agents.reply("db1", "report_position", {FakeAgents::ok({{"gtid_binlog_pos", std::monostate{}},
-                                                          {"gtid_executed", set}, {"read_only", true}})});
+  for (const char* node : {"db1", "db2"}) {
+    agents.reply(node, "report_position", {FakeAgents::ok({{"gtid_binlog_pos", std::monostate{}},
+                                                           {"gtid_executed", set}, {"read_only", true},
+                                                           {"fence", std::string("held")}})});
+  }
   EXPECT_EQ(run().state, JobState::succeeded);
   EXPECT_EQ(command(3).args.at("position"), protocol::Value(set));
   for (const auto& c : agents.calls()) {
@@ -613,10 +651,112 @@ TEST_F(PivotExecutorTest, MySqlIsRepointedWithAutoPosition) {
 }
 
 TEST_F(PivotExecutorTest, AnEmptyPositionHasNothingToWaitFor) {
-  agents.reply("db1", "report_position", {FakeAgents::ok({{"gtid_binlog_pos", std::string("")}})});
+  agents.reply("db1", "report_position",
+               {FakeAgents::ok({{"gtid_binlog_pos", std::string("")}, {"fence", std::string("held")}})});
   EXPECT_EQ(run().state, JobState::succeeded);
-  EXPECT_EQ(sent()[3], "db2 reset_replication");
+  EXPECT_EQ(sent()[3], "db1 report_position") << "no catch-up, straight to confirm_fence";
+  EXPECT_EQ(sent()[4], "db2 reset_replication");
   EXPECT_EQ(observer.step("catch_up").detail["reached"], true);
+}
+
+// ---- the fence's lifetime (issue 12): the lock, its confirmation, its release ----
+
+TEST_F(PivotExecutorTest, AFenceLostBeforePromoteRollsBack) {
+  // db1's fence session died during the catch-up: a commit may have escaped
+  // the captured position, so the candidate must not become writable.
+  agents.reply("db1", "report_position",
+               {FakeAgents::ok({{"gtid_binlog_pos", std::string("0-1-100")}, {"fence", std::string("held")}}),
+                FakeAgents::ok({{"gtid_binlog_pos", std::string("0-1-100")}, {"fence", std::string("lost")}})});
+  agents.reply("db1", "release_fence", {FakeAgents::refused("fence_lost", "the fence's session ended")});
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::rolled_back) << outcome.result.dump(2);
+  EXPECT_EQ(outcome.result["error"], "fence_lost");
+  EXPECT_THAT(outcome.result["message"].get<std::string>(), ::testing::HasSubstr("is lost (not held)"));
+  EXPECT_EQ(sent(), (std::vector<std::string>{"db1 set_read_only", "db1 fence_writes", "db1 report_position",
+                                             "db2 wait_for_position", "db1 report_position", "db1 release_fence",
+                                             "db1 set_read_only"}))
+      << "no promote; the lost lock is forgotten and db1 made writable";
+  EXPECT_EQ(state_of("confirm_fence"), "failed");
+  EXPECT_EQ(observer.step("confirm_fence").detail["fence"], "lost");
+}
+
+TEST_F(PivotExecutorTest, AnOldPrimaryThatMovedWhileFencedRollsBack) {
+  agents.reply("db1", "report_position",
+               {FakeAgents::ok({{"gtid_binlog_pos", std::string("0-1-100")}, {"fence", std::string("held")}}),
+                FakeAgents::ok({{"gtid_binlog_pos", std::string("0-1-101")}, {"fence", std::string("held")}})});
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::rolled_back) << outcome.result.dump(2);
+  EXPECT_EQ(outcome.result["error"], "fence_lost");
+  EXPECT_THAT(outcome.result["message"].get<std::string>(), ::testing::HasSubstr("to 0-1-101 while fenced"));
+  const auto seq = sent();
+  EXPECT_EQ(std::count(seq.begin(), seq.end(), "db2 reset_replication"), 0);
+}
+
+TEST_F(PivotExecutorTest, AnAgentThatDoesNotSayItsFenceCountsAsLost) {
+  agents.reply("db1", "report_position", {FakeAgents::ok({{"gtid_binlog_pos", std::string("0-1-100")}})});
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::rolled_back);
+  EXPECT_EQ(observer.step("confirm_fence").detail["fence"], "unknown");
+}
+
+TEST_F(PivotExecutorTest, ClientSessionsAreKilledAfterTheTrafficSwitchAndBeforeTheRelease) {
+  input.spec.hooks.post_promote = "/hooks/route";
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::succeeded) << outcome.result.dump(2);
+  auto names = step_names();
+  auto at = [&](const std::string& name) { return std::find(names.begin(), names.end(), name) - names.begin(); };
+  EXPECT_LT(at("post_promote"), at("fence_kill_connections"));
+  EXPECT_EQ(at("fence_kill_connections") + 1, at("release_fence"));
+  EXPECT_LT(at("release_fence"), at("demote_old_primary")) << "the lock would hold the demotion's commits";
+  EXPECT_EQ(sent_after_promote().at(0), "db1 kill_connections");
+  EXPECT_EQ(sent_after_promote().at(1), "db1 release_fence");
+}
+
+TEST_F(PivotExecutorTest, SessionsThatCannotBeKilledKeepTheLockHeld) {
+  agents.reply("db1", "kill_connections", {FakeAgents::refused("mysql_error", "error 1095")});
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::failed);
+  const auto seq = sent();
+  EXPECT_EQ(std::count(seq.begin(), seq.end(), "db1 release_fence"), 0)
+      << "releasing would let the queued sessions commit on the old primary";
+  EXPECT_THAT(outcome.result["message"].get<std::string>(), ::testing::HasSubstr("keeps its fence lock"));
+  EXPECT_EQ(outcome.result["new_primary"], "db2");
+}
+
+TEST_F(PivotExecutorTest, AFenceLostAfterPromoteIsReported) {
+  agents.reply("db1", "release_fence", {FakeAgents::refused("fence_lost", "the fence's lease passed")});
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::failed) << outcome.result.dump(2);
+  EXPECT_EQ(outcome.result["error"], "fence_lost");
+  EXPECT_THAT(outcome.result["message"].get<std::string>(), ::testing::HasSubstr("after the promotion"));
+  EXPECT_EQ(state_of("verify_old_primary"), "succeeded") << "nothing got through: verify says so";
+  EXPECT_EQ(state_of("demote_old_primary"), "succeeded") << "the pivot rolls forward";
+}
+
+TEST_F(PivotExecutorTest, VerifyNamesWhatTheOldPrimaryCommittedAfterTheFence) {
+  // A client pinned to db1's address wrote 0-1-101 after the release; db2
+  // (now writing 0-2-...) never got it.
+  agents.reply("db1", "report_position",
+               {FakeAgents::ok({{"gtid_binlog_pos", std::string("0-1-100")}, {"fence", std::string("held")}}),
+                FakeAgents::ok({{"gtid_binlog_pos", std::string("0-1-100")}, {"fence", std::string("held")}}),
+                FakeAgents::ok({{"gtid_binlog_pos", std::string("0-1-101")}, {"fence", std::string("none")}})});
+  agents.reply("db2", "report_position", {FakeAgents::ok({{"gtid_binlog_pos", std::string("0-2-130")}})});
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::failed);
+  EXPECT_EQ(outcome.result["error"], "old_primary_written");
+  EXPECT_EQ(observer.step("verify_old_primary").detail["transactions"], "0-1-101 (1 past 0-1-100)");
+  EXPECT_THAT(outcome.result["message"].get<std::string>(), ::testing::HasSubstr("db1 committed transactions"));
+}
+
+TEST_F(PivotExecutorTest, WhatTheOldPrimaryReplicatedFromTheNewOneIsNotCountedAsItsOwn) {
+  agents.reply("db1", "report_position",
+               {FakeAgents::ok({{"gtid_binlog_pos", std::string("0-1-100")}, {"fence", std::string("held")}}),
+                FakeAgents::ok({{"gtid_binlog_pos", std::string("0-1-100")}, {"fence", std::string("held")}}),
+                FakeAgents::ok({{"gtid_binlog_pos", std::string("0-2-120")}, {"fence", std::string("none")}})});
+  agents.reply("db2", "report_position", {FakeAgents::ok({{"gtid_binlog_pos", std::string("0-2-130")}})});
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::succeeded) << outcome.result.dump(2);
+  EXPECT_EQ(observer.step("verify_old_primary").detail["transactions"], "");
 }
 
 }  // namespace

@@ -34,7 +34,8 @@ class StepSummaryPivot : public ::testing::Test {
     input.job_id = "j1";
     input.spec = three_nodes();
     agents.reply("db1", "report_position",
-                 {FakeAgents::ok({{"gtid_binlog_pos", std::string("0-1-228")}, {"read_only", true}})});
+                 {FakeAgents::ok({{"gtid_binlog_pos", std::string("0-1-228")}, {"read_only", true},
+                                  {"fence", std::string("held")}})});
     agents.reply("db2", "report_position",
                  {FakeAgents::ok({{"gtid_binlog_pos", std::string("0-2-229")}, {"read_only", false}})});
     agents.reply("db1", "kill_connections",
@@ -68,14 +69,18 @@ TEST_F(StepSummaryPivot, ASuccessfulPivotReadsAsSentences) {
   EXPECT_EQ(summary("check"), "db2 chosen to replace db1; every check passed");
   EXPECT_EQ(summary("pre_pivot"), "no pre_pivot hook in the spec");
   EXPECT_EQ(summary("fence_read_only"), "db1 read-only (was writable)");
-  EXPECT_EQ(summary("fence_kill_connections"), "1 client session killed on db1");
+  EXPECT_EQ(summary("fence_lock"), "db1's commits held (BACKUP STAGE BLOCK_COMMIT, took 1 ms)");
   EXPECT_EQ(summary("capture_position"), "db1's final position: 0-1-228");
   EXPECT_EQ(summary("catch_up"), "db2 caught up to 0-1-228 in 2 ms");
+  EXPECT_EQ(summary("confirm_fence"), "db1 still fenced at 0-1-228");
+  EXPECT_EQ(summary("fence_kill_connections"), "1 client session killed on db1");
+  EXPECT_EQ(summary("release_fence"), "db1's commits released");
   EXPECT_EQ(summary("promote"), "db2 stopped replicating from 127.0.0.1:22497; db2 writable (was read-only)");
   EXPECT_EQ(summary("post_promote"), "route -> 127.0.0.1:22498");
   EXPECT_EQ(summary("repoint_replicas"), "db3 now replicates from 127.0.0.1:22498");
   EXPECT_EQ(summary("demote_old_primary"), "db1 replicates from 127.0.0.1:22498, starting at its own position 0-1-228");
   EXPECT_EQ(summary("verify"), "every node reached the new primary's position 0-2-229");
+  EXPECT_EQ(summary("verify_old_primary"), "db1 committed nothing after the fence (captured 0-1-228)");
   for (const auto& step : observer.finished()) {
     EXPECT_FALSE(step.summary.empty()) << step.name;
     EXPECT_EQ(step.summary.find('{'), std::string::npos) << step.name << ": " << step.summary;
