@@ -65,7 +65,7 @@ WriteRun write_until_stopped(const ProbeConfig& config, const std::string& passw
   for (std::size_t i = 0; i < config.nodes.size(); ++i) {
     writers.push_back(std::make_unique<NodeWriter>(
         static_cast<int>(i), session_options(config, config.nodes[i], config.user, password), table, clock,
-        route ? &*route : nullptr, stop));
+        route ? &*route : nullptr, stop, config.connect_per_write));
   }
   const std::size_t expected_acks =
       config.duration_ms > 0 ? static_cast<std::size_t>(config.duration_ms / config.interval_ms + 64) : 1u << 16;

@@ -7,8 +7,10 @@
 namespace pivot::tools {
 
 NodeWriter::NodeWriter(int index, mysql::SessionOptions session, const ProbeTable& table,
-                       const ProbeClock& clock, RouteFile* route, const std::atomic<bool>& stop)
+                       const ProbeClock& clock, RouteFile* route, const std::atomic<bool>& stop,
+                       bool connect_per_write)
     : index_(index),
+      connect_per_write_(connect_per_write),
       options_(std::move(session)),
       node_(options_.name()),  // the label: host:port
       insert_prefix_(table.insert_prefix(node_)),
@@ -51,6 +53,7 @@ void NodeWriter::write(std::int64_t tick) {
   ++stats_.attempts;
   auto written = session_->execute(ProbeTable::insert_sql(insert_prefix_, tick, sent));
   const std::int64_t acked = clock_.now_us();
+  if (connect_per_write_) session_.reset();
   if (written) {
     acks_.push_back(Ack{tick, index_, sent, acked});
     note(State::accepting, {});

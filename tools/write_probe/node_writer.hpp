@@ -21,8 +21,9 @@ namespace pivot::tools {
 class NodeWriter {
  public:
   // route: null to write to this node at every tick.
+  // connect_per_write: a new session for every write, closed after it.
   NodeWriter(int index, mysql::SessionOptions session, const ProbeTable& table, const ProbeClock& clock,
-             RouteFile* route, const std::atomic<bool>& stop);
+             RouteFile* route, const std::atomic<bool>& stop, bool connect_per_write = false);
 
   // The thread body: connect, count down `connected` (whatever the outcome),
   // wait for the tick plan, then write at every tick until `stop`.
@@ -39,6 +40,7 @@ class NodeWriter {
   void note(State state, const std::string& detail);
 
   int index_;
+  bool connect_per_write_;
   mysql::SessionOptions options_;
   std::string node_;
   std::string insert_prefix_;

@@ -61,6 +61,8 @@ std::variant<ProbeConfig, int> parse_probe_config(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--timeout-s", c.timeout_s, "Connect/read/write timeout of every session (whole seconds)")
       ->capture_default_str();
+  app.add_flag("--connect-per-write", c.connect_per_write,
+               "A new session for every write, closed after it (a client without a pool)");
   app.add_flag("--create-table", c.create_table, "Create the table first, on the writable node, as --admin-user");
   app.add_option("--admin-user", c.admin_user, "Account for --create-table")->capture_default_str();
   app.add_option("--admin-password-file", c.admin_password_file, "Its password file (none: empty password)");

@@ -26,6 +26,7 @@ struct ProbeConfig {
   std::string ready_file;        // created once the first tick is scheduled
   std::int64_t settle_timeout_ms = 10000;
   int timeout_s = 1;             // connect, read and write timeouts of every session
+  bool connect_per_write = false;  // a new session for every write (a client without a pool)
   bool create_table = false;
   std::string admin_user = "root";
   std::string admin_password_file;
