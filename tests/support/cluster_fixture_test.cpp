@@ -152,8 +152,9 @@ TEST_F(ClusterFixture, AppWritesOnlyWhereReadOnlyIsOff) {
   EXPECT_EQ(cluster().try_query(1, "SELECT COUNT(*) FROM " + kTable, Account::repl).error_code, kCommandDenied);
 }
 
-// Every statement pivot-agent runs (probe, set_read_only, kill_connections,
-// stop/start/reset replication, change_source, wait_for_position) works as
+// Every statement pivot-agent runs (probe, set_read_only, fence_writes,
+// kill_connections, stop/start/reset replication, change_source,
+// wait_for_position) works as
 // `pivot`, and pivot can change no data.
 TEST_F(ClusterFixture, PivotAccountRunsEveryAgentStatementAndWritesNothing) {
   const Account pivot = Account::pivot;
@@ -178,6 +179,10 @@ TEST_F(ClusterFixture, PivotAccountRunsEveryAgentStatementAndWritesNothing) {
   // set_read_only (and back)
   EXPECT_NO_THROW(cluster().execute(1, "SET GLOBAL read_only = 1", pivot));
   EXPECT_NO_THROW(cluster().execute(1, "SET GLOBAL read_only = 0", pivot));
+
+  // fence_writes and release_fence (one session: the lock ends with it anyway)
+  EXPECT_NO_THROW(cluster().execute(
+      1, "SET SESSION lock_wait_timeout = 3; BACKUP STAGE START; BACKUP STAGE BLOCK_COMMIT; BACKUP STAGE END", pivot));
 
   // kill_connections: it sees every session and kills one of root's.
   SleepingClient sleeper = start_sleeping_client(cluster(), 1);
