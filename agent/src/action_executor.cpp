@@ -352,8 +352,9 @@ Result<void> ActionExecutor::change_source(Run& run, const ValueMap& args) {
   auto replica = replica_of(sql.flavor(), *status);
   const std::vector<Row> records = records_of(*status);
   const Row* previous = default_connection(records);
-  const std::optional<SourceSettings> keep =
-      previous ? std::optional<SourceSettings>(source_settings_of(*previous)) : std::nullopt;
+  // The node's own settings when it had a source; else the config's TLS.
+  const std::optional<SourceSettings> keep = previous ? std::optional<SourceSettings>(source_settings_of(*previous))
+                                                      : configured_source_settings(replication_);
   run.detail = previous_source_detail(replica);
   run.detail["started"] = false;
   run.detail["io_started"] = false;

@@ -37,6 +37,11 @@ void read_replication(yaml::MapReader m, ReplicationSettings& out) {
   set_if(m.string("password_file"), out.password_file);
   set_if(m.integer("connect_retry_s", 1, 3600), out.connect_retry_s);
   set_if(m.integer("heartbeat_period_s", 0, 4294967), out.heartbeat_period_s);
+  set_if(m.boolean("ssl"), out.ssl);
+  set_if(m.string("ssl_ca"), out.ssl_ca);
+  set_if(m.string("ssl_cert"), out.ssl_cert);
+  set_if(m.string("ssl_key"), out.ssl_key);
+  set_if(m.boolean("ssl_verify_server_cert"), out.ssl_verify_server_cert);
   refuse_inline_password(m);
   m.reject_unknown_keys();
 }

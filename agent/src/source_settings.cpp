@@ -40,4 +40,15 @@ SourceSettings source_settings_of(const Row& row) {
   return s;
 }
 
+std::optional<SourceSettings> configured_source_settings(const ReplicationSettings& replication) {
+  if (!replication.ssl && replication.ssl_ca.empty()) return std::nullopt;
+  SourceSettings s;
+  s.ssl = true;
+  s.ssl_ca = replication.ssl_ca;
+  s.ssl_cert = replication.ssl_cert;
+  s.ssl_key = replication.ssl_key;
+  s.ssl_verify_server_cert = replication.ssl_verify_server_cert;
+  return s;
+}
+
 }  // namespace pivot::agent

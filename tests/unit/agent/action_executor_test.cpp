@@ -177,6 +177,20 @@ TEST_F(ActionExecutorTest, ChangeSourceOfAStoppedReplicaStartsNothing) {
   EXPECT_EQ(r.detail.at("started"), Value(false));
 }
 
+TEST_F(ActionExecutorTest, ANodeWithoutASourceGetsTheConfiguredTls) {
+  executor.set_replication({.user = "repl", .password_file = "/x", .connect_retry_s = 1, .heartbeat_period_s = 2,
+                            .ssl = false, .ssl_ca = "/etc/pivot/ca.pem"},
+                           "pw");
+  connects();
+  expect("SHOW REPLICA STATUS", none());  // a primary being demoted
+  expect("CHANGE REPLICATION SOURCE TO SOURCE_HOST = '10.0.2.11', SOURCE_PORT = 3306, SOURCE_USER = 'repl', "
+         "SOURCE_PASSWORD = 'pw', SOURCE_AUTO_POSITION = 1, SOURCE_CONNECT_RETRY = 1, SOURCE_HEARTBEAT_PERIOD = 2, "
+         "SOURCE_DELAY = 0, SOURCE_SSL = 1, SOURCE_SSL_CA = '/etc/pivot/ca.pem', SOURCE_SSL_VERIFY_SERVER_CERT = 0");
+  expect("START REPLICA");
+  auto r = run("change_source", {{"host", "10.0.2.11"}, {"port", std::int64_t{3306}}, {"use_gtid", "auto_position"}});
+  ASSERT_TRUE(r.ok) << r.error;
+}
+
 TEST_F(ActionExecutorTest, MysqlWaitTimesOutOnItsOwnLongerSessionInSlices) {
   connects();
   const std::string wait = "SELECT WAIT_FOR_EXECUTED_GTID_SET('3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5', ";

@@ -54,6 +54,16 @@ TEST(AgentConfig, TheDocumentedExampleIsValid) {
   EXPECT_TRUE(validate_agent_config(c).empty()) << joined(validate_agent_config(c));
 }
 
+TEST(AgentConfig, ReplicationTlsForANodeWithoutASource) {
+  std::string text = kGood;
+  const std::string from = "connect_retry_s: 1, ";
+  text.replace(text.find(from), from.size(), from + "ssl: true, ssl_ca: /etc/pivot/ca.pem, ");
+  AgentConfig c = parse_ok(text);
+  EXPECT_TRUE(c.replication.ssl);
+  EXPECT_EQ(c.replication.ssl_ca, "/etc/pivot/ca.pem");
+  EXPECT_FALSE(c.replication.ssl_verify_server_cert);
+}
+
 TEST(AgentConfig, UnknownKeyIsNamedWithItsLine) {
   std::string e = parse_error(std::string(kGood) + "probe_intervall_ms: 100\n");
   EXPECT_NE(e.find("agent.yaml:14: probe_intervall_ms: unknown key"), std::string::npos) << e;

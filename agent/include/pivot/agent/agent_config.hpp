@@ -26,6 +26,13 @@ struct ReplicationSettings {
   std::string password_file;
   int connect_retry_s = 1;
   int heartbeat_period_s = 1;
+  // TLS for a node that has no source whose settings it keeps: an old
+  // primary being demoted, a candidate pointed back after a rollback (RESET
+  // REPLICA ALL forgot its own). A replica that had a source keeps that
+  // source's SSL settings instead. ssl_ca (or ssl) set: MASTER_SSL=1.
+  bool ssl = false;
+  std::string ssl_ca = "", ssl_cert = "", ssl_key = "";  // files; "" when unset
+  bool ssl_verify_server_cert = false;
 };
 
 struct ControllerEndpoints {

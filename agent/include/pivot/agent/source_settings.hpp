@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "pivot/agent/agent_config.hpp"
 #include "pivot/agent/state_builder.hpp"
 
 namespace pivot::agent {
@@ -22,5 +23,9 @@ struct SourceSettings {
 
 // From one replica status row; columns absent or NULL keep their defaults.
 SourceSettings source_settings_of(const Row& row);
+
+// For a node without a previous source: the SSL settings of the agent's
+// replication config, no delay; nullopt when the config asks for no TLS.
+std::optional<SourceSettings> configured_source_settings(const ReplicationSettings& replication);
 
 }  // namespace pivot::agent
