@@ -12,6 +12,12 @@ ExitCode exit_code_for(const ApiError& error) {
   return ExitCode::refused;
 }
 
+std::string describe(const ApiError& error) {
+  if (error.status == 0 || error.slug == "bad_reply") return error.message;
+  return "pivotd answered HTTP " + std::to_string(error.status) + (error.slug.empty() ? "" : " " + error.slug) + ": " +
+         error.message;
+}
+
 ApiReply ApiClient::get(const std::string& target) { return call(Method::get, target, ""); }
 
 ApiReply ApiClient::post(const std::string& target, const nlohmann::json& body) {

@@ -37,16 +37,6 @@ Cell current_cell(const std::string& current) {
   return current;
 }
 
-std::string labels_text(const json& labels) {
-  std::string text;
-  if (!labels.is_object()) return text;
-  for (const auto& [key, value] : labels.items()) {
-    if (!text.empty()) text += ", ";
-    text += key + "=" + (value.is_string() ? value.get<std::string>() : value.dump());
-  }
-  return text;
-}
-
 const json& array_in(const json& body, const std::string& key) {
   if (body.is_array()) return body;
   return member(body, key);

@@ -132,6 +132,16 @@ std::string step_duration(const nlohmann::json& step) {
   return format_duration_ms(static_cast<std::uint64_t>(*finished - *started));
 }
 
+std::string labels_text(const nlohmann::json& labels) {
+  std::string text;
+  if (!labels.is_object()) return text;
+  for (const auto& [key, value] : labels.items()) {
+    if (!text.empty()) text += ", ";
+    text += key + "=" + (value.is_string() ? value.get<std::string>() : value.dump());
+  }
+  return text;
+}
+
 std::string shorten(const std::string& text, std::size_t max_chars) {
   if (text.size() <= max_chars || max_chars < 4) return text;
   std::size_t cut = max_chars - 3;

@@ -79,7 +79,7 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& args, const
   job->add_option("id", inv.job_id, "the job's id")->required();
   job->add_flag("-f,--follow", inv.follow, "poll until the job ends, printing steps as they finish");
   auto* agents = app.add_subcommand("agents", "connected agents, last seen, rejected keys and messages");
-  auto* tui = app.add_subcommand("tui", "full-screen terminal UI (not built yet)");
+  auto* tui = app.add_subcommand("tui", "full-screen terminal UI: fleet, clusters, pivot status, pivots, jobs, agents");
 
   // CLI11 wants argv with the program name first.
   std::vector<std::string> storage{"pivotctl"};

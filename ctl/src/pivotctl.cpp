@@ -5,6 +5,7 @@
 #include "pivot/ctl/api_client.hpp"
 #include "pivot/ctl/commands.hpp"
 #include "pivot/ctl/invocation.hpp"
+#include "pivot/ctl/tui.hpp"
 
 namespace pivot::ctl {
 
@@ -13,10 +14,6 @@ int run_pivotctl(const std::vector<std::string>& args, Context& context) {
   if (!parsed.invocation) return to_int(parsed.exit);
   const Invocation& inv = *parsed.invocation;
 
-  if (inv.command == Command::tui) {
-    context.err << "pivotctl: the TUI is not built yet; use the one-shot commands (pivotctl --help)\n";
-    return to_int(ExitCode::usage);
-  }
   auto url = parse_controller_url(inv.controller);
   if (!url) {
     context.err << "pivotctl: " << url.error().message << "\n";
@@ -39,7 +36,7 @@ int run_pivotctl(const std::vector<std::string>& args, Context& context) {
     case Command::jobs: code = run_jobs(session); break;
     case Command::job: code = run_job(session); break;
     case Command::agents: code = run_agents(session); break;
-    case Command::tui: break;
+    case Command::tui: code = run_tui(context, api); break;
   }
   context.out.flush();
   return to_int(code);

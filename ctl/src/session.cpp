@@ -9,13 +9,7 @@ namespace pivot::ctl {
 
 ExitCode report(Session& session, const ApiError& error) {
   if (session.invocation.json && !error.body.is_null()) session.context.out << error.body.dump(2) << "\n";
-  auto& err = session.context.err;
-  if (error.status == 0 || error.slug == "bad_reply") {
-    err << "pivotctl: " << error.message << "\n";
-  } else {
-    err << "pivotctl: pivotd answered HTTP " << error.status << (error.slug.empty() ? "" : " " + error.slug) << ": "
-        << error.message << "\n";
-  }
+  session.context.err << "pivotctl: " << describe(error) << "\n";
   return exit_code_for(error);
 }
 

@@ -194,10 +194,11 @@ TEST(CommandLine, BadControllerUrlIsUsage) {
   EXPECT_TRUE(h.transport.calls.empty());
 }
 
-TEST(CommandLine, TuiIsNotBuiltYet) {
+TEST(CommandLine, TuiNeedsATerminal) {
   Harness h;
   EXPECT_EQ(h.run({"tui"}), 2);
-  EXPECT_NE(h.err.str().find("not built yet"), std::string::npos) << h.err.str();
+  EXPECT_NE(h.err.str().find("tui needs a terminal"), std::string::npos) << h.err.str();
+  EXPECT_TRUE(h.transport.calls.empty());
 }
 
 }  // namespace

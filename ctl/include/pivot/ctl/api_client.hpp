@@ -22,6 +22,9 @@ struct ApiError {
 // 0 (unreachable) and bad replies -> 1; 400, 413 -> 2 (the request was wrong);
 // 401, 403, 404, 409, 412, 501 and any other status -> 5.
 ExitCode exit_code_for(const ApiError& error);
+// The error as one line: the message when pivotd was not reached, else
+// "pivotd answered HTTP 409 conflict: <its message>".
+std::string describe(const ApiError& error);
 
 struct ApiReply {
   nlohmann::json body;            // the parsed 2xx body

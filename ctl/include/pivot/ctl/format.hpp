@@ -32,6 +32,8 @@ std::optional<std::int64_t> parse_rfc3339_ms(const std::string& text);
 std::string short_time(const std::string& rfc3339);
 // finished_at - started_at of a step, as a duration; "-" while unfinished.
 std::string step_duration(const nlohmann::json& step);
+// A cluster's labels as "key=value, key=value" ("" for none).
+std::string labels_text(const nlohmann::json& labels);
 // Keeps the first max_chars - 3 characters and adds "..." when longer.
 std::string shorten(const std::string& text, std::size_t max_chars);
 

@@ -1,0 +1,122 @@
+#pragma once
+// pivotctl tui's model (htop's shape: scan -> intents -> model -> view ->
+// draw). Keys become intents, the feed's replies become updates; both change
+// the model here, and nothing else does. Pure: no terminal, no network, no
+// clock (times come in with the updates and the view's `now`).
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace pivot::ctl::tui {
+
+enum class Screen { fleet, cluster, pivot_status, pivot, job, jobs, agents, help };
+
+// A key as the terminal adapter read it; `ch` is the byte of a character key.
+struct Key {
+  enum class Code { character, up, down, page_up, page_down, home, end, enter, escape, backspace, none };
+  Code code = Code::none;
+  char ch = 0;
+};
+
+enum class IntentKind {
+  none, quit_or_back, back, up, down, page_up, page_down, top, bottom, open, help, filter,
+  pivot_status, pivot, jobs, agents,
+  text, erase, submit, cancel,  // while typing (the filter, a pivot's confirmation)
+};
+struct Intent {
+  IntentKind kind = IntentKind::none;
+  char ch = 0;  // text
+};
+
+// What the model asks of pivotd; the feed sends it and answers with an
+// Update (started with the job id, or failed).
+enum class ActionKind { pivot_status, dry_run, pivot };
+struct Action {
+  ActionKind kind = ActionKind::pivot_status;
+  std::string cluster;
+  std::string candidate;         // pivot: the dry run's candidate
+  std::string expected_primary;  // pivot: the primary the operator saw (412 if it changed)
+  bool operator==(const Action&) const = default;
+};
+
+// What the feed hands the UI loop: a reply read, an action's outcome, or
+// whether pivotd answers at all.
+enum class UpdateKind { clusters, cluster, jobs, job, agents, started, failed, reachable, unreachable };
+struct Update {
+  UpdateKind kind = UpdateKind::reachable;
+  std::string key;                   // cluster: its name; job and started: the job id
+  nlohmann::json body;               // the reply's JSON
+  std::optional<ActionKind> action;  // started, failed: the action it answers
+  std::string cluster;               // started, failed: the action's cluster
+  std::string message;               // failed, unreachable: one line for the status line
+  std::uint64_t at_ms = 0;           // when it was read (the UI loop's clock)
+};
+
+// A pivot from the TUI: dry run, plan shown, the cluster's name typed, pivot.
+struct PivotFlow {
+  enum class Stage { idle, dry_run, confirm, starting, refused, failed, declined };
+  Stage stage = Stage::idle;
+  std::string cluster;
+  std::string dry_job;  // the dry run's job id, once pivotd named it
+  std::string typed;    // the confirmation typed so far
+  std::string old_primary, new_primary;
+  std::string message;  // failed, declined: why
+};
+
+// What the feed should keep fresh besides the lists: the open cluster and
+// the jobs shown.
+struct Focus {
+  std::string cluster;
+  std::vector<std::string> jobs;
+  bool operator==(const Focus&) const = default;
+};
+
+struct Model {
+  std::vector<Screen> stack{Screen::fleet};  // back pops; the fleet stays
+  std::map<Screen, std::size_t> selected;    // the selected row (or scroll offset) of each screen
+  std::string cluster;                       // the cluster open (cluster, pivot status, pivot)
+  std::string job;                           // the job open
+  std::string filter;                        // the fleet's, by name or label
+  bool editing_filter = false;
+
+  nlohmann::json clusters = nlohmann::json::array();  // GET /v1/clusters
+  nlohmann::json jobs = nlohmann::json::array();      // GET /v1/jobs
+  nlohmann::json agents = nlohmann::json::object();   // GET /v1/agents
+  std::map<std::string, nlohmann::json> cluster_details;  // GET /v1/clusters/{name}
+  std::map<std::string, nlohmann::json> job_details;      // GET /v1/jobs/{id}
+
+  std::string status_cluster;  // the pivot status asked for
+  std::string status_job;      // its job, once started
+  std::string status_error;
+  PivotFlow pivot;
+
+  bool heard = false;      // pivotd answered at least once
+  bool reachable = true;
+  std::string unreachable_message;
+  std::uint64_t unreachable_since_ms = 0;
+  std::uint64_t last_update_ms = 0;
+  std::string notice;       // the status line: the last error or news
+  bool notice_is_error = false;
+  bool quit = false;
+};
+
+Screen current(const Model& model);
+// The fleet's clusters that pass the filter (a name or a label's key=value
+// containing it), in pivotd's order.
+std::vector<const nlohmann::json*> visible_clusters(const Model& model);
+// How many rows the screen's selection moves over (0: it scrolls instead).
+std::size_t row_count(const Model& model, Screen screen);
+// True while a key should type into the filter or the confirmation.
+bool typing(const Model& model);
+
+Intent intent_for(const Model& model, const Key& key);
+std::vector<Action> apply(Model& model, const Intent& intent);
+void apply(Model& model, const Update& update);
+Focus focus_of(const Model& model);
+
+}  // namespace pivot::ctl::tui

@@ -1,0 +1,399 @@
+// pivotctl tui: keys to intents, intents and feed updates to the model.
+#include "pivot/ctl/tui_model.hpp"
+
+#include <algorithm>
+
+#include "pivot/ctl/format.hpp"
+#include "pivot/ctl/job_follower.hpp"
+
+namespace pivot::ctl::tui {
+
+namespace {
+
+using nlohmann::json;
+
+// Screens whose selection moves over rows; the others scroll. The cap keeps
+// a scroll offset in reach of `k` (the view clamps it to the text it has).
+constexpr std::size_t kScrollCap = 500;
+constexpr std::size_t kPage = 10;
+
+std::size_t array_size(const json& value) { return value.is_array() ? value.size() : 0; }
+
+const json& agents_list(const json& agents) { return agents.is_array() ? agents : member(agents, "agents"); }
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+bool matches(const json& cluster, const std::string& filter) {
+  if (filter.empty()) return true;
+  return contains(string_of(cluster, "name"), filter) || contains(labels_text(member(cluster, "labels")), filter);
+}
+
+void push(Model& model, Screen screen) {
+  if (current(model) != screen) model.stack.push_back(screen);
+  model.selected[screen] = 0;
+}
+
+// Leaving the pivot screen before the pivot started declines it: nothing was sent.
+void leave_pivot(Model& model) {
+  if (model.pivot.stage == PivotFlow::Stage::dry_run || model.pivot.stage == PivotFlow::Stage::confirm) {
+    model.notice = "Not pivoted: " + model.pivot.cluster + " was left as it was";
+    model.notice_is_error = false;
+  }
+  model.pivot = PivotFlow{};
+}
+
+void pop(Model& model) {
+  if (model.stack.size() <= 1) return;
+  if (current(model) == Screen::pivot) leave_pivot(model);
+  model.stack.pop_back();
+}
+
+// The cluster an `s` or `p` means: the one open, else the fleet's selection.
+std::optional<std::string> cluster_in_context(const Model& model) {
+  const Screen screen = current(model);
+  if (screen == Screen::fleet) {
+    const auto visible = visible_clusters(model);
+    const std::size_t i = model.selected.count(Screen::fleet) ? model.selected.at(Screen::fleet) : 0;
+    if (i < visible.size()) return string_of(*visible[i], "name");
+    return std::nullopt;
+  }
+  if (screen == Screen::cluster || screen == Screen::pivot_status) return model.cluster;
+  return std::nullopt;
+}
+
+void move(Model& model, long delta) {
+  const Screen screen = current(model);
+  const std::size_t rows = row_count(model, screen);
+  const std::size_t last = rows == 0 ? kScrollCap : rows - 1;
+  std::size_t& sel = model.selected[screen];
+  if (delta < 0) {
+    const auto back = static_cast<std::size_t>(-delta);
+    sel = sel > back ? sel - back : 0;
+  } else {
+    sel = std::min(last, sel + static_cast<std::size_t>(delta));
+  }
+}
+
+void open(Model& model) {
+  const Screen screen = current(model);
+  const std::size_t sel = model.selected[screen];
+  if (screen == Screen::fleet) {
+    const auto visible = visible_clusters(model);
+    if (sel >= visible.size()) return;
+    model.cluster = string_of(*visible[sel], "name");
+    push(model, Screen::cluster);
+  } else if (screen == Screen::jobs) {
+    if (sel >= array_size(model.jobs)) return;
+    model.job = string_of(model.jobs[sel], "id");
+    push(model, Screen::job);
+  }
+}
+
+std::vector<Action> start_pivot_status(Model& model) {
+  const auto cluster = cluster_in_context(model);
+  if (!cluster) {
+    model.notice = "s (pivot status) works on the fleet's selection or an open cluster";
+    model.notice_is_error = false;
+    return {};
+  }
+  model.cluster = *cluster;
+  model.status_cluster = *cluster;
+  model.status_job.clear();
+  model.status_error.clear();
+  if (current(model) != Screen::pivot_status) push(model, Screen::pivot_status);
+  model.selected[Screen::pivot_status] = 0;
+  return {Action{ActionKind::pivot_status, *cluster, "", ""}};
+}
+
+std::vector<Action> start_dry_run(Model& model) {
+  const auto cluster = cluster_in_context(model);
+  if (!cluster) {
+    model.notice = "p (pivot) works on the fleet's selection or an open cluster";
+    model.notice_is_error = false;
+    return {};
+  }
+  model.cluster = *cluster;
+  model.pivot = PivotFlow{};
+  model.pivot.stage = PivotFlow::Stage::dry_run;
+  model.pivot.cluster = *cluster;
+  push(model, Screen::pivot);
+  return {Action{ActionKind::dry_run, *cluster, "", ""}};
+}
+
+std::vector<Action> submit_confirmation(Model& model) {
+  PivotFlow& flow = model.pivot;
+  if (flow.typed != flow.cluster) {
+    flow.stage = PivotFlow::Stage::declined;
+    flow.message = "you typed '" + flow.typed + "', not '" + flow.cluster + "'";
+    model.notice = "Not pivoted: " + flow.message + "; nothing was changed";
+    model.notice_is_error = false;
+    return {};
+  }
+  flow.stage = PivotFlow::Stage::starting;
+  return {Action{ActionKind::pivot, flow.cluster, flow.new_primary, flow.old_primary}};
+}
+
+// The dry run ended: its plan waits for the cluster's name, or it says why not.
+void dry_run_finished(Model& model, const json& job) {
+  PivotFlow& flow = model.pivot;
+  const json& result = member(job, "result");
+  const json& eligible = member(result, "eligible");
+  if (eligible.is_boolean() && !eligible.get<bool>()) {
+    flow.stage = PivotFlow::Stage::refused;
+    return;
+  }
+  flow.old_primary = string_of(result, "old_primary");
+  if (flow.old_primary.empty()) flow.old_primary = string_of(result, "primary");
+  flow.new_primary = string_of(result, "new_primary");
+  if (flow.new_primary.empty()) flow.new_primary = string_of(result, "candidate");
+  if (string_of(job, "state") != "succeeded" || flow.old_primary.empty() || flow.new_primary.empty()) {
+    flow.stage = PivotFlow::Stage::failed;
+    flow.message = "the dry run (job " + string_of(job, "id") + ") ended " + string_of(job, "state") +
+                   (flow.new_primary.empty() ? " without a candidate" : "") + "; nothing was changed";
+    return;
+  }
+  flow.stage = PivotFlow::Stage::confirm;
+  flow.typed.clear();
+}
+
+void action_started(Model& model, const Update& update) {
+  switch (*update.action) {
+    case ActionKind::pivot_status:
+      if (update.cluster == model.status_cluster) model.status_job = update.key;
+      break;
+    case ActionKind::dry_run:
+      if (model.pivot.stage == PivotFlow::Stage::dry_run && model.pivot.cluster == update.cluster) {
+        model.pivot.dry_job = update.key;
+      }
+      break;
+    case ActionKind::pivot:
+      model.notice = "Pivot job " + update.key + " started: " + update.cluster + " from " + model.pivot.old_primary +
+                     " to " + model.pivot.new_primary;
+      model.notice_is_error = false;
+      model.pivot = PivotFlow{};
+      model.job = update.key;
+      if (current(model) == Screen::pivot) model.stack.pop_back();
+      push(model, Screen::job);
+      break;
+  }
+}
+
+void action_failed(Model& model, const Update& update) {
+  if (update.action == ActionKind::pivot_status && update.cluster == model.status_cluster) {
+    model.status_error = update.message;
+  }
+  if ((update.action == ActionKind::dry_run || update.action == ActionKind::pivot) &&
+      update.cluster == model.pivot.cluster) {
+    model.pivot.stage = PivotFlow::Stage::failed;
+    model.pivot.message = update.message;
+  }
+}
+
+}  // namespace
+
+Screen current(const Model& model) { return model.stack.empty() ? Screen::fleet : model.stack.back(); }
+
+std::vector<const json*> visible_clusters(const Model& model) {
+  std::vector<const json*> out;
+  if (!model.clusters.is_array()) return out;
+  for (const auto& c : model.clusters) {
+    if (matches(c, model.filter)) out.push_back(&c);
+  }
+  return out;
+}
+
+std::size_t row_count(const Model& model, Screen screen) {
+  switch (screen) {
+    case Screen::fleet: return visible_clusters(model).size();
+    case Screen::cluster: {
+      auto it = model.cluster_details.find(model.cluster);
+      return it == model.cluster_details.end() ? 0 : array_size(member(it->second, "nodes"));
+    }
+    case Screen::jobs: return array_size(model.jobs);
+    case Screen::agents: return array_size(agents_list(model.agents));
+    default: return 0;
+  }
+}
+
+bool typing(const Model& model) {
+  if (current(model) == Screen::fleet && model.editing_filter) return true;
+  return current(model) == Screen::pivot && model.pivot.stage == PivotFlow::Stage::confirm;
+}
+
+Intent intent_for(const Model& model, const Key& key) {
+  using C = Key::Code;
+  if (typing(model)) {
+    switch (key.code) {
+      case C::character:
+        if (static_cast<unsigned char>(key.ch) >= 0x20 && key.ch != 0x7f) return {IntentKind::text, key.ch};
+        return {};
+      case C::backspace: return {IntentKind::erase};
+      case C::enter: return {IntentKind::submit};
+      case C::escape: return {IntentKind::cancel};
+      default: return {};
+    }
+  }
+  switch (key.code) {
+    case C::up: return {IntentKind::up};
+    case C::down: return {IntentKind::down};
+    case C::page_up: return {IntentKind::page_up};
+    case C::page_down: return {IntentKind::page_down};
+    case C::home: return {IntentKind::top};
+    case C::end: return {IntentKind::bottom};
+    case C::enter: return {IntentKind::open};
+    case C::escape: return {IntentKind::back};
+    case C::character: break;
+    default: return {};
+  }
+  switch (key.ch) {
+    case 'q': return {IntentKind::quit_or_back};
+    case 'j': return {IntentKind::down};
+    case 'k': return {IntentKind::up};
+    case 'g': return {IntentKind::top};
+    case 'G': return {IntentKind::bottom};
+    case '?': return {IntentKind::help};
+    case '/': return {IntentKind::filter};
+    case 's': return {IntentKind::pivot_status};
+    case 'p': return {IntentKind::pivot};
+    case 'J': return {IntentKind::jobs};
+    case 'a': return {IntentKind::agents};
+    case '\n': case '\r': return {IntentKind::open};
+    default: return {};
+  }
+}
+
+std::vector<Action> apply(Model& model, const Intent& intent) {
+  switch (intent.kind) {
+    case IntentKind::none: break;
+    case IntentKind::quit_or_back:
+      if (model.stack.size() <= 1) {
+        model.quit = true;
+      } else {
+        pop(model);
+      }
+      break;
+    case IntentKind::back:
+      if (model.stack.size() > 1) {
+        pop(model);
+      } else {
+        model.filter.clear();  // Esc on the fleet clears its filter
+      }
+      break;
+    case IntentKind::up: move(model, -1); break;
+    case IntentKind::down: move(model, 1); break;
+    case IntentKind::page_up: move(model, -static_cast<long>(kPage)); break;
+    case IntentKind::page_down: move(model, static_cast<long>(kPage)); break;
+    case IntentKind::top: model.selected[current(model)] = 0; break;
+    case IntentKind::bottom: move(model, static_cast<long>(kScrollCap)); break;
+    case IntentKind::open: open(model); break;
+    case IntentKind::help: push(model, Screen::help); break;
+    case IntentKind::filter:
+      if (current(model) == Screen::fleet) {
+        model.editing_filter = true;
+        model.selected[Screen::fleet] = 0;
+      } else {
+        model.notice = "/ filters the fleet (q goes back to it)";
+        model.notice_is_error = false;
+      }
+      break;
+    case IntentKind::pivot_status: return start_pivot_status(model);
+    case IntentKind::pivot: return start_dry_run(model);
+    case IntentKind::jobs: push(model, Screen::jobs); break;
+    case IntentKind::agents: push(model, Screen::agents); break;
+    case IntentKind::text:
+      if (model.editing_filter) {
+        model.filter += intent.ch;
+        model.selected[Screen::fleet] = 0;
+      } else if (model.pivot.stage == PivotFlow::Stage::confirm) {
+        model.pivot.typed += intent.ch;
+      }
+      break;
+    case IntentKind::erase:
+      if (model.editing_filter && !model.filter.empty()) model.filter.pop_back();
+      if (!model.editing_filter && !model.pivot.typed.empty()) model.pivot.typed.pop_back();
+      break;
+    case IntentKind::submit:
+      if (model.editing_filter) {
+        model.editing_filter = false;
+      } else if (model.pivot.stage == PivotFlow::Stage::confirm) {
+        return submit_confirmation(model);
+      }
+      break;
+    case IntentKind::cancel:
+      if (model.editing_filter) {
+        model.editing_filter = false;
+        model.filter.clear();
+      } else if (model.pivot.stage == PivotFlow::Stage::confirm) {
+        model.pivot.stage = PivotFlow::Stage::declined;
+        model.pivot.message = "cancelled";
+        model.notice = "Not pivoted: cancelled; nothing was changed";
+        model.notice_is_error = false;
+      }
+      break;
+  }
+  return {};
+}
+
+void apply(Model& model, const Update& update) {
+  switch (update.kind) {
+    case UpdateKind::clusters:
+      model.clusters = update.body.is_array() ? update.body : json::array();
+      break;
+    case UpdateKind::cluster: model.cluster_details[update.key] = update.body; break;
+    case UpdateKind::jobs:
+      model.jobs = update.body.is_array() ? update.body : member(update.body, "jobs");
+      if (!model.jobs.is_array()) model.jobs = json::array();
+      break;
+    case UpdateKind::agents: model.agents = update.body; break;
+    case UpdateKind::job:
+      model.job_details[update.key] = update.body;
+      if (model.pivot.stage == PivotFlow::Stage::dry_run && update.key == model.pivot.dry_job &&
+          job_finished(update.body)) {
+        dry_run_finished(model, update.body);
+      }
+      break;
+    case UpdateKind::started: if (update.action) action_started(model, update); return;
+    case UpdateKind::failed:
+      model.notice = update.message;
+      model.notice_is_error = true;
+      if (update.action) action_failed(model, update);
+      return;
+    case UpdateKind::unreachable:
+      if (model.reachable) model.unreachable_since_ms = update.at_ms;
+      model.reachable = false;
+      model.unreachable_message = update.message;
+      return;
+    case UpdateKind::reachable:
+      if (!model.reachable) {
+        model.notice = "pivotd answers again (it was unreachable for " +
+                       format_age_ms(update.at_ms - std::min(update.at_ms, model.unreachable_since_ms)) + ")";
+        model.notice_is_error = false;
+      }
+      model.reachable = true;
+      model.heard = true;
+      return;
+  }
+  model.last_update_ms = update.at_ms;
+  // Rows may have gone: keep the selection on one that exists.
+  const std::size_t rows = row_count(model, current(model));
+  if (rows > 0 && model.selected[current(model)] >= rows) model.selected[current(model)] = rows - 1;
+}
+
+Focus focus_of(const Model& model) {
+  Focus focus;
+  for (Screen s : model.stack) {
+    if (s == Screen::cluster || s == Screen::pivot_status || s == Screen::pivot) focus.cluster = model.cluster;
+  }
+  auto add = [&](const std::string& id) {
+    if (!id.empty() && std::find(focus.jobs.begin(), focus.jobs.end(), id) == focus.jobs.end()) focus.jobs.push_back(id);
+  };
+  const Screen screen = current(model);
+  if (screen == Screen::job) add(model.job);
+  if (screen == Screen::pivot_status) add(model.status_job);
+  if (screen == Screen::pivot) add(model.pivot.dry_job);
+  return focus;
+}
+
+}  // namespace pivot::ctl::tui

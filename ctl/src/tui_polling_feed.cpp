@@ -1,0 +1,173 @@
+// pivotctl tui's feed by polling pivotd's REST API on a thread of its own.
+#include <chrono>
+
+#include "pivot/ctl/format.hpp"
+#include "pivot/ctl/tui_feed.hpp"
+
+namespace pivot::ctl::tui {
+
+namespace {
+
+using nlohmann::json;
+
+std::string action_path(const Action& action) {
+  return "/v1/clusters/" + url_encode(action.cluster) +
+         (action.kind == ActionKind::pivot_status ? "/pivot-status" : "/pivot");
+}
+
+json action_body(const Action& action) {
+  switch (action.kind) {
+    case ActionKind::pivot_status: return json::object();
+    case ActionKind::dry_run: return json{{"dry_run", true}};
+    case ActionKind::pivot:
+      // Pinned to what the operator saw: pivotd answers 412 if the primary changed.
+      return json{{"candidate", action.candidate}, {"expected_primary", action.expected_primary}};
+  }
+  return json::object();
+}
+
+Update reading(UpdateKind kind, json body, std::string key = "") {
+  Update update;
+  update.kind = kind;
+  update.body = std::move(body);
+  update.key = std::move(key);
+  return update;
+}
+
+Update saying(UpdateKind kind, std::string message) {
+  Update update;
+  update.kind = kind;
+  update.message = std::move(message);
+  return update;
+}
+
+}  // namespace
+
+PollingFeed::PollingFeed(ApiClient& api, Clock& clock, PollOptions options)
+    : api_(api), clock_(clock), options_(options) {}
+
+PollingFeed::~PollingFeed() { stop(); }
+
+void PollingFeed::start() {
+  if (thread_.joinable()) return;
+  stopping_ = false;
+  thread_ = std::thread([this] { run(); });
+}
+
+void PollingFeed::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void PollingFeed::request(const Action& action) {
+  {
+    std::lock_guard lock(mutex_);
+    actions_.push_back(action);
+  }
+  wake_.notify_all();
+}
+
+void PollingFeed::watch(const Focus& focus) {
+  bool changed = false;
+  {
+    std::lock_guard lock(mutex_);
+    changed = !(focus_ == focus);
+    focus_ = focus;
+  }
+  if (changed) wake_.notify_all();  // a screen just opened: read it now
+}
+
+std::vector<Update> PollingFeed::drain() {
+  std::lock_guard lock(mutex_);
+  std::vector<Update> out;
+  out.swap(updates_);
+  return out;
+}
+
+void PollingFeed::push(Update update) {
+  update.at_ms = clock_.now_ms();
+  std::lock_guard lock(mutex_);
+  updates_.push_back(std::move(update));
+}
+
+void PollingFeed::send(const Action& action) {
+  const ApiReply reply = api_.post(action_path(action), action_body(action));
+  Update update;
+  update.action = action.kind;
+  update.cluster = action.cluster;
+  const std::string id = reply.ok() ? string_of(reply.body, "job") : "";
+  if (!id.empty()) {
+    update.kind = UpdateKind::started;
+    update.key = id;
+  } else {
+    update.kind = UpdateKind::failed;
+    update.message = reply.ok() ? "pivotd accepted " + action_path(action) + " but named no job"
+                                : describe(*reply.error);
+  }
+  push(std::move(update));
+}
+
+std::optional<json> PollingFeed::read(const std::string& target) {
+  ApiReply reply = api_.get(target);
+  if (reply.ok()) return std::move(reply.body);
+  push(reply.error->status == 0 ? saying(UpdateKind::unreachable, reply.error->message)
+                                 : saying(UpdateKind::failed, target + ": " + describe(*reply.error)));
+  return std::nullopt;
+}
+
+bool PollingFeed::poll_once() {
+  std::deque<Action> actions;
+  Focus focus;
+  {
+    std::lock_guard lock(mutex_);
+    actions.swap(actions_);
+    focus = focus_;
+  }
+  for (const auto& action : actions) send(action);
+
+  ApiReply clusters = api_.get("/v1/clusters");
+  if (!clusters.ok() && clusters.error->status == 0) {
+    push(saying(UpdateKind::unreachable, clusters.error->message));
+    return false;
+  }
+  push(saying(UpdateKind::reachable, ""));
+  if (clusters.ok()) {
+    push(reading(UpdateKind::clusters, std::move(clusters.body)));
+  } else {
+    push(saying(UpdateKind::failed, "/v1/clusters: " + describe(*clusters.error)));
+  }
+  if (auto body = read("/v1/agents")) push(reading(UpdateKind::agents, std::move(*body)));
+  if (auto body = read("/v1/jobs?limit=" + std::to_string(options_.jobs_limit))) {
+    push(reading(UpdateKind::jobs, std::move(*body)));
+  }
+  if (!focus.cluster.empty()) {
+    if (auto body = read("/v1/clusters/" + url_encode(focus.cluster))) {
+      push(reading(UpdateKind::cluster, std::move(*body), focus.cluster));
+    }
+  }
+  for (const auto& id : focus.jobs) {
+    if (auto body = read("/v1/jobs/" + url_encode(id))) {
+      push(reading(UpdateKind::job, std::move(*body), id));
+    }
+  }
+  return true;
+}
+
+void PollingFeed::run() {
+  for (;;) {
+    const bool reached = poll_once();
+    std::unique_lock lock(mutex_);
+    if (stopping_) return;
+    // An action or a newly opened screen wakes the next round early.
+    const Focus seen = focus_;
+    wake_.wait_for(lock, std::chrono::milliseconds(reached ? options_.interval_ms : options_.retry_ms),
+                   [&] { return stopping_ || !actions_.empty() || !(focus_ == seen); });
+    if (stopping_) return;
+  }
+}
+
+}  // namespace pivot::ctl::tui

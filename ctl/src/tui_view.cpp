@@ -1,0 +1,419 @@
+// pivotctl tui's screens, from the model. The tables are pivotctl's own
+// (views.hpp), printed with colour and read back as coloured spans, so the
+// one-shot commands and the TUI show the same columns.
+#include "pivot/ctl/tui_view.hpp"
+
+#include <algorithm>
+#include <optional>
+#include <sstream>
+
+#include "pivot/ctl/format.hpp"
+#include "pivot/ctl/job_follower.hpp"
+#include "pivot/ctl/views.hpp"
+
+namespace pivot::ctl::tui {
+
+namespace {
+
+using nlohmann::json;
+
+// A screen's text before it is cut to the window: painted lines, and the
+// line of the selected row, if the screen has a selection.
+struct Body {
+  std::vector<std::string> lines;
+  std::optional<std::size_t> selected;
+  void add(std::string line) { lines.push_back(std::move(line)); }
+  void add_printed(const std::string& printed) {
+    std::istringstream in(printed);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+  }
+};
+
+template <typename Printer>
+std::string printed(Printer printer) {
+  std::ostringstream out;
+  printer(out);
+  return out.str();
+}
+
+std::size_t array_size_of(const json& value) { return value.is_array() ? value.size() : 0; }
+
+std::size_t selection(const Model& model, Screen screen) {
+  auto it = model.selected.find(screen);
+  return it == model.selected.end() ? 0 : it->second;
+}
+
+const json* job_in(const Model& model, const std::string& id) {
+  auto it = model.job_details.find(id);
+  return it == model.job_details.end() ? nullptr : &it->second;
+}
+
+Tone state_tone(const std::string& state) {
+  if (state == "succeeded") return Tone::good;
+  if (state == "failed" || state == "rolled_back" || state == "cancelled") return Tone::bad;
+  return Tone::warn;
+}
+
+// "pv-3-17 pivot succeeded" when the jobs list has it, else the id.
+std::string last_job_text(const Model& model, const std::string& id) {
+  if (id.empty()) return "-";
+  if (model.jobs.is_array()) {
+    for (const auto& j : model.jobs) {
+      if (string_of(j, "id") == id) {
+        return id + " " + string_of(j, "kind") + (j.value("dry_run", false) ? " (dry run)" : "") + " " +
+               paint(string_of(j, "state"), state_tone(string_of(j, "state")), true);
+      }
+    }
+  }
+  return id;
+}
+
+std::string running_text(const json* job, const std::string& id) {
+  if (id.empty()) return "waiting for pivotd to start the job";
+  if (!job) return "job " + id + ", waiting for its first reading";
+  return "job " + id + ", " + string_of(*job, "state");
+}
+
+Body fleet_body(const Model& model, const ViewContext& context) {
+  Body body;
+  if (model.editing_filter || !model.filter.empty()) {
+    body.add("Filter: " + model.filter + (model.editing_filter ? "_   (Enter keeps it, Esc clears it)" : "   (Esc clears it)"));
+  }
+  if (!model.heard && array_size_of(model.clusters) == 0) {
+    body.add("Waiting for pivotd at " + context.controller + " ...");
+    return body;
+  }
+  Table table({"CLUSTER", "LABELS", "PRIMARY", "HEALTHY", "MAX LAG", "LAST JOB"});
+  const auto visible = visible_clusters(model);
+  for (const json* c : visible) {
+    const json& healthy = member(*c, "healthy");
+    const json& lag = member(*c, "max_lag_s");
+    Cell health("-");
+    if (healthy.is_boolean()) health = healthy.get<bool>() ? Cell("yes", Tone::good) : Cell("no", Tone::bad);
+    table.add({cell_text(*c, "name"), labels_text(member(*c, "labels")),
+               Cell(cell_text(*c, "primary"), member(*c, "primary").is_null() ? Tone::bad : Tone::plain), health,
+               lag.is_number() ? format_lag_s(lag.get<double>()) : "-",
+               last_job_text(model, string_of(*c, "last_job"))});
+  }
+  if (table.empty()) {
+    body.add(model.filter.empty() ? "No clusters: pivotd has no cluster spec loaded."
+                                  : "No cluster matches '" + model.filter + "'.");
+    return body;
+  }
+  const std::size_t header = body.lines.size();
+  body.add_printed(printed([&](std::ostream& out) { table.print(out, true); }));
+  body.selected = header + 1 + selection(model, Screen::fleet);
+  body.add("");
+  body.add(paint("Enter opens a cluster, / filters, s pivot status, p pivot, J jobs, a agents, ? help", Tone::dim, true));
+  return body;
+}
+
+Body cluster_body(const Model& model) {
+  Body body;
+  auto it = model.cluster_details.find(model.cluster);
+  if (it == model.cluster_details.end()) {
+    body.add("Loading cluster " + model.cluster + " ...");
+    return body;
+  }
+  body.add_printed(printed([&](std::ostream& out) { print_cluster_status(out, it->second, true); }));
+  if (row_count(model, Screen::cluster) > 0) body.selected = 2 + selection(model, Screen::cluster);
+  std::string last_job;
+  for (const json& c : model.clusters) {
+    if (string_of(c, "name") == model.cluster) last_job = string_of(c, "last_job");
+  }
+  body.add("");
+  body.add("Last job: " + last_job_text(model, last_job));
+  body.add(paint("s pivot status, p pivot, J jobs, q back", Tone::dim, true));
+  return body;
+}
+
+Body pivot_status_body(const Model& model) {
+  Body body;
+  body.add("Pivot status of " + model.status_cluster + " (nothing changes)");
+  body.add("");
+  const json* job = job_in(model, model.status_job);
+  if (!model.status_error.empty()) {
+    body.add(paint("Pivot status failed: " + model.status_error, Tone::bad, true));
+  } else if (!job || !job_finished(*job)) {
+    body.add("Checking " + model.status_cluster + " (" + running_text(job, model.status_job) + ") ...");
+  } else {
+    body.add_printed(printed([&](std::ostream& out) { print_job_verdict(out, *job, true); }));
+  }
+  body.add("");
+  body.add(paint("p pivot, s check again, q back", Tone::dim, true));
+  return body;
+}
+
+Body pivot_body(const Model& model) {
+  Body body;
+  const PivotFlow& flow = model.pivot;
+  const json* dry = job_in(model, flow.dry_job);
+  const json& result = dry ? member(*dry, "result") : member(json(), "");
+  using Stage = PivotFlow::Stage;
+  switch (flow.stage) {
+    case Stage::idle: body.add("No pivot under way: p on a cluster starts one."); break;
+    case Stage::dry_run:
+      body.add("Pivot of " + flow.cluster + ": dry run first, nothing changes (" + running_text(dry, flow.dry_job) +
+               ") ...");
+      break;
+    case Stage::confirm:
+    case Stage::starting:
+      body.add_printed(printed([&](std::ostream& out) { print_plan(out, flow.cluster, result, true); }));
+      body.add("");
+      if (flow.stage == Stage::starting) {
+        body.add("Starting the pivot of " + flow.cluster + " ...");
+        break;
+      }
+      body.add(paint("Pivot " + flow.cluster + " from " + flow.old_primary + " to " + flow.new_primary +
+                         "? Type the cluster's name and Enter to pivot; Esc cancels.",
+                     Tone::warn, true));
+      body.add("> " + flow.typed + "_");
+      break;
+    case Stage::refused:
+      body.add_printed(printed([&](std::ostream& out) { print_pivot_status(out, flow.cluster, result, true); }));
+      body.add("");
+      body.add(paint(flow.cluster + " is not eligible for a pivot; nothing was changed.", Tone::bad, true));
+      break;
+    case Stage::failed:
+      body.add(paint("Pivot of " + flow.cluster + " not started: " + flow.message, Tone::bad, true));
+      break;
+    case Stage::declined:
+      body.add("Not pivoted: " + flow.message + "; nothing was changed.");
+      body.add(paint("p starts again from the dry run, q goes back", Tone::dim, true));
+      break;
+  }
+  return body;
+}
+
+Body job_body(const Model& model) {
+  Body body;
+  const json* job = job_in(model, model.job);
+  if (!job) {
+    body.add("Loading job " + model.job + " ...");
+    return body;
+  }
+  body.add_printed(printed([&](std::ostream& out) { print_job(out, *job, true); }));
+  if (!job_finished(*job)) {
+    body.add("");
+    body.add(paint("Steps fill in as pivotd runs them.", Tone::dim, true));
+  }
+  return body;
+}
+
+Body jobs_body(const Model& model) {
+  Body body;
+  body.add_printed(printed([&](std::ostream& out) { print_jobs(out, model.jobs, true); }));
+  if (row_count(model, Screen::jobs) > 0) {
+    body.selected = 1 + selection(model, Screen::jobs);
+    body.add("");
+    body.add(paint("Enter opens a job, q back", Tone::dim, true));
+  }
+  return body;
+}
+
+Body agents_body(const Model& model) {
+  Body body;
+  body.add_printed(printed([&](std::ostream& out) { print_agents(out, model.agents, true); }));
+  if (row_count(model, Screen::agents) > 0) body.selected = 1 + selection(model, Screen::agents);
+  return body;
+}
+
+Body help_body() {
+  Body body;
+  for (const char* line : {
+           "Keys",
+           "  ?            this help",
+           "  q, Esc       back (q on the fleet quits; Esc there clears the filter)",
+           "  j, k, arrows move; PgUp, PgDn, g, G page and jump",
+           "  Enter        open the selected cluster or job",
+           "  /            filter the fleet by name or label (Enter keeps, Esc clears)",
+           "  s            pivot status of the selected or open cluster: every check",
+           "  p            pivot: the dry-run plan, then the cluster's name typed to start",
+           "  J            jobs, newest first",
+           "  a            agents",
+           "",
+           "Screens refresh by themselves: pivotd is polled about once a second, and",
+           "drawing never waits for it. When pivotd cannot be reached the bottom line",
+           "says so and the TUI keeps trying; it recovers by itself.",
+           "",
+           "Failover, acknowledge and maintenance are not in pivotd yet, so not here.",
+       }) {
+    body.add(line);
+  }
+  return body;
+}
+
+std::string screen_name(Screen screen) {
+  switch (screen) {
+    case Screen::fleet: return "fleet";
+    case Screen::cluster: return "cluster";
+    case Screen::pivot_status: return "pivot status";
+    case Screen::pivot: return "pivot";
+    case Screen::job: return "job";
+    case Screen::jobs: return "jobs";
+    case Screen::agents: return "agents";
+    case Screen::help: return "help";
+  }
+  return "";
+}
+
+std::string breadcrumb(const Model& model) {
+  std::string text;
+  for (Screen s : model.stack) {
+    if (!text.empty()) text += " > ";
+    if (s == Screen::cluster) {
+      text += model.cluster;
+    } else if (s == Screen::job) {
+      text += "job " + model.job;
+    } else {
+      text += screen_name(s);
+    }
+  }
+  return text;
+}
+
+// Left text, then right text flush with the right edge when both fit.
+std::string spread(const std::string& left, const std::string& right, std::size_t width) {
+  const std::size_t l = display_width(left);
+  const std::size_t r = display_width(right);
+  if (l + 2 + r > width) return left;
+  return left + std::string(width - l - r, ' ') + right;
+}
+
+Line status_line(const Model& model, const ViewContext& context) {
+  std::string text;
+  Tone tone = Tone::plain;
+  if (!model.reachable) {
+    text = "pivotd unreachable for " +
+           format_age_ms(context.now_ms - std::min(context.now_ms, model.unreachable_since_ms)) +
+           ", retrying: " + model.unreachable_message;
+    tone = Tone::bad;
+  } else if (!model.heard) {
+    text = "connecting to pivotd at " + context.controller + " ...";
+  } else if (!model.notice.empty()) {
+    text = model.notice;
+    tone = model.notice_is_error ? Tone::bad : Tone::warn;
+  } else {
+    text = "pivotd at " + context.controller;
+  }
+  std::string right;
+  if (model.heard) {
+    right = "updated " + format_age_ms(context.now_ms - std::min(context.now_ms, model.last_update_ms)) + " ago";
+  }
+  Line line;
+  line.bar = true;
+  line.spans.push_back({spread(text, right, context.width), tone});
+  return line;
+}
+
+// Cuts a line to `width` display columns.
+void cut(Line& line, std::size_t width) {
+  std::size_t used = 0;
+  std::vector<Span> kept;
+  for (auto& span : line.spans) {
+    if (used >= width) break;
+    std::string text;
+    for (std::size_t i = 0; i < span.text.size(); ++i) {
+      const bool starts_char = (static_cast<unsigned char>(span.text[i]) & 0xC0) != 0x80;
+      if (starts_char && used == width) break;
+      if (starts_char) ++used;
+      text += span.text[i];
+    }
+    kept.push_back({std::move(text), span.tone});
+  }
+  line.spans = std::move(kept);
+}
+
+std::vector<Line> too_small(const ViewContext& context) {
+  std::vector<Line> lines;
+  for (const std::string& text :
+       {std::string("Terminal too small"),
+        std::to_string(context.width) + "x" + std::to_string(context.height) + ", needs " + std::to_string(kMinWidth) +
+            "x" + std::to_string(kMinHeight),
+        std::string("Enlarge it; q quits")}) {
+    if (lines.size() >= context.height) break;
+    Line line;
+    line.spans.push_back({text, Tone::warn});
+    cut(line, context.width);
+    lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
+}  // namespace
+
+std::string Line::text() const {
+  std::string out;
+  for (const auto& s : spans) out += s.text;
+  return out;
+}
+
+Line line_from_painted(const std::string& painted) {
+  Line line;
+  Tone tone = Tone::plain;
+  std::string text;
+  auto flush = [&] {
+    if (!text.empty()) line.spans.push_back({text, tone});
+    text.clear();
+  };
+  for (std::size_t i = 0; i < painted.size(); ++i) {
+    if (painted[i] == '\033' && i + 1 < painted.size() && painted[i + 1] == '[') {
+      const std::size_t end = painted.find('m', i);
+      if (end == std::string::npos) break;
+      flush();
+      const std::string code = painted.substr(i + 2, end - i - 2);
+      if (code == "32") tone = Tone::good;
+      else if (code == "1;31") tone = Tone::bad;
+      else if (code == "33") tone = Tone::warn;
+      else if (code == "2") tone = Tone::dim;
+      else tone = Tone::plain;
+      i = end;
+      continue;
+    }
+    text += painted[i] == '\t' ? ' ' : painted[i];
+  }
+  flush();
+  return line;
+}
+
+std::vector<Line> render(const Model& model, const ViewContext& context) {
+  if (context.width < kMinWidth || context.height < kMinHeight) return too_small(context);
+
+  Body body;
+  switch (current(model)) {
+    case Screen::fleet: body = fleet_body(model, context); break;
+    case Screen::cluster: body = cluster_body(model); break;
+    case Screen::pivot_status: body = pivot_status_body(model); break;
+    case Screen::pivot: body = pivot_body(model); break;
+    case Screen::job: body = job_body(model); break;
+    case Screen::jobs: body = jobs_body(model); break;
+    case Screen::agents: body = agents_body(model); break;
+    case Screen::help: body = help_body(); break;
+  }
+
+  const std::size_t rows = context.height - 2;  // the title and status bars
+  std::size_t first = 0;
+  if (body.selected) {
+    if (*body.selected >= rows) first = *body.selected - rows + 1;
+  } else {
+    const std::size_t most = body.lines.size() > rows ? body.lines.size() - rows : 0;
+    first = std::min(selection(model, current(model)), most);
+  }
+
+  std::vector<Line> lines;
+  Line title;
+  title.bar = true;
+  title.spans.push_back({spread(" pivot | " + breadcrumb(model), "? help  q back ", context.width), Tone::plain});
+  lines.push_back(std::move(title));
+  for (std::size_t i = first; i < body.lines.size() && lines.size() < rows + 1; ++i) {
+    Line line = line_from_painted(body.lines[i]);
+    line.selected = body.selected && *body.selected == i;
+    lines.push_back(std::move(line));
+  }
+  while (lines.size() < rows + 1) lines.emplace_back();
+  lines.push_back(status_line(model, context));
+  for (auto& line : lines) cut(line, context.width);
+  return lines;
+}
+
+}  // namespace pivot::ctl::tui

@@ -1,0 +1,478 @@
+// pivotctl tui without a terminal: keys to intents, intents and feed updates
+// to the model, the model to a screen's lines, and the polling feed against a
+// fake pivotd.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "fakes.hpp"
+#include "pivot/ctl/tui_feed.hpp"
+#include "pivot/ctl/tui_model.hpp"
+#include "pivot/ctl/tui_view.hpp"
+
+namespace pivot::ctl::tui {
+namespace {
+
+using nlohmann::json;
+using testing::FakeTransport;
+using testing::ManualClock;
+using C = Key::Code;
+
+Key ch(char c) { return {C::character, c}; }
+
+// Presses the keys; returns every action the model asked for.
+std::vector<Action> press(Model& model, const std::vector<Key>& keys) {
+  std::vector<Action> actions;
+  for (const auto& key : keys) {
+    auto more = apply(model, intent_for(model, key));
+    actions.insert(actions.end(), more.begin(), more.end());
+  }
+  return actions;
+}
+
+std::vector<Key> typed(const std::string& text) {
+  std::vector<Key> keys;
+  for (char c : text) keys.push_back(ch(c));
+  return keys;
+}
+
+Update reading(UpdateKind kind, json body, std::string key = "", std::uint64_t at = 1000) {
+  Update update;
+  update.kind = kind;
+  update.body = std::move(body);
+  update.key = std::move(key);
+  update.at_ms = at;
+  return update;
+}
+
+Update started(ActionKind action, const std::string& cluster, const std::string& id) {
+  Update update;
+  update.kind = UpdateKind::started;
+  update.action = action;
+  update.cluster = cluster;
+  update.key = id;
+  return update;
+}
+
+json clusters() {
+  return json::array({{{"name", "sms-1"},
+                       {"labels", {{"environment", "prod"}, {"service", "sms"}}},
+                       {"primary", "db1"},
+                       {"healthy", true},
+                       {"max_lag_s", 0.0},
+                       {"last_job", "pv-1"}},
+                      {{"name", "billing"},
+                       {"labels", {{"environment", "staging"}}},
+                       {"primary", nullptr},
+                       {"healthy", false},
+                       {"max_lag_s", nullptr},
+                       {"last_job", nullptr}}});
+}
+
+json cluster_detail() {
+  json replica{{"io_running", "yes"}, {"sql_running", true}, {"seconds_behind", 0}};
+  return {{"name", "sms-1"},
+          {"labels", {{"environment", "prod"}}},
+          {"primary", "db1"},
+          {"nodes", json::array({{{"name", "db1"}, {"az", "a"}, {"role", "primary"}, {"current", "primary"},
+                                  {"state", {{"read_only", false}, {"gtid_current_pos", "0-1-100"}, {"replica", nullptr},
+                                             {"age_ms", 420}}}},
+                                 {{"name", "db2"}, {"az", "b"}, {"role", "replica"}, {"current", "replica"},
+                                  {"state", {{"read_only", true}, {"gtid_current_pos", "0-1-100"}, {"replica", replica},
+                                             {"age_ms", 310}}}},
+                                 {{"name", "db4"}, {"az", "b"}, {"role", "backup"}, {"current", "unknown"},
+                                  {"state", nullptr}}})}};
+}
+
+json finished(json job) {
+  for (auto& s : job["steps"]) s["summary"] = s["name"].get<std::string>() + " done";
+  return job;
+}
+
+// The lines' text, one string, for find().
+std::string screen(const Model& model, std::size_t width = 120, std::size_t height = 30, std::uint64_t now = 2000) {
+  std::string out;
+  for (const auto& line : render(model, ViewContext{width, height, now, "http://127.0.0.1:7780"})) {
+    out += line.text() + "\n";
+  }
+  return out;
+}
+
+std::string selected_line(const Model& model) {
+  for (const auto& line : render(model, ViewContext{120, 30, 2000, "http://x"})) {
+    if (line.selected) return line.text();
+  }
+  return "<none>";
+}
+
+// A model that has heard pivotd: two clusters, sms-1's detail.
+Model heard() {
+  Model model;
+  apply(model, reading(UpdateKind::reachable, nullptr));
+  apply(model, reading(UpdateKind::clusters, clusters()));
+  apply(model, reading(UpdateKind::cluster, cluster_detail(), "sms-1"));
+  return model;
+}
+
+// sms-1 opened, p pressed, the dry run started and finished with a plan.
+Model at_confirmation(std::vector<Action>& actions) {
+  Model model = heard();
+  actions = press(model, {{C::enter}, ch('p')});
+  apply(model, started(ActionKind::dry_run, "sms-1", "dr-1"));
+  apply(model, reading(UpdateKind::job,
+                       testing::job("dr-1", "pivot", "succeeded", json::array(), testing::dry_run_result()), "dr-1"));
+  return model;
+}
+
+TEST(TuiKeys, NavigationKeysAreIntents) {
+  Model model;
+  EXPECT_EQ(intent_for(model, ch('j')).kind, IntentKind::down);
+  EXPECT_EQ(intent_for(model, {C::down}).kind, IntentKind::down);
+  EXPECT_EQ(intent_for(model, ch('k')).kind, IntentKind::up);
+  EXPECT_EQ(intent_for(model, {C::up}).kind, IntentKind::up);
+  EXPECT_EQ(intent_for(model, {C::enter}).kind, IntentKind::open);
+  EXPECT_EQ(intent_for(model, ch('q')).kind, IntentKind::quit_or_back);
+  EXPECT_EQ(intent_for(model, {C::escape}).kind, IntentKind::back);
+  EXPECT_EQ(intent_for(model, ch('?')).kind, IntentKind::help);
+  EXPECT_EQ(intent_for(model, ch('/')).kind, IntentKind::filter);
+  EXPECT_EQ(intent_for(model, ch('s')).kind, IntentKind::pivot_status);
+  EXPECT_EQ(intent_for(model, ch('p')).kind, IntentKind::pivot);
+  EXPECT_EQ(intent_for(model, ch('x')).kind, IntentKind::none);
+}
+
+TEST(TuiKeys, WhileTypingKeysAreText) {
+  Model model = heard();
+  press(model, {ch('/')});
+  ASSERT_TRUE(typing(model));
+  EXPECT_EQ(intent_for(model, ch('q')).kind, IntentKind::text);  // q types, it does not quit
+  EXPECT_EQ(intent_for(model, ch('j')).kind, IntentKind::text);
+  EXPECT_EQ(intent_for(model, {C::backspace}).kind, IntentKind::erase);
+  EXPECT_EQ(intent_for(model, {C::enter}).kind, IntentKind::submit);
+  EXPECT_EQ(intent_for(model, {C::escape}).kind, IntentKind::cancel);
+}
+
+TEST(TuiModel, QuitOnlyFromTheFleetAndBackElsewhere) {
+  Model model = heard();
+  press(model, {{C::enter}});
+  EXPECT_EQ(current(model), Screen::cluster);
+  EXPECT_EQ(model.cluster, "sms-1");
+  press(model, {ch('q')});
+  EXPECT_EQ(current(model), Screen::fleet);
+  EXPECT_FALSE(model.quit);
+  press(model, {{C::escape}});
+  EXPECT_FALSE(model.quit);
+  press(model, {ch('q')});
+  EXPECT_TRUE(model.quit);
+}
+
+TEST(TuiModel, SelectionMovesWithinTheRows) {
+  Model model = heard();
+  press(model, {ch('k')});
+  EXPECT_EQ(model.selected[Screen::fleet], 0u);
+  press(model, {ch('j'), ch('j'), ch('j')});
+  EXPECT_EQ(model.selected[Screen::fleet], 1u);  // two clusters
+  press(model, {{C::enter}});
+  EXPECT_EQ(model.cluster, "billing");
+}
+
+TEST(TuiModel, FilterByNameOrLabel) {
+  Model model = heard();
+  press(model, {ch('/')});
+  press(model, typed("staging"));
+  press(model, {{C::enter}});
+  EXPECT_FALSE(typing(model));
+  auto visible = visible_clusters(model);
+  ASSERT_EQ(visible.size(), 1u);
+  EXPECT_EQ((*visible[0])["name"], "billing");
+  // By name; backspace edits.
+  press(model, {ch('/')});
+  for (int i = 0; i < 7; ++i) press(model, {{C::backspace}});
+  press(model, typed("sms"));
+  visible = visible_clusters(model);
+  ASSERT_EQ(visible.size(), 1u);
+  EXPECT_EQ((*visible[0])["name"], "sms-1");
+  // Esc while typing clears it.
+  press(model, {{C::escape}});
+  EXPECT_EQ(visible_clusters(model).size(), 2u);
+}
+
+TEST(TuiModel, PivotStatusAsksForTheSelectedCluster) {
+  Model model = heard();
+  auto actions = press(model, {ch('s')});
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0], (Action{ActionKind::pivot_status, "sms-1", "", ""}));
+  EXPECT_EQ(current(model), Screen::pivot_status);
+  apply(model, started(ActionKind::pivot_status, "sms-1", "ps-1"));
+  EXPECT_EQ(focus_of(model), (Focus{"sms-1", {"ps-1"}}));
+}
+
+TEST(TuiModel, PivotRunsTheDryRunThenNeedsTheNameTyped) {
+  std::vector<Action> actions;
+  Model model = at_confirmation(actions);
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0], (Action{ActionKind::dry_run, "sms-1", "", ""}));
+  EXPECT_EQ(model.pivot.stage, PivotFlow::Stage::confirm);
+  EXPECT_TRUE(typing(model));
+  actions = press(model, typed("sms-1"));
+  EXPECT_TRUE(actions.empty());  // typing alone starts nothing
+  actions = press(model, {{C::enter}});
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0], (Action{ActionKind::pivot, "sms-1", "db2", "db1"}));
+  apply(model, started(ActionKind::pivot, "sms-1", "pv-2"));
+  EXPECT_EQ(current(model), Screen::job);
+  EXPECT_EQ(model.job, "pv-2");
+  EXPECT_NE(model.notice.find("Pivot job pv-2 started"), std::string::npos);
+}
+
+TEST(TuiModel, AMismatchedNameDeclinesAndChangesNothing) {
+  std::vector<Action> actions;
+  Model model = at_confirmation(actions);
+  actions = press(model, typed("sms-2"));
+  actions = press(model, {{C::enter}});
+  EXPECT_TRUE(actions.empty());
+  EXPECT_EQ(model.pivot.stage, PivotFlow::Stage::declined);
+  EXPECT_NE(screen(model).find("Not pivoted: you typed 'sms-2', not 'sms-1'; nothing was changed."),
+            std::string::npos)
+      << screen(model);
+  // q after a refusal goes back and still sends nothing.
+  EXPECT_TRUE(press(model, {ch('q')}).empty());
+  EXPECT_EQ(current(model), Screen::cluster);
+}
+
+TEST(TuiModel, EscAtTheConfirmationDeclines) {
+  std::vector<Action> actions;
+  Model model = at_confirmation(actions);
+  actions = press(model, {ch('s'), {C::escape}, {C::enter}});
+  EXPECT_TRUE(actions.empty());  // 's' was typed, not a pivot status
+  EXPECT_EQ(model.pivot.stage, PivotFlow::Stage::declined);
+}
+
+TEST(TuiModel, ANotEligibleDryRunIsRefused) {
+  Model model = heard();
+  press(model, {{C::enter}, ch('p')});
+  apply(model, started(ActionKind::dry_run, "sms-1", "dr-1"));
+  apply(model, reading(UpdateKind::job,
+                       testing::job("dr-1", "pivot", "succeeded", json::array(), testing::pivot_status_result(false)),
+                       "dr-1"));
+  EXPECT_EQ(model.pivot.stage, PivotFlow::Stage::refused);
+  EXPECT_FALSE(typing(model));
+  const std::string text = screen(model);
+  EXPECT_NE(text.find("az_spread"), std::string::npos) << text;
+  EXPECT_NE(text.find("sms-1 is not eligible for a pivot; nothing was changed."), std::string::npos) << text;
+}
+
+TEST(TuiModel, AFailedActionReachesTheStatusLine) {
+  Model model = heard();
+  press(model, {{C::enter}, ch('p')});
+  Update failed;
+  failed.kind = UpdateKind::failed;
+  failed.action = ActionKind::dry_run;
+  failed.cluster = "sms-1";
+  failed.message = "pivotd answered HTTP 409 conflict: a job is running on sms-1";
+  apply(model, failed);
+  EXPECT_EQ(model.pivot.stage, PivotFlow::Stage::failed);
+  const auto lines = render(model, ViewContext{120, 30, 2000, "http://x"});
+  EXPECT_EQ(lines.back().text().rfind("pivotd answered HTTP 409 conflict: a job is running on sms-1", 0), 0u)
+      << lines.back().text();
+}
+
+TEST(TuiModel, UnreachableThenBack) {
+  Model model = heard();
+  Update down;
+  down.kind = UpdateKind::unreachable;
+  down.message = "cannot reach pivotd at http://x: Connection refused";
+  down.at_ms = 5000;
+  apply(model, down);
+  down.at_ms = 9000;
+  apply(model, down);
+  std::string text = screen(model, 120, 30, 12000);
+  EXPECT_NE(text.find("pivotd unreachable for 7.0s, retrying: cannot reach pivotd at http://x"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("sms-1"), std::string::npos);  // the last reading stays on screen
+  apply(model, reading(UpdateKind::reachable, nullptr, "", 13000));
+  EXPECT_TRUE(model.reachable);
+  text = screen(model, 120, 30, 13000);
+  EXPECT_NE(text.find("pivotd answers again (it was unreachable for 8.0s)"), std::string::npos) << text;
+}
+
+TEST(TuiView, FleetShowsLabelsPrimaryHealthAndLastJob) {
+  Model model = heard();
+  apply(model, reading(UpdateKind::jobs, json::array({testing::job("pv-1", "pivot", "succeeded")})));
+  const std::string text = screen(model);
+  EXPECT_NE(text.find(" pivot | fleet"), std::string::npos) << text;
+  EXPECT_NE(text.find("CLUSTER  LABELS"), std::string::npos) << text;
+  EXPECT_NE(text.find("sms-1    environment=prod, service=sms  db1      yes      0s       pv-1 pivot succeeded"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(selected_line(model).rfind("sms-1", 0), 0u);
+  press(model, {ch('j')});
+  EXPECT_EQ(selected_line(model).rfind("billing", 0), 0u);
+}
+
+TEST(TuiView, ClusterShowsEveryNode) {
+  Model model = heard();
+  press(model, {{C::enter}, ch('j')});
+  const std::string text = screen(model);
+  EXPECT_NE(text.find("Cluster sms-1: primary db1"), std::string::npos) << text;
+  EXPECT_NE(text.find("NODE  ROLE     CURRENT  AZ  READ_ONLY  GTID     LAG  THREADS  HEARTBEAT"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("db4   backup   unknown  b   -"), std::string::npos) << text;
+  EXPECT_EQ(selected_line(model).rfind("db2", 0), 0u) << selected_line(model);
+}
+
+TEST(TuiView, PivotStatusShowsEveryCheckAndTheRejected) {
+  Model model = heard();
+  press(model, {ch('s')});
+  EXPECT_NE(screen(model).find("Checking sms-1 (waiting for pivotd to start the job)"), std::string::npos);
+  apply(model, started(ActionKind::pivot_status, "sms-1", "ps-1"));
+  apply(model, reading(UpdateKind::job,
+                       testing::job("ps-1", "pivot_status", "succeeded", json::array(),
+                                    testing::pivot_status_result(true)),
+                       "ps-1"));
+  const std::string text = screen(model);
+  for (const char* expected : {"eligible; candidate db2 (least lag, priority 10)", "agents_fresh", "candidate_lag",
+                               "az_spread", "Rejected candidates:", "db4 is a backup node"}) {
+    EXPECT_NE(text.find(expected), std::string::npos) << expected << "\n" << text;
+  }
+}
+
+TEST(TuiView, ConfirmationShowsThePlanAndWhatIsTyped) {
+  std::vector<Action> actions;
+  Model model = at_confirmation(actions);
+  press(model, typed("sms"));
+  const std::string text = screen(model, 120, 40);
+  EXPECT_NE(text.find("Plan for sms-1 (dry run: nothing changed yet)"), std::string::npos) << text;
+  EXPECT_NE(text.find("12. verify"), std::string::npos) << text;
+  EXPECT_NE(text.find("Pivot sms-1 from db1 to db2? Type the cluster's name"), std::string::npos) << text;
+  EXPECT_NE(text.find("> sms_"), std::string::npos) << text;
+}
+
+TEST(TuiView, JobStepsFillInWithTheirSummaries) {
+  Model model = heard();
+  model.job = "pv-2";
+  model.stack.push_back(Screen::job);
+  json running = testing::job("pv-2", "pivot", "running",
+                              json::array({testing::step("check", "succeeded", "2026-11-24T20:15:03.123Z",
+                                                         "2026-11-24T20:15:03.128Z"),
+                                           testing::step("fence_read_only", "running", "2026-11-24T20:15:03.128Z", "")}));
+  apply(model, reading(UpdateKind::job, finished(running), "pv-2"));
+  std::string text = screen(model);
+  EXPECT_NE(text.find("Job pv-2: pivot of sms-1, running"), std::string::npos) << text;
+  EXPECT_NE(text.find("check done"), std::string::npos) << text;
+  EXPECT_NE(text.find("Steps fill in as pivotd runs them."), std::string::npos) << text;
+  json done = running;
+  done["state"] = "succeeded";
+  done["steps"][1]["state"] = "succeeded";
+  done["steps"][1]["finished_at"] = "2026-11-24T20:15:03.140Z";
+  done["steps"].push_back(testing::step("verify", "succeeded", "2026-11-24T20:15:03.140Z", "2026-11-24T20:15:03.150Z"));
+  done["result"] = {{"old_primary", "db1"}, {"new_primary", "db2"}, {"write_blocked_ms", 17}};
+  apply(model, reading(UpdateKind::job, finished(done), "pv-2"));
+  text = screen(model);
+  EXPECT_NE(text.find("verify done"), std::string::npos) << text;
+  EXPECT_NE(text.find("Pivoted sms-1: db2 is the new primary (was db1); writes were blocked for 17 ms"),
+            std::string::npos)
+      << text;
+}
+
+TEST(TuiView, EveryLineFitsAndTheFrameFillsTheTerminal) {
+  Model model = heard();
+  for (std::size_t width : {60u, 80u, 200u}) {
+    for (std::size_t height : {10u, 24u}) {
+      const auto lines = render(model, ViewContext{width, height, 2000, "http://127.0.0.1:7780"});
+      ASSERT_EQ(lines.size(), height);
+      for (const auto& line : lines) EXPECT_LE(display_width(line.text()), width) << line.text();
+    }
+  }
+}
+
+TEST(TuiView, ATooSmallTerminalSaysSo) {
+  const std::string text = screen(heard(), 40, 8);
+  EXPECT_NE(text.find("Terminal too small"), std::string::npos) << text;
+  EXPECT_NE(text.find("40x8, needs 60x10"), std::string::npos) << text;
+}
+
+TEST(TuiView, SelectionScrollsIntoView) {
+  Model model;
+  json many = json::array();
+  for (int i = 0; i < 40; ++i) many.push_back({{"name", "c" + std::to_string(i)}, {"labels", json::object()}});
+  apply(model, reading(UpdateKind::reachable, nullptr));
+  apply(model, reading(UpdateKind::clusters, many));
+  press(model, std::vector<Key>(30, ch('j')));
+  EXPECT_EQ(selected_line(model).rfind("c30", 0), 0u) << selected_line(model);
+}
+
+TEST(TuiView, PaintedTextBecomesTonedSpans) {
+  const Line line = line_from_painted("a " + paint("ok", Tone::good, true) + " " + paint("FAIL", Tone::bad, true));
+  EXPECT_EQ(line.text(), "a ok FAIL");
+  ASSERT_EQ(line.spans.size(), 4u);
+  EXPECT_EQ(line.spans[1].tone, Tone::good);
+  EXPECT_EQ(line.spans[3].tone, Tone::bad);
+}
+
+TEST(TuiPollingFeed, OneRoundReadsTheListsAndWhatIsWatched) {
+  FakeTransport transport;
+  ManualClock clock;
+  ApiClient api(transport, "http://127.0.0.1:7780", "tok");
+  transport.on(Method::get, "/v1/clusters", testing::reply(200, clusters()));
+  transport.on(Method::get, "/v1/agents", testing::reply(200, json{{"agents", json::array()}}));
+  transport.on(Method::get, "/v1/jobs?limit=50", testing::reply(200, json::array()));
+  transport.on(Method::get, "/v1/clusters/sms-1", testing::reply(200, cluster_detail()));
+  transport.on(Method::get, "/v1/jobs/ps-1", testing::reply(200, testing::job("ps-1", "pivot_status", "running")));
+  transport.on(Method::post, "/v1/clusters/sms-1/pivot", testing::reply(202, json{{"job", "pv-9"}}));
+  PollingFeed feed(api, clock);
+  feed.watch(Focus{"sms-1", {"ps-1"}});
+  feed.request(Action{ActionKind::pivot, "sms-1", "db2", "db1"});
+  ASSERT_TRUE(feed.poll_once());
+  ASSERT_EQ(transport.posts().size(), 1u);
+  EXPECT_EQ(json::parse(transport.posts()[0].body), (json{{"candidate", "db2"}, {"expected_primary", "db1"}}));
+  EXPECT_EQ(transport.posts()[0].token, "tok");
+
+  Model model;
+  std::vector<UpdateKind> kinds;
+  for (const auto& update : feed.drain()) {
+    kinds.push_back(update.kind);
+    apply(model, update);
+  }
+  EXPECT_EQ(kinds, (std::vector<UpdateKind>{UpdateKind::started, UpdateKind::reachable, UpdateKind::clusters,
+                                            UpdateKind::agents, UpdateKind::jobs, UpdateKind::cluster,
+                                            UpdateKind::job}));
+  EXPECT_TRUE(feed.drain().empty());
+  EXPECT_TRUE(model.heard);
+  EXPECT_EQ(model.cluster_details.count("sms-1"), 1u);
+  EXPECT_EQ(model.job_details.count("ps-1"), 1u);
+}
+
+TEST(TuiPollingFeed, UnreachableIsAnUpdateNotAnError) {
+  FakeTransport transport;
+  ManualClock clock;
+  ApiClient api(transport, "http://127.0.0.1:7780", "");
+  transport.unreachable("Connection refused");
+  PollingFeed feed(api, clock);
+  feed.request(Action{ActionKind::dry_run, "sms-1", "", ""});
+  EXPECT_FALSE(feed.poll_once());
+  const auto updates = feed.drain();
+  ASSERT_EQ(updates.size(), 2u);
+  EXPECT_EQ(updates[0].kind, UpdateKind::failed);  // the action says why it did not start
+  EXPECT_EQ(updates[0].action, ActionKind::dry_run);
+  EXPECT_EQ(updates[1].kind, UpdateKind::unreachable);
+  EXPECT_NE(updates[1].message.find("cannot reach pivotd at http://127.0.0.1:7780"), std::string::npos);
+}
+
+TEST(TuiPollingFeed, TheThreadDeliversWithoutBeingWaitedOn) {
+  FakeTransport transport;
+  SteadyClock clock;
+  ApiClient api(transport, "http://x", "");
+  transport.on(Method::get, "/v1/clusters", testing::reply(200, clusters()));
+  PollingFeed feed(api, clock, PollOptions{20, 20, 50});
+  feed.start();
+  bool got_clusters = false;
+  for (int i = 0; i < 200 && !got_clusters; ++i) {
+    for (const auto& u : feed.drain()) got_clusters = got_clusters || u.kind == UpdateKind::clusters;
+    clock.sleep_ms(10);
+  }
+  feed.stop();
+  EXPECT_TRUE(got_clusters);
+}
+
+}  // namespace
+}  // namespace pivot::ctl::tui
