@@ -119,14 +119,20 @@ void PivotStack::write_spec(const SpecOptions& options) {
   if (!reloaded) throw std::runtime_error("pivotd did not reload the spec:\n" + pivotd_log());
 }
 
-void PivotStack::start_pivotd() {
-  pivotd_ = std::make_unique<BackgroundProcess>(std::vector<std::string>{
+void PivotStack::start_pivotd(const std::string& failpoints) {
+  std::vector<std::string> argv{
       bin("pivotd").string(), "--clusters", (dir_ / "clusters.d").string(), "--state-dir", (dir_ / "state").string(),
       "--http", "127.0.0.1:" + std::to_string(http_port_), "--events-bind",
       "tcp://127.0.0.1:" + std::to_string(events_port_), "--commands-bind",
       "tcp://127.0.0.1:" + std::to_string(commands_port_), "--key", (key_dir("controller") / "controller.key").string(),
       "--agent-keys", (dir_ / "agents.d").string(), "--tokens-file", (dir_ / "tokens").string(), "--log-level",
-      "debug"});
+      "debug"};
+  std::vector<std::string> env;
+  if (!failpoints.empty()) {
+    argv.push_back("--enable-failpoints");
+    env.push_back("PIVOT_FAILPOINT=" + failpoints);
+  }
+  pivotd_ = std::make_unique<BackgroundProcess>(argv, env);
   auto up = wait_until([&] { return api("GET", "/v1/health", nullptr, "").status == 200; }, 15s);
   if (!up) throw std::runtime_error("pivotd did not answer /v1/health:\n" + pivotd_log());
 }

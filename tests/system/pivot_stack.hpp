@@ -43,7 +43,9 @@ class PivotStack {
   // Writes the spec (to the clusters dir) and, when pivotd runs, reloads it
   // with SIGHUP and waits until the new policy shows in the API.
   void write_spec(const SpecOptions& options);
-  void start_pivotd();
+  // `failpoints`: PIVOT_FAILPOINT for a pivotd started with --enable-failpoints
+  // (docs/pivotd.md); "" starts it as production runs it.
+  void start_pivotd(const std::string& failpoints = "");
   // Agents for nodes 1..N, admitted by pivotd's --agent-keys.
   void start_agents();
   // An agent started with another key or under another node's name (for the

@@ -16,38 +16,13 @@ using namespace std::chrono_literals;
 class PivotUnderLoad : public StackTest {
  protected:
   static void SetUpTestSuite() { start_stack("sysload"); }
-
-  // Every node but `primary` replicates from it with both threads running.
-  void expect_replicating_from(int primary) {
-    for (int node = 1; node <= cluster().nodes(); ++node) {
-      if (node == primary) continue;
-      EXPECT_TRUE(wait_until(
-          [&] {
-            auto r = cluster().record(node, "SHOW SLAVE STATUS");
-            return r["Master_Port"] == std::to_string(cluster().port(primary)) && r["Slave_IO_Running"] == "Yes" &&
-                   r["Slave_SQL_Running"] == "Yes";
-          },
-          15s))
-          << "db" << node << " does not replicate from db" << primary << "\n" << cluster().status();
-      EXPECT_EQ(cluster().value(node, "SELECT @@global.read_only"), "1") << "db" << node;
-    }
-    EXPECT_EQ(cluster().value(primary, "SELECT @@global.read_only"), "0");
-  }
 };
 
 TEST_F(PivotUnderLoad, PivotAndBackLoseNothing) {
-  const auto route = stack().dir() / "route";
-  std::ofstream(route) << stack().node_address(1) << "\n";
-  const std::string hook = stack().write_hook("route-traffic", "echo \"$PIVOT_NEW_PRIMARY\" > " + route.string() + ".tmp && mv " +
-                                                                   route.string() + ".tmp " + route.string());
+  const auto [route, hook] = route_with_hook();
   stack().write_spec({.hooks = {{"post_promote", hook}}, .priority = {{"db2", 10}}});
-
-  std::string nodes;
-  for (int i = 1; i <= cluster().nodes(); ++i) nodes += (i > 1 ? "," : "") + stack().node_address(i);
-  ProbeProcess probe({"--nodes", nodes, "--route", route.string(), "--user", "app", "--password-file",
-                      cluster().password_file(Account::app).string(), "--database", "pivot_test",
-                      "--settle-timeout-ms", "20000", "--duration-ms", "120000"});
-  ASSERT_TRUE(probe.wait_ready(10s));
+  auto probe = start_probe(route);
+  ASSERT_TRUE(probe->wait_ready(10s));
   std::this_thread::sleep_for(300ms);  // writes before the pivot
 
   // No candidate named: the rules choose db2 (promotable, replicating, priority 10).
@@ -69,16 +44,7 @@ TEST_F(PivotUnderLoad, PivotAndBackLoseNothing) {
   EXPECT_EQ(job["result"]["new_primary"], "db1");
   std::this_thread::sleep_for(300ms);  // writes after
 
-  auto outcome = probe.finish(60s);
-  ASSERT_TRUE(outcome.report) << outcome.describe();
-  const auto& report = *outcome.report;
-  std::cout << "write_probe: " << report.dump().substr(0, 600) << "\n";
-  EXPECT_EQ(outcome.exit_code, 0) << outcome.describe();
-  EXPECT_EQ(report.at("lost"), 0);
-  EXPECT_EQ(report.at("split_brain"), false);
-  EXPECT_EQ(report.at("checksums_equal"), true);
-  EXPECT_GT(report.at("acked").get<int>(), 0);
-  EXPECT_EQ(report.at("final_primary"), stack().node_address(1));
+  expect_probe_lost_nothing(*probe, 1);
   expect_replicating_from(1);
 }
 

@@ -2,21 +2,30 @@
 // The fixture of the system tests: a 5-node cluster (db1 primary, db2 and db3
 // replicas, db4 backup, db5 analytics) with pivotd and five secure agents,
 // one stack per suite; each test starts from the reset topology.
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "pivot/test/cluster_test.hpp"
 #include "pivot_stack.hpp"
+#include "probe_process.hpp"
 
 namespace pivot::test {
 
 class StackTest : public ClusterTest {
  protected:
-  static void start_stack(const std::string& name) {
+  // `failpoints`: see PivotStack::start_pivotd.
+  static void start_stack(const std::string& name, const std::string& failpoints = "") {
     start_cluster({.nodes = 5, .name = name});
     if (!has_cluster()) return;
     try {
       stack_ = std::make_unique<PivotStack>(cluster(), cluster().dir() / "stack");
-      stack_->start_pivotd();
+      stack_->start_pivotd(failpoints);
       stack_->start_agents();
     } catch (const std::exception& e) {
       stack_error_ = e.what();
@@ -36,6 +45,55 @@ class StackTest : public ClusterTest {
   void TearDown() override {
     if (HasFailure() && stack_) std::cout << "---- pivotd log ----\n" << stack_->pivotd_log() << "\n";
     ClusterTest::TearDown();
+  }
+  // Every node but `primary` replicates from it with both threads running.
+  void expect_replicating_from(int primary) {
+    for (int node = 1; node <= cluster().nodes(); ++node) {
+      if (node == primary) continue;
+      EXPECT_TRUE(wait_until(
+          [&] {
+            auto r = cluster().record(node, "SHOW SLAVE STATUS");
+            return r["Master_Port"] == std::to_string(cluster().port(primary)) && r["Slave_IO_Running"] == "Yes" &&
+                   r["Slave_SQL_Running"] == "Yes";
+          },
+          std::chrono::seconds(15)))
+          << "db" << node << " does not replicate from db" << primary << "\n" << cluster().status();
+      EXPECT_EQ(cluster().value(node, "SELECT @@global.read_only"), "1") << "db" << node;
+    }
+    EXPECT_EQ(cluster().value(primary, "SELECT @@global.read_only"), "0");
+  }
+  // A route file naming db1, and a post_promote hook (its path) that points
+  // it at the new primary, as a proxy's traffic switch would.
+  std::pair<std::filesystem::path, std::string> route_with_hook() const {
+    const auto route = stack_->dir() / "route";
+    std::ofstream(route) << stack_->node_address(1) << "\n";
+    const std::string hook = stack_->write_hook("route-traffic", "echo \"$PIVOT_NEW_PRIMARY\" > " + route.string() +
+                                                                     ".tmp && mv " + route.string() + ".tmp " +
+                                                                     route.string());
+    return {route, hook};
+  }
+  // write_probe writing through `route` as the app account (no READ_ONLY ADMIN).
+  std::unique_ptr<ProbeProcess> start_probe(const std::filesystem::path& route) const {
+    std::string nodes;
+    for (int i = 1; i <= cluster().nodes(); ++i) nodes += (i > 1 ? "," : "") + stack_->node_address(i);
+    return std::make_unique<ProbeProcess>(std::vector<std::string>{
+        "--nodes", nodes, "--route", route.string(), "--user", "app", "--password-file",
+        cluster().password_file(Account::app).string(), "--database", "pivot_test", "--settle-timeout-ms", "20000",
+        "--duration-ms", "120000"});
+  }
+  // Ends the probe: nothing acknowledged lost, no split brain, checksums
+  // equal, writes acknowledged, and the route ending on `final_primary`.
+  void expect_probe_lost_nothing(ProbeProcess& probe, int final_primary) const {
+    auto outcome = probe.finish(std::chrono::seconds(60));
+    ASSERT_TRUE(outcome.report) << outcome.describe();
+    const auto& report = *outcome.report;
+    std::cout << "write_probe: " << report.dump().substr(0, 600) << "\n";
+    EXPECT_EQ(outcome.exit_code, 0) << outcome.describe();
+    EXPECT_EQ(report.at("lost"), 0);
+    EXPECT_EQ(report.at("split_brain"), false);
+    EXPECT_EQ(report.at("checksums_equal"), true);
+    EXPECT_GT(report.at("acked").get<int>(), 0);
+    EXPECT_EQ(report.at("final_primary"), stack_->node_address(final_primary));
   }
   static PivotStack& stack() { return *stack_; }
   std::string cluster_path(const std::string& rest = "") const { return "/v1/clusters/" + stack_->cluster_name() + rest; }
