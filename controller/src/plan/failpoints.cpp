@@ -64,6 +64,11 @@ Result<std::vector<Failpoint>> parse_failpoints(std::string_view text) {
   return out;
 }
 
+Result<std::vector<Failpoint>> failpoints_to_arm(bool enabled, const char* env_value) {
+  if (!enabled || env_value == nullptr) return std::vector<Failpoint>{};
+  return parse_failpoints(env_value);
+}
+
 std::string step_of_command(const std::string& command_id) {
   const auto first = command_id.find('/');
   if (first == std::string::npos) return "";

@@ -62,13 +62,12 @@ void log_refused(spdlog::logger& log, const PivotdSetup& setup) {
 // are logged loudly. A bad value stops pivotd: a test must not run without its fault.
 pivot::Result<std::vector<Failpoint>> armed_failpoints(bool enabled, spdlog::logger& log) {
   const char* text = std::getenv(kFailpointEnv);
-  if (!enabled) {
-    if (text && *text) log.warn("{} is set but ignored: failpoints need --enable-failpoints (test use only)", kFailpointEnv);
-    return std::vector<Failpoint>{};
+  if (!enabled && text && *text) {
+    log.warn("{} is set but ignored: failpoints need --enable-failpoints (test use only)", kFailpointEnv);
   }
-  auto failpoints = parse_failpoints(text ? text : "");
+  auto failpoints = failpoints_to_arm(enabled, text);
   if (!failpoints) return failpoints;
-  if (failpoints->empty()) log.warn("--enable-failpoints given but {} is empty: no failpoint armed", kFailpointEnv);
+  if (enabled && failpoints->empty()) log.warn("--enable-failpoints given but {} is empty: no failpoint armed", kFailpointEnv);
   for (const auto& fp : *failpoints) {
     log.critical("FAILPOINT ARMED: {} (test use only; never run pivotd like this in production)", fp.text);
   }
@@ -82,15 +81,15 @@ int run(const std::optional<std::string>& config_path, const PivotdOverrides& ov
   log_refused(*log, setup);
   if (config.insecure) log->warn("--insecure: no CURVE on the bus and no tokens on the API; loopback only");
 
-  auto epoch = raise_controller_epoch(config.state_dir);
-  if (!epoch) {
-    log->critical("cannot raise the controller epoch: {}", epoch.error().message);
-    return 1;
-  }
   auto failpoints = armed_failpoints(failpoints_enabled, *log);
   if (!failpoints) {
     log->critical("{}: {}", kFailpointEnv, failpoints.error().message);
     return 2;
+  }
+  auto epoch = raise_controller_epoch(config.state_dir);
+  if (!epoch) {
+    log->critical("cannot raise the controller epoch: {}", epoch.error().message);
+    return 1;
   }
   SystemClock clock;
   PosixHookRunner hooks;

@@ -73,9 +73,16 @@ YAML
 expect_rc 2 "an unknown key in pivotd.yaml" "$pivotd" --config "$work/pivotd.yaml" --insecure
 has "pivotd.yaml:3"
 
-# a real start (insecure, loopback, free ports): the bad spec is refused, the good one served
+# failpoints (tests only): a bad PIVOT_FAILPOINT stops a start that enables them
+PIVOT_FAILPOINT="promte:drop_answer" expect_rc 2 "a bad failpoint with --enable-failpoints" "$pivotd" --insecure \
+  --enable-failpoints --clusters "$work/clusters.d" --state-dir "$work/state" --events-bind tcp://127.0.0.1:1 \
+  --commands-bind tcp://127.0.0.1:2 --http 127.0.0.1:0
+has "'promte' is not a step"
+
+# a real start (insecure, loopback, free ports): the bad spec is refused, the
+# good one served; PIVOT_FAILPOINT without --enable-failpoints is ignored, said
 spec broken "polcy: {}\n" > "$work/clusters.d/broken.yaml"
-"$pivotd" --insecure --clusters "$work/clusters.d" --state-dir "$work/state" --http 127.0.0.1:0 \
+PIVOT_FAILPOINT="promote/set_read_only:drop_answer" "$pivotd" --insecure --clusters "$work/clusters.d" --state-dir "$work/state" --http 127.0.0.1:0 \
   --events-bind 'tcp://127.0.0.1:*' --commands-bind 'tcp://127.0.0.1:*' > "$work/pivotd.log" 2>&1 &
 pid=$!
 port=""
@@ -87,6 +94,8 @@ for _ in $(seq 100); do
 done
 [ -n "$port" ] || { cat "$work/pivotd.log" >&2; fail "pivotd did not say where its API listens"; }
 grep -q "refused: .*broken.yaml:2" "$work/pivotd.log" || { cat "$work/pivotd.log" >&2; fail "the bad spec was not logged as refused"; }
+grep -q "PIVOT_FAILPOINT is set but ignored" "$work/pivotd.log" || { cat "$work/pivotd.log" >&2; fail "an ignored failpoint was not said"; }
+if grep -q "FAILPOINT ARMED" "$work/pivotd.log"; then cat "$work/pivotd.log" >&2; fail "a failpoint armed without --enable-failpoints"; fi
 ctl() { "$pivotctl" --controller "http://127.0.0.1:$port" "$@"; }
 [ "$(ctl --json clusters | grep -c '"name"')" -eq 1 ] || fail "expected only the good cluster"
 epoch1="$(cat "$work/state/epoch")"

@@ -62,6 +62,18 @@ TEST(Failpoints, MistakesAreRefusedNamingTheEntry) {
   }
 }
 
+TEST(Failpoints, NothingIsArmedWithoutTheFlagWhateverTheEnvironmentSays) {
+  for (const char* value : {"promote/set_read_only:drop_answer", "promte:garbage", ""}) {
+    SCOPED_TRACE(value);
+    auto armed = failpoints_to_arm(false, value);
+    ASSERT_TRUE(armed.ok());
+    EXPECT_TRUE(armed->empty());
+  }
+  EXPECT_TRUE(failpoints_to_arm(true, nullptr)->empty());
+  EXPECT_EQ(failpoints_to_arm(true, "promote/set_read_only:drop_answer")->size(), 1u);
+  EXPECT_FALSE(failpoints_to_arm(true, "promte:drop_answer").ok());
+}
+
 TEST(Failpoints, ACommandBelongsToTheStepInItsId) {
   EXPECT_EQ(step_of_command("pv-3-17/promote/db2/set_read_only"), "promote");
   EXPECT_EQ(step_of_command("pv-3-17/fence_read_only/db1"), "fence_read_only");

@@ -41,6 +41,10 @@ inline constexpr const char* kFailpointEnv = "PIVOT_FAILPOINT";
 // "" is none. Errors (bad_failpoint) name the entry and what is wrong with it.
 Result<std::vector<Failpoint>> parse_failpoints(std::string_view text);
 
+// What pivotd arms: nothing at all unless `enabled` (--enable-failpoints),
+// whatever the environment holds; else `env_value` (nullptr: unset) parsed.
+Result<std::vector<Failpoint>> failpoints_to_arm(bool enabled, const char* env_value);
+
 // The step a command belongs to, from its id "<job>/<step>/<node>[/<action>]"
 // (plan::command_id); "" when the id has no step.
 std::string step_of_command(const std::string& command_id);
