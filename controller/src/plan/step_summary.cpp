@@ -159,7 +159,7 @@ std::string hook_sentence(const JobStep& step) {
   std::string output = text(step.detail, "output");
   while (!output.empty() && (output.back() == '\n' || output.back() == '\r' || output.back() == ' ')) output.pop_back();
   if (const auto nl = output.find_last_of('\n'); nl != std::string::npos) output = output.substr(nl + 1);
-  if (!output.empty()) return output;
+  if (!output.empty()) return output + (flag(step.detail, "output_truncated") ? " (output cut at 64 KiB)" : "");
   return step.name + " hook exited 0 in " + std::to_string(number(step.detail, "duration_ms")) + " ms";
 }
 
@@ -240,6 +240,17 @@ std::string verify_old_primary_sentence(const JobStep& step) {
   return node + " committed nothing after the fence (captured " + position_text(text(step.detail, "captured")) + ")";
 }
 
+// The exact rollback's check of a candidate that may have been writable.
+std::string candidate_position_sentence(const JobStep& step) {
+  const auto commands = commands_of(step);
+  if (commands.empty() || !all_ok(commands) || !step.detail.contains("beyond")) return commands_sentence(step);
+  const std::string node = text(*commands.front(), "node");
+  const std::string beyond = text(step.detail, "beyond");
+  if (!beyond.empty()) return node + " took transactions while it may have been writable: " + beyond;
+  return node + " took nothing while it may have been writable (at " + position_text(text(step.detail, "position")) +
+         ", as captured)";
+}
+
 std::string capture_sentence(const JobStep& step) {
   const auto commands = commands_of(step);
   const std::string node = commands.empty() ? std::string("the old primary") : text(*commands.front(), "node");
@@ -272,6 +283,8 @@ std::string step_summary(const JobStep& step, const std::string& failure) {
     out = confirm_fence_sentence(step);
   } else if (step.name == "verify_old_primary") {
     out = verify_old_primary_sentence(step);
+  } else if (step.name == "rollback_candidate_position") {
+    out = candidate_position_sentence(step);
   } else {
     out = commands_sentence(step);
   }

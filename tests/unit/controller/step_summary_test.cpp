@@ -164,6 +164,24 @@ TEST(StepSummary, AHookSaysItsLastLineOrHowItEnded) {
   EXPECT_EQ(step_summary(silent), "post_pivot hook exited 0 in 7 ms");
 }
 
+TEST(StepSummary, AHookWhoseOutputWasCutSaysSo) {
+  auto cut = step_of("post_pivot", StepState::succeeded,
+                     {{"exit_code", 0}, {"output", "line 1\nxxxxxxxx"}, {"output_truncated", true}});
+  EXPECT_EQ(step_summary(cut), "xxxxxxxx (output cut at 64 KiB)");
+}
+
+TEST(StepSummary, TheCandidatesPositionAfterALostAnswerSaysWhatItTook) {
+  const json report = command("db2", "report_position", json::object(), {{"gtid_binlog_pos", "0-1-10"}});
+  auto clean = step_of("rollback_candidate_position", StepState::succeeded,
+                       {{"commands", json::array({report})}, {"captured", "0-1-10"}, {"position", "0-1-10"},
+                        {"beyond", ""}});
+  EXPECT_EQ(step_summary(clean), "db2 took nothing while it may have been writable (at 0-1-10, as captured)");
+  auto written = step_of("rollback_candidate_position", StepState::failed,
+                         {{"commands", json::array({report})}, {"captured", "0-1-10"}, {"position", "0-2-11"},
+                          {"beyond", "0-2-11 (1 past 0-1-10)"}});
+  EXPECT_EQ(step_summary(written), "db2 took transactions while it may have been writable: 0-2-11 (1 past 0-1-10)");
+}
+
 TEST(StepSummary, StaysOneLineAndCutsOnACharacterBoundary) {
   std::string output(298, 'x');
   output += "\xC3\xA9\xC3\xA9";  // two 'é' across the 300-byte cut
