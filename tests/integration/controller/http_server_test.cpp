@@ -260,36 +260,72 @@ TEST(HttpServer, AnIdleConnectionIsClosedAfterTheReadTimeout) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
 }
 
+// pivotd's real service, executor and hook runner behind the server (fake
+// agents), on clusters sms-1 and sms-2 as the topology builder reports them.
+class RealServiceOverHttp : public ::testing::Test {
+ protected:
+  RealServiceOverHttp() {
+    dir_ = (std::filesystem::temp_directory_path() / "pivot-http-real-XXXXXX").string();
+    EXPECT_NE(::mkdtemp(dir_.data()), nullptr);
+  }
+  ~RealServiceOverHttp() override {
+    service_.wait_idle();
+    std::filesystem::remove_all(dir_);
+  }
+
+  // Loads the clusters (sms-1 with these hooks) and feeds their agents' state.
+  void load(const Hooks& hooks = {}) {
+    std::map<std::string, ClusterSpec> specs;
+    for (const char* name : {"sms-1", "sms-2"}) {
+      auto topology = test::Topology::healthy();
+      topology.spec.name = name;
+      if (topology.spec.name == "sms-1") topology.spec.hooks = hooks;
+      specs[name] = topology.spec;
+      for (auto m : test::state_messages(topology)) {
+        m.envelope.cluster = name;
+        service_.on_message(m, clock_.steady_ms());
+      }
+    }
+    service_.set_specs(specs);
+  }
+  std::string write_hook(const std::string& name, const std::string& body) const {
+    const std::string path = dir_ + "/" + name;
+    std::ofstream(path) << "#!/bin/sh\n" << body << "\n";
+    std::filesystem::permissions(path, std::filesystem::perms::owner_all);
+    return path;
+  }
+  http::response<http::string_body> post(const std::string& target, const std::string& body, const std::string& key) {
+    return client_.send(http::verb::post, target, body, kOperatorToken, key);
+  }
+
+  std::string dir_;
+  test::ManualClock clock_;
+  test::FakeAgents agents_{clock_};
+  PosixHookRunner hooks_;
+  PivotService service_{agents_, hooks_, clock_, 3};
+  Tokens tokens_ = Tokens::parse("operator deploy " + kOperatorToken + "\noperator other other-token-0123456789\n",
+                                 "tokens")
+                       .value();
+  ApiRouter router_{service_, &tokens_, "1.2.3"};
+  RunningServer server_{[this](const ApiRequest& r) { return router_.handle(r); }};
+  Client client_{server_.port()};
+};
+
 // Issue 12's report end to end on a real socket: a post_pivot hook (a real
 // process) writes 64 KiB minus one byte and then "é", which straddles the
 // cap. The pivot runs through the real service and executor (fake agents),
 // and GET /v1/jobs and /v1/jobs/{id} still answer 200 with valid JSON.
-TEST(HttpServerJobs, AJobWhoseHookWrote64KiBAndAMultibyteCharacterListsFine) {
-  std::string dir = (std::filesystem::temp_directory_path() / "pivot-http-hook-XXXXXX").string();
-  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
-  const std::string hook = dir + "/notify";
-  std::ofstream(hook) << "#!/bin/sh\nhead -c 65535 /dev/zero | tr '\\0' x; printf '\\303\\251 done\\n'\n";
-  std::filesystem::permissions(hook, std::filesystem::perms::owner_all);
-
-  test::ManualClock clock;
-  test::FakeAgents agents(clock);
-  PosixHookRunner hooks;
-  PivotService service(agents, hooks, clock, 3);
-  auto topology = test::Topology::healthy();
-  topology.spec.hooks.post_pivot = hook;
-  service.set_specs({{topology.spec.name, topology.spec}});
-  for (const auto& m : test::state_messages(topology)) service.on_message(m, clock.steady_ms());
-  auto id = service.start_pivot("sms-1", {.candidate = "db2"}, "deploy");
+TEST_F(RealServiceOverHttp, AJobWhoseHookWrote64KiBAndAMultibyteCharacterListsFine) {
+  Hooks hooks;
+  hooks.post_pivot = write_hook("notify", "head -c 65535 /dev/zero | tr '\\0' x; printf '\\303\\251 done\\n'");
+  load(hooks);
+  auto id = service_.start_pivot("sms-1", {.candidate = "db2"}, "deploy");
   ASSERT_TRUE(id.ok()) << id.error().message;
-  service.wait_idle();
+  service_.wait_idle();
 
-  const auto tokens = Tokens::parse("operator deploy " + kOperatorToken + "\n", "tokens").value();
-  ApiRouter router(service, &tokens, "1.2.3");
-  RunningServer server([&router](const ApiRequest& r) { return router.handle(r); });
-  Client client(server.port());
   for (const std::string& target : std::vector<std::string>{"/v1/jobs", "/v1/jobs/" + *id}) {
     SCOPED_TRACE(target);
-    const auto res = client.send(http::verb::get, target, "", kOperatorToken);
+    const auto res = client_.send(http::verb::get, target, "", kOperatorToken);
     ASSERT_EQ(res.result_int(), 200) << res.body().substr(0, 300);
     const auto body = nlohmann::json::parse(res.body(), nullptr, /*allow_exceptions=*/false);
     ASSERT_FALSE(body.is_discarded()) << "not valid JSON";
@@ -303,7 +339,39 @@ TEST(HttpServerJobs, AJobWhoseHookWrote64KiBAndAMultibyteCharacterListsFine) {
     EXPECT_EQ(output, std::string(PosixHookRunner::kMaxOutputBytes - 1, 'x'));
     EXPECT_EQ((*post)["detail"]["output_truncated"], true);
   }
-  std::filesystem::remove_all(dir);
+}
+
+// Issue 12: a key used for a pivot-status returned that job to a pivot's
+// POST with 202. Over HTTP, across kinds, clusters, bodies and tokens.
+TEST_F(RealServiceOverHttp, AnIdempotencyKeyAnswersOnlyTheRequestAndTokenItWasFirstUsedBy) {
+  load();
+  const auto first = post("/v1/clusters/sms-1/pivot-status", "{}", "deploy-9");
+  ASSERT_EQ(first.result_int(), 202) << first.body();
+  const std::string job = json_of(first)["job"];
+
+  struct Case {
+    std::string target, body;
+  };
+  for (const auto& c : std::vector<Case>{{"/v1/clusters/sms-1/pivot", R"({"dry_run": true})"},
+                                         {"/v1/clusters/sms-2/pivot-status", "{}"},
+                                         {"/v1/clusters/sms-1/pivot-status", R"({"candidate": "db3"})"}}) {
+    SCOPED_TRACE(c.target + " " + c.body);
+    const auto res = post(c.target, c.body, "deploy-9");
+    EXPECT_EQ(res.result_int(), 422) << res.body();
+    EXPECT_EQ(json_of(res)["error"], "idempotency_mismatch");
+    EXPECT_THAT(res.body(), HasSubstr(job));
+  }
+  const auto stranger =
+      client_.send(http::verb::post, "/v1/clusters/sms-1/pivot-status", "{}", "other-token-0123456789", "deploy-9");
+  EXPECT_EQ(stranger.result_int(), 422) << stranger.body();
+  EXPECT_THAT(stranger.body(), ::testing::Not(HasSubstr(job)));
+
+  // The same request again, spelled differently: the first job.
+  const auto again = post("/v1/clusters/sms-1/pivot-status", R"({ "candidate" : null })", "deploy-9");
+  EXPECT_EQ(again.result_int(), 202) << again.body();
+  EXPECT_EQ(json_of(again)["job"], job);
+  service_.wait_idle();
+  EXPECT_EQ(service_.jobs(std::nullopt, 10).size(), 1u) << "nothing else was started";
 }
 
 }  // namespace
