@@ -341,6 +341,23 @@ TEST_F(RealServiceOverHttp, AJobWhoseHookWrote64KiBAndAMultibyteCharacterListsFi
   }
 }
 
+// A server's error relayed by an agent in latin1 (a duplicate key 'café'):
+// through the executor into the job, and the listing still answers.
+TEST_F(RealServiceOverHttp, AnAgentMessageThatIsNotUtf8ListsFine) {
+  load();
+  agents_.fail_once("db1", "set_read_only",
+                    test::FakeAgents::refused("mysql_error", "Duplicate entry 'caf\xE9' for key 'PRIMARY'"));
+  auto id = service_.start_pivot("sms-1", {.candidate = "db2"}, "deploy");
+  ASSERT_TRUE(id.ok());
+  service_.wait_idle();
+  const auto res = client_.send(http::verb::get, "/v1/jobs?cluster=sms-1", "", kOperatorToken);
+  ASSERT_EQ(res.result_int(), 200) << res.body().substr(0, 300);
+  const auto body = nlohmann::json::parse(res.body(), nullptr, /*allow_exceptions=*/false);
+  ASSERT_FALSE(body.is_discarded()) << "not valid JSON";
+  EXPECT_EQ(body.at(0)["state"], "rolled_back");
+  EXPECT_THAT(body.at(0)["result"]["message"].get<std::string>(), HasSubstr("caf\xEF\xBF\xBD"));
+}
+
 // Issue 12: a key used for a pivot-status returned that job to a pivot's
 // POST with 202. Over HTTP, across kinds, clusters, bodies and tokens.
 TEST_F(RealServiceOverHttp, AnIdempotencyKeyAnswersOnlyTheRequestAndTokenItWasFirstUsedBy) {
