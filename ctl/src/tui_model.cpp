@@ -30,6 +30,13 @@ bool matches(const json& cluster, const std::string& filter) {
   return contains(string_of(cluster, "name"), filter) || contains(labels_text(member(cluster, "labels")), filter);
 }
 
+// The status line's news; the view drops it kNoticeMs later.
+void say(Model& model, std::string text, bool is_error) {
+  model.notice = std::move(text);
+  model.notice_is_error = is_error;
+  model.notice_at_ms = model.latest_ms;
+}
+
 void push(Model& model, Screen screen) {
   if (current(model) != screen) model.stack.push_back(screen);
   model.selected[screen] = 0;
@@ -38,8 +45,7 @@ void push(Model& model, Screen screen) {
 // Leaving the pivot screen before the pivot started declines it: nothing was sent.
 void leave_pivot(Model& model) {
   if (model.pivot.stage == PivotFlow::Stage::dry_run || model.pivot.stage == PivotFlow::Stage::confirm) {
-    model.notice = "Not pivoted: " + model.pivot.cluster + " was left as it was";
-    model.notice_is_error = false;
+    say(model, "Not pivoted: " + model.pivot.cluster + " was left as it was", false);
   }
   model.pivot = PivotFlow{};
 }
@@ -94,8 +100,7 @@ void open(Model& model) {
 std::vector<Action> start_pivot_status(Model& model) {
   const auto cluster = cluster_in_context(model);
   if (!cluster) {
-    model.notice = "s (pivot status) works on the fleet's selection or an open cluster";
-    model.notice_is_error = false;
+    say(model, "s (pivot status) works on the fleet's selection or an open cluster", false);
     return {};
   }
   model.cluster = *cluster;
@@ -110,8 +115,7 @@ std::vector<Action> start_pivot_status(Model& model) {
 std::vector<Action> start_dry_run(Model& model) {
   const auto cluster = cluster_in_context(model);
   if (!cluster) {
-    model.notice = "p (pivot) works on the fleet's selection or an open cluster";
-    model.notice_is_error = false;
+    say(model, "p (pivot) works on the fleet's selection or an open cluster", false);
     return {};
   }
   model.cluster = *cluster;
@@ -169,9 +173,8 @@ void action_started(Model& model, const Update& update) {
       }
       break;
     case ActionKind::pivot:
-      model.notice = "Pivot job " + update.key + " started: " + update.cluster + " from " + model.pivot.old_primary +
-                     " to " + model.pivot.new_primary;
-      model.notice_is_error = false;
+      say(model, "Pivot job " + update.key + " started: " + update.cluster + " from " + model.pivot.old_primary +
+                     " to " + model.pivot.new_primary, false);
       model.pivot = PivotFlow{};
       model.job = update.key;
       if (current(model) == Screen::pivot) model.stack.pop_back();
@@ -294,8 +297,7 @@ std::vector<Action> apply(Model& model, const Intent& intent) {
         model.editing_filter = true;
         model.selected[Screen::fleet] = 0;
       } else {
-        model.notice = "/ filters the fleet (q goes back to it)";
-        model.notice_is_error = false;
+        say(model, "/ filters the fleet (q goes back to it)", false);
       }
       break;
     case IntentKind::pivot_status: return start_pivot_status(model);
@@ -337,6 +339,7 @@ std::vector<Action> apply(Model& model, const Intent& intent) {
 }
 
 void apply(Model& model, const Update& update) {
+  model.latest_ms = std::max(model.latest_ms, update.at_ms);
   switch (update.kind) {
     case UpdateKind::clusters:
       model.clusters = update.body.is_array() ? update.body : json::array();
@@ -349,6 +352,10 @@ void apply(Model& model, const Update& update) {
     case UpdateKind::agents: model.agents = update.body; break;
     case UpdateKind::job:
       model.job_details[update.key] = update.body;
+      // The list was read earlier in the round: show the newer state there too.
+      for (auto& listed : model.jobs) {
+        if (string_of(listed, "id") == update.key) listed = update.body;
+      }
       if (model.pivot.stage == PivotFlow::Stage::dry_run && update.key == model.pivot.dry_job &&
           job_finished(update.body)) {
         dry_run_finished(model, update.body);
@@ -356,8 +363,7 @@ void apply(Model& model, const Update& update) {
       break;
     case UpdateKind::started: if (update.action) action_started(model, update); return;
     case UpdateKind::failed:
-      model.notice = update.message;
-      model.notice_is_error = true;
+      say(model, update.message, true);
       if (update.action) action_failed(model, update);
       return;
     case UpdateKind::unreachable:
@@ -367,9 +373,8 @@ void apply(Model& model, const Update& update) {
       return;
     case UpdateKind::reachable:
       if (!model.reachable) {
-        model.notice = "pivotd answers again (it was unreachable for " +
-                       format_age_ms(update.at_ms - std::min(update.at_ms, model.unreachable_since_ms)) + ")";
-        model.notice_is_error = false;
+        say(model, "pivotd answers again (it was unreachable for " +
+                       format_age_ms(update.at_ms - std::min(update.at_ms, model.unreachable_since_ms)) + ")", false);
       }
       model.reachable = true;
       model.heard = true;

@@ -290,7 +290,7 @@ Line status_line(const Model& model, const ViewContext& context) {
     tone = Tone::bad;
   } else if (!model.heard) {
     text = "connecting to pivotd at " + context.controller + " ...";
-  } else if (!model.notice.empty()) {
+  } else if (!model.notice.empty() && context.now_ms < model.notice_at_ms + kNoticeMs) {
     text = model.notice;
     tone = model.notice_is_error ? Tone::bad : Tone::warn;
   } else {

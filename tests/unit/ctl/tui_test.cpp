@@ -276,6 +276,14 @@ TEST(TuiModel, AFailedActionReachesTheStatusLine) {
       << lines.back().text();
 }
 
+TEST(TuiModel, AJobReadAfterTheListUpdatesTheList) {
+  Model model = heard();
+  apply(model, reading(UpdateKind::jobs, json::array({testing::job("pv-1", "pivot", "running")})));
+  apply(model, reading(UpdateKind::job, testing::job("pv-1", "pivot", "succeeded"), "pv-1"));
+  EXPECT_EQ(model.jobs[0]["state"], "succeeded");
+  EXPECT_NE(screen(model).find("pv-1 pivot succeeded"), std::string::npos) << screen(model);
+}
+
 TEST(TuiModel, UnreachableThenBack) {
   Model model = heard();
   Update down;
@@ -293,6 +301,10 @@ TEST(TuiModel, UnreachableThenBack) {
   EXPECT_TRUE(model.reachable);
   text = screen(model, 120, 30, 13000);
   EXPECT_NE(text.find("pivotd answers again (it was unreachable for 8.0s)"), std::string::npos) << text;
+  // News goes after kNoticeMs; the line then names pivotd.
+  text = screen(model, 120, 30, 13000 + kNoticeMs);
+  EXPECT_EQ(text.find("pivotd answers again"), std::string::npos) << text;
+  EXPECT_NE(text.find("pivotd at http://127.0.0.1:7780"), std::string::npos) << text;
 }
 
 TEST(TuiView, FleetShowsLabelsPrimaryHealthAndLastJob) {

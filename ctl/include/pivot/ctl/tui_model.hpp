@@ -76,6 +76,10 @@ struct Focus {
   bool operator==(const Focus&) const = default;
 };
 
+// How long news stays on the status line (errors too: a failing read says
+// it again on every round).
+inline constexpr std::uint64_t kNoticeMs = 15000;
+
 struct Model {
   std::vector<Screen> stack{Screen::fleet};  // back pops; the fleet stays
   std::map<Screen, std::size_t> selected;    // the selected row (or scroll offset) of each screen
@@ -102,6 +106,8 @@ struct Model {
   std::uint64_t last_update_ms = 0;
   std::string notice;       // the status line: the last error or news
   bool notice_is_error = false;
+  std::uint64_t notice_at_ms = 0;  // latest_ms when it was said
+  std::uint64_t latest_ms = 0;     // the newest update's time: the model's sense of now
   bool quit = false;
 };
 

@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# ctest tui_tmux: pivotctl tui in a tmux pane against a real stack
+# (scripts/lib/stack.sh: 5 MariaDB nodes, 5 agents, pivotd), driven with
+# send-keys and read with capture-pane at every stage: the fleet and its
+# filter, the cluster, pivot status, a declined confirmation (nothing
+# changes), a pivot started by typing the cluster's name and followed to
+# `succeeded`, resizes (down to too small and back), pivotd stopped and
+# started under it (the TUI says so and recovers), q to quit.
+# A tmux server of its own (-L), killed at the end, and every process by PID.
+# TUI_CAPTURE_DIR=DIR keeps each stage's screen there (docs/tui.md's text).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+: "${PIVOT_BIN_DIR:?set PIVOT_BIN_DIR to the built binaries}"
+export PIVOT_BIN_DIR
+# shellcheck source=../../scripts/lib/stack.sh
+. "$root/scripts/lib/stack.sh"
+
+cluster=orders
+dir="$(mktemp -d /tmp/pivot-tui-test-XXXXXX)"
+sock="pivot-tui-test-$$-$RANDOM"
+tmux_pids=()
+socket_path=""
+stack_trap_errors tui_tmux "logs: $dir/logs"
+
+cleanup() {
+  local pid
+  tmux -L "$sock" kill-server 2>/dev/null || true
+  for pid in "${tmux_pids[@]}"; do
+    for _ in $(seq 1 50); do stack_running "$pid" || break; sleep 0.1; done
+    if stack_running "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
+  done
+  # kill-server leaves the socket file behind.
+  [ -z "$socket_path" ] || rm -f -- "$socket_path"
+  stack_stop "$dir" || true
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+fail() {
+  echo "tui_tmux: $*" >&2
+  echo "--- the screen:" >&2
+  screen >&2 || true
+  exit 1
+}
+
+t() { tmux -L "$sock" "$@"; }
+screen() { t capture-pane -p -t tui; }
+keys() { t send-keys -t tui "$@"; }
+# wait_for TEXT [SECONDS]: until the screen shows TEXT (fixed string).
+wait_for() {
+  local text="$1" deadline=$(( SECONDS + ${2:-20} )) now
+  while :; do
+    now="$(screen)"
+    if grep -qF -- "$text" <<< "$now"; then return 0; fi
+    if grep -qF 'TUI-EXITED' <<< "$now"; then fail "the TUI exited while waiting for '$text'"; fi
+    [ "$SECONDS" -lt "$deadline" ] || fail "no '$text' on the screen within ${2:-20} s"
+    sleep 0.2
+  done
+}
+# wait_for_re ERE [SECONDS]: until a line of the screen matches.
+wait_for_re() {
+  local re="$1" deadline=$(( SECONDS + ${2:-20} ))
+  until grep -Eq -- "$re" <<< "$(screen)"; do
+    [ "$SECONDS" -lt "$deadline" ] || fail "no line matching '$re' within ${2:-20} s"
+    sleep 0.2
+  done
+}
+# shows TEXT: the screen has it now.
+shows() { grep -qF -- "$1" <<< "$(screen)" || fail "no '$1' on the screen"; }
+snap() { if [ -n "${TUI_CAPTURE_DIR:-}" ]; then mkdir -p "$TUI_CAPTURE_DIR"; screen > "$TUI_CAPTURE_DIR/$1.txt"; fi; }
+ctl_json_status() { stack_ctl "$dir" --json status "$cluster"; }
+
+stack_start "$dir" "$cluster"
+# shellcheck source=/dev/null
+. "$dir/stack.env"
+controller="http://127.0.0.1:$STACK_HTTP_PORT"
+
+# The pane runs the TUI, then says how it ended and stays, so that a crash is
+# read off the screen rather than lost with the pane.
+t new-session -d -s tui -x 120 -y 40 \
+  "'$STACK_BIN_DIR/pivotctl' --controller '$controller' --token-file '$dir/operator.token' tui; echo TUI-EXITED rc=\$?; sleep 600"
+tmux_pids+=("$(t display-message -p -t tui '#{pid}')" "$(t display-message -p -t tui '#{pane_pid}')")
+socket_path="$(t display-message -p -t tui '#{socket_path}')"
+
+# 1. The fleet: the cluster with its labels, primary and health.
+wait_for " pivot | fleet"
+wait_for "$cluster "
+shows "CLUSTER  LABELS"
+wait_for_re "^$cluster +environment=demo, owner=[^ ]+ +db1 +yes"
+snap fleet
+# / filters by label, and by what matches nothing.
+keys / e n v i r o n m e n t = d e m o Enter
+wait_for "Filter: environment=demo"
+shows "$cluster "
+keys / x Enter
+wait_for "No cluster matches 'environment=demox'."
+keys Escape
+wait_for "$cluster "
+grep -qF "Filter:" <<< "$(screen)" && fail "Esc did not clear the filter"
+
+# 2. The cluster: every node with spec role, observed role, AZ, read_only, GTID, lag, threads, heartbeat.
+keys Enter
+wait_for "Cluster $cluster: primary db1"
+shows "NODE  ROLE       CURRENT  AZ  READ_ONLY  GTID"
+for node in db1 db2 db3 db4 db5; do
+  grep -Eq "^$node +(primary|replica|backup|analytics) +(primary|replica) +[abc] +(yes|no) " <<< "$(screen)" \
+    || fail "no row for $node"
+done
+grep -Eq '^db2 +replica +replica +b +yes +[0-9]+-[0-9]+-[0-9]+ +[0-9.]+s +yes/yes +[0-9.]+s' <<< "$(screen)" \
+  || fail "db2's row lacks GTID, lag, threads or heartbeat"
+snap cluster
+
+# 3. Pivot status: every check and the rejected candidates.
+keys s
+wait_for "$cluster: eligible; candidate db2"
+shows "agents_fresh"
+shows "Rejected candidates:"
+shows "db4 is a backup node"
+snap pivot_status
+
+# 4. A declined confirmation changes nothing.
+keys p
+wait_for "Type the cluster's name and Enter to pivot"
+shows "Plan for $cluster (dry run: nothing changed yet)"
+shows "new primary: db2"
+snap pivot_plan
+keys w r o n g Enter
+wait_for "Not pivoted: you typed 'wrong', not '$cluster'; nothing was changed."
+snap pivot_declined
+sleep 2  # time for a pivot to start, were one sent
+grep -q '^  "primary": "db1",\?$' <<< "$(ctl_json_status)" || fail "the primary changed after a declined confirmation"
+jobs_out="$(stack_ctl "$dir" jobs --cluster "$cluster")"
+[ "$(awk '$2 == "pivot" && $3 != "(dry"' <<< "$jobs_out" | wc -l)" -eq 0 ] \
+  || fail "a pivot job exists after a declined confirmation: $jobs_out"
+
+# 5. A pivot started by typing the name, followed to the end.
+keys q  # back to pivot status
+wait_for "$cluster: eligible; candidate db2"
+keys p
+wait_for "Type the cluster's name and Enter to pivot"
+keys "$cluster"
+wait_for "> ${cluster}_"
+keys Enter
+wait_for "Pivot job "
+wait_for "pivot of $cluster, succeeded" 60
+shows "Pivoted $cluster: db2 is the new primary (was db1); writes were blocked for"
+grep -Eq '^  post_promote +succeeded .*route -> 127\.0\.0\.1:[0-9]+' <<< "$(screen)" \
+  || fail "the post_promote step has no summary"
+grep -Eq '^  verify +succeeded' <<< "$(screen)" || fail "no verify step"
+snap job
+grep -q '^  "primary": "db2",\?$' <<< "$(ctl_json_status)" || fail "pivotd does not see db2 as the primary"
+
+# 6. Resizes: narrower (no line wider than the window), too small, back.
+t resize-window -t tui -x 70 -y 20
+wait_for "pivot of $cluster, succeeded"
+awk 'length($0) > 70 { bad = 1 } END { exit bad }' <<< "$(screen)" || fail "a line is wider than 70 columns"
+t resize-window -t tui -x 50 -y 8
+wait_for "Terminal too small"
+shows "50x8, needs 60x10"
+snap too_small
+t resize-window -t tui -x 120 -y 40
+wait_for "Pivoted $cluster: db2 is the new primary"
+
+# 7. The jobs and agents lists (before pivotd's restart: it keeps jobs in
+# memory until the journal lands, docs/pivotd.md).
+keys J
+wait_for "ID "
+wait_for_re ' pivot +'"$cluster"' +succeeded'
+
+snap jobs
+keys q a
+wait_for "BOOT_ID"
+[ "$(grep -c "^$cluster " <<< "$(screen)" || true)" -eq 5 ] || fail "the agents list does not show five agents"
+snap agents
+
+# 8. pivotd stopped under the TUI: it says so and keeps trying; started again: it recovers.
+keys q q q  # agents, the job, pivot status: back to the cluster
+wait_for "Cluster $cluster: primary db2" 20
+stack_stop_group "$dir" pivotd "$dir/run/pivotd.pid"
+wait_for "pivotd unreachable for" 10
+shows "retrying: cannot reach pivotd at $controller"
+shows "Cluster $cluster: primary db2"  # the last reading stays on screen
+snap unreachable
+stack_launch "$dir/run/pivotd.pid" "$dir/logs/pivotd.log" "$dir" "$STACK_BIN_DIR/pivotd" --config "$dir/pivotd.yaml"
+wait_for "pivotd answers again (it was unreachable for" 30
+snap recovered
+keys q
+wait_for "$cluster "
+wait_for_re "^$cluster +environment=demo, owner=[^ ]+ +db2 " 30
+
+keys q
+wait_for "TUI-EXITED rc=0" 10
+echo "tui_tmux: ok"
