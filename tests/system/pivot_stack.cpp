@@ -59,9 +59,12 @@ PivotStack::PivotStack(const Cluster& cluster, const fs::path& dir) : cluster_(c
     keygen("pivot-agent", name);
     fs::copy_file(key_dir(name) / "agent.pub", dir_ / "agents.d" / (cluster_.name() + "." + name + ".pub"));
   }
+  // An SSL cluster's repl account REQUIRES SSL: a node the pivot points at
+  // a source for the first time (the old primary) needs the TLS from here.
+  const std::string tls = cluster_.ssl() ? ", ssl: true, ssl_ca: " + cluster_.ssl_ca().string() : "";
   write_file(dir_ / "agent.yaml", "replication: {user: repl, password_file: " +
                                       cluster_.password_file(Account::repl).string() +
-                                      ", connect_retry_s: 1, heartbeat_period_s: 1}\n"
+                                      ", connect_retry_s: 1, heartbeat_period_s: 1" + tls + "}\n"
                                       "probe_interval_ms: 100\nheartbeat_interval_ms: 500\nprobe_timeout_ms: 2000\n");
   write_spec({});
 }

@@ -19,9 +19,9 @@ namespace pivot::test {
 
 class StackTest : public ClusterTest {
  protected:
-  // `failpoints`: see PivotStack::start_pivotd.
-  static void start_stack(const std::string& name, const std::string& failpoints = "") {
-    start_cluster({.nodes = 5, .name = name});
+  // `failpoints`: see PivotStack::start_pivotd; `ssl`: ClusterOptions::ssl.
+  static void start_stack(const std::string& name, const std::string& failpoints = "", bool ssl = false) {
+    start_cluster({.nodes = 5, .name = name, .ssl = ssl});
     if (!has_cluster()) return;
     try {
       stack_ = std::make_unique<PivotStack>(cluster(), cluster().dir() / "stack");

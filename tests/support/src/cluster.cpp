@@ -114,9 +114,11 @@ std::unique_ptr<Cluster> Cluster::start(const ClusterOptions& options) {
   ProcessResult up;
   for (int attempt = 1; attempt <= kUpAttempts; ++attempt) {
     const int base = find_free_base_port(options.nodes);
-    up = run_process({script().string(), "up", "--name", options.name, "--nodes", std::to_string(options.nodes),
-                      "--base-port", std::to_string(base), "--dir", dir.string()},
-                     kUpTimeout);
+    std::vector<std::string> argv{script().string(), "up",        "--name", options.name, "--nodes",
+                                  std::to_string(options.nodes), "--base-port", std::to_string(base), "--dir",
+                                  dir.string()};
+    if (options.ssl) argv.push_back("--ssl");
+    up = run_process(argv, kUpTimeout);
     if (up.ok() || !port_busy_failure(up)) break;
     // A failed up removes its directory; the next attempt reuses the path
     // the reaper watches.
@@ -153,6 +155,7 @@ void Cluster::load_env() {
     env_[line.substr(0, equals)] = unquote_env(line.substr(equals + 1));
   }
   nodes_ = std::stoi(env("NODES"));
+  if (auto it = env_.find("SSL_CA"); it != env_.end()) ssl_ca_ = it->second;
 }
 
 const std::string& Cluster::env(const std::string& key) const {

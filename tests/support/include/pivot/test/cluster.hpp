@@ -51,6 +51,7 @@ class SqlError : public std::runtime_error {
 struct ClusterOptions {
   int nodes = 3;
   std::string name = "test";  // the cluster's name: [a-z0-9][a-z0-9_-]*
+  bool ssl = false;  // scripts/cluster up --ssl: the repl account REQUIRES SSL
 };
 
 enum class StopMode { graceful, kill };
@@ -69,6 +70,9 @@ class Cluster {
 
   const std::string& name() const { return name_; }
   int nodes() const { return nodes_; }
+  // Started with ClusterOptions::ssl: the CA file replicas verify the servers with.
+  bool ssl() const { return !ssl_ca_.empty(); }
+  const std::filesystem::path& ssl_ca() const { return ssl_ca_; }
   std::string host() const { return "127.0.0.1"; }
   int port(int node) const;
   const std::filesystem::path& dir() const { return dir_; }
@@ -132,6 +136,7 @@ class Cluster {
   std::unique_ptr<Reaper> reaper_;
   std::map<std::string, std::string> env_;
   int nodes_ = 0;
+  std::filesystem::path ssl_ca_;  // empty without ssl
   std::string startup_line_;
 };
 
