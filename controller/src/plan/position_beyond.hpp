@@ -1,8 +1,9 @@
 #pragma once
 // What a node wrote beyond a captured position (private to controller/src/plan).
 // The exact rollback asks it of a candidate whose switch to writable may have
-// run (ARCHITECTURE.md, "Rollback is exact"); verify may ask it of the
-// demoted old primary. Pure: two positions in, the transactions out.
+// run (ARCHITECTURE.md, "Rollback is exact"). Built on old_primary_writes
+// (verify's check of the demoted old primary), with the captured position as
+// all that any other node holds. Pure: two positions in, the transactions out.
 
 #include <string>
 
