@@ -87,6 +87,19 @@ wait_for "$cluster "
 shows "CLUSTER  LABELS"
 wait_for_re "^$cluster +environment=demo, owner=[^ ]+ +db1 +yes"
 snap fleet
+# Colour (healthy in green), and none under NO_COLOR: a second TUI beside it.
+grep -q $'\e\\[32myes' <<< "$(t capture-pane -p -e -t tui)" || fail "no green 'yes' for a healthy cluster"
+t new-session -d -s plain -x 120 -y 40 \
+  "NO_COLOR=1 '$STACK_BIN_DIR/pivotctl' --controller '$controller' --token-file '$dir/operator.token' tui; sleep 600"
+tmux_pids+=("$(t display-message -p -t plain '#{pane_pid}')")
+for _ in $(seq 1 100); do
+  grep -Eq "^$cluster +environment=demo, owner=[^ ]+ +db1 +yes" <<< "$(t capture-pane -p -t plain)" && break
+  sleep 0.2
+done
+plain="$(t capture-pane -p -e -t plain)"
+grep -Eq "^$cluster +environment" <<< "$(t capture-pane -p -t plain)" || fail "the NO_COLOR TUI shows no $cluster row"
+! grep -q $'\e\\[3[0-7]m' <<< "$plain" || fail "colour under NO_COLOR"
+t kill-session -t plain
 # / filters by label, and by what matches nothing.
 keys / e n v i r o n m e n t = d e m o Enter
 wait_for "Filter: environment=demo"
