@@ -54,8 +54,12 @@ std::string ActionSql::change_source(const SourceRequest& request, const Replica
   add(options, p + "USER = " + sql_string(replication.user));
   add(options, p + "PASSWORD = " + sql_string(password));
   add(options, mariadb() ? "MASTER_USE_GTID = " + request.use_gtid : "SOURCE_AUTO_POSITION = 1");
-  add(options, p + "CONNECT_RETRY = " + std::to_string(replication.connect_retry_s));
-  add(options, p + "HEARTBEAT_PERIOD = " + std::to_string(replication.heartbeat_period_s));
+  // The node's own retry and heartbeat when it had a source; else the config's.
+  const auto retry = keep && keep->connect_retry ? *keep->connect_retry : replication.connect_retry_s;
+  add(options, p + "CONNECT_RETRY = " + std::to_string(retry));
+  add(options, p + "HEARTBEAT_PERIOD = " +
+                   (keep && keep->heartbeat_period ? *keep->heartbeat_period
+                                                   : std::to_string(replication.heartbeat_period_s)));
   if (keep) {
     add(options, p + "DELAY = " + std::to_string(keep->sql_delay));
     add(options, p + "SSL = " + std::string(keep->ssl ? "1" : "0"));

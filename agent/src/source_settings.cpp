@@ -16,6 +16,17 @@ std::string text(const Row& row, std::initializer_list<const char*> names) {
 
 bool yes(const std::string& value) { return value == "Yes" || value == "1" || value == "ON"; }
 
+// Digits with at most one '.': the text goes back into CHANGE MASTER as a number.
+bool decimal(const std::string& value) {
+  if (value.empty() || value.front() == '.' || value.size() > 20) return false;
+  int dots = 0;
+  for (char c : value) {
+    if (c == '.') ++dots;
+    else if (c < '0' || c > '9') return false;
+  }
+  return dots <= 1;
+}
+
 }  // namespace
 
 SourceSettings source_settings_of(const Row& row) {
@@ -25,6 +36,10 @@ SourceSettings source_settings_of(const Row& row) {
   } catch (const std::exception&) {
     s.sql_delay = 0;  // absent or not a number: no delay to keep
   }
+  if (const std::string retry = text(row, {"Connect_Retry"}); decimal(retry) && retry.find('.') == std::string::npos) {
+    s.connect_retry = std::stoll(retry);
+  }
+  if (const std::string period = text(row, {"Slave_heartbeat_period"}); decimal(period)) s.heartbeat_period = period;
   s.ssl = yes(text(row, {"Master_SSL_Allowed", "Source_SSL_Allowed"}));
   s.ssl_ca = text(row, {"Master_SSL_CA_File", "Source_SSL_CA_File"});
   s.ssl_capath = text(row, {"Master_SSL_CA_Path", "Source_SSL_CA_Path"});

@@ -41,9 +41,10 @@ const std::vector<ActionSpec>& catalogue() {
                   {"previous_source_host", "string, nil when none: the source forgotten"},
                   {"previous_source_port", "integer, nil when none"}}},
       {.name = "change_source",
-       .doc = "Point replication at a new source with GTID positioning. Credentials and "
-              "settings (user, password, connect retry, heartbeat) come from the agent's "
-              "replication config; delay and SSL of the previous source are kept.",
+       .doc = "Point replication at a new source with GTID positioning. Credentials come "
+              "from the agent's replication config; delay, connect retry, heartbeat and SSL "
+              "of the previous source are kept (the config's for a node without one), and "
+              "only the threads that ran before are started.",
        .args = {{.name = "host", .type = ArgType::string, .doc = "the new source's host"},
                 {.name = "port", .type = ArgType::integer, .min = 1, .max = 65535,
                  .doc = "the new source's port"},

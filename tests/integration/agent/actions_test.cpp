@@ -183,6 +183,7 @@ TEST_F(ActionsTest, ResetReplicationForgetsTheSourceOnceAndIsHarmlessOnAPrimary)
 TEST_F(ActionsTest, ChangeSourceRepointsAndKeepsTheDelay) {
   // A delayed node: its delay is its own, a repoint must keep it.
   cluster().execute(3, "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY = 7; START SLAVE");
+  const std::string heartbeat = slave(3, "Slave_heartbeat_period");  // the node's own, kept too
   ActionExecutor db3 = agent(3);
   auto change = run(db3, "change_source", source_args(2));
   ASSERT_TRUE(change.ok) << show(change);
@@ -194,7 +195,7 @@ TEST_F(ActionsTest, ChangeSourceRepointsAndKeepsTheDelay) {
   EXPECT_EQ(slave(3, "SQL_Delay"), "7");
   EXPECT_EQ(slave(3, "Using_Gtid"), "Slave_Pos");
   EXPECT_EQ(slave(3, "Connect_Retry"), "1");
-  EXPECT_EQ(slave(3, "Slave_heartbeat_period"), "1.000");
+  EXPECT_EQ(slave(3, "Slave_heartbeat_period"), heartbeat);
   EXPECT_EQ(slave(3, "Master_User"), "repl");
 
   auto again = run(db3, "change_source", source_args(2));  // the same source re-applies
@@ -215,8 +216,10 @@ TEST_F(ActionsTest, ChangeSourceRepointsAndKeepsTheDelay) {
 }
 
 TEST_F(ActionsTest, ChangeSourceLeavesAnOperatorsStoppedThreadsStopped) {
-  // A delayed backup its operator stopped (to recover a dropped table, say).
-  cluster().execute(3, "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY = 3600");
+  // A delayed backup its operator stopped (to recover a dropped table, say),
+  // with a retry and heartbeat of its own.
+  cluster().execute(3, "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY = 3600, MASTER_CONNECT_RETRY = 7, "
+                       "MASTER_HEARTBEAT_PERIOD = 2.5");
   ActionExecutor db3 = agent(3);
   auto change = run(db3, "change_source", source_args(2));
   ASSERT_TRUE(change.ok) << show(change);
@@ -226,6 +229,8 @@ TEST_F(ActionsTest, ChangeSourceLeavesAnOperatorsStoppedThreadsStopped) {
   EXPECT_EQ(slave(3, "Slave_IO_Running"), "No");
   EXPECT_EQ(slave(3, "Slave_SQL_Running"), "No");
   EXPECT_EQ(slave(3, "SQL_Delay"), "3600");
+  EXPECT_EQ(slave(3, "Connect_Retry"), "7");
+  EXPECT_EQ(slave(3, "Slave_heartbeat_period"), "2.500");
 
   // Only the IO thread running (relay logs kept, nothing applied): only it restarts.
   cluster().execute(3, "START SLAVE IO_THREAD");
@@ -236,7 +241,8 @@ TEST_F(ActionsTest, ChangeSourceLeavesAnOperatorsStoppedThreadsStopped) {
   EXPECT_EQ(back.detail.at("sql_started"), Value(false));
   EXPECT_EQ(slave(3, "Slave_SQL_Running"), "No");
   EXPECT_TRUE(pivot::test::wait_until([&] { return slave(3, "Slave_IO_Running") == "Yes"; }, 10s));
-  cluster().execute(3, "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY = 0; START SLAVE");
+  cluster().execute(3, "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY = 0, MASTER_CONNECT_RETRY = 1, "
+                       "MASTER_HEARTBEAT_PERIOD = 1; START SLAVE");
 }
 
 TEST_F(ActionsTest, AWaitOnABrokenReplicaNamesTheServersError) {

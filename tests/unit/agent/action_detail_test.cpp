@@ -95,6 +95,16 @@ TEST(ActionDetail, KeptSettingsOfBothFlavors) {
   EXPECT_EQ(my.get_public_key, true);
 }
 
+TEST(ActionDetail, RetryAndHeartbeatAreKeptOnlyAsNumbers) {
+  const SourceSettings kept = source_settings_of({{"Connect_Retry", "30"}, {"Slave_heartbeat_period", "2.500"}});
+  EXPECT_EQ(kept.connect_retry, 30);
+  EXPECT_EQ(kept.heartbeat_period, "2.500");
+  const SourceSettings junk = source_settings_of({{"Connect_Retry", "1.5"}, {"Slave_heartbeat_period", "1; STOP"}});
+  EXPECT_FALSE(junk.connect_retry.has_value());
+  EXPECT_FALSE(junk.heartbeat_period.has_value());
+  EXPECT_FALSE(source_settings_of({}).connect_retry.has_value()) << "MySQL's row: the config's values then";
+}
+
 TEST(ActionDetail, ReadOnlyDetail) {
   EXPECT_EQ(flag_of("1"), true);
   EXPECT_EQ(flag_of("OFF"), false);

@@ -71,6 +71,16 @@ TEST(ActionSql, MariadbChangeMasterKeepsDelayAndSsl) {
             "MASTER_SSL_CA = '/etc/mysql/ca.pem', MASTER_SSL_VERIFY_SERVER_CERT = 1");
 }
 
+TEST(ActionSql, TheNodesOwnRetryAndHeartbeatBeatTheConfigs) {
+  SourceSettings keep;
+  keep.connect_retry = 30;
+  keep.heartbeat_period = "2.500";
+  EXPECT_EQ(kMariadb.change_source({"10.0.2.11", 3306, "slave_pos"}, repl(), "pw", keep),
+            "CHANGE MASTER TO MASTER_HOST = '10.0.2.11', MASTER_PORT = 3306, MASTER_USER = 'repl', "
+            "MASTER_PASSWORD = 'pw', MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 30, "
+            "MASTER_HEARTBEAT_PERIOD = 2.500, MASTER_DELAY = 0, MASTER_SSL = 0, MASTER_SSL_VERIFY_SERVER_CERT = 0");
+}
+
 TEST(ActionSql, MysqlChangeReplicationSourceWithAutoPosition) {
   SourceSettings keep;
   keep.sql_delay = 0;

@@ -1,8 +1,9 @@
 #pragma once
 // What change_source carries over from the node's previous source: the delay
-// of a delayed backup node and its SSL settings are the node's own choices,
-// not the new source's, so a repoint must not drop them. Read from the
-// previous replica status row (MariaDB Master_* or MySQL Source_* columns).
+// of a delayed backup node, its connect retry and heartbeat period and its
+// SSL settings are the node's own choices, not the new source's, so a
+// repoint must not drop them. Read from the previous replica status row
+// (MariaDB Master_* or MySQL Source_* columns).
 
 #include <optional>
 #include <string>
@@ -14,6 +15,11 @@ namespace pivot::agent {
 
 struct SourceSettings {
   long long sql_delay = 0;  // s, SQL_Delay
+  // Connect_Retry (s) and MariaDB's Slave_heartbeat_period ("1.000"): nil
+  // when the row lacks them (MySQL shows no heartbeat there); the agent's
+  // replication config then gives them.
+  std::optional<long long> connect_retry;
+  std::optional<std::string> heartbeat_period;
   bool ssl = false;         // *_SSL_Allowed
   std::string ssl_ca, ssl_capath, ssl_cert, ssl_key, ssl_cipher, ssl_crl, ssl_crlpath;  // "" when unset
   bool ssl_verify_server_cert = false;
