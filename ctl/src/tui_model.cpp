@@ -340,6 +340,7 @@ std::vector<Action> apply(Model& model, const Intent& intent) {
 
 void apply(Model& model, const Update& update) {
   model.latest_ms = std::max(model.latest_ms, update.at_ms);
+  if (update.kind != UpdateKind::failed) model.read_errors.erase({update.kind, update.key});
   switch (update.kind) {
     case UpdateKind::clusters:
       model.clusters = update.body.is_array() ? update.body : json::array();
@@ -364,6 +365,7 @@ void apply(Model& model, const Update& update) {
     case UpdateKind::started: if (update.action) action_started(model, update); return;
     case UpdateKind::failed:
       say(model, update.message, true);
+      if (update.failed_read) model.read_errors[{*update.failed_read, update.key}] = update.message;
       if (update.action) action_failed(model, update);
       return;
     case UpdateKind::unreachable:
@@ -384,6 +386,11 @@ void apply(Model& model, const Update& update) {
   // Rows may have gone: keep the selection on one that exists.
   const std::size_t rows = row_count(model, current(model));
   if (rows > 0 && model.selected[current(model)] >= rows) model.selected[current(model)] = rows - 1;
+}
+
+std::string read_error(const Model& model, UpdateKind kind, const std::string& key) {
+  auto it = model.read_errors.find({kind, key});
+  return it == model.read_errors.end() ? "" : it->second;
 }
 
 Focus focus_of(const Model& model) {

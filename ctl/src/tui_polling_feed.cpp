@@ -111,12 +111,23 @@ void PollingFeed::send(const Action& action) {
   push(std::move(update));
 }
 
-std::optional<json> PollingFeed::read(const std::string& target) {
-  ApiReply reply = api_.get(target);
-  if (reply.ok()) return std::move(reply.body);
-  push(reply.error->status == 0 ? saying(UpdateKind::unreachable, reply.error->message)
-                                 : saying(UpdateKind::failed, target + ": " + describe(*reply.error)));
-  return std::nullopt;
+void PollingFeed::read(const std::string& target, UpdateKind kind, const std::string& key) {
+  deliver(target, kind, key, api_.get(target));
+}
+
+void PollingFeed::deliver(const std::string& target, UpdateKind kind, const std::string& key, ApiReply reply) {
+  if (reply.ok()) {
+    push(reading(kind, std::move(reply.body), key));
+    return;
+  }
+  if (reply.error->status == 0) {
+    push(saying(UpdateKind::unreachable, reply.error->message));
+    return;
+  }
+  Update update = saying(UpdateKind::failed, target + ": " + describe(*reply.error));
+  update.failed_read = kind;
+  update.key = key;
+  push(std::move(update));
 }
 
 bool PollingFeed::poll_once() {
@@ -129,31 +140,19 @@ bool PollingFeed::poll_once() {
   }
   for (const auto& action : actions) send(action);
 
+  // The first read says whether pivotd answers at all; an answer that is
+  // an error (401, 500) is an answer.
   ApiReply clusters = api_.get("/v1/clusters");
   if (!clusters.ok() && clusters.error->status == 0) {
     push(saying(UpdateKind::unreachable, clusters.error->message));
     return false;
   }
   push(saying(UpdateKind::reachable, ""));
-  if (clusters.ok()) {
-    push(reading(UpdateKind::clusters, std::move(clusters.body)));
-  } else {
-    push(saying(UpdateKind::failed, "/v1/clusters: " + describe(*clusters.error)));
-  }
-  if (auto body = read("/v1/agents")) push(reading(UpdateKind::agents, std::move(*body)));
-  if (auto body = read("/v1/jobs?limit=" + std::to_string(options_.jobs_limit))) {
-    push(reading(UpdateKind::jobs, std::move(*body)));
-  }
-  if (!focus.cluster.empty()) {
-    if (auto body = read("/v1/clusters/" + url_encode(focus.cluster))) {
-      push(reading(UpdateKind::cluster, std::move(*body), focus.cluster));
-    }
-  }
-  for (const auto& id : focus.jobs) {
-    if (auto body = read("/v1/jobs/" + url_encode(id))) {
-      push(reading(UpdateKind::job, std::move(*body), id));
-    }
-  }
+  deliver("/v1/clusters", UpdateKind::clusters, "", std::move(clusters));
+  read("/v1/agents", UpdateKind::agents);
+  read("/v1/jobs?limit=" + std::to_string(options_.jobs_limit), UpdateKind::jobs);
+  if (!focus.cluster.empty()) read("/v1/clusters/" + url_encode(focus.cluster), UpdateKind::cluster, focus.cluster);
+  for (const auto& id : focus.jobs) read("/v1/jobs/" + url_encode(id), UpdateKind::job, id);
   return true;
 }
 

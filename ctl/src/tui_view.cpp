@@ -68,6 +68,12 @@ std::string last_job_text(const Model& model, const std::string& id) {
   return id;
 }
 
+// pivotd refused the read behind a screen: say so above what was read before.
+void refused_read(Body& body, const Model& model, UpdateKind kind, const std::string& key, const std::string& what) {
+  const std::string error = read_error(model, kind, key);
+  if (!error.empty()) body.add(paint("Cannot read " + what + ": " + error, Tone::bad, true));
+}
+
 std::string running_text(const json* job, const std::string& id) {
   if (id.empty()) return "waiting for pivotd to start the job";
   if (!job) return "job " + id + ", waiting for its first reading";
@@ -83,6 +89,8 @@ Body fleet_body(const Model& model, const ViewContext& context) {
     body.add("Waiting for pivotd at " + context.controller + " ...");
     return body;
   }
+  refused_read(body, model, UpdateKind::clusters, "", "the clusters");
+  if (!read_error(model, UpdateKind::clusters).empty() && array_size_of(model.clusters) == 0) return body;
   Table table({"CLUSTER", "LABELS", "PRIMARY", "HEALTHY", "MAX LAG", "LAST JOB"});
   const auto visible = visible_clusters(model);
   for (const json* c : visible) {
@@ -110,13 +118,15 @@ Body fleet_body(const Model& model, const ViewContext& context) {
 
 Body cluster_body(const Model& model) {
   Body body;
+  refused_read(body, model, UpdateKind::cluster, model.cluster, "cluster " + model.cluster);
   auto it = model.cluster_details.find(model.cluster);
   if (it == model.cluster_details.end()) {
-    body.add("Loading cluster " + model.cluster + " ...");
+    if (body.lines.empty()) body.add("Loading cluster " + model.cluster + " ...");
     return body;
   }
+  const std::size_t first = body.lines.size();
   body.add_printed(printed([&](std::ostream& out) { print_cluster_status(out, it->second, true); }));
-  if (row_count(model, Screen::cluster) > 0) body.selected = 2 + selection(model, Screen::cluster);
+  if (row_count(model, Screen::cluster) > 0) body.selected = first + 2 + selection(model, Screen::cluster);
   std::string last_job;
   for (const json& c : model.clusters) {
     if (string_of(c, "name") == model.cluster) last_job = string_of(c, "last_job");
@@ -187,9 +197,10 @@ Body pivot_body(const Model& model) {
 
 Body job_body(const Model& model) {
   Body body;
+  refused_read(body, model, UpdateKind::job, model.job, "job " + model.job);
   const json* job = job_in(model, model.job);
   if (!job) {
-    body.add("Loading job " + model.job + " ...");
+    if (body.lines.empty()) body.add("Loading job " + model.job + " ...");
     return body;
   }
   body.add_printed(printed([&](std::ostream& out) { print_job(out, *job, true); }));
@@ -202,9 +213,11 @@ Body job_body(const Model& model) {
 
 Body jobs_body(const Model& model) {
   Body body;
+  refused_read(body, model, UpdateKind::jobs, "", "the jobs");
+  const std::size_t first = body.lines.size();
   body.add_printed(printed([&](std::ostream& out) { print_jobs(out, model.jobs, true); }));
   if (row_count(model, Screen::jobs) > 0) {
-    body.selected = 1 + selection(model, Screen::jobs);
+    body.selected = first + 1 + selection(model, Screen::jobs);
     body.add("");
     body.add(paint("Enter opens a job, q back", Tone::dim, true));
   }
@@ -213,8 +226,10 @@ Body jobs_body(const Model& model) {
 
 Body agents_body(const Model& model) {
   Body body;
+  refused_read(body, model, UpdateKind::agents, "", "the agents");
+  const std::size_t first = body.lines.size();
   body.add_printed(printed([&](std::ostream& out) { print_agents(out, model.agents, true); }));
-  if (row_count(model, Screen::agents) > 0) body.selected = 1 + selection(model, Screen::agents);
+  if (row_count(model, Screen::agents) > 0) body.selected = first + 1 + selection(model, Screen::agents);
   return body;
 }
 

@@ -284,6 +284,32 @@ TEST(TuiModel, AJobReadAfterTheListUpdatesTheList) {
   EXPECT_NE(screen(model).find("pv-1 pivot succeeded"), std::string::npos) << screen(model);
 }
 
+TEST(TuiModel, ARefusedReadIsSaidWhereItsDataWouldBe) {
+  FakeTransport transport;
+  ManualClock clock;
+  ApiClient api(transport, "http://127.0.0.1:7780", "");
+  transport.on(Method::get, "/v1/clusters",
+               testing::error_reply(401, "unauthorized", "a bearer token is required"));
+  PollingFeed feed(api, clock);
+  ASSERT_TRUE(feed.poll_once());  // an error is an answer: pivotd is reachable
+  Model model;
+  for (const auto& update : feed.drain()) apply(model, update);
+  EXPECT_TRUE(model.reachable);
+  std::string text = screen(model, 160);
+  EXPECT_NE(text.find("Cannot read the clusters: /v1/clusters: pivotd answered HTTP 401 unauthorized: a bearer token "
+                      "is required"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("No clusters"), std::string::npos) << text;  // not "no spec loaded": it was not read
+  // Once the read succeeds, the error goes.
+  transport.on(Method::get, "/v1/clusters", testing::reply(200, clusters()));
+  ASSERT_TRUE(feed.poll_once());
+  for (const auto& update : feed.drain()) apply(model, update);
+  text = screen(model, 160, 30, clock.now + 20000);
+  EXPECT_EQ(text.find("Cannot read"), std::string::npos) << text;
+  EXPECT_NE(text.find("sms-1"), std::string::npos) << text;
+}
+
 TEST(TuiModel, UnreachableThenBack) {
   Model model = heard();
   Update down;

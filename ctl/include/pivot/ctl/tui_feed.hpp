@@ -55,8 +55,9 @@ class PollingFeed : public Feed {
  private:
   void run();
   void send(const Action& action);
-  // GET target; the body, or nothing after pushing why not.
-  std::optional<nlohmann::json> read(const std::string& target);
+  // GET target, pushed as an update of `kind` (or why it failed).
+  void read(const std::string& target, UpdateKind kind, const std::string& key = "");
+  void deliver(const std::string& target, UpdateKind kind, const std::string& key, ApiReply reply);
   void push(Update update);
 
   ApiClient& api_;

@@ -52,6 +52,7 @@ struct Update {
   std::string key;                   // cluster: its name; job and started: the job id
   nlohmann::json body;               // the reply's JSON
   std::optional<ActionKind> action;  // started, failed: the action it answers
+  std::optional<UpdateKind> failed_read;  // failed: the read that failed (with its key)
   std::string cluster;               // started, failed: the action's cluster
   std::string message;               // failed, unreachable: one line for the status line
   std::uint64_t at_ms = 0;           // when it was read (the UI loop's clock)
@@ -93,6 +94,8 @@ struct Model {
   nlohmann::json agents = nlohmann::json::object();   // GET /v1/agents
   std::map<std::string, nlohmann::json> cluster_details;  // GET /v1/clusters/{name}
   std::map<std::string, nlohmann::json> job_details;      // GET /v1/jobs/{id}
+  // Reads pivotd refused (401, 404, 500 ...), by kind and key, until one succeeds.
+  std::map<std::pair<UpdateKind, std::string>, std::string> read_errors;
 
   std::string status_cluster;  // the pivot status asked for
   std::string status_job;      // its job, once started
@@ -124,5 +127,7 @@ Intent intent_for(const Model& model, const Key& key);
 std::vector<Action> apply(Model& model, const Intent& intent);
 void apply(Model& model, const Update& update);
 Focus focus_of(const Model& model);
+// Why the read of (kind, key) failed last, or "".
+std::string read_error(const Model& model, UpdateKind kind, const std::string& key = "");
 
 }  // namespace pivot::ctl::tui
