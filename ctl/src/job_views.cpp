@@ -17,7 +17,7 @@ constexpr std::size_t kStateWidth = 11;  // "rolled_back"
 Tone state_tone(const std::string& state) {
   if (state == "succeeded") return Tone::good;
   if (state == "failed" || state == "rolled_back" || state == "cancelled") return Tone::bad;
-  if (state == "skipped") return Tone::dim;
+  if (state == "skipped" || state == "pending") return Tone::dim;  // pending: the TUI's steps not reached yet
   return Tone::warn;  // queued, running
 }
 

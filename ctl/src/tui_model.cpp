@@ -173,6 +173,9 @@ void action_started(Model& model, const Update& update) {
       }
       break;
     case ActionKind::pivot:
+      if (auto dry = model.job_details.find(model.pivot.dry_job); dry != model.job_details.end()) {
+        model.plans[update.key] = member(member(dry->second, "result"), "plan");
+      }
       say(model, "Pivot job " + update.key + " started: " + update.cluster + " from " + model.pivot.old_primary +
                      " to " + model.pivot.new_primary, false);
       model.pivot = PivotFlow{};

@@ -195,6 +195,27 @@ Body pivot_body(const Model& model) {
   return body;
 }
 
+// A running job with the plan's steps it has not reached yet, as pending;
+// once a step failed the rest of the plan will not run: none.
+json with_pending_steps(const Model& model, const json& job) {
+  auto plan = model.plans.find(model.job);
+  if (plan == model.plans.end() || !plan->second.is_array() || job_finished(job)) return job;
+  json out = job;
+  if (!out["steps"].is_array()) out["steps"] = json::array();
+  std::vector<std::string> ran;
+  for (const auto& s : out["steps"]) {
+    const std::string state = string_of(s, "state");
+    if (state == "failed" || state == "rolled_back") return job;
+    ran.push_back(string_of(s, "name"));
+  }
+  for (const auto& name : plan->second) {
+    if (!name.is_string() || std::find(ran.begin(), ran.end(), name.get<std::string>()) != ran.end()) continue;
+    out["steps"].push_back({{"name", name}, {"state", "pending"}, {"started_at", nullptr},
+                            {"finished_at", nullptr}, {"summary", ""}, {"detail", nullptr}});
+  }
+  return out;
+}
+
 Body job_body(const Model& model) {
   Body body;
   refused_read(body, model, UpdateKind::job, model.job, "job " + model.job);
@@ -203,7 +224,7 @@ Body job_body(const Model& model) {
     if (body.lines.empty()) body.add("Loading job " + model.job + " ...");
     return body;
   }
-  body.add_printed(printed([&](std::ostream& out) { print_job(out, *job, true); }));
+  body.add_printed(printed([&](std::ostream& out) { print_job(out, with_pending_steps(model, *job), true); }));
   if (!job_finished(*job)) {
     body.add("");
     body.add(paint("Steps fill in as pivotd runs them.", Tone::dim, true));

@@ -412,6 +412,28 @@ TEST(TuiView, JobStepsFillInWithTheirSummaries) {
       << text;
 }
 
+TEST(TuiView, APivotStartedHereListsThePlansStepsNotRunYet) {
+  std::vector<Action> actions;
+  Model model = at_confirmation(actions);
+  press(model, typed("sms-1"));
+  press(model, {{C::enter}});
+  apply(model, started(ActionKind::pivot, "sms-1", "pv-2"));
+  json running = testing::job("pv-2", "pivot", "running",
+                              json::array({testing::step("check", "succeeded", "2026-11-24T20:15:03.123Z",
+                                                         "2026-11-24T20:15:03.128Z"),
+                                           testing::step("pre_pivot", "running", "2026-11-24T20:15:03.128Z", "")}));
+  apply(model, reading(UpdateKind::job, running, "pv-2"));
+  std::string text = screen(model, 120, 40);
+  EXPECT_NE(text.find("pre_pivot               running"), std::string::npos) << text;
+  EXPECT_NE(text.find("fence_read_only         pending"), std::string::npos) << text;
+  EXPECT_NE(text.find("verify                  pending"), std::string::npos) << text;
+  // A failed step: the rest of the plan will not run.
+  running["steps"][1]["state"] = "failed";
+  apply(model, reading(UpdateKind::job, running, "pv-2"));
+  text = screen(model, 120, 40);
+  EXPECT_EQ(text.find("pending"), std::string::npos) << text;
+}
+
 TEST(TuiView, EveryLineFitsAndTheFrameFillsTheTerminal) {
   Model model = heard();
   for (std::size_t width : {60u, 80u, 200u}) {

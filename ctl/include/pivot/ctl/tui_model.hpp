@@ -94,6 +94,9 @@ struct Model {
   nlohmann::json agents = nlohmann::json::object();   // GET /v1/agents
   std::map<std::string, nlohmann::json> cluster_details;  // GET /v1/clusters/{name}
   std::map<std::string, nlohmann::json> job_details;      // GET /v1/jobs/{id}
+  // The dry run's step names of each pivot started here, by job id: the job
+  // screen lists the steps not yet run as pending.
+  std::map<std::string, nlohmann::json> plans;
   // Reads pivotd refused (401, 404, 500 ...), by kind and key, until one succeeds.
   std::map<std::pair<UpdateKind, std::string>, std::string> read_errors;
 
