@@ -463,13 +463,20 @@ Result<void> ActionExecutor::wait_for_position(Run& run, const ValueMap& args) {
                         applied + (replication ? "; " + *replication : ""));
 }
 
-Result<void> ActionExecutor::report_position(Run& run) {
+// The positions and read_only, added to the run's detail.
+Result<void> ActionExecutor::read_positions(Run& run) {
   const ActionSql& sql = run.sql();
   auto positions = run.query("reading GTID positions", sql.positions());
   if (!positions) return positions.error();
   auto read_only = run.value("reading read_only", sql.read_only());
   if (!read_only) return read_only.error();
-  run.detail = position_detail(sql.flavor(), *positions, flag_of(*read_only));
+  run.detail.merge(position_detail(sql.flavor(), *positions, flag_of(*read_only)));
+  return ok();
+}
+
+Result<void> ActionExecutor::report_position(Run& run) {
+  const ActionSql& sql = run.sql();
+  if (auto read = read_positions(run); !read) return read;
   // Read after the positions: a fence still held now held when they were read,
   // so they are the node's last commits (the pivot's confirm_fence relies on it).
   if (sql.mariadb()) {
@@ -484,6 +491,8 @@ Result<void> ActionExecutor::report_position(Run& run) {
 
 WriteFence::State ActionExecutor::check_fence() { return fence_->check(Clock::now()); }
 
+Result<void> ActionExecutor::prepare_fence() { return fence_->prepare(); }
+
 Result<void> ActionExecutor::fence_writes(Run& run, const ValueMap& args) {
   const ActionSql& sql = run.sql();
   if (!sql.mariadb()) {
@@ -493,7 +502,7 @@ Result<void> ActionExecutor::fence_writes(Run& run, const ValueMap& args) {
     if (!super_read_only) return super_read_only.error();
     const bool held = flag_of(*super_read_only) == true;
     run.detail = {{"lock", "super_read_only"}, {"held", held}, {"already", held}, {"waited_ms", std::int64_t{0}}};
-    if (held) return ok();
+    if (held) return read_positions(run);
     return make_error(action_errc::fence_not_held, "super_read_only is OFF: on MySQL it is the fence, "
                                                    "set_read_only (read_only true) sets it");
   }
@@ -506,7 +515,10 @@ Result<void> ActionExecutor::fence_writes(Run& run, const ValueMap& args) {
   run.detail["held"] = true;
   run.detail["already"] = taken->already;
   run.detail["waited_ms"] = taken->waited_ms;
-  return ok();
+  // Read with the lock held: the node's final position, which the pivot
+  // captures from this answer instead of asking again (one round trip less
+  // in the write-blocked window).
+  return read_positions(run);
 }
 
 Result<void> ActionExecutor::release_fence(Run& run) {

@@ -121,6 +121,14 @@ class Runtime {
     probe_ = std::make_unique<MysqlProbe>(mysql_options, config_.cluster, config_.node, options_.agent_version);
     executor_ = std::make_unique<ActionExecutor>(mysql_options, config_.replication,
                                                  read_password(config_.replication.password_file));
+    // The fence's session, opened now so that a pivot's fence_writes does not
+    // pay for a connection inside its write-blocked window; if mysqld is down
+    // now, fence_writes opens it then.
+    action_worker_.post([this] {
+      if (auto prepared = executor_->prepare_fence(); !prepared) {
+        log::event(*log_, spdlog::level::debug, ctx_, "fence session not opened ahead: {}", prepared.error().message);
+      }
+    });
     uint64_t watchdog_usec = 0;
     if (sd_watchdog_enabled(0, &watchdog_usec) > 0) watchdog_every_ = milliseconds(watchdog_usec / 2000);
     signals_.async_wait([this](const boost::system::error_code& ec, int sig) {

@@ -11,6 +11,9 @@ constexpr char kStart[] = "BACKUP STAGE START";
 constexpr char kBlockCommit[] = "BACKUP STAGE BLOCK_COMMIT";
 constexpr char kEnd[] = "BACKUP STAGE END";
 constexpr char kAlive[] = "SELECT 1";
+// The prepared session's read timeout: longer than any fence_writes' lock
+// wait (its command's deadline, 3 s from pivotd), which take() bounds by it.
+constexpr int kPreparedReadTimeoutS = 10;
 
 }  // namespace
 
@@ -24,18 +27,34 @@ const char* to_string(WriteFence::State state) {
   return "none";
 }
 
+Result<void> WriteFence::prepare() {
+  if (session_) return ok();
+  auto opened = connector_.open(kPreparedReadTimeoutS);
+  if (!opened) return opened.error();
+  session_ = std::move(opened).value();
+  session_read_timeout_s_ = kPreparedReadTimeoutS;
+  return ok();
+}
+
 Result<WriteFence::Taken> WriteFence::take(int lock_wait_s, Clock::time_point lease_until) {
   if (check(Clock::now()) == State::held) {
     lease_until_ = std::max(lease_until_, lease_until);
     return Taken{.already = true};
   }
-  session_.reset();
   state_ = State::none;
-  // The read timeout outlasts the lock wait, or the client would give up
-  // (and drop the session) before the server's lock_wait_timeout answers.
-  auto opened = connector_.open(lock_wait_s + 2);
-  if (!opened) return opened.error();
-  std::unique_ptr<SqlSession> session = std::move(opened).value();
+  // The prepared session when it still answers (it may have idled past
+  // wait_timeout), else a new one. Its read timeout outlasts the lock wait,
+  // or the client would give up (and drop the session) before the server's
+  // lock_wait_timeout answers.
+  std::unique_ptr<SqlSession> session = std::move(session_);
+  if (session && session->query(kAlive).ok()) {
+    lock_wait_s = std::min(lock_wait_s, session_read_timeout_s_ - 2);
+  } else {
+    auto opened = connector_.open(lock_wait_s + 2);
+    if (!opened) return opened.error();
+    session = std::move(opened).value();
+    session_read_timeout_s_ = lock_wait_s + 2;
+  }
   const std::string bound = "SET SESSION lock_wait_timeout = " + std::to_string(std::max(1, lock_wait_s));
   if (auto set = session->execute(bound); !set) return set.error();
   const auto started = Clock::now();
@@ -72,9 +91,9 @@ Result<WriteFence::Released> WriteFence::release() {
     auto ended = session_->execute(kEnd);
     if (!ended && ended.error().code != mysql::kErrConnection) return ended.error();
     // A connection that broke during END took the lock with it.
+    if (!ended) session_.reset();
   }
-  session_.reset();
-  state_ = State::none;
+  state_ = State::none;  // the session, if any, stays for the next fence
   return released;
 }
 

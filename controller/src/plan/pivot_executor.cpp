@@ -21,7 +21,7 @@ PivotJobOutcome PivotRun::run() {
   if (!hook("pre_pivot", input_.spec.hooks.pre_pivot)) return finish(JobState::failed);
 
   fence_started_ms_ = clock_.steady_ms();
-  if (!fence_read_only() || !fence_lock() || !capture_position() || !catch_up() || !confirm_fence() || !promote()) {
+  if (!fence_read_only() || !fence_lock() || !capture_position() || !catch_up() || !confirm_and_promote()) {
     return roll_back();
   }
   // The candidate is writable: from here on, roll forward only. The window
@@ -125,7 +125,9 @@ bool PivotRun::fence_lock() {
   return step("fence_lock", [&](JobStep& s) {
     const std::uint64_t lease_ms = plan::fence_lease_ms(input_.spec.policy);
     s.detail["lease_ms"] = lease_ms;
-    return record(s, call(*old_primary_, plan::fence_writes(id("fence_lock", *old_primary_), lease_ms)));
+    const auto o = call(*old_primary_, plan::fence_writes(id("fence_lock", *old_primary_), lease_ms));
+    if (o.ok) fence_answer_ = o.detail;
+    return record(s, o);
   });
 }
 
@@ -187,6 +189,15 @@ bool PivotRun::release_fence() {
 
 bool PivotRun::capture_position() {
   return step("capture_position", [&](JobStep& s) {
+    // fence_writes reads the position with the lock held: no second round
+    // trip in the window. An agent whose answer lacks it is asked.
+    if (const auto fenced = plan::position_of(fence_answer_)) {
+      position_ = *fenced;
+      s.detail["position"] = position_.gtid;
+      s.detail["use_gtid"] = position_.use_gtid;
+      s.detail["from"] = "fence_lock";
+      return true;
+    }
     auto o = call(*old_primary_, plan::report_position(id("capture_position", *old_primary_)));
     auto position = o.ok ? plan::position_of(o.detail) : std::nullopt;
     if (o.ok && !position) {
@@ -221,12 +232,24 @@ bool PivotRun::catch_up() {
   });
 }
 
-bool PivotRun::promote() {
+// confirm_fence (old primary) and promote's reset_replication (candidate)
+// go out together: two nodes, neither reads what the other changes, so the
+// window pays one round trip for both. The candidate becomes writable only
+// once both answered well; a lost fence rolls back, the reset included.
+bool PivotRun::confirm_and_promote() {
+  undo_.candidate_reset = true;  // planned before it is sent
+  auto reset = std::async(std::launch::async, [this] {
+    return call(*candidate_, plan::reset_replication(id("promote", *candidate_, "reset_replication")));
+  });
+  const bool confirmed = confirm_fence();
+  const plan::CallOutcome reset_outcome = reset.get();
+  if (!confirmed) return false;
+  return promote(reset_outcome);
+}
+
+bool PivotRun::promote(const plan::CallOutcome& reset) {
   return step("promote", [&](JobStep& s) {
-    undo_.candidate_reset = true;
-    if (!record(s, call(*candidate_, plan::reset_replication(id("promote", *candidate_, "reset_replication"))))) {
-      return false;
-    }
+    if (!record(s, reset)) return false;
     undo_.candidate_unfenced = true;
     return record(s, call(*candidate_, plan::set_read_only(id("promote", *candidate_, "set_read_only"), false)));
   });

@@ -65,7 +65,8 @@ class PivotRun {
   bool release_fence();
   bool capture_position();
   bool catch_up();
-  bool promote();
+  bool confirm_and_promote();
+  bool promote(const plan::CallOutcome& reset);  // its reset_replication sent with confirm_fence
   bool repoint_replicas();
   bool demote_old_primary();
   bool verify();
@@ -103,6 +104,7 @@ class PivotRun {
   const NodeSpec* old_primary_ = nullptr;
   const NodeSpec* candidate_ = nullptr;
   plan::Position position_;             // the old primary's final position (capture_position)
+  protocol::ValueMap fence_answer_;     // fence_lock's detail: holds that position when the agent read it
   std::uint64_t fence_started_ms_ = 0;  // steady: the write-blocked window opens here
   std::optional<std::uint64_t> write_blocked_ms_;
   RollbackPlan undo_;

@@ -100,7 +100,10 @@ const std::vector<ActionSpec>& catalogue() {
        .detail = {{"lock", "string backup_stage_block_commit|super_read_only"},
                   {"held", "bool: whether the fence holds now"},
                   {"already", "bool: it was held before this command"},
-                  {"waited_ms", "integer: ms the lock waited for running commits"}}},
+                  {"waited_ms", "integer: ms the lock waited for running commits"},
+                  {"gtid_binlog_pos", "string, nil on MySQL; with gtid_current_pos, gtid_slave_pos, "
+                                      "gtid_executed and read_only as report_position gives them, read "
+                                      "with the fence held: the node's final position"}}},
       {.name = "release_fence",
        .doc = "End the fence_writes lock. Nothing held: ok. The lock lost (its session ended) or "
               "expired (its lease passed) before the release: ok=false, error fence_lost.",

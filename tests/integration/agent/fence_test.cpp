@@ -91,6 +91,7 @@ TEST_F(FenceTest, HoldsARootWriterThroughReadOnlyUntilTheRelease) {
   EXPECT_EQ(fenced.detail.at("lock"), Value("backup_stage_block_commit"));
   EXPECT_EQ(fenced.detail.at("held"), Value(true));
   EXPECT_EQ(fenced.detail.at("already"), Value(false));
+  EXPECT_EQ(fenced.detail.at("gtid_binlog_pos"), Value(before)) << "the position read with the lock held";
 
   auto write = root_insert(1);
   EXPECT_EQ(write.wait_for(500ms), std::future_status::timeout) << "root committed through the fence";
@@ -197,6 +198,31 @@ TEST_F(FenceTest, ALeaseThatPassesEndsTheLockAndIsSaid) {
   auto released = run(db1, "release_fence");
   EXPECT_EQ(released.error, action_errc::fence_lost) << show(released);
   EXPECT_EQ(released.detail.at("was"), Value("expired"));
+}
+
+TEST_F(FenceTest, ASessionOpenedAheadIsUsedAndAStaleOneReplaced) {
+  ActionExecutor db1 = agent();
+  ASSERT_TRUE(db1.prepare_fence().ok());
+  const std::string count_sql = "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = 'pivot'";
+  EXPECT_EQ(cluster().value(1, count_sql), "1") << "the prepared session";
+  auto fenced = fence(db1);
+  ASSERT_TRUE(fenced.ok) << show(fenced);
+  EXPECT_EQ(cluster().value(1, count_sql), "2") << "the action session and the prepared one, no third";
+  ASSERT_TRUE(run(db1, "release_fence").ok);
+  EXPECT_EQ(cluster().value(1, count_sql), "2") << "the fence's session stays for the next fence";
+
+  // It idled past wait_timeout, say: gone. The next fence opens another.
+  for (const auto& row : cluster().query(1, "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'pivot'")) {
+    cluster().execute(1, "KILL CONNECTION " + row.at(0));
+  }
+  auto again = fence(db1);
+  ASSERT_TRUE(again.ok) << show(again);
+  EXPECT_EQ(again.detail.at("held"), Value(true));
+  auto write = root_insert(5);
+  EXPECT_EQ(write.wait_for(300ms), std::future_status::timeout) << "root committed through the new fence";
+  ASSERT_TRUE(run(db1, "release_fence").ok);
+  ASSERT_EQ(write.wait_for(5s), std::future_status::ready);
+  EXPECT_TRUE(write.get().ok());
 }
 
 }  // namespace

@@ -246,10 +246,15 @@ TEST_F(ActionExecutorTest, MysqlReportPosition) {
 TEST_F(ActionExecutorTest, MysqlFenceIsSuperReadOnly) {
   connects();
   expect("SELECT @@global.super_read_only", one("1"));
+  expect("SHOW GLOBAL VARIABLES WHERE Variable_name IN ('gtid_executed')",
+         mysql::Rows{{"Variable_name", "Value"}, {{"gtid_executed", "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-9"}}});
+  expect("SELECT @@global.read_only", one("1"));
   auto held = run("fence_writes", {{"lease_ms", std::int64_t{30000}}});
   ASSERT_TRUE(held.ok) << held.error;
   EXPECT_EQ(held.detail.at("lock"), Value("super_read_only"));
   EXPECT_EQ(held.detail.at("held"), Value(true));
+  EXPECT_EQ(held.detail.at("gtid_executed"), Value("3e11fa47-71ca-11e1-9e33-c80aa9429562:1-9"))
+      << "the final position, read with the fence held";
 
   expect("SELECT @@version AS version", one("8.4.2"));  // the same session again
   expect("SELECT @@global.super_read_only", one("0"));

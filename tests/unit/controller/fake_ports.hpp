@@ -67,6 +67,7 @@ class FakeAgents : public AgentPort {
   }
   // Calls of `action` to these nodes wait for each other (5 s at most): a
   // caller that sends them one after the other never sees them overlap.
+  // Action "*" takes "node action" entries: calls of different actions.
   void rendezvous(const std::string& action, std::set<std::string> nodes) {
     std::lock_guard lock(mutex_);
     rendezvous_[action] = Meeting{std::move(nodes), {}, false};
@@ -140,9 +141,15 @@ class FakeAgents : public AgentPort {
 
   void meet(std::unique_lock<std::mutex>& lock, const std::string& node, const std::string& action) {
     auto it = rendezvous_.find(action);
-    if (it == rendezvous_.end() || !it->second.nodes.contains(node)) return;
+    std::string who = node;
+    if (it == rendezvous_.end()) {
+      // rendezvous("*", {"db1 report_position", "db2 reset_replication"}): calls of different actions.
+      it = rendezvous_.find("*");
+      who = node + " " + action;
+    }
+    if (it == rendezvous_.end() || !it->second.nodes.contains(who)) return;
     Meeting& m = it->second;
-    m.arrived.insert(node);
+    m.arrived.insert(who);
     if (m.arrived == m.nodes) {
       m.all_met = true;
       met_.notify_all();

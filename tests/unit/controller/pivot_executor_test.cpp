@@ -56,7 +56,24 @@ class PivotExecutorTest : public ::testing::Test {
     return executor.run(input);
   }
 
-  std::vector<std::string> sent() { return agents.sequence(); }
+  // confirm_fence and the candidate's reset_replication go out together:
+  // the record has them in whichever order the two threads came; the tests
+  // read them in plan order, confirm first.
+  std::vector<test::AgentCall> calls_in_plan_order() {
+    auto calls = agents.calls();
+    auto at = [&](const std::string& id) {
+      return std::find_if(calls.begin(), calls.end(), [&](const test::AgentCall& c) { return c.command.id == id; });
+    };
+    auto confirm = at("j7/confirm_fence/db1");
+    auto reset = at("j7/promote/db2/reset_replication");
+    if (confirm != calls.end() && reset != calls.end() && reset < confirm) std::iter_swap(confirm, reset);
+    return calls;
+  }
+  std::vector<std::string> sent() {
+    std::vector<std::string> out;
+    for (const auto& c : calls_in_plan_order()) out.push_back(c.node + " " + c.command.action);
+    return out;
+  }
   // What was sent after the seven commands up to promote's writable switch.
   std::vector<std::string> sent_after_promote() {
     auto seq = sent();
@@ -67,7 +84,7 @@ class PivotExecutorTest : public ::testing::Test {
     agents.reply("db2", "set_read_only", {FakeAgents::no_answer(), FakeAgents::ok({{"read_only", true}})});
   }
   const protocol::Command& command(std::size_t i) {
-    calls_ = agents.calls();
+    calls_ = calls_in_plan_order();
     return calls_.at(i).command;
   }
   std::vector<std::string> step_names() {
@@ -673,9 +690,9 @@ TEST_F(PivotExecutorTest, AFenceLostBeforePromoteRollsBack) {
   EXPECT_EQ(outcome.result["error"], "fence_lost");
   EXPECT_THAT(outcome.result["message"].get<std::string>(), ::testing::HasSubstr("is lost (not held)"));
   EXPECT_EQ(sent(), (std::vector<std::string>{"db1 set_read_only", "db1 fence_writes", "db1 report_position",
-                                             "db2 wait_for_position", "db1 report_position", "db1 release_fence",
-                                             "db1 set_read_only"}))
-      << "no promote; the lost lock is forgotten and db1 made writable";
+                                             "db2 wait_for_position", "db1 report_position", "db2 reset_replication",
+                                             "db1 release_fence", "db1 set_read_only", "db2 change_source"}))
+      << "never writable; the lost lock is forgotten, db1 made writable and db2 its replica again";
   EXPECT_EQ(state_of("confirm_fence"), "failed");
   EXPECT_EQ(observer.step("confirm_fence").detail["fence"], "lost");
 }
@@ -689,7 +706,7 @@ TEST_F(PivotExecutorTest, AnOldPrimaryThatMovedWhileFencedRollsBack) {
   EXPECT_EQ(outcome.result["error"], "fence_lost");
   EXPECT_THAT(outcome.result["message"].get<std::string>(), ::testing::HasSubstr("to 0-1-101 while fenced"));
   const auto seq = sent();
-  EXPECT_EQ(std::count(seq.begin(), seq.end(), "db2 reset_replication"), 0);
+  EXPECT_EQ(std::count(seq.begin(), seq.end(), "db2 set_read_only"), 0) << "db2 must never become writable";
 }
 
 TEST_F(PivotExecutorTest, AnAgentThatDoesNotSayItsFenceCountsAsLost) {
@@ -757,6 +774,38 @@ TEST_F(PivotExecutorTest, WhatTheOldPrimaryReplicatedFromTheNewOneIsNotCountedAs
   auto outcome = run();
   EXPECT_EQ(outcome.state, JobState::succeeded) << outcome.result.dump(2);
   EXPECT_EQ(observer.step("verify_old_primary").detail["transactions"], "");
+}
+
+TEST_F(PivotExecutorTest, ThePositionReadUnderTheLockIsCapturedWithoutAnotherRoundTrip) {
+  // Agents read the position in fence_writes, lock held (the fakes' default
+  // answer lacks it, as an older agent's would: capture then asks again).
+  agents.reply("db1", "fence_writes",
+               {FakeAgents::ok({{"lock", std::string("backup_stage_block_commit")}, {"held", true},
+                                {"gtid_binlog_pos", std::string("0-1-100")}, {"gtid_executed", std::monostate{}}})});
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::succeeded) << outcome.result.dump(2);
+  auto seq = sent();
+  EXPECT_EQ(std::vector<std::string>(seq.begin(), seq.begin() + 6),
+            (std::vector<std::string>{"db1 set_read_only", "db1 fence_writes", "db2 wait_for_position",
+                                      "db1 report_position", "db2 reset_replication", "db2 set_read_only"}));
+  EXPECT_EQ(observer.step("capture_position").detail["position"], "0-1-100");
+  EXPECT_EQ(observer.step("capture_position").detail["from"], "fence_lock");
+  EXPECT_EQ(command(3).id, "j7/confirm_fence/db1");
+}
+
+TEST_F(PivotExecutorTest, ConfirmFenceAndTheCandidatesResetGoOutTogether) {
+  // The position comes with the lock, so the only db1 report_position before
+  // promote is confirm_fence's; it and db2's reset wait for each other.
+  agents.reply("db1", "fence_writes",
+               {FakeAgents::ok({{"lock", std::string("backup_stage_block_commit")}, {"held", true},
+                                {"gtid_binlog_pos", std::string("0-1-100")}})});
+  agents.rendezvous("*", {"db1 report_position", "db2 reset_replication"});
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::succeeded) << outcome.result.dump(2);
+  EXPECT_TRUE(agents.overlapped("*")) << "confirm_fence and the reset were sent one after the other";
+  const auto seq = sent();
+  EXPECT_EQ(std::find(seq.begin(), seq.end(), "db2 set_read_only") - seq.begin(), 5)
+      << "writable only after both answered";
 }
 
 }  // namespace

@@ -75,6 +75,8 @@ class ActionExecutor {
   // The fence's state, checked now (write_fence.hpp): the runtime asks it
   // between commands, on the same thread, to say at once when a fence is lost.
   WriteFence::State check_fence();
+  // Opens the fence's session ahead of the first fence (write_fence.hpp).
+  Result<void> prepare_fence();
 
   // SIGHUP may bring new replication settings (agent.md).
   void set_replication(ReplicationSettings replication, std::string replication_password);
@@ -94,6 +96,7 @@ class ActionExecutor {
   Result<void> change_source(Run& run, const protocol::ValueMap& args);
   Result<void> wait_for_position(Run& run, const protocol::ValueMap& args);
   Result<void> report_position(Run& run);
+  Result<void> read_positions(Run& run);
   Result<void> fence_writes(Run& run, const protocol::ValueMap& args);
   Result<void> release_fence(Run& run);
 

@@ -36,6 +36,12 @@ class WriteFence {
 
   explicit WriteFence(SqlConnector& connector) : connector_(connector) {}
 
+  // Opens the fence's session ahead of any fence (the agent does it when it
+  // starts), so that fence_writes, inside the pivot's write-blocked window,
+  // does not pay for a connection (a few ms). Without a fence the session
+  // only idles; a session that went meanwhile is replaced by take().
+  Result<void> prepare();
+
   struct Taken {
     bool already = false;      // a fence was held already (a second fence_writes)
     std::int64_t waited_ms = 0;  // how long BLOCK_COMMIT waited for running commits
@@ -54,14 +60,16 @@ class WriteFence {
     State before = State::none;  // what check() said just before the release
   };
   // Ends the lock (BACKUP STAGE END) and forgets it; the state is none
-  // afterwards. A lost or expired fence is forgotten too: `before` says it.
+  // afterwards and the session stays open for the next fence. A lost or
+  // expired fence is forgotten too: `before` says it.
   Result<Released> release();
 
   State state() const { return state_; }
 
  private:
   SqlConnector& connector_;
-  std::unique_ptr<SqlSession> session_;
+  std::unique_ptr<SqlSession> session_;  // kept open between fences (prepare)
+  int session_read_timeout_s_ = 0;
   State state_ = State::none;
   Clock::time_point lease_until_{};
 };
