@@ -125,8 +125,10 @@ ExitCode run_tui(Context& context, ApiClient& api) {
       if (ch == ERR) continue;
       for (const auto& action : apply(model, intent_for(model, key_of(ch)))) feed.request(action);
     }
-    feed.stop();
   }
+  // The terminal is the operator's again; a request in flight may still
+  // take up to its timeout before the feed's thread can be joined.
+  feed.stop();
   return ExitCode::ok;
 }
 
