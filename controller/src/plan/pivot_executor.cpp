@@ -196,6 +196,7 @@ bool PivotRun::capture_position() {
       s.detail["position"] = position_.gtid;
       s.detail["use_gtid"] = position_.use_gtid;
       s.detail["from"] = "fence_lock";
+      s.detail["node"] = old_primary_->name;
       return true;
     }
     auto o = call(*old_primary_, plan::report_position(id("capture_position", *old_primary_)));

@@ -253,8 +253,11 @@ std::string candidate_position_sentence(const JobStep& step) {
 
 std::string capture_sentence(const JobStep& step) {
   const auto commands = commands_of(step);
-  const std::string node = commands.empty() ? std::string("the old primary") : text(*commands.front(), "node");
-  return node + "'s final position: " + position_text(text(step.detail, "position"));
+  std::string node = commands.empty() ? text(step.detail, "node") : text(*commands.front(), "node");
+  if (node.empty()) node = "the old primary";
+  std::string out = node + "'s final position: " + position_text(text(step.detail, "position"));
+  if (text(step.detail, "from") == "fence_lock") out += " (read under the fence's lock)";
+  return out;
 }
 
 }  // namespace

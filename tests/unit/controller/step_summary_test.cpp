@@ -87,6 +87,16 @@ TEST_F(StepSummaryPivot, ASuccessfulPivotReadsAsSentences) {
   }
 }
 
+TEST_F(StepSummaryPivot, APositionReadUnderTheLockSaysSo) {
+  agents.reply("db1", "fence_writes",
+               {FakeAgents::ok({{"lock", std::string("backup_stage_block_commit")}, {"held", true},
+                                {"waited_ms", std::int64_t{2}}, {"gtid_binlog_pos", std::string("0-1-228")}})});
+  PivotExecutor executor(agents, hooks, source, clock, observer);
+  ASSERT_EQ(executor.run(input).state, JobState::succeeded);
+  EXPECT_EQ(summary("capture_position"), "db1's final position: 0-1-228 (read under the fence's lock)");
+  EXPECT_EQ(summary("fence_lock"), "db1's commits held (BACKUP STAGE BLOCK_COMMIT, took 2 ms)");
+}
+
 TEST_F(StepSummaryPivot, AReplicaTheOperatorStoppedIsNamedAsNotWaitedFor) {
   agents.reply("db3", "change_source",
                {test::FakeAgents::ok({{"started", false}, {"io_started", false}, {"sql_started", false},
