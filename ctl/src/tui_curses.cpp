@@ -118,9 +118,10 @@ ExitCode run_tui(Context& context, ApiClient& api) {
     while (!model.quit) {
       for (const auto& update : feed.drain()) apply(model, update);
       feed.watch(focus_of(model));
-      terminal.draw(render(model, ViewContext{static_cast<std::size_t>(std::max(COLS, 0)),
-                                              static_cast<std::size_t>(std::max(LINES, 0)),
-                                              context.clock.now_ms(), api.url()}));
+      const ViewContext view{static_cast<std::size_t>(std::max(COLS, 0)),
+                             static_cast<std::size_t>(std::max(LINES, 0)), context.clock.now_ms(), api.url()};
+      clamp_scroll(model, scroll_limit(model, view));
+      terminal.draw(render(model, view));
       const int ch = getch();
       if (ch == ERR) continue;
       for (const auto& action : apply(model, intent_for(model, key_of(ch)))) feed.request(action);

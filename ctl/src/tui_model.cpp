@@ -396,6 +396,13 @@ std::string read_error(const Model& model, UpdateKind kind, const std::string& k
   return it == model.read_errors.end() ? "" : it->second;
 }
 
+void clamp_scroll(Model& model, std::size_t most) {
+  const Screen screen = current(model);
+  if (row_count(model, screen) > 0) return;
+  std::size_t& offset = model.selected[screen];
+  offset = std::min(offset, most);
+}
+
 Focus focus_of(const Model& model) {
   Focus focus;
   for (Screen s : model.stack) {

@@ -412,28 +412,45 @@ Line line_from_painted(const std::string& painted) {
   return line;
 }
 
+namespace {
+
+Body body_of(const Model& model, const ViewContext& context) {
+  switch (current(model)) {
+    case Screen::fleet: return fleet_body(model, context);
+    case Screen::cluster: return cluster_body(model);
+    case Screen::pivot_status: return pivot_status_body(model);
+    case Screen::pivot: return pivot_body(model);
+    case Screen::job: return job_body(model);
+    case Screen::jobs: return jobs_body(model);
+    case Screen::agents: return agents_body(model);
+    case Screen::help: return help_body();
+  }
+  return {};
+}
+
+std::size_t body_rows(const ViewContext& context) { return context.height - 2; }  // the title and status bars
+
+std::size_t most_scroll(const Body& body, const ViewContext& context) {
+  return body.lines.size() > body_rows(context) ? body.lines.size() - body_rows(context) : 0;
+}
+
+}  // namespace
+
+std::size_t scroll_limit(const Model& model, const ViewContext& context) {
+  if (context.width < kMinWidth || context.height < kMinHeight) return 0;
+  return most_scroll(body_of(model, context), context);
+}
+
 std::vector<Line> render(const Model& model, const ViewContext& context) {
   if (context.width < kMinWidth || context.height < kMinHeight) return too_small(context);
 
-  Body body;
-  switch (current(model)) {
-    case Screen::fleet: body = fleet_body(model, context); break;
-    case Screen::cluster: body = cluster_body(model); break;
-    case Screen::pivot_status: body = pivot_status_body(model); break;
-    case Screen::pivot: body = pivot_body(model); break;
-    case Screen::job: body = job_body(model); break;
-    case Screen::jobs: body = jobs_body(model); break;
-    case Screen::agents: body = agents_body(model); break;
-    case Screen::help: body = help_body(); break;
-  }
-
-  const std::size_t rows = context.height - 2;  // the title and status bars
+  const Body body = body_of(model, context);
+  const std::size_t rows = body_rows(context);
   std::size_t first = 0;
   if (body.selected) {
     if (*body.selected >= rows) first = *body.selected - rows + 1;
   } else {
-    const std::size_t most = body.lines.size() > rows ? body.lines.size() - rows : 0;
-    first = std::min(selection(model, current(model)), most);
+    first = std::min(selection(model, current(model)), most_scroll(body, context));
   }
 
   std::vector<Line> lines;

@@ -461,6 +461,24 @@ TEST(TuiView, SelectionScrollsIntoView) {
   EXPECT_EQ(selected_line(model).rfind("c30", 0), 0u) << selected_line(model);
 }
 
+TEST(TuiView, AScrolledScreenMovesBackAtOnceAfterTheBottom) {
+  Model model = heard();
+  press(model, {ch('?')});  // help: 16 lines, no rows to select
+  const ViewContext small{80, 10, 2000, "http://x"};  // 8 rows of text
+  ASSERT_EQ(scroll_limit(model, small), 8u);
+  press(model, {ch('G')});
+  clamp_scroll(model, scroll_limit(model, small));
+  EXPECT_EQ(model.selected[Screen::help], 8u);
+  press(model, {ch('k')});
+  clamp_scroll(model, scroll_limit(model, small));
+  EXPECT_EQ(model.selected[Screen::help], 7u);
+  EXPECT_EQ(render(model, small)[1].text().rfind("  p            pivot:", 0), 0u) << render(model, small)[1].text();
+  // A screen with rows keeps its selection.
+  press(model, {ch('q'), ch('j')});
+  clamp_scroll(model, scroll_limit(model, small));
+  EXPECT_EQ(model.selected[Screen::fleet], 1u);
+}
+
 TEST(TuiView, PaintedTextBecomesTonedSpans) {
   const Line line = line_from_painted("a " + paint("ok", Tone::good, true) + " " + paint("FAIL", Tone::bad, true));
   EXPECT_EQ(line.text(), "a ok FAIL");

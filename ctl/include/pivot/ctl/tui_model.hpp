@@ -130,6 +130,8 @@ Intent intent_for(const Model& model, const Key& key);
 std::vector<Action> apply(Model& model, const Intent& intent);
 void apply(Model& model, const Update& update);
 Focus focus_of(const Model& model);
+// Keeps a scrolling screen's offset within what the view can show.
+void clamp_scroll(Model& model, std::size_t most);
 // Why the read of (kind, key) failed last, or "".
 std::string read_error(const Model& model, UpdateKind kind, const std::string& key = "");
 

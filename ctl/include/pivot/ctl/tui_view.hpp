@@ -40,6 +40,10 @@ struct ViewContext {
 // wider than `width` display columns.
 std::vector<Line> render(const Model& model, const ViewContext& context);
 
+// How far the current screen can scroll at this size (0 for a screen with a
+// selection): the loop hands it to clamp_scroll, so `k` after `G` moves at once.
+std::size_t scroll_limit(const Model& model, const ViewContext& context);
+
 // Text as paint() coloured it, as spans with their tones.
 Line line_from_painted(const std::string& painted);
 
