@@ -12,7 +12,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 : "${PIVOT_BIN_DIR:?set PIVOT_BIN_DIR to the built binaries}"
 export PIVOT_BIN_DIR
-# shellcheck source=../../scripts/lib/stack.sh
+# shellcheck source=scripts/lib/stack.sh
 . "$root/scripts/lib/stack.sh"
 
 cluster=orders
