@@ -73,7 +73,7 @@ Check replicas_after_pivot(const ClusterView& view, const NodeView* candidate) {
                 std::to_string(min) + ").";
   if (!f.left_out.empty()) detail += " Not counted: " + join(f.left_out, "; ") + ".";
   if (auto left = left_as_they_are(view, *candidate); !left.empty()) {
-    detail += " Repointed but left as the operator has them (not started, delay kept, not waited for): " +
+    detail += " Repointed but left as the operator has them (a stopped thread stays stopped, a delay is kept, verify does not wait for them): " +
               join(left, "; ") + ".";
   }
   return make_check(id, f.nodes.size() >= min, detail);

@@ -432,11 +432,11 @@ INSTANTIATE_TEST_SUITE_P(
                     t.spec.policy.min_replicas = 1;
                   },
                   "db2", "replicas_after_pivot", true,
-                  "Repointed but left as the operator has them (not started, delay kept, not waited for): db3 (SQL "
+                  "Repointed but left as the operator has them (a stopped thread stays stopped, a delay is kept, verify does not wait for them): db3 (SQL "
                   "thread stopped); db4 (IO and SQL threads stopped, delayed 3600 s)."},
         CheckCase{"a running delayed replica is named too",
                   [](Topology& t) { t.replica_of("db5").sql_delay = 60; }, "db2", "replicas_after_pivot", true,
-                  "left as the operator has them (not started, delay kept, not waited for): db5 (delayed 60 s)."},
+                  "left as the operator has them (a stopped thread stays stopped, a delay is kept, verify does not wait for them): db5 (delayed 60 s)."},
         CheckCase{"old primary down", [](Topology& t) { t.down("db1"); }, "db2", "replicas_after_pivot", false,
                   "Not counted: Cannot tell whether db1 replicates: db1's mysqld is unreachable"},
         CheckCase{"no candidate",
