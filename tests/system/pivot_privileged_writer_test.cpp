@@ -2,7 +2,8 @@
 // account with ALL PRIVILEGES (READ_ONLY ADMIN, as root and many application
 // accounts have) writes through the route during a pivot, a pivot back and a
 // rolled-back pivot, both pooled (one session per node, reconnecting after a
-// KILL) and connecting anew for every write. Nothing acknowledged is lost, no
+// KILL) and connecting anew for every write; and root itself, over the Unix
+// socket of whichever node the route names. Nothing acknowledged is lost, no
 // node holds a transaction the primary lacks, checksums agree and every
 // replica replicates afterwards.
 #include <fstream>
@@ -27,7 +28,7 @@ class PivotPrivilegedWriter : public StackTest {
     std::ofstream(password_file_) << "adm1n-Pw\n";
     cluster().execute(1, "CREATE USER IF NOT EXISTS 'admin'@'%' IDENTIFIED BY 'adm1n-Pw'; "
                          "GRANT ALL PRIVILEGES ON *.* TO 'admin'@'%'");
-    for (const char* table : {"probe_pooled", "probe_per_write"}) {
+    for (const char* table : {"probe_pooled", "probe_per_write", "probe_root"}) {
       cluster().execute(1, std::string("CREATE TABLE IF NOT EXISTS pivot_test.") + table + " LIKE pivot_test.probe");
     }
     cluster().sync_replicas();
@@ -46,6 +47,20 @@ class PivotPrivilegedWriter : public StackTest {
                                   "--table", table, "--timeout-s", "3", "--settle-timeout-ms", "20000",
                                   "--duration-ms", "120000"};
     if (per_write) args.push_back("--connect-per-write");
+    return std::make_unique<ProbeProcess>(args);
+  }
+
+  // write_probe as root over the Unix socket of whichever node the route names.
+  std::unique_ptr<ProbeProcess> root_probe(const std::string& table) const {
+    std::string nodes;
+    std::vector<std::string> args{"--route", route_.string(), "--user", "root", "--database", "pivot_test",
+                                  "--table", table, "--timeout-s", "3", "--settle-timeout-ms", "20000",
+                                  "--duration-ms", "120000"};
+    for (int i = 1; i <= cluster().nodes(); ++i) {
+      nodes += (i > 1 ? "," : "") + stack().node_address(i);
+      args.insert(args.end(), {"--socket", stack().node_address(i) + "=" + cluster().socket(i).string()});
+    }
+    args.insert(args.end(), {"--nodes", nodes});
     return std::make_unique<ProbeProcess>(args);
   }
 
@@ -87,8 +102,10 @@ TEST_F(PivotPrivilegedWriter, PivotAndBackLoseNothingWrittenWithAllPrivileges) {
   stack().write_spec({.hooks = {{"post_promote", hook_}}, .priority = {{"db2", 10}}});
   auto pooled = admin_probe("probe_pooled", false);
   auto per_write = admin_probe("probe_per_write", true);
+  auto root = root_probe("probe_root");
   ASSERT_TRUE(pooled->wait_ready(10s));
   ASSERT_TRUE(per_write->wait_ready(10s));
+  ASSERT_TRUE(root->wait_ready(10s));
   std::this_thread::sleep_for(300ms);
 
   auto job = stack().run_job(cluster_path("/pivot"), {{"candidate", "db2"}, {"expected_primary", "db1"}});
@@ -110,6 +127,7 @@ TEST_F(PivotPrivilegedWriter, PivotAndBackLoseNothingWrittenWithAllPrivileges) {
 
   expect_nothing_lost(*pooled, stack().node_address(1));
   expect_nothing_lost(*per_write, stack().node_address(1));
+  expect_nothing_lost(*root, stack().node_address(1));
   expect_replicating_from(1);
   expect_no_errant_transaction(1);
 }
@@ -118,8 +136,10 @@ TEST_F(PivotPrivilegedWriter, ARolledBackPivotLosesNothingWrittenWithAllPrivileg
   stack().write_spec({.catch_up_timeout_ms = 700, .hooks = {{"post_promote", hook_}}});
   auto pooled = admin_probe("probe_pooled", false);
   auto per_write = admin_probe("probe_per_write", true);
+  auto root = root_probe("probe_root");
   ASSERT_TRUE(pooled->wait_ready(10s));
   ASSERT_TRUE(per_write->wait_ready(10s));
+  ASSERT_TRUE(root->wait_ready(10s));
   // db2's SQL thread cannot apply while another session holds the global
   // read lock: its catch-up times out and the pivot rolls back, while the
   // admin writers queue on db1's fence.
@@ -144,6 +164,7 @@ TEST_F(PivotPrivilegedWriter, ARolledBackPivotLosesNothingWrittenWithAllPrivileg
 
   expect_nothing_lost(*pooled, stack().node_address(1));
   expect_nothing_lost(*per_write, stack().node_address(1));
+  expect_nothing_lost(*root, stack().node_address(1));
   expect_replicating_from(1);
   expect_no_errant_transaction(1);
 }

@@ -1,5 +1,6 @@
 #include "probe_config.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <regex>
@@ -30,6 +31,11 @@ std::optional<std::string> invalid(const ProbeConfig& c) {
   if (c.timeout_s < 1 || c.timeout_s > 60) return "--timeout-s must be 1..60";
   if (!std::regex_match(c.database, identifier)) return "--database must match [A-Za-z0-9_]{1,64}";
   if (!std::regex_match(c.table, identifier)) return "--table must match [A-Za-z0-9_]{1,64}";
+  for (const auto& [node, path] : c.sockets) {
+    const bool known = std::any_of(c.nodes.begin(), c.nodes.end(), [&](const NodeAddress& n) { return n.name() == node; });
+    if (!known) return "--socket " + node + "=...: " + node + " is not one of the nodes";
+    if (path.empty() || path.front() != '/') return "--socket " + node + "=" + path + ": the path must be absolute";
+  }
   return std::nullopt;
 }
 
@@ -39,6 +45,7 @@ std::variant<ProbeConfig, int> parse_probe_config(int argc, char** argv) {
   ProbeConfig c;
   std::vector<std::string> node_args;
   std::vector<std::string> node_lists;
+  std::vector<std::string> socket_args;
   CLI::App app{
       "write_probe: writes one row per tick to every node that accepts writes (or to the node a\n"
       "route file names) and reports, as one JSON line on stdout, the write-blocked window, split\n"
@@ -61,6 +68,8 @@ std::variant<ProbeConfig, int> parse_probe_config(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--timeout-s", c.timeout_s, "Connect/read/write timeout of every session (whole seconds)")
       ->capture_default_str();
+  app.add_option("--socket", socket_args,
+                 "HOST:PORT=PATH: reach that node over its Unix socket (repeat it); the report still names HOST:PORT");
   app.add_flag("--connect-per-write", c.connect_per_write,
                "A new session for every write, closed after it (a client without a pool)");
   app.add_flag("--create-table", c.create_table, "Create the table first, on the writable node, as --admin-user");
@@ -86,6 +95,14 @@ std::variant<ProbeConfig, int> parse_probe_config(int argc, char** argv) {
     }
     c.nodes.insert(c.nodes.end(), parsed->begin(), parsed->end());
   }
+  for (const auto& text : socket_args) {
+    const auto eq = text.find('=');
+    if (eq == std::string::npos) {
+      std::cerr << "write_probe: --socket " << text << ": expected HOST:PORT=PATH\n";
+      return kExitUsage;
+    }
+    c.sockets[text.substr(0, eq)] = text.substr(eq + 1);
+  }
   if (auto why = invalid(c)) {
     std::cerr << "write_probe: " << *why << "\nRun with --help for more information.\n";
     return kExitUsage;
@@ -99,6 +116,7 @@ mysql::SessionOptions session_options(const ProbeConfig& config, const NodeAddre
   options.host = node.host;
   options.port = node.port;
   options.label = node.name();  // the name the report and the log use
+  if (auto socket = config.sockets.find(node.name()); socket != config.sockets.end()) options.socket = socket->second;
   options.user = user;
   options.password = password;
   options.database = config.database;

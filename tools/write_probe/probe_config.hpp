@@ -3,6 +3,7 @@
 // before anything connects.
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <variant>
 #include <vector>
@@ -27,6 +28,7 @@ struct ProbeConfig {
   std::int64_t settle_timeout_ms = 10000;
   int timeout_s = 1;             // connect, read and write timeouts of every session
   bool connect_per_write = false;  // a new session for every write (a client without a pool)
+  std::map<std::string, std::string> sockets;  // node "host:port" -> its Unix socket (--socket)
   bool create_table = false;
   std::string admin_user = "root";
   std::string admin_password_file;
