@@ -131,8 +131,7 @@ std::vector<Action> submit_confirmation(Model& model) {
   if (flow.typed != flow.cluster) {
     flow.stage = PivotFlow::Stage::declined;
     flow.message = "you typed '" + flow.typed + "', not '" + flow.cluster + "'";
-    model.notice = "Not pivoted: " + flow.message + "; nothing was changed";
-    model.notice_is_error = false;
+    say(model, "Not pivoted: " + flow.message + "; nothing was changed", false);
     return {};
   }
   flow.stage = PivotFlow::Stage::starting;
@@ -333,8 +332,7 @@ std::vector<Action> apply(Model& model, const Intent& intent) {
       } else if (model.pivot.stage == PivotFlow::Stage::confirm) {
         model.pivot.stage = PivotFlow::Stage::declined;
         model.pivot.message = "cancelled";
-        model.notice = "Not pivoted: cancelled; nothing was changed";
-        model.notice_is_error = false;
+        say(model, "Not pivoted: cancelled; nothing was changed", false);
       }
       break;
   }

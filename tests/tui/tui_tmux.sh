@@ -138,6 +138,8 @@ shows "new primary: db2"
 snap pivot_plan
 keys w r o n g Enter
 wait_for "Not pivoted: you typed 'wrong', not '$cluster'; nothing was changed."
+[[ "$(screen | tail -n 1)" == "Not pivoted: you typed 'wrong', not '$cluster'; nothing was changed "* ]] \
+  || fail "the status line does not say the pivot was declined"
 snap pivot_declined
 sleep 2  # time for a pivot to start, were one sent
 grep -q '^  "primary": "db1",\?$' <<< "$(ctl_json_status)" || fail "the primary changed after a declined confirmation"

@@ -234,6 +234,10 @@ TEST(TuiModel, AMismatchedNameDeclinesAndChangesNothing) {
   EXPECT_NE(screen(model).find("Not pivoted: you typed 'sms-2', not 'sms-1'; nothing was changed."),
             std::string::npos)
       << screen(model);
+  // ... and on the status line, said now (not 15 s ago).
+  const auto lines = render(model, ViewContext{120, 30, 1000 + kNoticeMs - 1, "http://x"});
+  EXPECT_EQ(lines.back().text().rfind("Not pivoted: you typed 'sms-2', not 'sms-1'; nothing was changed", 0), 0u)
+      << lines.back().text();
   // q after a refusal goes back and still sends nothing.
   EXPECT_TRUE(press(model, {ch('q')}).empty());
   EXPECT_EQ(current(model), Screen::cluster);
