@@ -2,6 +2,7 @@
 #include <chrono>
 
 #include "pivot/ctl/format.hpp"
+#include "pivot/ctl/job_follower.hpp"
 #include "pivot/ctl/tui_feed.hpp"
 
 namespace pivot::ctl::tui {
@@ -117,6 +118,7 @@ void PollingFeed::read(const std::string& target, UpdateKind kind, const std::st
 
 void PollingFeed::deliver(const std::string& target, UpdateKind kind, const std::string& key, ApiReply reply) {
   if (reply.ok()) {
+    if (kind == UpdateKind::job && !job_finished(reply.body)) busy_ = true;
     push(reading(kind, std::move(reply.body), key));
     return;
   }
@@ -152,6 +154,7 @@ bool PollingFeed::poll_once() {
   read("/v1/agents", UpdateKind::agents);
   read("/v1/jobs?limit=" + std::to_string(options_.jobs_limit), UpdateKind::jobs);
   if (!focus.cluster.empty()) read("/v1/clusters/" + url_encode(focus.cluster), UpdateKind::cluster, focus.cluster);
+  busy_ = false;
   for (const auto& id : focus.jobs) read("/v1/jobs/" + url_encode(id), UpdateKind::job, id);
   return true;
 }
@@ -163,7 +166,9 @@ void PollingFeed::run() {
     if (stopping_) return;
     // An action or a newly opened screen wakes the next round early.
     const Focus seen = focus_;
-    wake_.wait_for(lock, std::chrono::milliseconds(reached ? options_.interval_ms : options_.retry_ms),
+    const std::uint64_t wait_ms =
+        !reached ? options_.retry_ms : (busy_ ? options_.busy_interval_ms : options_.interval_ms);
+    wake_.wait_for(lock, std::chrono::milliseconds(wait_ms),
                    [&] { return stopping_ || !actions_.empty() || !(focus_ == seen); });
     if (stopping_) return;
   }

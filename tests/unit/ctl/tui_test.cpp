@@ -519,6 +519,10 @@ TEST(TuiPollingFeed, OneRoundReadsTheListsAndWhatIsWatched) {
                                             UpdateKind::agents, UpdateKind::jobs, UpdateKind::cluster,
                                             UpdateKind::job}));
   EXPECT_TRUE(feed.drain().empty());
+  EXPECT_TRUE(feed.busy());  // ps-1 runs: the next round comes sooner
+  transport.on(Method::get, "/v1/jobs/ps-1", testing::reply(200, testing::job("ps-1", "pivot_status", "succeeded")));
+  ASSERT_TRUE(feed.poll_once());
+  EXPECT_FALSE(feed.busy());
   EXPECT_TRUE(model.heard);
   EXPECT_EQ(model.cluster_details.count("sms-1"), 1u);
   EXPECT_EQ(model.job_details.count("ps-1"), 1u);
@@ -545,7 +549,7 @@ TEST(TuiPollingFeed, TheThreadDeliversWithoutBeingWaitedOn) {
   SteadyClock clock;
   ApiClient api(transport, "http://x", "");
   transport.on(Method::get, "/v1/clusters", testing::reply(200, clusters()));
-  PollingFeed feed(api, clock, PollOptions{20, 20, 50});
+  PollingFeed feed(api, clock, PollOptions{20, 20, 20, 50});
   feed.start();
   bool got_clusters = false;
   for (int i = 0; i < 200 && !got_clusters; ++i) {

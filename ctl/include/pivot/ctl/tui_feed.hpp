@@ -32,6 +32,7 @@ class Feed {
 
 struct PollOptions {
   std::uint64_t interval_ms = 1000;  // between rounds while pivotd answers
+  std::uint64_t busy_interval_ms = 250;  // while a watched job runs: its steps fill in as they finish
   std::uint64_t retry_ms = 1000;     // between attempts while it does not
   unsigned jobs_limit = 50;
 };
@@ -51,6 +52,8 @@ class PollingFeed : public Feed {
   // One round on the caller's thread: the queued actions, then the reads.
   // False when pivotd was not reached. The thread runs this; tests call it.
   bool poll_once();
+  // The last round read a watched job that has not finished.
+  bool busy() const { return busy_; }
 
  private:
   void run();
@@ -69,6 +72,7 @@ class PollingFeed : public Feed {
   Focus focus_;
   std::vector<Update> updates_;
   bool stopping_ = false;
+  bool busy_ = false;  // the feed's thread only
   std::thread thread_;
 };
 
