@@ -196,5 +196,33 @@ TEST_F(AgentCommandTest, CurveWithTheRightServerKeyWorksAndWithAWrongOneNothingI
   EXPECT_FALSE(sink.next(500ms)) << "and nothing it published was accepted";
 }
 
+TEST_F(AgentCommandTest, AFenceWhoseSessionDiesIsSaidAtOnceByAnEvent) {
+  EventSink sink;
+  CommandSource source;
+  AgentProcess agent(args(1, sink.endpoint(), source.endpoint()));
+  auto fenced = run(source, sink, command("fence-1", 1, "fence_writes", {{"lease_ms", std::int64_t{60000}}}));
+  ASSERT_TRUE(fenced) << agent.log();
+  ASSERT_TRUE(fenced->ok) << agent.log();
+  EXPECT_FALSE(sink.wait_for([](const Message& m) { return is_event(m, EventKind::fence_lost); }, 500ms))
+      << "a held fence is not lost";
+
+  // Every session of the agent's account, the fence's among them (the probe
+  // and the action session reconnect by themselves).
+  mysql::Session root = root_session(1);
+  auto ids = root.query("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'pivot'");
+  ASSERT_TRUE(ids.ok());
+  for (const auto& row : ids->rows) ASSERT_TRUE(root.execute("KILL CONNECTION " + row.at(0).value_or("0")).ok());
+  const auto killed = std::chrono::steady_clock::now();
+  auto lost = sink.wait_for([](const Message& m) { return is_event(m, EventKind::fence_lost); }, 3s);
+  ASSERT_TRUE(lost) << "no fence_lost event\n" << agent.log();
+  EXPECT_LT(std::chrono::steady_clock::now() - killed, 1s) << "said within the agent's 100 ms check, not later";
+  EXPECT_NE(agent.log().find("fence lost"), std::string::npos);
+
+  auto released = run(source, sink, command("release-1", 1, "release_fence"));
+  ASSERT_TRUE(released) << agent.log();
+  EXPECT_FALSE(released->ok);
+  EXPECT_EQ(released->error, "fence_lost");
+}
+
 }  // namespace
 }  // namespace pivot::test
