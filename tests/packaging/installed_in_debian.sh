@@ -14,8 +14,10 @@
 #   5. a SIGSTOPped agent is killed and restarted by the watchdog;
 #   6. `pivotctl pivot` to db2 succeeds, its hook ran inside pivotd's
 #      sandbox, and the pivot is in the journal;
-#   7. an upgrade keeps the edited conffile and restarts every unit;
-#   8. a purge removes what the packages made and leaves the operator's files.
+#   7. systemctl reload reloads pivotd's specs in place; the example hook
+#      drop-ins (CAP_NET_ADMIN, group haproxy) take effect;
+#   8. an upgrade keeps the edited conffiles and restarts every unit;
+#   9. a purge removes what the packages made and leaves the operator's files.
 # Where the container cannot boot, the test fails and says why: never skipped.
 #   installed_in_debian.sh BUILD_DIR
 set -euo pipefail
@@ -116,7 +118,11 @@ cp "$work/debs/"*.deb "$work/root/root/debs/"
 cp "$work/debs-up/"*.deb "$work/root/root/debs-up/"
 
 say "booting it (systemd-nspawn, systemd as PID 1)"
-systemd-nspawn --register=no --keep-unit --console=passive -D "$work/root" -b >"$work/nspawn.log" 2>&1 &
+# CAP_NET_ADMIN, which nspawn keeps only for a private network, so that the
+# vip-move drop-in's grant of it can be seen (section 8); nothing here
+# changes the network.
+systemd-nspawn --register=no --keep-unit --console=passive --capability=CAP_NET_ADMIN -D "$work/root" -b \
+  >"$work/nspawn.log" 2>&1 &
 nspawn_pid=$!
 # The container's systemd is the nspawn process's child, or its grandchild
 # when nspawn forks a second process (FIELD_NOTES.md).
@@ -255,12 +261,14 @@ probe_timeout_ms: 2000
 log_level: info
 YAML
 done
-# The hook says who ran it and whether /etc was writable: proof that it ran
-# inside pivotd's sandbox.
+# The hook says who ran it, whether /etc was writable and which capabilities
+# it had: proof that it ran inside pivotd's sandbox (and, on the second
+# pivot, inside the sandbox the drop-ins widened).
 cat > "$work/root/etc/pivot/hooks/route" <<'HOOK'
 #!/bin/sh
 if touch /etc/pivot/hook-was-here 2>/dev/null; then etc=writable; else etc=read-only; fi
-printf 'route -> %s (as %s, /etc %s)' "$PIVOT_NEW_PRIMARY" "$(id -un)" "$etc"
+printf 'route -> %s (as %s, /etc %s, CapEff %s)' "$PIVOT_NEW_PRIMARY" "$(id -un)" "$etc" \
+  "$(awk '/^CapEff:/ { print $2 }' /proc/self/status)"
 HOOK
 ct sh -c 'chgrp pivot /etc/pivot/hooks/route && chmod 0750 /etc/pivot/hooks/route'
 cat > "$work/root/etc/pivot/clusters.d/pkgtest.yaml" <<YAML
@@ -308,7 +316,7 @@ wait_for 30 "pivotd seeing all three agents" pctl status pkgtest
 
 # --- 6. the watchdog ----------------------------------------------------------
 stopped_pid="$(prop pivot-agent@db3.service MainPID)"
-say "SIGSTOP to pivot-agent@db3 (PID $stopped_pid inside); WatchdogSec=10s"
+say "SIGSTOP to pivot-agent@db3 (PID $stopped_pid inside); its watchdog: $(prop pivot-agent@db3.service WatchdogUSec)"
 ct kill -STOP "$stopped_pid"
 restarted() { local p; p="$(prop pivot-agent@db3.service MainPID)"; [ "$p" != 0 ] && [ "$p" != "$stopped_pid" ] \
   && [ "$(prop pivot-agent@db3.service ActiveState)" = active ]; }
@@ -318,8 +326,8 @@ grep -q "Watchdog timeout" "$work/db3.journal" || fail "no watchdog timeout in p
 say "watchdog: $(grep -m1 'Watchdog timeout' "$work/db3.journal"); new PID $(prop pivot-agent@db3.service MainPID)"
 
 # --- 7. the pivot ---------------------------------------------------------------
-eligible() { pctl pivot-status pkgtest --candidate db2; }
-wait_for 60 "pkgtest eligible for a pivot to db2" eligible
+eligible() { pctl pivot-status pkgtest --candidate "$1"; }
+wait_for 60 "pkgtest eligible for a pivot to db2" eligible db2
 say "pivotctl pivot pkgtest --candidate db2 --yes"
 # pivotctl follows the job to its end; the timeout only bounds a hang.
 pctl_timeout=120 pctl pivot pkgtest --candidate db2 --yes > "$work/pivot.out" 2>&1 || { cat "$work/pivot.out" >&2; fail "pivotctl pivot"; }
@@ -328,8 +336,8 @@ sed 's/^/    /' "$work/pivot.out"
 [ "$(sql 1 'SELECT @@read_only')" = 1 ] || fail "db1 is writable after the pivot"
 [ "$(ct mariadb --socket=/run/mysqld/db1.sock -e 'SHOW SLAVE STATUS\G' | awk '$1 == "Master_Port:" { print $2 }')" = "$p2" ] \
   || fail "db1 does not replicate from db2 after the pivot"
-grep -q "route -> 127.0.0.1:$p2 (as pivot, /etc read-only)" "$work/pivot.out" \
-  || fail "the post_promote hook's detail is not 'route -> 127.0.0.1:$p2 (as pivot, /etc read-only)'"
+hook_said="route -> 127.0.0.1:$p2 (as pivot, /etc read-only, CapEff 0000000000000000)"
+grep -qF "$hook_said" "$work/pivot.out" || fail "the post_promote hook's detail is not '$hook_said'"
 ct test ! -e /etc/pivot/hook-was-here || fail "the hook could write /etc/pivot"
 job="$(awk '$1 == "Pivot" && $2 == "job" { sub(":", "", $3); print $3 }' "$work/pivot.out")"
 [ -n "$job" ] || fail "pivotctl named no pivot job"
@@ -341,7 +349,39 @@ done_here="$(awk -v j="$job" 'index($0, j) && /command done/ { n++ } END { print
 [ "$done_here" -gt 0 ] || { tail -20 "$work/db2.journal" >&2; fail "pivot-agent@db2's journal has no command of job $job done"; }
 say "journal: pivot-agent@db2 did $done_here commands of $job, e.g. $(awk -v j="$job" 'index($0, j) && /command done/ { print; exit }' "$work/db2.journal")"
 
-# --- 8. the upgrade -------------------------------------------------------------
+# --- 8. reload, and the example hook drop-ins -----------------------------------
+pid="$(prop pivotd.service MainPID)"
+ct systemctl reload pivotd.service
+reloaded() { ct journalctl --no-pager -u pivotd.service -o cat | awk '/reloaded: 1 cluster/ { n++ } END { exit n == 0 }'; }
+wait_for 10 "pivotd saying it reloaded after systemctl reload" reloaded
+[ "$(prop pivotd.service MainPID)" = "$pid" ] || fail "systemctl reload pivotd restarted it"
+say "systemctl reload pivotd: specs reloaded, same PID"
+# As an operator installs them (docs/operations.md), haproxy's group standing
+# in for the haproxy package.
+ct groupadd --system haproxy
+ct mkdir -p /etc/systemd/system/pivotd.service.d
+ct cp /usr/share/doc/pivotd/examples/hooks/haproxy-switch.conf /usr/share/doc/pivotd/examples/hooks/vip-move.conf \
+  /etc/systemd/system/pivotd.service.d/
+ct systemctl daemon-reload
+ct systemctl restart pivotd.service || { ct journalctl --no-pager -n 20 -u pivotd.service >&2; fail "pivotd with the hook drop-ins"; }
+pid="$(prop pivotd.service MainPID)"
+ambient="$(ct awk '/^CapAmb:/ { print $2 }' "/proc/$pid/status")"
+(( 16#$ambient & (1 << 12) )) || fail "pivotd's ambient capabilities ($ambient) lack CAP_NET_ADMIN with vip-move.conf"
+haproxy_gid="$(ct getent group haproxy | cut -d: -f3)"
+ct awk -v g="$haproxy_gid" '/^Groups:/ { for (i = 2; i <= NF; i++) if ($i == g) found = 1 } END { exit !found }' "/proc/$pid/status" \
+  || fail "pivotd is not in group haproxy with haproxy-switch.conf"
+say "drop-ins: pivotd active with CAP_NET_ADMIN (ambient $ambient) and group haproxy"
+# A pivot back to db1: its hook now holds CAP_NET_ADMIN (bit 12), and /etc is
+# still read-only.
+wait_for 60 "pkgtest eligible for a pivot back to db1" eligible db1
+pctl_timeout=120 pctl pivot pkgtest --candidate db1 --yes > "$work/pivot-back.out" 2>&1 \
+  || { cat "$work/pivot-back.out" >&2; fail "pivotctl pivot back to db1"; }
+hook_said="route -> 127.0.0.1:$p1 (as pivot, /etc read-only, CapEff 0000000000001000)"
+grep -qF "$hook_said" "$work/pivot-back.out" || { cat "$work/pivot-back.out" >&2; fail "the hook did not say '$hook_said'"; }
+[ "$(sql 1 'SELECT @@read_only')" = 0 ] || fail "db1 is read-only after the pivot back"
+say "pivot back to db1: $(tail -1 "$work/pivot-back.out"); the hook: $hook_said"
+
+# --- 9. the upgrade -------------------------------------------------------------
 declare -A before
 for u in "${units[@]}"; do before[$u]="$(prop "$u" MainPID)"; done
 edited="$(ct sha256sum /etc/pivot/pivotd.yaml /etc/pivot/agent.yaml)"
@@ -363,7 +403,7 @@ done
 wait_for 30 "pivotd answering after the upgrade" pctl status pkgtest
 say "upgrade: edited conffiles kept, all four units restarted and active"
 
-# --- 9. the purge ---------------------------------------------------------------
+# --- 10. the purge ---------------------------------------------------------------
 say "apt purge"
 ct env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q pivot-agent pivotd pivotctl >"$work/apt-purge.log" 2>&1 \
   || { tail -30 "$work/apt-purge.log" >&2; fail "apt purge"; }
