@@ -119,6 +119,7 @@ TEST_F(PivotPrivilegedWriter, PivotAndBackLoseNothingWrittenWithAllPrivileges) {
   expect_replicating_from(2);
 
   stack().wait_ready();
+  wait_observed_primary("db2");
   job = stack().run_job(cluster_path("/pivot"), {{"candidate", "db1"}, {"expected_primary", "db2"}});
   std::cout << "pivot 2: " << job.dump().substr(0, 3000) << "\n";
   ASSERT_EQ(job["state"], "succeeded") << job.dump(2);

@@ -71,6 +71,7 @@ TEST_F(ReplicasAsLeft, AStoppedDelayedBackupStaysStoppedAndDelayedThroughAPivotA
   expect_stopped_and_delayed(4, 2);
 
   wait_seen_replicating("db1", 2);
+  wait_observed_primary("db2");
   auto back = stack().run_job(cluster_path("/pivot"), {{"candidate", "db1"}, {"expected_primary", "db2"}});
   ASSERT_EQ(back["state"], "succeeded") << back.dump(2);
   expect_stopped_and_delayed(4, 1);
@@ -104,6 +105,7 @@ TEST_F(ReplicasAsLeft, AReplicaBrokenDuringThePivotIsNamedWithTheServersError) {
   stack().write_spec({});
   wait_seen_replicating("db1", 2);
   wait_seen_replicating("db3", 2);
+  wait_observed_primary("db2");
   auto back = stack().run_job(cluster_path("/pivot"), {{"candidate", "db1"}, {"expected_primary", "db2"}});
   EXPECT_EQ(back["state"], "succeeded") << back.dump(2);
 }

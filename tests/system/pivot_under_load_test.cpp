@@ -38,6 +38,7 @@ TEST_F(PivotUnderLoad, PivotAndBackLoseNothing) {
 
   // And back, naming the candidate.
   stack().wait_ready();
+  wait_observed_primary("db2");
   job = stack().run_job(cluster_path("/pivot"), {{"candidate", "db1"}, {"expected_primary", "db2"}});
   std::cout << "pivot 2: " << job.dump() << "\n";
   ASSERT_EQ(job["state"], "succeeded") << job.dump(2);

@@ -97,6 +97,15 @@ class StackTest : public ClusterTest {
   }
   static PivotStack& stack() { return *stack_; }
   std::string cluster_path(const std::string& rest = "") const { return "/v1/clusters/" + stack_->cluster_name() + rest; }
+  // Until pivotd observes `node` as the primary: a pivot names its expected
+  // primary, and right after a pivot the agents' snapshots may still show
+  // none (the old primary read-only, the new one's snapshot not yet in).
+  void wait_observed_primary(const std::string& node) {
+    ASSERT_TRUE(wait_until([&] { return stack_->api("GET", cluster_path(), nullptr, "viewer").body.value("primary", "") == node; },
+                           std::chrono::seconds(10)))
+        << "pivotd does not observe " << node << " as the primary: "
+        << stack_->api("GET", cluster_path(), nullptr, "viewer").body.dump();
+  }
 
   static inline std::unique_ptr<PivotStack> stack_;
   static inline std::string stack_error_;
