@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Prints the path of a cached Debian 12 (bookworm) minbase root that boots
-# with systemd as PID 1, making it first if it is missing (debootstrap, about
-# 70 s, plus systemd and mariadb-server's .debs downloaded but not installed,
-# so each run's `apt install mariadb-server` is a real install that needs no
-# network). Runs never boot this root itself: they copy it (see
-# installed_in_debian.sh), so every run starts from the same clean root.
+# with systemd as PID 1, making it first if it is missing: debootstrap,
+# systemd installed, and mariadb-server's and the libraries' .debs downloaded
+# but not installed, so each run's `apt install mariadb-server` is a real
+# install that needs no network (35 s measured here; FIELD_NOTES.md says 70 s
+# for debootstrap alone). Runs never boot this root itself: they copy it
+# (installed_in_debian.sh), so every run starts from the same clean root.
+# Delete CACHE_DIR to refresh it: its apt lists age with it.
 #   debian_root.sh [CACHE_DIR]     default /var/cache/pivot-test
 set -euo pipefail
 cache="${1:-/var/cache/pivot-test}"
@@ -19,7 +21,7 @@ fi
 command -v debootstrap >/dev/null || { echo "debian_root: debootstrap is not installed (scripts/deps.list)" >&2; exit 1; }
 rm -rf "$root" "$root.partial"
 partial="$root.partial"
-echo "debian_root: debootstrap bookworm into $partial (about 70 s)" >&2
+echo "debian_root: debootstrap bookworm into $partial (35 to 70 s)" >&2
 debootstrap --variant=minbase bookworm "$partial" "$mirror" >"$cache/debootstrap.log" 2>&1 || {
   echo "debian_root: debootstrap failed, last lines of $cache/debootstrap.log:" >&2
   tail -20 "$cache/debootstrap.log" >&2; exit 1; }
