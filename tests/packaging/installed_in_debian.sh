@@ -84,12 +84,14 @@ wait_for() {
 }
 
 # Ports nothing listens on, host-wide (the container shares the network),
-# from a band no other test uses (tests: 25000-32000, demo: 20000-22900).
+# from a band no other test uses (tests: 25000-32000, demo: 20000-22900,
+# hand-made clusters: 23000-24999) and below the ephemeral ports (32768 on),
+# so that no outgoing connection takes one between the check and the bind.
 free_ports() {
   local count="$1" used p out=()
   used="$(ss -Htan | awk '{ n = split($4, a, ":"); print a[n] }' | sort -un)"
   while [ ${#out[@]} -lt "$count" ]; do
-    p=$(( 33000 + RANDOM % 6000 ))
+    p=$(( 17000 + RANDOM % 3000 ))
     grep -qx "$p" <<< "$used" || [[ " ${out[*]} " == *" $p "* ]] || out+=("$p")
   done
   echo "${out[@]}"
