@@ -16,14 +16,14 @@ constexpr std::uint64_t kMaxTimeoutMs = 86'400'000;
 
 }  // namespace
 
-ZmqAgentPort::ZmqAgentPort(ControllerBus& bus, std::uint64_t epoch, AgentCallTiming timing)
-    : bus_(bus), epoch_(epoch), timing_(timing) {}
+ZmqAgentPort::ZmqAgentPort(ControllerBus& bus, const Leadership& leadership, AgentCallTiming timing)
+    : bus_(bus), leadership_(leadership), timing_(timing) {}
 
 Result<protocol::CommandResult> ZmqAgentPort::call(const std::string& cluster, const std::string& node,
                                                    const protocol::Command& command) {
   if (command.id.empty()) return make_error("bad_command", "a command needs an id");
   protocol::Command stamped = command;
-  stamped.epoch = epoch_;
+  stamped.epoch = leadership_.epoch();
   const Key key{cluster, node, command.id};
   const log::Ctx ctx{cluster, node};
   auto log = log::get("pivotd.bus");

@@ -7,13 +7,6 @@
 
 namespace pivot::controller {
 
-std::vector<std::string> pivot_plan_steps() {
-  return {"check",         "pre_pivot",          "fence_read_only",        "fence_lock",       "capture_position",
-          "catch_up",      "confirm_fence",      "promote",                "post_promote",     "fence_kill_connections",
-          "release_fence", "repoint_replicas",   "demote_old_primary",     "post_pivot",       "verify",
-          "verify_old_primary"};
-}
-
 namespace plan {
 namespace {
 

@@ -1,12 +1,12 @@
 #pragma once
 // One planned pivot in progress (private to controller/src/plan): the state a
-// job carries from step to step. pivot_executor.cpp runs the steps forward,
-// pivot_rollback.cpp undoes the fence when the pivot stops before the
-// candidate is writable.
+// job carries from step to step. pivot_steps.cpp is the plan as data (names,
+// phases, deadlines, actions, undos), run by the step runner (step_runner.hpp);
+// pivot_executor.cpp holds the actions, pivot_rollback.cpp the undos.
 //
 // Invariants (the Vitess reparentutil way: written next to the code):
 // - Nothing changes before the fence: check and pre_pivot only read and ask.
-// - The undo of a step is planned (RollbackPlan) before its command is sent:
+// - The undo of a step is planned (the runner's undo list) before its command is sent:
 //   a command that got no answer may still have run.
 // - Until the candidate answered writable, every failure rolls back. The old
 //   primary becomes writable again only once the candidate is known read-only:
@@ -17,10 +17,14 @@
 // - Once the candidate is writable, nothing rolls back: a later failure is
 //   recorded and the remaining steps still run, so the cluster ends with one
 //   primary and everything else replicating from it; the job ends failed.
+// - The job still holds its cluster at each phase edge (the runner asks the
+//   JobLock before check, promote, post_promote and verify_old_primary): a
+//   hold lost up to promote rolls back, after it the pivot rolls forward.
 // - Each step starts when the previous answer is in; no sleeps.
 
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <map>
 #include <optional>
 #include <string>
@@ -28,63 +32,78 @@
 
 #include "pivot/controller/pivot_executor.hpp"
 #include "pivot_plan.hpp"
+#include "step_runner.hpp"
 
 namespace pivot::controller {
 
-// What must be undone if the pivot stops before the candidate is writable.
-struct RollbackPlan {
-  bool old_primary_fenced = false;  // undo: old primary writable again
-  bool fence_locked = false;        // undo, before that: release the fence's lock
-  bool candidate_reset = false;     // undo: candidate replicates from the old primary again
-  bool candidate_unfenced = false;  // undo, first of all: candidate read-only again
-};
+class PivotRun;
 
-struct StepFailure {
-  std::string step;
-  std::string error;    // slug
-  std::string message;  // sentence
+// One step of the pivot plan as data (pivot_steps.cpp holds the table, the
+// one place its step names are written): bound to a PivotRun, it becomes a
+// plan::PlanStep for the runner.
+struct PivotStep {
+  const char* name;
+  plan::Phase phase;
+  std::uint64_t (*deadline_ms)(const Policy&);
+  plan::Verdict (PivotRun::*action)(JobStep&);
+  plan::Undo (PivotRun::*undo)() = nullptr;       // planned before the action runs
+  bool (PivotRun::*when)() const = nullptr;       // run only when true
 };
 
 class PivotRun {
  public:
-  PivotRun(AgentPort& agents, HookRunner& hooks, ClusterSource& source, Clock& clock, JobObserver& observer,
+  PivotRun(AgentPort& agents, HookRunner& hooks, ClusterSource& source, plan::RunnerPorts ports,
            const PivotJobInput& input)
-      : agents_(agents), hooks_(hooks), source_(source), clock_(clock), observer_(observer), input_(input) {}
+      : agents_(agents), hooks_(hooks), source_(source), clock_(ports.clock), journal_(ports.journal),
+        input_(input), runner_(ports, input.job_id, input.spec.name) {}
   PivotJobOutcome run();
 
- private:
-  using StepBody = std::function<bool(JobStep&)>;
+  // The pivot plan, in order (pivot_steps.cpp).
+  static const std::vector<PivotStep>& steps();
 
-  // The steps, in plan order; each returns false when it failed (recorded).
-  std::optional<PivotJobOutcome> check();
-  bool hook(const std::string& step, const std::string& path);
-  bool fence_read_only();
-  bool fence_lock();
-  bool confirm_fence();
-  bool fence_kill_connections();
-  bool release_fence();
-  bool capture_position();
-  bool catch_up();
-  bool confirm_and_promote();
-  bool promote(const plan::CallOutcome& reset);  // its reset_replication sent with confirm_fence
-  bool repoint_replicas();
-  bool demote_old_primary();
-  bool verify();
-  bool verify_old_primary();
-  PivotJobOutcome roll_back();  // pivot_rollback.cpp
+ private:
+  plan::Plan plan();
+
+  // The steps' actions, in plan order (pivot_executor.cpp).
+  plan::Verdict check(JobStep& s);
+  plan::Verdict pre_pivot(JobStep& s);
+  plan::Verdict fence_read_only(JobStep& s);
+  plan::Verdict fence_lock(JobStep& s);
+  plan::Verdict capture_position(JobStep& s);
+  plan::Verdict catch_up(JobStep& s);
+  plan::Verdict confirm_fence(JobStep& s);  // sends promote's reset_replication with it
+  plan::Verdict promote(JobStep& s);
+  plan::Verdict post_promote(JobStep& s);
+  plan::Verdict fence_kill_connections(JobStep& s);
+  plan::Verdict release_fence(JobStep& s);
+  bool sessions_killed() const { return sessions_killed_; }
+  plan::Verdict repoint_replicas(JobStep& s);
+  plan::Verdict demote_old_primary(JobStep& s);
+  plan::Verdict post_pivot(JobStep& s);
+  plan::Verdict verify(JobStep& s);
+  plan::Verdict verify_old_primary(JobStep& s);
+  plan::Verdict hook(JobStep& s, const std::string& path);
+
+  // The undos (pivot_rollback.cpp), each a step of its own (rollback_*).
+  plan::Undo undo_fence_read_only();  // the old primary writable again
+  plan::Undo undo_fence_lock();       // before that: the fence's lock released
+  plan::Undo undo_reset();            // last: the candidate replicates from the old primary again
+  plan::Undo undo_promote();          // first of all: the candidate read-only again, and exact
   // The transactions the candidate has beyond the captured position ("" none),
   // or nullopt when it cannot be told (a step of its own, pivot_rollback.cpp).
   std::optional<std::string> candidate_writes();
   bool undo(const std::string& step, const NodeSpec& node, const std::function<protocol::Command(std::string)>& build);
+  void settle();  // the reset sent with confirm_fence answered
+  PivotJobOutcome rollback_outcome(plan::RunEnd end) const;
 
-  // Plumbing: a step reported to the observer at start and end.
-  JobStep start(const std::string& name);
-  void end(JobStep& step, StepState state);
-  bool step(const std::string& name, const StepBody& body);
-  void record_failure(const std::string& step, std::string error, std::string message);
+  // Plumbing.
+  void record_failure(const std::string& step, std::string error, std::string message) {
+    runner_.record_failure(step, std::move(error), std::move(message));
+  }
   // Appends the outcome to the step's detail.commands; false (and a failure) when it failed.
   bool record(JobStep& step, const plan::CallOutcome& outcome);
   std::string id(const std::string& step, const NodeSpec& node, const std::string& action = "") const;
+  // Journals the command's id, then sends it.
   plan::CallOutcome call(const NodeSpec& node, protocol::Command command);
   // One thread per node, all joined; outcomes in the order of `nodes`.
   std::vector<plan::CallOutcome> call_each(const std::vector<const NodeSpec*>& nodes,
@@ -97,8 +116,9 @@ class PivotRun {
   HookRunner& hooks_;
   ClusterSource& source_;
   Clock& clock_;
-  JobObserver& observer_;
+  Journal& journal_;
   const PivotJobInput& input_;
+  plan::StepRunner runner_;
 
   PivotStatus status_;
   const NodeSpec* old_primary_ = nullptr;
@@ -106,12 +126,19 @@ class PivotRun {
   plan::Position position_;             // the old primary's final position (capture_position)
   protocol::ValueMap fence_answer_;     // fence_lock's detail: holds that position when the agent read it
   std::uint64_t fence_started_ms_ = 0;  // steady: the write-blocked window opens here
+  std::uint64_t promoted_ms_ = 0;       // steady: the candidate answered writable
   std::optional<std::uint64_t> write_blocked_ms_;
-  RollbackPlan undo_;
+  std::future<plan::CallOutcome> reset_;  // promote's reset_replication, sent with confirm_fence
+  bool sessions_killed_ = false;
   // Repointed nodes that will not apply by themselves (stopped by the
   // operator, delayed), with why: verify only checks they were repointed.
   std::map<std::string, std::string> not_applying_;
-  std::vector<StepFailure> failures_;
+  // The rollback, as the result tells it: its steps, what was restored, and
+  // why it stopped when a gate failed.
+  nlohmann::json undone_ = nlohmann::json::array();
+  std::string restored_;
+  std::optional<plan::StepFailure> rollback_stop_;
+  std::optional<std::string> candidate_transactions_;
 };
 
 }  // namespace pivot::controller

@@ -15,6 +15,7 @@
 #include "pivot/controller/api_router.hpp"
 #include "pivot/controller/controller_bus.hpp"
 #include "pivot/controller/controller_epoch.hpp"
+#include "pivot/controller/leadership.hpp"
 #include "pivot/controller/failpoint_agent_port.hpp"
 #include "pivot/controller/http_server.hpp"
 #include "pivot/controller/pivot_service.hpp"
@@ -91,13 +92,16 @@ int run(const std::optional<std::string>& config_path, const PivotdOverrides& ov
     log->critical("cannot raise the controller epoch: {}", epoch.error().message);
     return 1;
   }
+  // The only pivotd: always the leader, at the epoch it just raised; every
+  // command's epoch comes from here (etcd's election replaces it later).
+  SoleLeadership leadership(*epoch);
   SystemClock clock;
   PosixHookRunner hooks;
   ControllerBus bus({config.events_bind, config.commands_bind, setup.secret_key, setup.agent_keys, {}});
-  ZmqAgentPort port(bus, *epoch);
+  ZmqAgentPort port(bus, leadership);
   FailpointAgentPort faulty_port(port, *failpoints);
   AgentPort& agent_port = failpoints->empty() ? static_cast<AgentPort&>(port) : faulty_port;
-  PivotService service(agent_port, hooks, clock, *epoch);
+  PivotService service(agent_port, hooks, clock, leadership.epoch());
   service.set_specs(setup.clusters.specs);
   service.set_agent_counters([&bus](AgentsView& view) {
     auto counted = bus.agents(std::chrono::steady_clock::now());

@@ -18,8 +18,8 @@ auto logger() {
   return l;
 }
 
-// The executor's view of the model and its progress sink, for one job.
-class JobPorts : public ClusterSource, public JobObserver {
+// The executor's view of the model, its progress sink and its hold, for one job.
+class JobPorts : public ClusterSource, public JobObserver, public JobLock {
  public:
   JobPorts(PivotService& service, std::string job_id) : service_(service), job_id_(std::move(job_id)) {}
   PivotStatus pivot_status(const std::string& cluster, const std::optional<std::string>& candidate) override {
@@ -27,6 +27,9 @@ class JobPorts : public ClusterSource, public JobObserver {
   }
   void step_started(const std::string& job_id, const JobStep& step) override { service_.record_step(job_id, step); }
   void step_finished(const std::string& job_id, const JobStep& step) override { service_.record_step(job_id, step); }
+  bool holds(const std::string& cluster, const std::string& job_id) override {
+    return service_.job_holds(cluster, job_id);
+  }
 
  private:
   PivotService& service_;
@@ -257,7 +260,7 @@ Result<std::string> PivotService::start_pivot(const std::string& cluster, const 
   PivotJobInput input{id, spec, options.candidate, options.dry_run, options.expected_primary};
   launch(id, [this, input = std::move(input)] {
     JobPorts ports(*this, input.job_id);
-    PivotExecutor executor(agents_, hooks_, ports, clock_, ports);
+    PivotExecutor executor(agents_, hooks_, ports, clock_, ports, ports, journal_);
     auto outcome = executor.run(input);
     finish(input.job_id, outcome.state, std::move(outcome.result));
   });
@@ -303,6 +306,13 @@ PivotStatus PivotService::pivot_status_for(const std::string& cluster, const std
   auto held = holds_.find(cluster);
   const bool other_job = held != holds_.end() && held->second != holder;
   return evaluate_pivot_status({it->second, observed_[cluster], clock_.steady_ms(), other_job, candidate});
+}
+
+bool PivotService::job_holds(const std::string& cluster, const std::string& job_id) {
+  std::lock_guard lock(mu_);
+  if (auto job = jobs_.find(job_id); job != jobs_.end() && job->second.dry_run) return true;
+  auto held = holds_.find(cluster);
+  return held != holds_.end() && held->second == job_id;
 }
 
 void PivotService::record_step(const std::string& job_id, const JobStep& step) {

@@ -77,7 +77,7 @@ class BusTest : public ::testing::Test {
     }
     secure_ = secure;
     bus_ = std::make_unique<ControllerBus>(std::move(config));
-    port_ = std::make_unique<ZmqAgentPort>(*bus_, kEpoch, AgentCallTiming{50ms, 200ms});
+    port_ = std::make_unique<ZmqAgentPort>(*bus_, leadership_, AgentCallTiming{50ms, 200ms});
     auto started = bus_->start([this](protocol::Message message, ControllerBus::Clock::time_point) {
       if (!port_->deliver(message)) inbox_.add(std::move(message));
     });
@@ -118,6 +118,7 @@ class BusTest : public ::testing::Test {
   bool secure_ = true;
   Inbox inbox_;
   std::unique_ptr<ControllerBus> bus_;
+  SoleLeadership leadership_{kEpoch};  // the epoch every command carries
   std::unique_ptr<ZmqAgentPort> port_;
 };
 

@@ -1,9 +1,12 @@
 #pragma once
 // The planned pivot (ARCHITECTURE.md, "Pivot plan") run step by step through
-// the ports. One job per call of run(), on the caller's thread; every remote
-// step has its own deadline, every step is reported to the JobObserver as it
-// starts and ends, and the undo of the fence (old primary writable again) is
-// planned before the fence runs.
+// the ports. One job per call of run(), on the caller's thread; the plan is
+// data (controller/src/plan/pivot_steps.cpp) run by the one step runner:
+// every remote step has its own deadline, every step is reported to the
+// JobObserver and the Journal as it starts and ends (the journal also gets
+// each command id before it is sent), the hold on the cluster is re-checked
+// through the JobLock at each phase boundary, and the undo of each step is
+// planned before it runs.
 
 #include <optional>
 #include <string>
@@ -13,6 +16,7 @@
 
 #include "pivot/controller/cluster_spec.hpp"
 #include "pivot/controller/job.hpp"
+#include "pivot/controller/journal.hpp"
 #include "pivot/controller/ports.hpp"
 
 namespace pivot::controller {
@@ -35,16 +39,29 @@ std::vector<std::string> pivot_plan_steps();
 
 class PivotExecutor {
  public:
+  PivotExecutor(AgentPort& agents, HookRunner& hooks, ClusterSource& source, Clock& clock, JobObserver& observer,
+                JobLock& lock, Journal& journal)
+      : agents_(agents), hooks_(hooks), source_(source), clock_(clock), observer_(observer), lock_(lock),
+        journal_(journal) {}
+  // A job alone: it always holds its cluster, its journal is its own.
   PivotExecutor(AgentPort& agents, HookRunner& hooks, ClusterSource& source, Clock& clock, JobObserver& observer)
-      : agents_(agents), hooks_(hooks), source_(source), clock_(clock), observer_(observer) {}
+      : PivotExecutor(agents, hooks, source, clock, observer, own_lock_, own_journal_) {}
   PivotJobOutcome run(const PivotJobInput& input);
 
  private:
+  struct AlwaysHeld : JobLock {
+    bool holds(const std::string&, const std::string&) override { return true; }
+  };
+
+  AlwaysHeld own_lock_;
+  MemoryJournal own_journal_;
   AgentPort& agents_;
   HookRunner& hooks_;
   ClusterSource& source_;
   Clock& clock_;
   JobObserver& observer_;
+  JobLock& lock_;
+  Journal& journal_;
 };
 
 }  // namespace pivot::controller

@@ -21,6 +21,7 @@
 
 #include "pivot/controller/cluster_spec.hpp"
 #include "pivot/controller/controller_service.hpp"
+#include "pivot/controller/journal.hpp"
 #include "pivot/controller/observed.hpp"
 #include "pivot/controller/pivot_status.hpp"
 #include "pivot/controller/ports.hpp"
@@ -60,6 +61,11 @@ class PivotService : public ControllerService {
   PivotStatus pivot_status_for(const std::string& cluster, const std::optional<std::string>& candidate,
                                const std::string& holder);
   void record_step(const std::string& job_id, const JobStep& step);
+  // The JobLock: whether the job still holds the cluster (a dry run holds nothing and changes nothing: true).
+  bool job_holds(const std::string& cluster, const std::string& job_id);
+  // Every job's steps and commands, as the runner journals them (in memory
+  // until the SQLite journal, issue 14).
+  const MemoryJournal& journal() const { return journal_; }
 
  private:
   struct AgentStats {
@@ -92,6 +98,7 @@ class PivotService : public ControllerService {
   HookRunner& hooks_;
   Clock& clock_;
   const std::uint64_t epoch_;
+  MemoryJournal journal_;  // thread-safe on its own: written by the job threads
 
   std::mutex mu_;
   std::condition_variable idle_;

@@ -65,7 +65,18 @@ class ClusterSource {
   virtual PivotStatus pivot_status(const std::string& cluster, const std::optional<std::string>& candidate) = 0;
 };
 
-// Receives the job's progress as it happens (the jobs registry, the log).
+// Whether the job still holds its cluster: the runner asks at each phase
+// boundary. The job registry's hold today (a job holds its cluster until it
+// ends, unless the registry took it away); a lease when several pivotd share
+// the fleet. A dry run changes nothing and holds nothing: always true.
+class JobLock {
+ public:
+  virtual ~JobLock() = default;
+  virtual bool holds(const std::string& cluster, const std::string& job_id) = 0;
+};
+
+// The step sink: receives the job's progress as it happens (the jobs
+// registry and the log today; the event stream is the next reader).
 class JobObserver {
  public:
   virtual ~JobObserver() = default;

@@ -18,6 +18,7 @@
 #include <tuple>
 
 #include "pivot/controller/controller_bus.hpp"
+#include "pivot/controller/leadership.hpp"
 #include "pivot/controller/ports.hpp"
 
 namespace pivot::controller {
@@ -35,8 +36,9 @@ struct AgentCallTiming {
 
 class ZmqAgentPort : public AgentPort {
  public:
-  // bus: sends (it may be started later); epoch: raise_controller_epoch()'s.
-  ZmqAgentPort(ControllerBus& bus, std::uint64_t epoch, AgentCallTiming timing = {});
+  // bus: sends (it may be started later); leadership: the epoch of every
+  // command, read at each send (SoleLeadership: raise_controller_epoch()'s).
+  ZmqAgentPort(ControllerBus& bus, const Leadership& leadership, AgentCallTiming timing = {});
 
   // Blocks until the result, or error no_answer after timeout_ms + margin;
   // errors of the bus (not_running, a bad name) at once; duplicate_call when
@@ -49,7 +51,7 @@ class ZmqAgentPort : public AgentPort {
   // result that came after its call gave up.
   bool deliver(const protocol::Message& message);
 
-  std::uint64_t epoch() const { return epoch_; }
+  std::uint64_t epoch() const { return leadership_.epoch(); }
 
  private:
   using Key = std::tuple<std::string, std::string, std::string>;  // cluster, node, command id
@@ -58,7 +60,7 @@ class ZmqAgentPort : public AgentPort {
   };
 
   ControllerBus& bus_;
-  const std::uint64_t epoch_;
+  const Leadership& leadership_;
   const AgentCallTiming timing_;
   std::mutex mutex_;
   std::condition_variable answered_;

@@ -1,0 +1,64 @@
+#pragma once
+// The job journal port (ARCHITECTURE.md, "Job journal"): what a job did,
+// written before it happens, so that a pivotd that restarts knows which
+// commands may have run. The runner writes a step's start before any of its
+// commands go out, and each command's id before it is sent; then the step's
+// end and the job's. MemoryJournal keeps it in memory (tests, and pivotd until
+// the SQLite journal of issue 14 takes its place behind this port).
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "pivot/controller/job.hpp"
+
+namespace pivot::controller {
+
+struct JournalEntry {
+  enum class Kind { job_created, step_started, command_sent, step_finished, job_finished };
+  Kind kind = Kind::job_created;
+  std::string job_id;
+  std::string detail;      // job_created: the cluster; step_*: the step; command_sent: the command id
+  std::string state;       // step_finished, job_finished: the state reached ("" otherwise)
+  std::uint64_t deadline_ms = 0;  // step_started: the longest its commands may take (0: none sent)
+  std::uint64_t at_ms = 0;  // wall clock
+};
+
+class Journal {
+ public:
+  virtual ~Journal() = default;
+  virtual void job_created(const std::string& job_id, const std::string& cluster, JobKind kind, std::uint64_t at_ms) = 0;
+  virtual void step_started(const std::string& job_id, const std::string& step, std::uint64_t deadline_ms,
+                            std::uint64_t at_ms) = 0;
+  // Before the command goes out: a command journaled may have run, one not journaled has not.
+  virtual void command_sent(const std::string& job_id, const std::string& step, const std::string& command_id,
+                            std::uint64_t at_ms) = 0;
+  virtual void step_finished(const std::string& job_id, const std::string& step, StepState state,
+                             std::uint64_t at_ms) = 0;
+  virtual void job_finished(const std::string& job_id, JobState state, std::uint64_t at_ms) = 0;
+};
+
+// In memory, in order, thread-safe (a step may send to several nodes at once).
+class MemoryJournal : public Journal {
+ public:
+  void job_created(const std::string& job_id, const std::string& cluster, JobKind kind, std::uint64_t at_ms) override;
+  void step_started(const std::string& job_id, const std::string& step, std::uint64_t deadline_ms,
+                    std::uint64_t at_ms) override;
+  void command_sent(const std::string& job_id, const std::string& step, const std::string& command_id,
+                    std::uint64_t at_ms) override;
+  void step_finished(const std::string& job_id, const std::string& step, StepState state, std::uint64_t at_ms) override;
+  void job_finished(const std::string& job_id, JobState state, std::uint64_t at_ms) override;
+
+  std::vector<JournalEntry> entries() const;
+  // The entries of one job, in order.
+  std::vector<JournalEntry> entries(const std::string& job_id) const;
+
+ private:
+  void add(JournalEntry entry);
+
+  mutable std::mutex mutex_;
+  std::vector<JournalEntry> entries_;
+};
+
+}  // namespace pivot::controller
