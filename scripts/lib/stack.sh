@@ -133,20 +133,83 @@ stack_launch() {
   return 1
 }
 
-stack_write_configs() {
-  local dir="$1" cluster="$2" base="$3" bin="$4"
-  local http=$(( base + STACK_NODES )) events=$(( base + STACK_NODES + 1 )) commands=$(( base + STACK_NODES + 2 ))
-  local i name
+# What the spec says (stack_write_spec), set before calling it: the demo's
+# values by default. Hooks and priorities as NAME=VALUE words.
+STACK_SPEC_MIN_REPLICAS=2
+STACK_SPEC_AZ_SPREAD=2
+STACK_SPEC_CATCH_UP_MS=5000
+STACK_SPEC_DURABILITY=async
+STACK_SPEC_HOOKS=()      # e.g. post_promote=/path/to/hook
+STACK_SPEC_PRIORITY=()   # e.g. db2=10
+STACK_SPEC_REVISION=""   # a label pivotd echoes, so a reload can be waited for
+STACK_SPEC_DEMO=1        # stack_write_configs adds the route-traffic hook and db2's priority
+# pivotd's log level (the agents': info).
+STACK_LOG_LEVEL="${STACK_LOG_LEVEL:-info}"
+# The operator token's name: a job's requested_by.
+STACK_OPERATOR_NAME=demo-operator
 
-  # The operator's token. umask: the files are never visible with a wider mode.
-  local token; token="$(stack_random_token)"
+# stack_write_configs DIR CLUSTER BASE BIN [HTTP]: everything but the keys.
+# BASE is node 1's port (node i: BASE+i-1); pivotd's HTTP, events and
+# commands ports are HTTP, HTTP+1, HTTP+2 (default: right after the nodes).
+stack_write_configs() {
+  local dir="$1" cluster="$2" base="$3" bin="$4" http="${5:-$(( $3 + STACK_NODES ))}"
+  stack_write_tokens "$dir"
+  stack_write_route_hook "$dir" "$base"
+  # min_replicas 2: after a pivot between db1, db2 and db3, the other two
+  # replicate from the new primary (backup and analytics do not count).
+  # db2's priority, as in ARCHITECTURE.md's example, makes it the preferred
+  # candidate when db2 and db3 are equally caught up.
+  if [ "$STACK_SPEC_DEMO" = 1 ]; then
+    STACK_SPEC_HOOKS=("post_promote=$dir/hooks/route-traffic")
+    STACK_SPEC_PRIORITY=(db2=10)
+  fi
+  stack_write_spec "$dir" "$cluster" "$base"
+  stack_write_pivotd_config "$dir" "$http"
+  stack_write_agent_configs "$dir" "$cluster" "$base" "$http"
+
+  cat > "$dir/stack.env" <<ENV
+STACK_CLUSTER=$(printf %q "$cluster")
+STACK_NODES=$STACK_NODES
+STACK_BASE_PORT=$base
+STACK_HTTP_PORT=$http
+STACK_EVENTS_PORT=$(( http + 1 ))
+STACK_COMMANDS_PORT=$(( http + 2 ))
+STACK_BIN_DIR=$(printf %q "$bin")
+STACK_CLUSTER_DIR=$(printf %q "$(stack_cluster_dir "$dir")")
+ENV
+  cat > "$dir/pivotctl.env" <<ENV
+# Source this file (. $dir/pivotctl.env): pivotctl then talks to the demo's
+# pivotd with the operator's token.
+export PATH=$(printf %q "$bin"):"\$PATH"
+export PIVOT_CONTROLLER=http://127.0.0.1:$http
+PIVOT_TOKEN="\$(cat $(printf %q "$dir/operator.token"))"
+export PIVOT_TOKEN
+ENV
+}
+
+# The cluster under DIR: its own (DIR/cluster), or the one `scripts/stack up
+# --cluster-dir` was given (named in DIR/cluster-dir; down leaves it running).
+stack_cluster_dir() {
+  if [ -r "$1/cluster-dir" ]; then cat "$1/cluster-dir"; else echo "$1/cluster"; fi
+}
+
+# The operator's and a viewer's tokens. umask: the files are never visible
+# with a wider mode.
+stack_write_tokens() {
+  local dir="$1" token viewer
+  token="$(stack_random_token)" viewer="$(stack_random_token)"
   ( umask 077
     printf '%s\n' "$token" > "$dir/operator.token"
-    printf '# pivotd tokens: operator|viewer NAME TOKEN\noperator demo-operator %s\n' "$token" > "$dir/tokens" )
+    printf '%s\n' "$viewer" > "$dir/viewer.token"
+    printf '# pivotd tokens: operator|viewer NAME TOKEN\noperator %s %s\nviewer demo-viewer %s\n' \
+      "$STACK_OPERATOR_NAME" "$token" "$viewer" > "$dir/tokens" )
+}
 
-  # The traffic switch. pivotd runs it right after the promotion, on the
-  # write-blocked path; write_probe --route re-reads the file every tick, so
-  # the rename (atomic) is the moment clients move.
+# The traffic switch. pivotd runs it right after the promotion, on the
+# write-blocked path; write_probe --route re-reads the file every tick, so
+# the rename (atomic) is the moment clients move.
+stack_write_route_hook() {
+  local dir="$1" base="$2"
   cat > "$dir/hooks/route-traffic" <<HOOK
 #!/bin/sh
 # post_promote hook: route the clients (here: write_probe --route) to the new primary.
@@ -157,47 +220,79 @@ printf 'route -> %s' "\$PIVOT_NEW_PRIMARY"  # no newline: it is the step's detai
 HOOK
   chmod 0755 "$dir/hooks/route-traffic"
   printf '127.0.0.1:%s\n' "$base" > "$dir/route"
+}
 
-  # min_replicas 2: after a pivot between db1, db2 and db3, the other two
-  # replicate from the new primary (backup and analytics do not count).
-  # db2's priority, as in ARCHITECTURE.md's example, makes it the preferred
-  # candidate when db2 and db3 are equally caught up.
+# The cluster spec from STACK_SPEC_*: node i is db<i> on BASE+i-1, roles and
+# AZs as in ARCHITECTURE.md's example (nodes past 5: replicas in AZ a).
+# Written to a temporary file and renamed: a pivotd reloading on SIGHUP never
+# reads half of it.
+stack_write_spec() {
+  local dir="$1" cluster="$2" base="$3" i name pri role az kv spec="$1/clusters.d/$2.yaml"
   {
     printf 'name: %s\n' "$cluster"
-    printf 'labels: {environment: demo, owner: "%s"}\n' "${USER:-$(id -un)}"
-    printf 'policy:\n  max_lag_seconds: 5\n  min_replicas: 2\n  az_spread: 2\n'
-    printf '  catch_up_timeout_ms: 5000\n  hook_timeout_ms: 5000\n  agent_fresh_ms: 3000\n'
-    printf '  durability: async\n'
+    printf 'labels: {environment: demo, owner: "%s"%s}\n' "${USER:-$(id -un)}" \
+      "${STACK_SPEC_REVISION:+, revision: \"$STACK_SPEC_REVISION\"}"
+    printf 'policy:\n  max_lag_seconds: 5\n  min_replicas: %s\n  az_spread: %s\n' \
+      "$STACK_SPEC_MIN_REPLICAS" "$STACK_SPEC_AZ_SPREAD"
+    printf '  catch_up_timeout_ms: %s\n  hook_timeout_ms: 5000\n  agent_fresh_ms: 3000\n' "$STACK_SPEC_CATCH_UP_MS"
+    printf '  durability: %s\n' "$STACK_SPEC_DURABILITY"
     printf 'nodes:\n'
     for (( i = 1; i <= STACK_NODES; i++ )); do
-      printf '  - {name: db%d, host: 127.0.0.1, port: %d, az: %s, role: %s%s}\n' \
-        "$i" $(( base + i - 1 )) "${STACK_AZS[i-1]}" "${STACK_ROLES[i-1]}" "$([ "$i" = 2 ] && echo ', priority: 10')"
+      name="db$i" pri="" role="${STACK_ROLES[i-1]:-replica}" az="${STACK_AZS[i-1]:-a}"
+      for kv in "${STACK_SPEC_PRIORITY[@]+"${STACK_SPEC_PRIORITY[@]}"}"; do
+        [ "${kv%%=*}" != "$name" ] || pri=", priority: ${kv#*=}"
+      done
+      printf '  - {name: %s, host: 127.0.0.1, port: %d, az: %s, role: %s%s}\n' \
+        "$name" $(( base + i - 1 )) "$az" "$role" "$pri"
     done
-    printf 'hooks: {post_promote: "%s"}\n' "$dir/hooks/route-traffic"
-  } > "$dir/clusters.d/$cluster.yaml"
+    if [ "${#STACK_SPEC_HOOKS[@]}" -gt 0 ]; then
+      printf 'hooks: {'
+      i=0
+      for kv in "${STACK_SPEC_HOOKS[@]}"; do
+        printf '%s%s: "%s"' "$([ "$i" = 0 ] || echo ', ')" "${kv%%=*}" "${kv#*=}"
+        i=$(( i + 1 ))
+      done
+      printf '}\n'
+    fi
+  } > "$spec.tmp"
+  mv -f "$spec.tmp" "$spec"
+}
 
+stack_write_pivotd_config() {
+  local dir="$1" http="$2"
   cat > "$dir/pivotd.yaml" <<YAML
 clusters_dir: "$dir/clusters.d"
 state_dir: "$dir/state/pivotd"
 http: 127.0.0.1:$http
-events_bind: tcp://127.0.0.1:$events
-commands_bind: tcp://127.0.0.1:$commands
+events_bind: tcp://127.0.0.1:$(( http + 1 ))
+commands_bind: tcp://127.0.0.1:$(( http + 2 ))
 key: "$dir/keys/controller/controller.key"
 agent_keys: "$dir/agents.d"
 tokens_file: "$dir/tokens"
-log_level: info
+log_level: $STACK_LOG_LEVEL
 YAML
+}
 
-  # Probing every 100 ms (default 250) lets pivotd see a finished step's
-  # effect sooner; five agents still cost little (docs/benchmarks.md).
+# Probing every 100 ms (default 250) lets pivotd see a finished step's
+# effect sooner; five agents still cost little (docs/benchmarks.md). A
+# cluster made with --ssl has a repl account that REQUIRES SSL: a node the
+# pivot points at a source for the first time (the old primary) needs the
+# TLS settings from here.
+stack_write_agent_configs() {
+  local dir="$1" cluster="$2" base="$3" http="$4" i name cdir tls=""
+  local SSL=0 SSL_CA=""
+  cdir="$(stack_cluster_dir "$dir")"
+  # shellcheck source=/dev/null
+  SSL="$(. "$cdir/cluster.env" && echo "${SSL:-0}")" SSL_CA="$(. "$cdir/cluster.env" && echo "${SSL_CA:-}")"
+  [ "$SSL" = 0 ] || tls=", ssl: true, ssl_ca: \"$SSL_CA\""
   for (( i = 1; i <= STACK_NODES; i++ )); do
     name="db$i"
     cat > "$dir/agents/$name.yaml" <<YAML
 node: $name
 cluster: $cluster
-mysql: {host: 127.0.0.1, port: $(( base + i - 1 )), user: pivot, password_file: "$dir/cluster/pivot.password"}
-replication: {user: repl, password_file: "$dir/cluster/repl.password", connect_retry_s: 1, heartbeat_period_s: 1}
-controller: {events: "tcp://127.0.0.1:$events", commands: "tcp://127.0.0.1:$commands", public_key: "$dir/keys/controller/controller.pub"}
+mysql: {host: 127.0.0.1, port: $(( base + i - 1 )), user: pivot, password_file: "$cdir/pivot.password"}
+replication: {user: repl, password_file: "$cdir/repl.password", connect_retry_s: 1, heartbeat_period_s: 1$tls}
+controller: {events: "tcp://127.0.0.1:$(( http + 1 ))", commands: "tcp://127.0.0.1:$(( http + 2 ))", public_key: "$dir/keys/controller/controller.pub"}
 key: "$dir/keys/$name/agent.key"
 state_dir: "$dir/state/$name"
 probe_interval_ms: 100
@@ -206,21 +301,6 @@ probe_timeout_ms: 2000
 log_level: info
 YAML
   done
-
-  cat > "$dir/stack.env" <<ENV
-STACK_CLUSTER=$(printf %q "$cluster")
-STACK_BASE_PORT=$base
-STACK_HTTP_PORT=$http
-STACK_BIN_DIR=$(printf %q "$bin")
-ENV
-  cat > "$dir/pivotctl.env" <<ENV
-# Source this file (. $dir/pivotctl.env): pivotctl then talks to the demo's
-# pivotd with the operator's token.
-export PATH=$(printf %q "$bin"):"\$PATH"
-export PIVOT_CONTROLLER=http://127.0.0.1:$http
-PIVOT_TOKEN="\$(cat $(printf %q "$dir/operator.token"))"
-export PIVOT_TOKEN
-ENV
 }
 
 stack_keys() {
@@ -254,7 +334,7 @@ stack_check_alive() {
 
 stack_ctl() {
   local dir="$1"; shift
-  local STACK_CLUSTER STACK_BASE_PORT STACK_HTTP_PORT STACK_BIN_DIR
+  local STACK_CLUSTER STACK_NODES STACK_BASE_PORT STACK_HTTP_PORT STACK_BIN_DIR STACK_CLUSTER_DIR
   # shellcheck source=/dev/null
   . "$dir/stack.env"
   "$STACK_BIN_DIR/pivotctl" --controller "http://127.0.0.1:$STACK_HTTP_PORT" --token-file "$dir/operator.token" "$@"
@@ -278,7 +358,7 @@ stack_readiness() {
 # Ready: pivotd answers, every node has a state younger than 2 s, and pivotd
 # names a primary.
 stack_wait_ready() {
-  local dir="$1" deadline json fresh nulls primary said="" STACK_CLUSTER STACK_BASE_PORT STACK_HTTP_PORT STACK_BIN_DIR
+  local dir="$1" deadline json fresh nulls primary said="" STACK_CLUSTER STACK_NODES STACK_BASE_PORT STACK_HTTP_PORT STACK_BIN_DIR STACK_CLUSTER_DIR
   # shellcheck source=/dev/null
   . "$dir/stack.env"
   deadline=$(( SECONDS + STACK_READY_TIMEOUT_S ))
@@ -305,35 +385,13 @@ stack_wait_ready() {
 }
 
 stack_start() {
-  local dir="$1" cluster="$2" bin base rc attempt i p
-  bin="$(stack_bin)"
-  for p in pivotd pivot-agent pivotctl write_probe; do
-    [ -x "$bin/$p" ] || stack_die "$bin/$p is missing: build first (scripts/build), or set PIVOT_BIN_DIR" || return 1
-  done
-  bin="$(cd "$bin" && pwd)"
-  if [ -e "$dir" ] && [ -n "$(ls -A "$dir")" ]; then
-    stack_die "$dir is not empty (stack_stop it first)" || return 1
-  fi
-  mkdir -p "$dir"
-  : > "$dir/.pivot-stack"  # marks the dir as ours: stack_stop removes nothing else
-  mkdir -p "$dir"/{keys,agents.d,clusters.d,state,hooks,logs,run,agents}
-
-  # The cluster first: scripts/cluster says 3 when one of its ports was taken
-  # meanwhile; then another base is tried.
-  for attempt in 1 2 3 4 5; do
-    base="$(stack_pick_base $(( STACK_NODES + 3 )))" || return 1
-    rc=0
-    "$STACK_ROOT/scripts/cluster" up --name "$cluster" --nodes "$STACK_NODES" --base-port "$base" \
-      --dir "$dir/cluster" || rc=$?
-    [ "$rc" -eq 3 ] || break
-    stack_note "ports from $base were taken; trying others (attempt $attempt)"
-  done
-  [ "$rc" -eq 0 ] || stack_die "scripts/cluster up failed (exit $rc)" || return 1
-
+  local dir="$1" cluster="$2" bin
+  bin="$(stack_check_bins)" || return 1
+  stack_make_dir "$dir" || return 1
+  stack_cluster_up "$dir" "$cluster" || return 1
   stack_keys "$dir" "$cluster" "$bin"
-  stack_write_configs "$dir" "$cluster" "$base" "$bin"
-
-  stack_launch "$dir/run/pivotd.pid" "$dir/logs/pivotd.log" "$dir" "$bin/pivotd" --config "$dir/pivotd.yaml"
+  stack_write_configs "$dir" "$cluster" "$STACK_CLUSTER_BASE" "$bin"
+  stack_launch_pivotd "$dir"
   if [ "${STACK_AGENTS_DELAY_S:-0}" != 0 ]; then
     # The race of issue 11 on purpose (ctest demo_agents_start_late): pivotd
     # answers for seconds while no agent has reported, and the wait must wait.
@@ -345,12 +403,64 @@ stack_start() {
   stack_wait_ready "$dir"
 }
 
+# The binaries' directory, absolute, once every program the stack runs is there.
+stack_check_bins() {
+  local bin p
+  bin="$(stack_bin)"
+  for p in pivotd pivot-agent pivotctl write_probe; do
+    [ -x "$bin/$p" ] || stack_die "$bin/$p is missing: build first (scripts/build), or set PIVOT_BIN_DIR" || return 1
+  done
+  (cd "$bin" && pwd)
+}
+
+# DIR, empty or absent, becomes a stack's directory.
+stack_make_dir() {
+  local dir="$1"
+  if [ -e "$dir" ] && [ -n "$(ls -A "$dir")" ]; then
+    stack_die "$dir is not empty (stack_stop it first)" || return 1
+  fi
+  mkdir -p "$dir"
+  : > "$dir/.pivot-stack"  # marks the dir as ours: stack_stop removes nothing else
+  mkdir -p "$dir"/{keys,agents.d,clusters.d,state,hooks,logs,run,agents}
+}
+
+# A cluster of STACK_NODES under DIR/cluster, its base port in
+# STACK_CLUSTER_BASE; pivotd's three ports follow the nodes'. scripts/cluster
+# says 3 when one of its ports was taken meanwhile; then another base is
+# tried. Returns 3 when five bases were taken.
+stack_cluster_up() {
+  local dir="$1" cluster="$2" base rc attempt
+  for attempt in 1 2 3 4 5; do
+    base="$(stack_pick_base $(( STACK_NODES + 3 )))" || return 1
+    rc=0
+    "$STACK_ROOT/scripts/cluster" up --name "$cluster" --nodes "$STACK_NODES" --base-port "$base" \
+      --dir "$dir/cluster" ${STACK_CLUSTER_SSL:+--ssl} || rc=$?
+    [ "$rc" -eq 3 ] || break
+    stack_note "ports from $base were taken; trying others (attempt $attempt)"
+  done
+  [ "$rc" -eq 0 ] || { stack_note "scripts/cluster up failed (exit $rc)"; return "$rc"; }
+  STACK_CLUSTER_BASE="$base"
+}
+
+# pivotd with DIR's config; PIVOT_FAILPOINT set in the caller's environment
+# starts it with --enable-failpoints (docs/pivotd.md).
+stack_launch_pivotd() {
+  local dir="$1" STACK_CLUSTER STACK_NODES STACK_BASE_PORT STACK_HTTP_PORT STACK_BIN_DIR STACK_CLUSTER_DIR
+  # shellcheck source=/dev/null
+  . "$dir/stack.env"
+  stack_launch "$dir/run/pivotd.pid" "$dir/logs/pivotd.log" "$dir" "$STACK_BIN_DIR/pivotd" --config "$dir/pivotd.yaml" \
+    ${PIVOT_FAILPOINT:+--enable-failpoints}
+}
+
 stack_launch_agents() {
   local dir="$1" bin="$2" i
-  for (( i = 1; i <= STACK_NODES; i++ )); do
-    stack_launch "$dir/run/agent-db$i.pid" "$dir/logs/agent-db$i.log" "$dir" \
-      "$bin/pivot-agent" --config "$dir/agents/db$i.yaml"
-  done
+  for (( i = 1; i <= STACK_NODES; i++ )); do stack_launch_agent "$dir" "$bin" "db$i"; done
+}
+
+stack_launch_agent() {
+  local dir="$1" bin="$2" name="$3"
+  stack_launch "$dir/run/agent-$name.pid" "$dir/logs/agent-$name.log" "$dir" \
+    "$bin/pivot-agent" --config "$dir/agents/$name.yaml"
 }
 
 # write_probe follows DIR/route (the hook switches it) and writes every 5 ms;
@@ -358,13 +468,13 @@ stack_launch_agents() {
 # prints its one JSON line to OUT. It is the caller's child (not setsid): it
 # lives only as long as the measurement.
 stack_probe_start() {
-  local dir="$1" out="$2" log="$3" nodes="" i STACK_CLUSTER STACK_BASE_PORT STACK_HTTP_PORT STACK_BIN_DIR
+  local dir="$1" out="$2" log="$3" nodes="" i STACK_CLUSTER STACK_NODES STACK_BASE_PORT STACK_HTTP_PORT STACK_BIN_DIR STACK_CLUSTER_DIR
   # shellcheck source=/dev/null
   . "$dir/stack.env"
   for (( i = 0; i < STACK_NODES; i++ )); do nodes+="${nodes:+,}127.0.0.1:$(( STACK_BASE_PORT + i ))"; done
   rm -f "$dir/run/probe.stop" "$dir/run/probe.ready"
   "$STACK_BIN_DIR/write_probe" --nodes "$nodes" --route "$dir/route" --user app \
-    --password-file "$dir/cluster/app.password" --database pivot_test \
+    --password-file "$STACK_CLUSTER_DIR/app.password" --database pivot_test \
     --stop-file "$dir/run/probe.stop" --ready-file "$dir/run/probe.ready" \
     --settle-timeout-ms 20000 </dev/null > "$out" 2> "$log" &
   STACK_PROBE_PID=$!
@@ -447,6 +557,7 @@ stack_stop() {
   stack_stop_group "$dir" write_probe "$dir/run/write_probe.pid"
   stack_stop_group "$dir" pivot-agent "$dir"/run/agent-*.pid
   stack_stop_group "$dir" pivotd "$dir/run/pivotd.pid"
-  "$STACK_ROOT/scripts/cluster" down --dir "$dir/cluster" >/dev/null
+  # A cluster given to `scripts/stack up --cluster-dir` is its owner's to take down.
+  [ -e "$dir/cluster-dir" ] || "$STACK_ROOT/scripts/cluster" down --dir "$dir/cluster" >/dev/null
   rm -rf -- "$dir"
 }

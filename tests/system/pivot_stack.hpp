@@ -3,6 +3,10 @@
 // secure (CURVE keys generated with the binaries' own keygen, bearer tokens),
 // on free loopback ports, and the REST API spoken through pivotctl's own HTTP
 // transport. System tests drive it as an operator or a pipeline would.
+// The stack itself is scripts/stack's (the demo's and the benchmark's code):
+// this wraps it as Cluster wraps scripts/cluster, reading ports and tokens
+// back from the files it writes, with a reaper that runs `scripts/stack down`
+// if the test process dies first.
 
 #include <chrono>
 #include <filesystem>
@@ -19,13 +23,15 @@
 
 namespace pivot::test {
 
-// The cluster spec the stack writes: node i is "db<i>"; roles and AZs as in
-// ARCHITECTURE.md's example (db1 primary a, db2 replica b, db3 replica c,
-// db4 backup b, db5 analytics c) for as many nodes as the cluster has.
+// The cluster spec the stack writes (scripts/stack spec): node i is "db<i>";
+// roles and AZs as in ARCHITECTURE.md's example (db1 primary a, db2 replica b,
+// db3 replica c, db4 backup b, db5 analytics c) for as many nodes as the
+// cluster has.
 struct SpecOptions {
   int catch_up_timeout_ms = 5000;
   int min_replicas = 1;
   int az_spread = 2;
+  std::string durability = "async";
   std::map<std::string, std::string> hooks = {};  // hook name -> absolute path
   std::map<std::string, int> priority = {};       // node -> priority
 };
@@ -37,8 +43,14 @@ struct ApiReply {
 
 class PivotStack {
  public:
+  // scripts/stack up --no-start on `cluster` (which it leaves running when it
+  // goes down), under `dir` (removed first if it is a stack). Throws
+  // std::runtime_error with the script's output.
   PivotStack(const Cluster& cluster, const std::filesystem::path& dir);
+  // scripts/stack down; never throws (the reaper gets a second try).
   ~PivotStack();
+  PivotStack(const PivotStack&) = delete;
+  PivotStack& operator=(const PivotStack&) = delete;
 
   // Writes the spec (to the clusters dir) and, when pivotd runs, reloads it
   // with SIGHUP and waits until the new policy shows in the API.
@@ -49,7 +61,8 @@ class PivotStack {
   // Agents for nodes 1..N, admitted by pivotd's --agent-keys.
   void start_agents();
   // An agent started with another key or under another node's name (for the
-  // refusal tests): `key_of` is whose key it uses, `claims` the node it says it is.
+  // refusal tests): `key_of` is whose key it uses ("stranger": a key pivotd
+  // does not know), `claims` the node it says it is; db<mysql_node>'s config.
   std::unique_ptr<BackgroundProcess> start_impostor(const std::string& key_dir, const std::string& claims, int mysql_node);
   // Waits until every node has a fresh state and the cluster has a primary.
   void wait_ready(std::chrono::milliseconds timeout = std::chrono::seconds(30));
@@ -64,24 +77,25 @@ class PivotStack {
   std::string node_address(int node) const;  // "127.0.0.1:<port>"
   // Writes an executable shell hook under dir; returns its path.
   std::string write_hook(const std::string& name, const std::string& body) const;
-  std::string pivotd_log() const;
+  std::string pivotd_log() const;  // DIR/logs/pivotd.log
   const std::filesystem::path& dir() const { return dir_; }
   std::string token(const std::string& role) const { return role == "viewer" ? viewer_token_ : operator_token_; }
   int http_port() const { return http_port_; }
 
  private:
+  static std::filesystem::path script();
   std::filesystem::path bin(const std::string& name) const;
   std::filesystem::path key_dir(const std::string& who) const { return dir_ / "keys" / who; }
-  void keygen(const std::string& program, const std::string& who) const;
-  std::vector<std::string> agent_args(const std::string& claims, const std::string& key_dir, int mysql_node) const;
+  // scripts/stack COMMAND --dir DIR ARGS...; its standard output; throws
+  // std::runtime_error with its output when it fails.
+  std::string run_script(const std::string& command, const std::vector<std::string>& args,
+                         std::chrono::seconds timeout) const;
 
   const Cluster& cluster_;
   std::filesystem::path dir_;
-  int http_port_ = 0, events_port_ = 0, commands_port_ = 0;
+  std::unique_ptr<Reaper> reaper_;
+  int http_port_ = 0;
   std::string operator_token_, viewer_token_;
-  SpecOptions spec_;
-  std::unique_ptr<BackgroundProcess> pivotd_;
-  std::vector<std::unique_ptr<BackgroundProcess>> agents_;
 };
 
 }  // namespace pivot::test

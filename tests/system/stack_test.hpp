@@ -24,7 +24,8 @@ class StackTest : public ClusterTest {
     start_cluster({.nodes = 5, .name = name, .ssl = ssl});
     if (!has_cluster()) return;
     try {
-      stack_ = std::make_unique<PivotStack>(cluster(), cluster().dir() / "stack");
+      // Beside the cluster, not in it: each reaper then finds its own directory.
+      stack_ = std::make_unique<PivotStack>(cluster(), cluster().dir().string() + "-stack");
       stack_->start_pivotd(failpoints);
       stack_->start_agents();
     } catch (const std::exception& e) {

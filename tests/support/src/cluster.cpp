@@ -9,7 +9,7 @@
 
 #include "pivot/test/free_ports.hpp"
 #include "pivot/test/process.hpp"
-#include "reaper.hpp"
+#include "pivot/test/reaper.hpp"
 
 namespace fs = std::filesystem;
 

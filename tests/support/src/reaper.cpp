@@ -1,4 +1,4 @@
-#include "reaper.hpp"
+#include "pivot/test/reaper.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
