@@ -1,9 +1,11 @@
 # shellcheck shell=bash
 # The whole product on a local harness cluster, in one directory: a 5-node
-# MariaDB cluster (scripts/cluster), CURVE keys for pivotd and every agent, an
-# operator token, the cluster spec with a post_promote hook that switches a
-# route file, pivotd and five pivot-agents. Secure: never --insecure.
-# Sourced by scripts/demo and bench/pivot; the caller sets `set -euo pipefail`.
+# MariaDB cluster (scripts/cluster), CURVE keys for pivotd and every agent,
+# operator and viewer tokens, the cluster spec with a post_promote hook that
+# switches a route file, pivotd and five pivot-agents. Secure: never --insecure.
+# Sourced by scripts/demo, bench/pivot, tests/tui/tui_tmux.sh and scripts/stack
+# (the command the system tests run; docs/harness.md); the caller sets
+# `set -euo pipefail`.
 #
 #   stack_start DIR CLUSTER   build and start everything under DIR (empty or absent)
 #   stack_stop DIR            stop every process by PID, take the cluster down, remove DIR
@@ -14,17 +16,19 @@
 #   stack_probe_stop DIR      stop it (stop file), wait for its report; its exit code
 #
 # Binaries come from PIVOT_BIN_DIR (default build/bin). What DIR holds:
-#   cluster/              the harness cluster (scripts/cluster --dir)
+#   cluster/              the harness cluster (scripts/cluster --dir), or
+#   cluster-dir           the path of one given to `scripts/stack up --cluster-dir`
 #   keys/controller/      controller.key (0600), controller.pub
 #   keys/db<i>/           agent.key (0600), agent.pub
 #   agents.d/             <cluster>.db<i>.pub: the agent keys pivotd admits
 #   clusters.d/           <cluster>.yaml: the cluster spec
 #   hooks/route-traffic   the post_promote hook: writes the new primary to DIR/route
 #   route                 host:port of the primary, the "proxy" write_probe --route follows
-#   tokens, operator.token  pivotd's tokens file and the operator's token (both 0600)
+#   tokens, operator.token, viewer.token  pivotd's tokens file, the tokens (0600)
 #   pivotd.yaml, agents/db<i>.yaml   the configs the processes run with
 #   logs/                 pivotd.log, agent-db<i>.log
-#   run/                  pivotd.pid, agent-db<i>.pid, write_probe.pid (while it runs)
+#   run/                  pivotd.pid, agent-db<i>.pid, write_probe.pid (while it runs),
+#                         spec.revision (scripts/stack's last spec label)
 #   stack.env             what stack_* functions read back (ports, binaries)
 #   pivotctl.env          for an operator: `. DIR/pivotctl.env`, then plain `pivotctl ...`
 
