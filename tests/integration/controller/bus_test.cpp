@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -118,7 +119,12 @@ class BusTest : public ::testing::Test {
   bool secure_ = true;
   Inbox inbox_;
   std::unique_ptr<ControllerBus> bus_;
-  SoleLeadership leadership_{kEpoch};  // the epoch every command carries
+  // The epoch every command carries; an election may raise it (etcd, later).
+  struct SettableLeadership : Leadership {
+    bool leader() const override { return true; }
+    std::uint64_t epoch() const override { return epoch_.load(); }
+    std::atomic<std::uint64_t> epoch_{kEpoch};
+  } leadership_;
   std::unique_ptr<ZmqAgentPort> port_;
 };
 
@@ -205,6 +211,16 @@ TEST_F(BusTest, ACallGetsItsResultStampedWithTheEpoch) {
   EXPECT_EQ(result->id, "c-1");
   EXPECT_TRUE(result->ok);
   EXPECT_EQ(std::get<std::int64_t>(result->detail.at("epoch")), static_cast<std::int64_t>(kEpoch));
+}
+
+TEST_F(BusTest, EachCallCarriesTheEpochLeadershipGivesAtThatCall) {
+  start_bus();
+  FakeAgent db1(agent("db1"));
+  leadership_.epoch_ = kEpoch + 2;
+  auto result = port_->call("sms-1", "db1", command("c-9"));
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(std::get<std::int64_t>(result->detail.at("epoch")), static_cast<std::int64_t>(kEpoch + 2));
+  EXPECT_EQ(port_->epoch(), kEpoch + 2);
 }
 
 TEST_F(BusTest, AnAgentThatMissesTheFirstSendAnswersTheResend) {

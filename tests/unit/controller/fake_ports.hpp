@@ -232,6 +232,17 @@ class FakeClusterSource : public ClusterSource {
   std::vector<std::pair<std::string, std::optional<std::string>>> calls;
 };
 
+// Holds until the given call of holds() (1-based); 0: always holds. Every ask recorded.
+class FakeJobLock : public JobLock {
+ public:
+  bool holds(const std::string& cluster, const std::string& job_id) override {
+    asked.push_back(cluster + " " + job_id);
+    return lost_from == 0 || asked.size() < lost_from;
+  }
+  std::size_t lost_from = 0;
+  std::vector<std::string> asked;
+};
+
 class RecordingObserver : public JobObserver {
  public:
   struct Event {

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "fake_ports.hpp"
+#include "pivot/controller/failpoints.hpp"
 
 namespace pivot::controller {
 namespace {
@@ -806,6 +807,119 @@ TEST_F(PivotExecutorTest, ConfirmFenceAndTheCandidatesResetGoOutTogether) {
   const auto seq = sent();
   EXPECT_EQ(std::find(seq.begin(), seq.end(), "db2 set_read_only") - seq.begin(), 5)
       << "writable only after both answered";
+}
+
+// ---- the ports: the hold on the cluster, the journal ----
+
+// Checks, as each command goes out, what the journal holds already.
+class JournalCheckingAgents : public AgentPort {
+ public:
+  JournalCheckingAgents(AgentPort& agents, MemoryJournal& journal) : agents_(agents), journal_(journal) {}
+  Result<protocol::CommandResult> call(const std::string& cluster, const std::string& node,
+                                       const protocol::Command& command) override {
+    bool journaled = false;
+    std::string last_started;
+    for (const auto& e : journal_.entries()) {
+      if (e.kind == JournalEntry::Kind::command_sent && e.state == command.id) journaled = true;
+      if (e.kind == JournalEntry::Kind::step_started) last_started = e.detail;
+    }
+    std::lock_guard lock(mutex_);
+    if (!journaled) not_journaled.push_back(command.id);
+    started_when_sent[command.id] = last_started;
+    return agents_.call(cluster, node, command);
+  }
+  std::mutex mutex_;
+  std::vector<std::string> not_journaled;
+  std::map<std::string, std::string> started_when_sent;  // command id -> the last step journaled as started
+
+ private:
+  AgentPort& agents_;
+  MemoryJournal& journal_;
+};
+
+class PivotPortsTest : public PivotExecutorTest {
+ protected:
+  PivotJobOutcome run_with_ports() {
+    PivotExecutor executor(checking, hooks, source, clock, observer, lock, journal);
+    return executor.run(input);
+  }
+  test::FakeJobLock lock;
+  MemoryJournal journal;
+  JournalCheckingAgents checking{agents, journal};
+};
+
+TEST_F(PivotPortsTest, TheHoldIsCheckedBeforeCheckPromotePostPromoteAndVerifyOldPrimary) {
+  EXPECT_EQ(run_with_ports().state, JobState::succeeded);
+  EXPECT_EQ(lock.asked, std::vector<std::string>(4, "sms-1 j7"));
+}
+
+TEST_F(PivotPortsTest, AHoldLostBeforePromoteRollsBackAndTheCandidateIsNeverWritable) {
+  lock.lost_from = 2;  // asked before check, then before promote
+  auto outcome = run_with_ports();
+  EXPECT_EQ(outcome.state, JobState::rolled_back) << outcome.result.dump(2);
+  EXPECT_EQ(outcome.result["error"], "hold_lost");
+  EXPECT_EQ(outcome.result["rollback"]["failed_step"], "promote");
+  auto expected = std::vector<std::string>(kForward.begin(), kForward.begin() + 6);
+  for (const char* undo : {"db1 release_fence", "db1 set_read_only", "db2 change_source"}) expected.push_back(undo);
+  EXPECT_EQ(sent(), expected) << "the reset sent with confirm_fence is undone; db2 never made writable";
+  EXPECT_EQ(observer.step("promote").name, "(absent)");
+  EXPECT_THAT(outcome.result["message"].get<std::string>(), ::testing::HasSubstr("db1 writable again"));
+}
+
+TEST_F(PivotPortsTest, AHoldLostAfterPromoteRollsForwardAndTheJobFails) {
+  lock.lost_from = 3;  // asked before post_promote
+  auto outcome = run_with_ports();
+  EXPECT_EQ(outcome.state, JobState::failed) << outcome.result.dump(2);
+  EXPECT_EQ(outcome.result["error"], "hold_lost");
+  // A lost hold stays lost: each later edge says so too.
+  EXPECT_EQ(outcome.result["failed_steps"], nlohmann::json::array({"post_promote", "verify_old_primary"}));
+  EXPECT_EQ(step_names(), pivot_plan_steps()) << "every step still runs: the cluster ends whole";
+  EXPECT_FALSE(outcome.result.contains("rollback"));
+}
+
+TEST_F(PivotPortsTest, AHoldLostBeforeTheCheckChangesNothing) {
+  lock.lost_from = 1;
+  auto outcome = run_with_ports();
+  EXPECT_EQ(outcome.state, JobState::failed);
+  EXPECT_EQ(outcome.result["error"], "hold_lost");
+  EXPECT_TRUE(agents.calls().empty());
+  EXPECT_TRUE(source.calls.empty());
+}
+
+TEST_F(PivotPortsTest, TheJournalHasEveryCommandIdBeforeItGoesOutWithinItsStep) {
+  EXPECT_EQ(run_with_ports().state, JobState::succeeded);
+  EXPECT_TRUE(checking.not_journaled.empty()) << ::testing::PrintToString(checking.not_journaled);
+  ASSERT_EQ(checking.started_when_sent.size(), agents.calls().size());
+  for (const auto& [id, started] : checking.started_when_sent) {
+    if (id == "j7/promote/db2/reset_replication") {
+      // Sent by confirm_fence on a thread of its own: it may reach the agent once promote started.
+      EXPECT_THAT(started, ::testing::AnyOf("confirm_fence", "promote"));
+    } else {
+      EXPECT_EQ(started, step_of_command(id)) << id;
+    }
+  }
+  const auto entries = journal.entries("j7");
+  ASSERT_FALSE(entries.empty());
+  EXPECT_EQ(entries.front().kind, JournalEntry::Kind::job_created);
+  EXPECT_EQ(entries.front().detail, "sms-1");
+  EXPECT_EQ(entries.back().kind, JournalEntry::Kind::job_finished);
+  EXPECT_EQ(entries.back().state, "succeeded");
+  std::vector<std::string> finished;
+  for (const auto& e : entries) {
+    if (e.kind == JournalEntry::Kind::step_finished) finished.push_back(e.detail);
+    if (e.kind == JournalEntry::Kind::step_started && e.detail == "catch_up") {
+      EXPECT_EQ(e.deadline_ms, 6000u) << "catch_up_timeout_ms and the read margin";
+    }
+  }
+  EXPECT_EQ(finished, pivot_plan_steps());
+}
+
+TEST_F(PivotPortsTest, TheJournalHasTheRollbackStepsAndTheJobsEnd) {
+  agents.fail("db2", "reset_replication");
+  EXPECT_EQ(run_with_ports().state, JobState::rolled_back);
+  EXPECT_TRUE(checking.not_journaled.empty());
+  EXPECT_EQ(checking.started_when_sent.at("j7/rollback_candidate_repoint/db2"), "rollback_candidate_repoint");
+  EXPECT_EQ(journal.entries("j7").back().state, "rolled_back");
 }
 
 }  // namespace
