@@ -45,6 +45,11 @@ std::vector<JournalEntry> MemoryJournal::entries(const std::string& job_id) cons
   return out;
 }
 
+void MemoryJournal::forget(const std::string& job_id) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(entries_, [&](const JournalEntry& e) { return e.job_id == job_id; });
+}
+
 void MemoryJournal::add(JournalEntry entry) {
   std::lock_guard lock(mutex_);
   entries_.push_back(std::move(entry));

@@ -163,6 +163,7 @@ Job& PivotService::add_job(JobKind kind, const std::string& cluster, const std::
   // Forget the oldest finished jobs past the bound; a running one is never dropped.
   while (job_order_.size() > kJobsKept && jobs_[job_order_.front()].finished()) {
     jobs_.erase(job_order_.front());
+    journal_.forget(job_order_.front());  // bounded like the jobs, until the SQLite journal keeps them
     job_order_.pop_front();
   }
   return jobs_[job.id] = std::move(job);

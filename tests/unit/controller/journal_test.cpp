@@ -37,6 +37,10 @@ TEST(MemoryJournalTest, KeepsEveryEntryInOrderWithItsJob) {
   EXPECT_EQ(j1[4].at_ms, 15u);
   EXPECT_EQ(journal.entries("j2").size(), 1u);
   EXPECT_TRUE(journal.entries("j3").empty());
+
+  journal.forget("j1");
+  EXPECT_TRUE(journal.entries("j1").empty());
+  EXPECT_EQ(journal.entries().size(), 1u);
 }
 
 TEST(MemoryJournalTest, TakesCommandsFromSeveralThreadsAtOnce) {

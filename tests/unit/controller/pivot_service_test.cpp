@@ -145,6 +145,25 @@ TEST_F(PivotServiceTest, APivotRunsThroughTheAgentsAndHoldsTheCluster) {
   EXPECT_TRUE(service_.start_pivot("sms-1", {.candidate = "db3", .dry_run = true}, "ops").ok());
 }
 
+TEST_F(PivotServiceTest, ARunningPivotHoldsItsClusterUntilItEndsAndIsJournaled) {
+  gate_.close();
+  auto id = service_.start_pivot("sms-1", {.candidate = "db2"}, "ops");
+  ASSERT_TRUE(id.ok()) << id.error().message;
+  EXPECT_TRUE(service_.job_holds("sms-1", *id));
+  EXPECT_FALSE(service_.job_holds("sms-1", "someone-else"));
+  auto dry = service_.start_pivot("sms-1", {.candidate = "db3", .dry_run = true}, "ops");
+  ASSERT_TRUE(dry.ok());
+  EXPECT_TRUE(service_.job_holds("sms-1", *dry)) << "a dry run changes nothing and holds nothing";
+  gate_.open();
+  EXPECT_EQ(finished(id).state, JobState::succeeded);
+  EXPECT_FALSE(service_.job_holds("sms-1", *id)) << "the hold ends with the job";
+  const auto entries = service_.journal().entries(*id);
+  ASSERT_FALSE(entries.empty());
+  EXPECT_EQ(entries.front().kind, JournalEntry::Kind::job_created);
+  EXPECT_EQ(entries.back().kind, JournalEntry::Kind::job_finished);
+  EXPECT_EQ(entries.back().state, "succeeded");
+}
+
 TEST_F(PivotServiceTest, TheStatusOfAHeldClusterSaysSo) {
   gate_.close();
   ASSERT_TRUE(service_.start_pivot("sms-1", {.candidate = "db2"}, "ops").ok());

@@ -53,6 +53,8 @@ class MemoryJournal : public Journal {
   std::vector<JournalEntry> entries() const;
   // The entries of one job, in order.
   std::vector<JournalEntry> entries(const std::string& job_id) const;
+  // Drops a finished job's entries (the in-memory journal keeps as many jobs as the registry).
+  void forget(const std::string& job_id);
 
  private:
   void add(JournalEntry entry);
