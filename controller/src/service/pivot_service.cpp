@@ -268,8 +268,14 @@ Result<std::string> PivotService::start_pivot(const std::string& cluster, const 
   return id;
 }
 
+void PivotService::add_state_sink(JobStateSink& sink) {
+  std::lock_guard lock(mu_);
+  state_sinks_.push_back(&sink);
+}
+
 void PivotService::launch(const std::string& job_id, std::function<void()> body) {
   jobs_[job_id].state = JobState::running;
+  for (JobStateSink* sink : state_sinks_) sink->job_state(jobs_[job_id]);
   ++running_;
   std::thread([this, job_id, body = std::move(body)] {
     try {
@@ -291,6 +297,7 @@ void PivotService::finish(const std::string& job_id, JobState state, nlohmann::j
   if (auto held = holds_.find(job.cluster); held != holds_.end() && held->second == job_id) holds_.erase(held);
   log::event(*logger(), state == JobState::succeeded ? spdlog::level::info : spdlog::level::warn,
              {.cluster = job.cluster, .job = job_id}, "job {}", protocol::to_string(state));
+  for (JobStateSink* sink : state_sinks_) sink->job_state(job);
   --running_;
   idle_.notify_all();
 }

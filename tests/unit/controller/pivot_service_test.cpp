@@ -164,6 +164,20 @@ TEST_F(PivotServiceTest, ARunningPivotHoldsItsClusterUntilItEndsAndIsJournaled) 
   EXPECT_EQ(entries.back().state, "succeeded");
 }
 
+TEST_F(PivotServiceTest, AStateSinkIsToldEachJobRunningThenHowItEnded) {
+  struct Recording : JobStateSink {
+    void job_state(const Job& job) override {
+      seen.push_back(job.id + " " + std::string(protocol::to_string(job.state)) + (job.result.is_null() ? "" : " +result"));
+    }
+    std::vector<std::string> seen;
+  } sink;
+  service_.add_state_sink(sink);
+  auto id = service_.start_pivot("sms-1", {.candidate = "db2"}, "ops");
+  ASSERT_TRUE(id.ok());
+  EXPECT_EQ(finished(id).state, JobState::succeeded);
+  EXPECT_EQ(sink.seen, (std::vector<std::string>{*id + " running", *id + " succeeded +result"}));
+}
+
 TEST_F(PivotServiceTest, TheStatusOfAHeldClusterSaysSo) {
   gate_.close();
   ASSERT_TRUE(service_.start_pivot("sms-1", {.candidate = "db2"}, "ops").ok());

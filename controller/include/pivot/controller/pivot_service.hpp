@@ -66,6 +66,9 @@ class PivotService : public ControllerService {
   // Every job's steps and commands, as the runner journals them (in memory
   // until the SQLite journal, issue 14).
   const MemoryJournal& journal() const { return journal_; }
+  // Told every job's state as it changes (JobStateSink: it must outlive the
+  // service, and must not call it back). Add sinks before the first job.
+  void add_state_sink(JobStateSink& sink);
 
  private:
   struct AgentStats {
@@ -99,6 +102,7 @@ class PivotService : public ControllerService {
   Clock& clock_;
   const std::uint64_t epoch_;
   MemoryJournal journal_;  // thread-safe on its own: written by the job threads
+  std::vector<JobStateSink*> state_sinks_;
 
   std::mutex mu_;
   std::condition_variable idle_;
