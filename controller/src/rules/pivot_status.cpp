@@ -46,4 +46,16 @@ PivotStatus evaluate_pivot_status(const PivotStatusInput& input) {
   return status;
 }
 
+std::vector<std::string> pivot_check_ids() {
+  const ClusterSpec no_spec;
+  const ClusterObservation nothing_seen;
+  std::vector<std::string> ids;
+  const PivotStatusInput input{
+      .spec = no_spec, .observed = nothing_seen, .now_ms = 0, .job_in_progress = false, .candidate = std::nullopt};
+  for (const Check& check : evaluate_pivot_status(input).checks) {
+    ids.push_back(check.id);
+  }
+  return ids;
+}
+
 }  // namespace pivot::controller

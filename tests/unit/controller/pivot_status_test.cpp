@@ -56,6 +56,15 @@ void make_mysql(Topology& t, const std::string& primary_executed) {
 
 constexpr const char* kUuid1 = "00000000-0000-0000-0000-000000000001";
 
+// The one list of ids others read (tests and fakes) is the documented one,
+// whatever the cluster: kIds above is this test's own oracle.
+TEST(PivotStatus, CheckIdsAreTheDocumentedOnesInOrder) {
+  EXPECT_EQ(pivot_check_ids(), kIds);
+  auto t = Topology::healthy();
+  t.heard("db2", 5000);
+  EXPECT_EQ(ids_of(t.status()), pivot_check_ids());
+}
+
 TEST(PivotStatus, AHealthyClusterIsEligibleWithEveryCheckInOrder) {
   const auto s = Topology::healthy().status();
   EXPECT_EQ(ids_of(s), kIds);

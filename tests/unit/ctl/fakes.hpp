@@ -12,8 +12,13 @@
 #include <utility>
 #include <vector>
 
+#include <algorithm>
+#include <stdexcept>
+
 #include <nlohmann/json.hpp>
 
+#include "pivot/controller/pivot_executor.hpp"
+#include "pivot/controller/pivot_status.hpp"
 #include "pivot/ctl/clock.hpp"
 #include "pivot/ctl/context.hpp"
 #include "pivot/ctl/pivotctl.hpp"
@@ -152,7 +157,11 @@ inline json job(const std::string& id, const std::string& kind, const std::strin
           {"steps", std::move(steps)}, {"result", std::move(result)}};
 }
 
+// A check as pivotd reports it; `id` must be one pivotd has
+// (pivot_check_ids()), so a renamed check cannot live on in the fakes.
 inline json check(const std::string& id, bool ok, const std::string& detail) {
+  const auto ids = controller::pivot_check_ids();
+  if (std::find(ids.begin(), ids.end(), id) == ids.end()) throw std::logic_error("pivotd has no check '" + id + "'");
   return {{"id", id}, {"ok", ok}, {"detail", detail}};
 }
 
@@ -171,12 +180,18 @@ inline json pivot_status_result(bool eligible) {
                                         eligible ? "3 AZs (a, b, c), 2 needed" : "1 AZ (a), 2 needed")})}};
 }
 
+// The line the plan view prints for step `index` (1-based) of pivotd's plan,
+// e.g. "    12. verify".
+inline std::string plan_line(std::size_t index) {
+  const auto steps = controller::pivot_plan_steps();
+  std::string number = std::to_string(index);
+  return std::string(6 - std::min<std::size_t>(6, number.size()), ' ') + number + ". " + steps.at(index - 1);
+}
+inline std::size_t plan_size() { return controller::pivot_plan_steps().size(); }
+
 inline json dry_run_result() {
   json r = pivot_status_result(true);
-  // As pivotd's pivot_plan_steps() names them.
-  r["plan"] = json::array({"check", "pre_pivot", "fence_read_only", "fence_kill_connections", "capture_position",
-                           "catch_up", "promote", "post_promote", "repoint_replicas", "demote_old_primary",
-                           "post_pivot", "verify"});
+  r["plan"] = controller::pivot_plan_steps();  // pivotd's own list, never a copy
   return r;
 }
 

@@ -54,4 +54,10 @@ struct PivotStatus {
 
 PivotStatus evaluate_pivot_status(const PivotStatusInput& input);
 
+// Every check's id in the documented order: evaluate_pivot_status returns
+// these for any input (without a candidate, each candidate check fails with
+// the reason), so they are read off an empty cluster, not kept as a second
+// list. For tests and fakes that must name real checks.
+std::vector<std::string> pivot_check_ids();
+
 }  // namespace pivot::controller
