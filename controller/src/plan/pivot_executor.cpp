@@ -1,5 +1,7 @@
-// The planned pivot, forward (ARCHITECTURE.md, "Pivot plan"). The invariants
-// are in pivot_run.hpp; the undo is in pivot_rollback.cpp.
+// The planned pivot's actions (ARCHITECTURE.md, "Pivot plan"), and the job's
+// result from the runner's report. The plan itself (order, phases, undos) is
+// pivot_steps.cpp; the invariants are in pivot_run.hpp; the undos in
+// pivot_rollback.cpp.
 #include "pivot/controller/pivot_executor.hpp"
 
 #include <algorithm>
