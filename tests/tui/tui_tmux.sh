@@ -195,7 +195,7 @@ wait_for "pivotd unreachable for" 10
 shows "retrying: cannot reach pivotd at $controller"
 shows "Cluster $cluster: primary db2"  # the last reading stays on screen
 snap unreachable
-stack_launch "$dir/run/pivotd.pid" "$dir/logs/pivotd.log" "$dir" "$STACK_BIN_DIR/pivotd" --config "$dir/pivotd.yaml"
+stack_launch_pivotd "$dir"
 wait_for "pivotd answers again (it was unreachable for" 30
 snap recovered
 keys q
