@@ -168,9 +168,16 @@ stack_write_configs() {
     STACK_SPEC_PRIORITY=(db2=10)
   fi
   stack_write_spec "$dir" "$cluster" "$base"
+  stack_write_ports "$dir" "$cluster" "$base" "$bin" "$http"
+}
+
+# What names pivotd's ports (HTTP, HTTP+1, HTTP+2): its config, the agents'
+# configs, stack.env and pivotctl.env. Rewritten alone when pivotd found one
+# of them taken (scripts/stack start pivotd).
+stack_write_ports() {
+  local dir="$1" cluster="$2" base="$3" bin="$4" http="$5"
   stack_write_pivotd_config "$dir" "$http"
   stack_write_agent_configs "$dir" "$cluster" "$base" "$http"
-
   cat > "$dir/stack.env" <<ENV
 STACK_CLUSTER=$(printf %q "$cluster")
 STACK_NODES=$STACK_NODES
@@ -180,6 +187,7 @@ STACK_EVENTS_PORT=$(( http + 1 ))
 STACK_COMMANDS_PORT=$(( http + 2 ))
 STACK_BIN_DIR=$(printf %q "$bin")
 STACK_CLUSTER_DIR=$(printf %q "$(stack_cluster_dir "$dir")")
+STACK_LOG_LEVEL=$(printf %q "$STACK_LOG_LEVEL")
 ENV
   cat > "$dir/pivotctl.env" <<ENV
 # Source this file (. $dir/pivotctl.env): pivotctl then talks to the demo's

@@ -3,7 +3,8 @@
 # run it on the fixture's with --cluster-dir): up waits until pivotd sees
 # every node; status names each process; spec is reloaded by the running
 # pivotd (its revision label shows in the API); one agent stops and starts;
-# pivotd restarts with --enable-failpoints; usage errors exit 2; down stops
+# pivotd restarts with --enable-failpoints, on other ports when its own were
+# taken meanwhile; usage errors exit 2; down stops
 # every process it started (by the PIDs up recorded) and removes the
 # directory, and a second down is a no-op.
 # Needs PIVOT_BIN_DIR (ctest sets it).
@@ -49,11 +50,27 @@ grep -q '^agent-db2  *stopped$' <<< "$(stack status --dir "$dir")" || fail "stat
 stack start --dir "$dir" agent db2
 stack wait --dir "$dir" || fail "the stack is not ready again after db2's agent restarted"
 
+# pivotd again, with a failpoint, on ports someone took meanwhile (the
+# cluster's servers: its configs are pointed at them): it is started on others.
 stack stop --dir "$dir" pivotd
-stack start --dir "$dir" pivotd --failpoints "promote:drop_answer" || fail "pivotd did not start with a failpoint"
+stack stop --dir "$dir" agents
+(
+  # shellcheck source=scripts/lib/stack.sh
+  . "$root/scripts/lib/stack.sh"
+  # shellcheck source=/dev/null
+  . "$dir/stack.env"  # after the library, whose defaults (5 nodes) it replaces
+  stack_write_ports "$dir" "$STACK_CLUSTER" "$STACK_BASE_PORT" "$STACK_BIN_DIR" "$STACK_BASE_PORT"
+)
+out="$(stack start --dir "$dir" pivotd --failpoints "promote:drop_answer" 2>&1)" \
+  || fail "pivotd did not start with a failpoint: $out"
+grep -q "pivotd's ports from $STACK_BASE_PORT were taken; trying others" <<< "$out" || fail "no other ports tried: $out"
+# shellcheck source=/dev/null
+. "$dir/stack.env"
+[ "$STACK_HTTP_PORT" != "$STACK_BASE_PORT" ] || fail "stack.env still names the taken port"
 grep -q -- '--enable-failpoints' "/proc/$(pid_of pivotd)/cmdline" || fail "pivotd runs without --enable-failpoints"
-stack wait --dir "$dir" || fail "the stack is not ready after pivotd restarted"
-pids+=("$(pid_of pivotd)" "$(pid_of agent-db2)")
+stack start --dir "$dir" agents
+stack wait --dir "$dir" || fail "the stack is not ready after pivotd and the agents restarted"
+pids+=("$(pid_of pivotd)" "$(pid_of agent-db1)" "$(pid_of agent-db2)" "$(pid_of agent-db3)")
 
 rc=0; stack start --dir "$dir" bogus 2>/dev/null || rc=$?
 [ "$rc" = 2 ] || fail "an unknown process to start exited $rc, not 2"

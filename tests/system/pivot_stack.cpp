@@ -114,6 +114,8 @@ void PivotStack::start_pivotd(const std::string& failpoints) {
   } else {
     run_script("start", {"pivotd", "--failpoints", failpoints}, kCommandTimeout);
   }
+  // Other ports when the chosen ones were taken by the time pivotd bound them.
+  http_port_ = std::stoi(env_value(dir_ / "stack.env", "STACK_HTTP_PORT"));
 }
 
 void PivotStack::start_agents() { run_script("start", {"agents"}, kCommandTimeout); }
