@@ -317,6 +317,10 @@ pctl() { ct timeout "${pctl_timeout:-20}" pivotctl --controller "http://127.0.0.
 wait_for 30 "pivotd seeing all three agents" pctl status pkgtest
 
 # --- 6. the watchdog ----------------------------------------------------------
+# pivotd's own: armed (WatchdogSec=) and fed while its bus loops, so it must
+# still run under the same PID after the agent's watchdog below (> 10 s).
+pivotd_pid="$(prop pivotd.service MainPID)"
+[ "$(prop pivotd.service WatchdogUSec)" != 0 ] || fail "pivotd.service has no watchdog"
 stopped_pid="$(prop pivot-agent@db3.service MainPID)"
 say "SIGSTOP to pivot-agent@db3 (PID $stopped_pid inside); its watchdog: $(prop pivot-agent@db3.service WatchdogUSec)"
 ct kill -STOP "$stopped_pid"
@@ -326,6 +330,11 @@ wait_for 40 "the watchdog restarting the stopped agent" restarted
 ct journalctl --no-pager -u pivot-agent@db3.service -o cat > "$work/db3.journal"
 grep -q "Watchdog timeout" "$work/db3.journal" || fail "no watchdog timeout in pivot-agent@db3's journal"
 say "watchdog: $(grep -m1 'Watchdog timeout' "$work/db3.journal"); new PID $(prop pivot-agent@db3.service MainPID)"
+[ "$(prop pivotd.service MainPID)" = "$pivotd_pid" ] && [ "$(prop pivotd.service NRestarts)" = 0 ] \
+  || fail "pivotd was restarted meanwhile (its watchdog was not fed): $(ct journalctl --no-pager -n 5 -u pivotd.service -o cat)"
+ct journalctl --no-pager -u pivotd.service -o cat | grep -q "systemd watchdog: WATCHDOG=1 every" \
+  || fail "pivotd did not say it feeds its watchdog"
+say "pivotd: watchdog $(prop pivotd.service WatchdogUSec), fed, same PID $pivotd_pid"
 
 # --- 7. the pivot ---------------------------------------------------------------
 eligible() { pctl pivot-status pkgtest --candidate "$1"; }

@@ -169,6 +169,7 @@ Result<void> ControllerBus::send(const std::string& cluster, const std::string& 
 void ControllerBus::run(const MessageFn& on_message) {
   zmq::pollitem_t items[] = {{inbox_->handle(), 0, ZMQ_POLLIN, 0}, {events_->handle(), 0, ZMQ_POLLIN, 0}};
   while (!stopping_) {
+    last_loop_ = Clock::now().time_since_epoch().count();
     try {
       if (zmq::poll(items, 2, std::chrono::milliseconds(100)) <= 0) continue;
       if (items[0].revents & ZMQ_POLLIN) forward_command();

@@ -22,6 +22,7 @@
 #include "pivot/controller/pivotd_setup.hpp"
 #include "pivot/controller/posix_hook_runner.hpp"
 #include "pivot/controller/system_clock.hpp"
+#include "pivot/controller/systemd_watchdog.hpp"
 #include "pivot/controller/zmq_agent_port.hpp"
 #include "pivot/curve_keys.hpp"
 #include "pivot/log.hpp"
@@ -135,6 +136,8 @@ int run(const std::optional<std::string>& config_path, const PivotdOverrides& ov
   log->info("pivotd {} started: epoch {}, {} cluster(s), API on {}:{}, events {}, commands {}", PIVOT_VERSION, *epoch,
             setup.clusters.specs.size(), http->host, server.port(), config.events_bind, config.commands_bind);
   sd_notify(0, "READY=1");
+  SystemdWatchdog watchdog(io, [&bus] { return bus.last_loop(); }, log);
+  watchdog.start();
 
   boost::asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
   std::thread waiter;

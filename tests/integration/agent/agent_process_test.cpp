@@ -2,8 +2,6 @@
 // pivotd: its snapshots, its events, and that it is never silent, even while
 // mysqld is dead or hung.
 #include <signal.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -12,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "agent_fixture.hpp"
+#include "pivot/test/notify_socket.hpp"
 
 namespace pivot::test {
 namespace {
@@ -178,39 +177,6 @@ TEST_F(AgentProcessTest, InsecureRefusesANonLoopbackController) {
   EXPECT_NE(agent.log().find("--insecure (no CURVE) only talks to loopback, not '192.0.2.10'"), std::string::npos)
       << agent.log();
 }
-
-// Stands in for systemd's notify socket.
-class NotifySocket {
- public:
-  explicit NotifySocket(const std::filesystem::path& path) : path_(path) {
-    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    timeval tv{0, 200000};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  }
-  ~NotifySocket() {
-    ::close(fd_);
-    std::filesystem::remove(path_);
-  }
-  // Every datagram received within timeout, concatenated.
-  std::string read_for(std::chrono::milliseconds timeout) {
-    std::string all;
-    const auto deadline = Clock::now() + timeout;
-    char buf[4096];
-    while (Clock::now() < deadline) {
-      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-      if (n > 0) all.append(buf, static_cast<size_t>(n)).append("\n");
-    }
-    return all;
-  }
-
- private:
-  std::filesystem::path path_;
-  int fd_ = -1;
-};
 
 TEST_F(AgentProcessTest, ReadyAfterTheFirstProbeEvenWithMysqldDownThenWatchdog) {
   EventSink sink;

@@ -79,6 +79,10 @@ class ControllerBus {
 
   // Any thread: what GET /v1/agents shows, ages counted to `now`.
   AgentsView agents(Clock::time_point now) const;
+  // Any thread: when the bus thread last went round its poll loop (at least
+  // every 100 ms while it lives). pivotd's systemd watchdog withholds
+  // WATCHDOG=1 when this grows old: a stuck bus hears no agent.
+  Clock::time_point last_loop() const { return Clock::time_point(Clock::duration(last_loop_.load())); }
   // This run's boot_id (the envelope of every command).
   const std::string& boot_id() const { return boot_id_; }
   // What the sockets are bound to once started (the port chosen for ":*").
@@ -114,6 +118,7 @@ class ControllerBus {
   std::atomic<std::uint64_t> seq_{0};
   std::unique_ptr<zmq::socket_t> inbox_, events_, commands_;  // the bus thread's
   std::atomic<bool> started_{false}, stopping_{false};
+  std::atomic<Clock::rep> last_loop_{0};
   std::thread thread_;
 
   mutable std::mutex stats_mutex_;
