@@ -1,4 +1,4 @@
-// The journal in memory (journal.hpp): until the SQLite journal (issue 14).
+// The runner events as rows (EntryJournal), the journal in memory, and the tee (journal.hpp).
 #include "pivot/controller/journal.hpp"
 
 #include "pivot/protocol/enum_names.hpp"
@@ -7,28 +7,28 @@ namespace pivot::controller {
 
 using Kind = JournalEntry::Kind;
 
-void MemoryJournal::job_created(const std::string& job_id, const std::string& cluster, JobKind kind,
+void EntryJournal::job_created(const std::string& job_id, const std::string& cluster, JobKind kind,
                                 std::uint64_t at_ms) {
-  add({Kind::job_created, job_id, cluster, std::string(protocol::to_string(kind)), 0, at_ms});
+  append({Kind::job_created, job_id, cluster, std::string(protocol::to_string(kind)), 0, at_ms});
 }
 
-void MemoryJournal::step_started(const std::string& job_id, const std::string& step, std::uint64_t deadline_ms,
+void EntryJournal::step_started(const std::string& job_id, const std::string& step, std::uint64_t deadline_ms,
                                  std::uint64_t at_ms) {
-  add({Kind::step_started, job_id, step, "", deadline_ms, at_ms});
+  append({Kind::step_started, job_id, step, "", deadline_ms, at_ms});
 }
 
-void MemoryJournal::command_sent(const std::string& job_id, const std::string& step, const std::string& command_id,
+void EntryJournal::command_sent(const std::string& job_id, const std::string& step, const std::string& command_id,
                                  std::uint64_t at_ms) {
-  add({Kind::command_sent, job_id, step, command_id, 0, at_ms});
+  append({Kind::command_sent, job_id, step, command_id, 0, at_ms});
 }
 
-void MemoryJournal::step_finished(const std::string& job_id, const std::string& step, StepState state,
+void EntryJournal::step_finished(const std::string& job_id, const std::string& step, StepState state,
                                   std::uint64_t at_ms) {
-  add({Kind::step_finished, job_id, step, std::string(protocol::to_string(state)), 0, at_ms});
+  append({Kind::step_finished, job_id, step, std::string(protocol::to_string(state)), 0, at_ms});
 }
 
-void MemoryJournal::job_finished(const std::string& job_id, JobState state, std::uint64_t at_ms) {
-  add({Kind::job_finished, job_id, "", std::string(protocol::to_string(state)), 0, at_ms});
+void EntryJournal::job_finished(const std::string& job_id, JobState state, std::uint64_t at_ms) {
+  append({Kind::job_finished, job_id, "", std::string(protocol::to_string(state)), 0, at_ms});
 }
 
 std::vector<JournalEntry> MemoryJournal::entries() const {
@@ -50,9 +50,53 @@ void MemoryJournal::forget(const std::string& job_id) {
   std::erase_if(entries_, [&](const JournalEntry& e) { return e.job_id == job_id; });
 }
 
-void MemoryJournal::add(JournalEntry entry) {
+void MemoryJournal::append(JournalEntry entry) {
   std::lock_guard lock(mutex_);
   entries_.push_back(std::move(entry));
+}
+
+void MemoryJournal::job_saved(const Job&, std::uint64_t) {
+  std::lock_guard lock(mutex_);
+  ++saves_;
+}
+
+std::size_t MemoryJournal::saves() const {
+  std::lock_guard lock(mutex_);
+  return saves_;
+}
+
+void JournalTee::job_created(const std::string& job_id, const std::string& cluster, JobKind kind,
+                             std::uint64_t at_ms) {
+  first_.job_created(job_id, cluster, kind, at_ms);
+  if (second_) second_->job_created(job_id, cluster, kind, at_ms);
+}
+
+void JournalTee::step_started(const std::string& job_id, const std::string& step, std::uint64_t deadline_ms,
+                              std::uint64_t at_ms) {
+  first_.step_started(job_id, step, deadline_ms, at_ms);
+  if (second_) second_->step_started(job_id, step, deadline_ms, at_ms);
+}
+
+void JournalTee::command_sent(const std::string& job_id, const std::string& step, const std::string& command_id,
+                              std::uint64_t at_ms) {
+  first_.command_sent(job_id, step, command_id, at_ms);
+  if (second_) second_->command_sent(job_id, step, command_id, at_ms);
+}
+
+void JournalTee::step_finished(const std::string& job_id, const std::string& step, StepState state,
+                               std::uint64_t at_ms) {
+  first_.step_finished(job_id, step, state, at_ms);
+  if (second_) second_->step_finished(job_id, step, state, at_ms);
+}
+
+void JournalTee::job_finished(const std::string& job_id, JobState state, std::uint64_t at_ms) {
+  first_.job_finished(job_id, state, at_ms);
+  if (second_) second_->job_finished(job_id, state, at_ms);
+}
+
+void JournalTee::job_saved(const Job& job, std::uint64_t at_ms) {
+  first_.job_saved(job, at_ms);
+  if (second_) second_->job_saved(job, at_ms);
 }
 
 }  // namespace pivot::controller

@@ -6,6 +6,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cstdlib>
 #include <iostream>
 #include <thread>
@@ -21,6 +22,7 @@
 #include "pivot/controller/pivot_service.hpp"
 #include "pivot/controller/pivotd_setup.hpp"
 #include "pivot/controller/posix_hook_runner.hpp"
+#include "pivot/controller/sqlite_journal.hpp"
 #include "pivot/controller/system_clock.hpp"
 #include "pivot/controller/systemd_watchdog.hpp"
 #include "pivot/controller/zmq_agent_port.hpp"
@@ -76,6 +78,28 @@ pivot::Result<std::vector<Failpoint>> armed_failpoints(bool enabled, spdlog::log
   return failpoints;
 }
 
+// Finished jobs older than the retention leave the journal: at start, then daily.
+void prune_journal(SqliteJournal& journal, int retention_days, spdlog::logger& log) {
+  const auto now_ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  const std::uint64_t keep_ms = static_cast<std::uint64_t>(retention_days) * 24 * 3600 * 1000;
+  auto pruned = journal.prune(now_ms > keep_ms ? now_ms - keep_ms : 0);
+  if (!pruned) {
+    log.error("{}", pruned.error().message);
+  } else if (*pruned > 0) {
+    log.info("journal {}: pruned {} job(s) finished more than {} day(s) ago", journal.path(), *pruned, retention_days);
+  }
+}
+
+void prune_daily(boost::asio::steady_timer& timer, SqliteJournal& journal, int retention_days, spdlog::logger& log) {
+  timer.expires_after(std::chrono::hours(24));
+  timer.async_wait([&timer, &journal, retention_days, &log](const boost::system::error_code& ec) {
+    if (ec) return;
+    prune_journal(journal, retention_days, log);
+    prune_daily(timer, journal, retention_days, log);
+  });
+}
+
 int run(const std::optional<std::string>& config_path, const PivotdOverrides& overrides, PivotdSetup setup,
         bool failpoints_enabled) {
   auto log = pivot::log::get("pivotd");
@@ -87,6 +111,19 @@ int run(const std::optional<std::string>& config_path, const PivotdOverrides& ov
   if (!failpoints) {
     log->critical("{}: {}", kFailpointEnv, failpoints.error().message);
     return 2;
+  }
+  // The journal first: a second pivotd on this state_dir stops here, before it
+  // raises the epoch the first one commands with.
+  auto journal = SqliteJournal::open(config.state_dir + "/journal.sqlite");
+  if (!journal) {
+    log->critical("cannot open the job journal: {}", journal.error().message);
+    return 1;
+  }
+  prune_journal(**journal, config.journal_retention_days, *log);
+  auto restored = (*journal)->recent_jobs(PivotService::kJobsKept);
+  if (!restored) {
+    log->critical("cannot read the job journal: {}", restored.error().message);
+    return 1;
   }
   auto epoch = raise_controller_epoch(config.state_dir);
   if (!epoch) {
@@ -103,6 +140,8 @@ int run(const std::optional<std::string>& config_path, const PivotdOverrides& ov
   FailpointAgentPort faulty_port(port, *failpoints);
   AgentPort& agent_port = failpoints->empty() ? static_cast<AgentPort&>(port) : faulty_port;
   PivotService service(agent_port, hooks, clock, leadership.epoch());
+  log->info("journal {}: {} job(s) restored", (*journal)->path(), restored->size());
+  service.use_journal(**journal, std::move(restored).value());
   service.set_specs(setup.clusters.specs);
   service.set_agent_counters([&bus](AgentsView& view) {
     auto counted = bus.agents(std::chrono::steady_clock::now());
@@ -138,6 +177,8 @@ int run(const std::optional<std::string>& config_path, const PivotdOverrides& ov
   sd_notify(0, "READY=1");
   SystemdWatchdog watchdog(io, [&bus] { return bus.last_loop(); }, log);
   watchdog.start();
+  boost::asio::steady_timer prune_timer(io);
+  prune_daily(prune_timer, **journal, config.journal_retention_days, *log);
 
   boost::asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
   std::thread waiter;

@@ -11,8 +11,6 @@
 namespace pivot::controller {
 namespace {
 
-constexpr std::size_t kJobsKept = 2000;  // in memory until the journal (part 2) keeps them
-
 auto logger() {
   static auto l = log::get("pivotd.jobs");
   return l;
@@ -163,7 +161,7 @@ Job& PivotService::add_job(JobKind kind, const std::string& cluster, const std::
   // Forget the oldest finished jobs past the bound; a running one is never dropped.
   while (job_order_.size() > kJobsKept && jobs_[job_order_.front()].finished()) {
     jobs_.erase(job_order_.front());
-    journal_.forget(job_order_.front());  // bounded like the jobs, until the SQLite journal keeps them
+    journal_.forget(job_order_.front());  // bounded like the jobs; the SQLite journal keeps its own
     job_order_.pop_front();
   }
   return jobs_[job.id] = std::move(job);
@@ -261,7 +259,7 @@ Result<std::string> PivotService::start_pivot(const std::string& cluster, const 
   PivotJobInput input{id, spec, options.candidate, options.dry_run, options.expected_primary};
   launch(id, [this, input = std::move(input)] {
     JobPorts ports(*this, input.job_id);
-    PivotExecutor executor(agents_, hooks_, ports, clock_, ports, ports, journal_);
+    PivotExecutor executor(agents_, hooks_, ports, clock_, ports, ports, journals_);
     auto outcome = executor.run(input);
     finish(input.job_id, outcome.state, std::move(outcome.result));
   });
@@ -273,8 +271,21 @@ void PivotService::add_state_sink(JobStateSink& sink) {
   state_sinks_.push_back(&sink);
 }
 
+void PivotService::use_journal(Journal& durable, std::vector<Job> restored) {
+  std::lock_guard lock(mu_);
+  journals_.set_second(&durable);
+  for (auto& job : restored) {
+    if (jobs_.count(job.id)) continue;
+    job_order_.push_back(job.id);
+    jobs_[job.id] = std::move(job);
+  }
+}
+
+void PivotService::save(const Job& job) { journals_.job_saved(job, clock_.wall_ms()); }
+
 void PivotService::launch(const std::string& job_id, std::function<void()> body) {
   jobs_[job_id].state = JobState::running;
+  save(jobs_[job_id]);
   for (JobStateSink* sink : state_sinks_) sink->job_state(jobs_[job_id]);
   ++running_;
   std::thread([this, job_id, body = std::move(body)] {
@@ -295,6 +306,7 @@ void PivotService::finish(const std::string& job_id, JobState state, nlohmann::j
   job.state = state;
   job.result = std::move(result);
   if (auto held = holds_.find(job.cluster); held != holds_.end() && held->second == job_id) holds_.erase(held);
+  save(job);
   log::event(*logger(), state == JobState::succeeded ? spdlog::level::info : spdlog::level::warn,
              {.cluster = job.cluster, .job = job_id}, "job {}", protocol::to_string(state));
   for (JobStateSink* sink : state_sinks_) sink->job_state(job);
@@ -332,6 +344,7 @@ void PivotService::record_step(const std::string& job_id, const JobStep& step) {
   } else {
     job.steps.push_back(step);
   }
+  save(job);
   if (step.state == StepState::running) return;
   const auto level = step.state == StepState::failed ? spdlog::level::err : spdlog::level::info;
   log::event(*logger(), level, {.cluster = job.cluster, .job = job_id, .step = step.name}, "step {} in {} ms",

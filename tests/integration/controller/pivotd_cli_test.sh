@@ -82,17 +82,27 @@ has "'promte' is not a step"
 # a real start (insecure, loopback, free ports): the bad spec is refused, the
 # good one served; PIVOT_FAILPOINT without --enable-failpoints is ignored, said
 spec broken "polcy: {}\n" > "$work/clusters.d/broken.yaml"
-PIVOT_FAILPOINT="promote/set_read_only:drop_answer" "$pivotd" --insecure --clusters "$work/clusters.d" --state-dir "$work/state" --http 127.0.0.1:0 \
-  --events-bind 'tcp://127.0.0.1:*' --commands-bind 'tcp://127.0.0.1:*' > "$work/pivotd.log" 2>&1 &
-pid=$!
-port=""
-for _ in $(seq 100); do
-  port="$(sed -n 's/.*API on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/pivotd.log" | head -n 1)"
-  [ -n "$port" ] && break
-  kill -0 "$pid" 2>/dev/null || { cat "$work/pivotd.log" >&2; fail "pivotd exited at start"; }
-  sleep 0.1
-done
-[ -n "$port" ] || { cat "$work/pivotd.log" >&2; fail "pivotd did not say where its API listens"; }
+live=(--insecure --clusters "$work/clusters.d" --state-dir "$work/state" --http 127.0.0.1:0
+  --events-bind 'tcp://127.0.0.1:*' --commands-bind 'tcp://127.0.0.1:*')
+start_pivotd() {  # in the background, into $work/pivotd.log; sets pid and port
+  "$pivotd" "${live[@]}" > "$work/pivotd.log" 2>&1 &
+  pid=$!
+  port=""
+  for _ in $(seq 100); do
+    port="$(sed -n 's/.*API on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/pivotd.log" | head -n 1)"
+    [ -n "$port" ] && break
+    kill -0 "$pid" 2>/dev/null || { cat "$work/pivotd.log" >&2; fail "pivotd exited at start"; }
+    sleep 0.1
+  done
+  [ -n "$port" ] || { cat "$work/pivotd.log" >&2; fail "pivotd did not say where its API listens"; }
+}
+stop_pivotd() {  # SIGTERM: exit 0
+  kill -TERM "$pid"
+  local rc=0; wait "$pid" || rc=$?
+  pid=""
+  [ "$rc" -eq 0 ] || { cat "$work/pivotd.log" >&2; fail "pivotd exited $rc after SIGTERM"; }
+}
+PIVOT_FAILPOINT="promote/set_read_only:drop_answer" start_pivotd
 grep -q "refused: .*broken.yaml:2" "$work/pivotd.log" || { cat "$work/pivotd.log" >&2; fail "the bad spec was not logged as refused"; }
 grep -q "PIVOT_FAILPOINT is set but ignored" "$work/pivotd.log" || { cat "$work/pivotd.log" >&2; fail "an ignored failpoint was not said"; }
 if grep -q "FAILPOINT ARMED" "$work/pivotd.log"; then cat "$work/pivotd.log" >&2; fail "a failpoint armed without --enable-failpoints"; fi
@@ -110,12 +120,35 @@ for _ in $(seq 50); do
 done
 [ "$loaded" = 1 ] || { cat "$work/pivotd.log" >&2; fail "SIGHUP did not load the fixed spec"; }
 
+# The job journal (STATE_DIR/journal.sqlite): a job to keep, and a second
+# pivotd on the same state_dir refused at start, naming the file
+ctl pivot-status good > /dev/null 2>&1 || true  # no agent: the checks fail, the job still ends
+job="$(ctl --json jobs | sed -n 's/.*"id": *"\(ps-[^"]*\)".*/\1/p' | head -n 1)"
+[ -n "$job" ] || { ctl --json jobs >&2; fail "the pivot-status job is not listed"; }
+expect_rc 1 "a second pivotd on the same state_dir" "$pivotd" "${live[@]}"
+has "journal $work/state/journal.sqlite"
+has "locked"
+
 # SIGTERM: exit 0; the next start raises the epoch
-kill -TERM "$pid"
-rc=0; wait "$pid" || rc=$?
-pid=""
-[ "$rc" -eq 0 ] || { cat "$work/pivotd.log" >&2; fail "pivotd exited $rc after SIGTERM"; }
+stop_pivotd
 expect_rc 0 "--check-config does not raise the epoch" "$pivotd" --check-config --insecure --clusters "$work/clusters.d" \
   --state-dir "$work/state" --events-bind tcp://127.0.0.1:1 --commands-bind tcp://127.0.0.1:2
 [ "$(cat "$work/state/epoch")" = "$epoch1" ] || fail "--check-config changed the epoch"
+
+# Restarted, pivotd lists the job it ran before, as it ended
+start_pivotd
+ctl --json jobs > "$work/out"
+has "\"$job\""
+ctl --json job "$job" > "$work/out" || true  # exit 3: not eligible (no agent)
+has '"state": "succeeded"'
+grep -q "journal $work/state/journal.sqlite: [1-9][0-9]* job(s) restored" "$work/pivotd.log" ||
+  { cat "$work/pivotd.log" >&2; fail "the restored jobs were not logged"; }
+stop_pivotd
+
+# A corrupt journal stops the start (exit 1), naming the file and the problem
+head -c 8192 /dev/urandom > "$work/state/journal.sqlite"
+rm -f "$work/state/journal.sqlite-wal" "$work/state/journal.sqlite-shm"
+expect_rc 1 "a corrupt journal" "$pivotd" "${live[@]}"
+has "cannot open the job journal: journal $work/state/journal.sqlite"
+has "not a database"
 echo "pivotd_cli_test: passed"

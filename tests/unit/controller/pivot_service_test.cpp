@@ -8,8 +8,12 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <filesystem>
+
+#include <unistd.h>
 
 #include "fake_ports.hpp"
+#include "pivot/controller/sqlite_journal.hpp"
 #include "topology_builder.hpp"
 
 namespace pivot::controller {
@@ -162,6 +166,47 @@ TEST_F(PivotServiceTest, ARunningPivotHoldsItsClusterUntilItEndsAndIsJournaled) 
   EXPECT_EQ(entries.front().kind, JournalEntry::Kind::job_created);
   EXPECT_EQ(entries.back().kind, JournalEntry::Kind::job_finished);
   EXPECT_EQ(entries.back().state, "succeeded");
+}
+
+// pivotd restarted: a second service on the same SQLite file lists the first's
+// jobs as they ended, steps and result included, and keeps adding to it.
+TEST_F(PivotServiceTest, JobsOnTheSqliteJournalSurviveARestart) {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "pivot-service-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+  const std::string path = tmpl + "/journal.sqlite";
+  auto journal = SqliteJournal::open(path);
+  ASSERT_TRUE(journal.ok()) << journal.error().message;
+  service_.use_journal(**journal, {});
+  const Job pivot = finished(service_.start_pivot("sms-1", {.candidate = "db2"}, "ops"));
+  const Job status = finished(service_.start_pivot_status("sms-1", std::nullopt, "ci", std::nullopt));
+  ASSERT_EQ(pivot.state, JobState::succeeded) << pivot.result.dump(2);
+  ASSERT_TRUE((*journal)->entries(pivot.id)->size() >= 4u) << "the runner's events reach the file";
+  journal.value().reset();  // pivotd stops: the file is closed
+
+  auto reopened = SqliteJournal::open(path);
+  ASSERT_TRUE(reopened.ok()) << reopened.error().message;
+  auto kept = (*reopened)->recent_jobs(PivotService::kJobsKept);
+  ASSERT_TRUE(kept.ok());
+  PivotService restarted(gate_, hooks_, clock_, 8);
+  restarted.use_journal(**reopened, std::move(kept).value());
+  const auto listed = restarted.jobs(std::nullopt, 10);
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[0].id, status.id) << "newest first, as before the restart";
+  EXPECT_EQ(listed[1].id, pivot.id);
+  auto again = restarted.job(pivot.id);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->state, JobState::succeeded);
+  EXPECT_EQ(again->requested_by, "ops");
+  EXPECT_EQ(again->result, pivot.result);
+  ASSERT_EQ(again->steps.size(), pivot.steps.size());
+  for (std::size_t i = 0; i < pivot.steps.size(); ++i) {
+    EXPECT_EQ(again->steps[i].name, pivot.steps[i].name);
+    EXPECT_EQ(again->steps[i].state, pivot.steps[i].state);
+    EXPECT_EQ(again->steps[i].summary, pivot.steps[i].summary);
+    EXPECT_EQ(again->steps[i].detail, pivot.steps[i].detail);
+    EXPECT_EQ(again->steps[i].finished_at_ms, pivot.steps[i].finished_at_ms);
+  }
+  std::filesystem::remove_all(tmpl);
 }
 
 TEST_F(PivotServiceTest, AStateSinkIsToldEachJobRunningThenHowItEnded) {

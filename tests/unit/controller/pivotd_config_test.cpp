@@ -21,10 +21,12 @@ commands_bind: tcp://*:7702
 key: /etc/pivot/keys/controller.key
 agent_keys: /etc/pivot/agents.d
 tokens_file: /etc/pivot/tokens
+journal_retention_days: 30
 )",
                              "pivotd.yaml");
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->key, "/etc/pivot/keys/controller.key");
+  EXPECT_EQ(c->journal_retention_days, 30);
   EXPECT_TRUE(validate_pivotd_config(*c).empty());
 }
 
@@ -34,6 +36,15 @@ TEST(PivotdConfig, UnknownKeysAndBadTypesAreNamedWithTheirLine) {
   EXPECT_NE(c.error().message.find("pivotd.yaml:2"), std::string::npos) << c.error().message;
   EXPECT_NE(c.error().message.find("http_port"), std::string::npos) << c.error().message;
   EXPECT_NE(c.error().message.find("pivotd.yaml:3"), std::string::npos) << c.error().message;
+}
+
+TEST(PivotdConfig, JournalRetentionIsNinetyDaysUnlessSetToAtLeastOne) {
+  auto c = parse_pivotd_yaml("state_dir: /x\n", "pivotd.yaml");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->journal_retention_days, 90);
+  auto zero = parse_pivotd_yaml("journal_retention_days: 0\n", "pivotd.yaml");
+  ASSERT_FALSE(zero.ok());
+  EXPECT_NE(zero.error().message.find("journal_retention_days"), std::string::npos) << zero.error().message;
 }
 
 TEST(PivotdConfig, FlagsOverrideTheFile) {

@@ -3,8 +3,10 @@
 // written before it happens, so that a pivotd that restarts knows which
 // commands may have run. The runner writes a step's start before any of its
 // commands go out, and each command's id before it is sent; then the step's
-// end and the job's. MemoryJournal keeps it in memory (tests, and pivotd until
-// the SQLite journal of issue 14 takes its place behind this port).
+// end and the job's. The service also saves the job as the API shows it each
+// time it changes, so that GET /v1/jobs survives a restart. MemoryJournal keeps
+// it all in memory (tests); SqliteJournal (sqlite_journal.hpp) on disk, and
+// JournalTee writes to both (pivotd).
 
 #include <cstdint>
 #include <mutex>
@@ -37,10 +39,14 @@ class Journal {
   virtual void step_finished(const std::string& job_id, const std::string& step, StepState state,
                              std::uint64_t at_ms) = 0;
   virtual void job_finished(const std::string& job_id, JobState state, std::uint64_t at_ms) = 0;
+  // The job as GET /v1/jobs/{id} shows it, after each change (launched, a step
+  // started or ended, finished); at_ms dates the change (a finished job's end).
+  virtual void job_saved(const Job& job, std::uint64_t at_ms) = 0;
 };
 
-// In memory, in order, thread-safe (a step may send to several nodes at once).
-class MemoryJournal : public Journal {
+// The five runner events as JournalEntry rows, handed to append(): one mapping
+// for every journal that keeps rows.
+class EntryJournal : public Journal {
  public:
   void job_created(const std::string& job_id, const std::string& cluster, JobKind kind, std::uint64_t at_ms) override;
   void step_started(const std::string& job_id, const std::string& step, std::uint64_t deadline_ms,
@@ -50,17 +56,49 @@ class MemoryJournal : public Journal {
   void step_finished(const std::string& job_id, const std::string& step, StepState state, std::uint64_t at_ms) override;
   void job_finished(const std::string& job_id, JobState state, std::uint64_t at_ms) override;
 
+ protected:
+  virtual void append(JournalEntry entry) = 0;
+};
+
+// In memory, in order, thread-safe (a step may send to several nodes at once).
+class MemoryJournal : public EntryJournal {
+ public:
+  void job_saved(const Job& job, std::uint64_t at_ms) override;  // counted only: the registry holds the jobs
+  std::size_t saves() const;
+
   std::vector<JournalEntry> entries() const;
   // The entries of one job, in order.
   std::vector<JournalEntry> entries(const std::string& job_id) const;
   // Drops a finished job's entries (the in-memory journal keeps as many jobs as the registry).
   void forget(const std::string& job_id);
 
- private:
-  void add(JournalEntry entry);
+ protected:
+  void append(JournalEntry entry) override;
 
+ private:
   mutable std::mutex mutex_;
   std::vector<JournalEntry> entries_;
+  std::size_t saves_ = 0;
+};
+
+// Writes every event to both journals, first then second (pivotd: memory, then
+// the SQLite file); second may be unset (no durable journal).
+class JournalTee : public Journal {
+ public:
+  JournalTee(Journal& first, Journal* second) : first_(first), second_(second) {}
+  void set_second(Journal* second) { second_ = second; }
+  void job_created(const std::string& job_id, const std::string& cluster, JobKind kind, std::uint64_t at_ms) override;
+  void step_started(const std::string& job_id, const std::string& step, std::uint64_t deadline_ms,
+                    std::uint64_t at_ms) override;
+  void command_sent(const std::string& job_id, const std::string& step, const std::string& command_id,
+                    std::uint64_t at_ms) override;
+  void step_finished(const std::string& job_id, const std::string& step, StepState state, std::uint64_t at_ms) override;
+  void job_finished(const std::string& job_id, JobState state, std::uint64_t at_ms) override;
+  void job_saved(const Job& job, std::uint64_t at_ms) override;
+
+ private:
+  Journal& first_;
+  Journal* second_;
 };
 
 }  // namespace pivot::controller

@@ -31,6 +31,8 @@ namespace pivot::controller {
 
 class PivotService : public ControllerService {
  public:
+  // Jobs kept in memory for GET /v1/jobs, newest; the oldest finished go first.
+  static constexpr std::size_t kJobsKept = 2000;
   // `epoch` makes job ids unique across restarts (it rises at every start).
   PivotService(AgentPort& agents, HookRunner& hooks, Clock& clock, std::uint64_t epoch);
   ~PivotService() override;  // waits for running jobs (each is bounded by its deadlines)
@@ -63,9 +65,13 @@ class PivotService : public ControllerService {
   void record_step(const std::string& job_id, const JobStep& step);
   // The JobLock: whether the job still holds the cluster (a dry run holds nothing and changes nothing: true).
   bool job_holds(const std::string& cluster, const std::string& job_id);
-  // Every job's steps and commands, as the runner journals them (in memory
-  // until the SQLite journal, issue 14).
+  // Every job's steps and commands, as the runner journals them, in memory.
   const MemoryJournal& journal() const { return journal_; }
+  // pivotd's journal on disk (SqliteJournal, which must outlive the service):
+  // every event and every job change is written there too, after memory.
+  // `restored` are the jobs it kept, oldest first: listed again as they were.
+  // Call before the first job.
+  void use_journal(Journal& durable, std::vector<Job> restored);
   // Told every job's state as it changes (JobStateSink: it must outlive the
   // service, and must not call it back). Add sinks before the first job.
   void add_state_sink(JobStateSink& sink);
@@ -96,12 +102,14 @@ class PivotService : public ControllerService {
   std::optional<std::string> last_job_of(const std::string& cluster) const;
   void launch(const std::string& job_id, std::function<void()> body);
   void finish(const std::string& job_id, JobState state, nlohmann::json result);
+  void save(const Job& job);  // to the journals, after each change
 
   AgentPort& agents_;
   HookRunner& hooks_;
   Clock& clock_;
   const std::uint64_t epoch_;
   MemoryJournal journal_;  // thread-safe on its own: written by the job threads
+  JournalTee journals_{journal_, nullptr};  // memory, then the durable one (use_journal)
   std::vector<JobStateSink*> state_sinks_;
 
   std::mutex mu_;

@@ -13,7 +13,8 @@ namespace pivot::controller {
 
 struct PivotdConfig {
   std::string clusters_dir = "/etc/pivot/clusters.d";
-  std::string state_dir = "/var/lib/pivot";
+  std::string state_dir = "/var/lib/pivot";  // the epoch and the job journal (journal.sqlite)
+  int journal_retention_days = 90;  // finished jobs older than this leave the journal (at start, then daily)
   std::string http = "127.0.0.1:7780";
   std::string events_bind = "tcp://*:7701";
   std::string commands_bind = "tcp://*:7702";

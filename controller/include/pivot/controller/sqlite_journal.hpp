@@ -1,0 +1,54 @@
+#pragma once
+// The job journal on disk (ARCHITECTURE.md, "Job journal"; issue 14): one
+// SQLite file, STATE_DIR/journal.sqlite, in WAL mode with synchronous=FULL so
+// that a row is on disk before the runner sends the commands it announces.
+// The file is opened in exclusive locking mode: a second pivotd on the same
+// state_dir is refused at start ("database is locked"), never interleaved.
+// A write that fails later is logged (job= field) and does not stop the job.
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "pivot/controller/journal.hpp"
+#include "pivot/result.hpp"
+
+struct sqlite3;
+
+namespace pivot::controller {
+
+class SqliteJournal : public EntryJournal {
+ public:
+  // Opens or creates the file and checks it: an error names the file and the
+  // problem (unwritable directory, not a database, corrupt, locked by another pivotd).
+  static Result<std::unique_ptr<SqliteJournal>> open(const std::string& path);
+  ~SqliteJournal() override;
+  SqliteJournal(const SqliteJournal&) = delete;
+  SqliteJournal& operator=(const SqliteJournal&) = delete;
+
+  void job_saved(const Job& job, std::uint64_t at_ms) override;
+
+  // The newest `limit` jobs, oldest first (pivotd's registry at start).
+  Result<std::vector<Job>> recent_jobs(std::size_t limit);
+  // The runner's entries of one job, in order.
+  Result<std::vector<JournalEntry>> entries(const std::string& job_id);
+  // Deletes the jobs that finished before `before_ms` with their entries; a
+  // running job is never pruned. Returns how many jobs went.
+  Result<std::size_t> prune(std::uint64_t before_ms);
+  const std::string& path() const { return path_; }
+
+ protected:
+  void append(JournalEntry entry) override;
+
+ private:
+  SqliteJournal(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  Result<void> exec(const char* sql);
+
+  std::mutex mutex_;  // one connection, written by the job threads
+  sqlite3* db_;
+  std::string path_;
+};
+
+}  // namespace pivot::controller

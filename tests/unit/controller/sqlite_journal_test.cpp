@@ -1,0 +1,200 @@
+// The SQLite journal on a real file: what it keeps across a reopen, what
+// retention prunes, and the clear errors a bad file, directory or a second
+// opener get (issue 14).
+#include "pivot/controller/sqlite_journal.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace pivot::controller {
+namespace {
+
+using Kind = JournalEntry::Kind;
+using ::testing::HasSubstr;
+
+class SqliteJournalTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "pivot-journal-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+    path_ = (dir_ / "journal.sqlite").string();
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    std::filesystem::permissions(dir_, std::filesystem::perms::owner_all, ignored);
+    std::filesystem::remove_all(dir_, ignored);
+  }
+
+  std::unique_ptr<SqliteJournal> open() {
+    auto journal = SqliteJournal::open(path_);
+    EXPECT_TRUE(journal.ok()) << journal.error().message;
+    return journal.ok() ? std::move(journal).value() : nullptr;
+  }
+
+  static Job pivot_job(const std::string& id, JobState state) {
+    Job job;
+    job.id = id;
+    job.kind = JobKind::pivot;
+    job.cluster = "sms-1";
+    job.state = state;
+    job.requested_by = "ops";
+    job.dry_run = false;
+    job.created_at_ms = 1000;
+    JobStep step;
+    step.name = "fence_read_only";
+    step.state = StepState::succeeded;
+    step.started_at_ms = 1001;
+    step.finished_at_ms = 1012;
+    step.detail = {{"node", "db1"}, {"sessions_killed", 1}};
+    step.summary = "db1 read-only (was writable), 1 client session killed";
+    job.steps.push_back(step);
+    if (job.finished()) job.result = {{"new_primary", "db2"}};
+    return job;
+  }
+
+  std::filesystem::path dir_;
+  std::string path_;
+};
+
+TEST_F(SqliteJournalTest, KeepsJobsAndEntriesAcrossAReopen) {
+  {
+    auto journal = open();
+    ASSERT_TRUE(journal);
+    journal->job_created("pv-1-1", "sms-1", JobKind::pivot, 1000);
+    journal->step_started("pv-1-1", "fence_read_only", 5000, 1001);
+    journal->command_sent("pv-1-1", "fence_read_only", "pv-1-1/fence_read_only/db1", 1002);
+    journal->step_finished("pv-1-1", "fence_read_only", StepState::succeeded, 1012);
+    journal->job_saved(pivot_job("pv-1-1", JobState::running), 1012);
+    journal->job_finished("pv-1-1", JobState::succeeded, 1020);
+    journal->job_saved(pivot_job("pv-1-1", JobState::succeeded), 1020);
+    journal->job_saved(pivot_job("ps-1-2", JobState::running), 1030);
+  }
+  auto journal = open();  // a pivotd restart
+  ASSERT_TRUE(journal);
+  auto jobs = journal->recent_jobs(10);
+  ASSERT_TRUE(jobs.ok()) << jobs.error().message;
+  ASSERT_EQ(jobs->size(), 2u);
+  const Job& job = jobs->front();  // oldest first
+  EXPECT_EQ(job.id, "pv-1-1");
+  EXPECT_EQ(job.kind, JobKind::pivot);
+  EXPECT_EQ(job.cluster, "sms-1");
+  EXPECT_EQ(job.state, JobState::succeeded);
+  EXPECT_EQ(job.requested_by, "ops");
+  EXPECT_EQ(job.created_at_ms, 1000u);
+  EXPECT_EQ(job.result, nlohmann::json({{"new_primary", "db2"}}));
+  ASSERT_EQ(job.steps.size(), 1u);
+  EXPECT_EQ(job.steps[0].name, "fence_read_only");
+  EXPECT_EQ(job.steps[0].state, StepState::succeeded);
+  EXPECT_EQ(job.steps[0].started_at_ms, 1001u);
+  EXPECT_EQ(job.steps[0].finished_at_ms, 1012u);
+  EXPECT_EQ(job.steps[0].detail["sessions_killed"], 1);
+  EXPECT_EQ(job.steps[0].summary, "db1 read-only (was writable), 1 client session killed");
+  EXPECT_EQ((*jobs)[1].state, JobState::running);
+  EXPECT_TRUE((*jobs)[1].result.is_null());
+
+  auto entries = journal->entries("pv-1-1");
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries->size(), 5u);
+  EXPECT_EQ((*entries)[0].kind, Kind::job_created);
+  EXPECT_EQ((*entries)[0].detail, "sms-1");
+  EXPECT_EQ((*entries)[1].kind, Kind::step_started);
+  EXPECT_EQ((*entries)[1].deadline_ms, 5000u);
+  EXPECT_EQ((*entries)[2].kind, Kind::command_sent);
+  EXPECT_EQ((*entries)[2].state, "pv-1-1/fence_read_only/db1");
+  EXPECT_EQ((*entries)[4].kind, Kind::job_finished);
+  EXPECT_EQ((*entries)[4].state, "succeeded");
+  EXPECT_EQ((*entries)[4].at_ms, 1020u);
+}
+
+TEST_F(SqliteJournalTest, RecentJobsAreTheNewestOldestFirst) {
+  auto journal = open();
+  ASSERT_TRUE(journal);
+  for (int i = 1; i <= 5; ++i) journal->job_saved(pivot_job("pv-1-" + std::to_string(i), JobState::succeeded), 2000);
+  journal->job_saved(pivot_job("pv-1-2", JobState::failed), 2100);  // an update keeps its place
+  auto jobs = journal->recent_jobs(3);
+  ASSERT_TRUE(jobs.ok());
+  ASSERT_EQ(jobs->size(), 3u);
+  EXPECT_EQ((*jobs)[0].id, "pv-1-3");
+  EXPECT_EQ((*jobs)[2].id, "pv-1-5");
+  auto all = journal->recent_jobs(10);
+  EXPECT_EQ((*all)[1].state, JobState::failed);
+}
+
+TEST_F(SqliteJournalTest, RetentionPrunesOldFinishedJobsNeverARunningOne) {
+  auto journal = open();
+  ASSERT_TRUE(journal);
+  journal->job_created("old", "sms-1", JobKind::pivot, 100);
+  journal->job_saved(pivot_job("old", JobState::succeeded), 100);
+  journal->job_saved(pivot_job("stuck", JobState::running), 100);
+  journal->job_saved(pivot_job("recent", JobState::failed), 5000);
+  auto pruned = journal->prune(1000);
+  ASSERT_TRUE(pruned.ok()) << pruned.error().message;
+  EXPECT_EQ(*pruned, 1u);
+  auto jobs = journal->recent_jobs(10);
+  ASSERT_EQ(jobs->size(), 2u);
+  EXPECT_EQ((*jobs)[0].id, "stuck");
+  EXPECT_EQ((*jobs)[1].id, "recent");
+  EXPECT_TRUE(journal->entries("old")->empty()) << "a pruned job's entries go with it";
+  EXPECT_EQ(*journal->prune(1000), 0u);
+}
+
+TEST_F(SqliteJournalTest, ACorruptFileIsAClearError) {
+  std::ofstream(path_) << std::string(8192, 'x');
+  auto journal = SqliteJournal::open(path_);
+  ASSERT_FALSE(journal.ok());
+  EXPECT_EQ(journal.error().code, "journal");
+  EXPECT_THAT(journal.error().message, HasSubstr(path_));
+  EXPECT_THAT(journal.error().message, HasSubstr("not a database"));
+}
+
+TEST_F(SqliteJournalTest, AMissingDirectoryIsAClearError) {
+  const std::string missing = (dir_ / "nope" / "journal.sqlite").string();
+  auto journal = SqliteJournal::open(missing);
+  ASSERT_FALSE(journal.ok());
+  EXPECT_THAT(journal.error().message, HasSubstr(missing));
+  EXPECT_THAT(journal.error().message, HasSubstr("unable to open"));
+  EXPECT_THAT(journal.error().message, HasSubstr("writable by pivotd"));
+}
+
+TEST_F(SqliteJournalTest, AnUnwritableDirectoryIsAClearError) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root writes to a read-only directory anyway";
+  std::filesystem::permissions(dir_, std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
+  auto refused = SqliteJournal::open(path_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.error().message, HasSubstr(path_));
+}
+
+TEST_F(SqliteJournalTest, ASecondOpenerIsRefusedWhileTheFirstHoldsIt) {
+  auto first = open();
+  ASSERT_TRUE(first);
+  auto second = SqliteJournal::open(path_);
+  ASSERT_FALSE(second.ok());
+  EXPECT_THAT(second.error().message, HasSubstr(path_));
+  EXPECT_THAT(second.error().message, HasSubstr("locked"));
+  EXPECT_THAT(second.error().message, HasSubstr("one pivotd per state_dir"));
+  first->job_saved(pivot_job("pv-1-1", JobState::succeeded), 10);  // the first still writes
+  first.reset();
+  auto third = open();
+  ASSERT_TRUE(third) << "free again once the first closes";
+  EXPECT_EQ(third->recent_jobs(10)->size(), 1u);
+}
+
+TEST_F(SqliteJournalTest, TheFileIsInWalModeWithFullSync) {
+  { ASSERT_TRUE(open()); }
+  std::ifstream file(path_, std::ios::binary);
+  std::string header(20, '\0');
+  file.read(header.data(), 20);
+  // Bytes 18 and 19 are the read/write format versions: 2 means WAL.
+  EXPECT_EQ(header[18], 2);
+  EXPECT_EQ(header[19], 2);
+}
+
+}  // namespace
+}  // namespace pivot::controller
