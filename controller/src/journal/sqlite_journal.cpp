@@ -1,6 +1,8 @@
-// The job journal in SQLite (sqlite_journal.hpp). Two tables: `entries`, the
-// runner's events in order (what may have run), and `jobs`, each job as the API
-// shows it, upserted on every change (what GET /v1/jobs lists after a restart).
+// The job journal in SQLite (sqlite_journal.hpp). `entries`: the runner's
+// events in order (what may have run); `jobs`: each job as the API shows it,
+// upserted on every change (what GET /v1/jobs lists after a restart);
+// `idempotency_keys`: each key with its token and request; `primaries`: each
+// cluster's last observed primary ("" for none).
 #include "pivot/controller/sqlite_journal.hpp"
 
 #include <sqlite3.h>
@@ -27,6 +29,11 @@ CREATE TABLE IF NOT EXISTS jobs(
   id TEXT PRIMARY KEY, kind TEXT NOT NULL, cluster TEXT NOT NULL, state TEXT NOT NULL,
   requested_by TEXT NOT NULL, dry_run INTEGER NOT NULL, created_ms INTEGER NOT NULL,
   finished_ms INTEGER, steps TEXT NOT NULL, result TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS idempotency_keys(
+  key TEXT PRIMARY KEY, job_id TEXT NOT NULL, requested_by TEXT NOT NULL, request TEXT NOT NULL,
+  at_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS primaries(
+  cluster TEXT PRIMARY KEY, node TEXT NOT NULL, at_ms INTEGER NOT NULL);
 )sql";
 
 constexpr std::array<std::string_view, 5> kKindNames{"job_created", "step_started", "command_sent", "step_finished",
@@ -175,6 +182,55 @@ ON CONFLICT(id) DO UPDATE SET state = excluded.state, dry_run = excluded.dry_run
   }
 }
 
+void SqliteJournal::key_taken(const KeyedRequest& keyed, std::uint64_t at_ms) {
+  std::lock_guard lock(mutex_);
+  Statement insert(db_,
+                   "INSERT OR REPLACE INTO idempotency_keys(key, job_id, requested_by, request, at_ms) "
+                   "VALUES(?1, ?2, ?3, ?4, ?5)");
+  insert.text(1, keyed.key);
+  insert.text(2, keyed.job_id);
+  insert.text(3, keyed.requested_by);
+  insert.text(4, keyed.request);
+  insert.integer(5, at_ms);
+  if (!insert.prepared() || insert.step() != SQLITE_DONE) {
+    log::event(*logger(), spdlog::level::err, {.job = keyed.job_id}, "journal {}: cannot write an Idempotency-Key: {}",
+               path_, insert.error());
+  }
+}
+
+void SqliteJournal::primary_observed(const std::string& cluster, const std::optional<std::string>& primary,
+                                     std::uint64_t at_ms) {
+  std::lock_guard lock(mutex_);
+  Statement upsert(db_, "INSERT OR REPLACE INTO primaries(cluster, node, at_ms) VALUES(?1, ?2, ?3)");
+  upsert.text(1, cluster);
+  upsert.text(2, primary.value_or(""));
+  upsert.integer(3, at_ms);
+  if (!upsert.prepared() || upsert.step() != SQLITE_DONE) {
+    log::event(*logger(), spdlog::level::err, {.cluster = cluster}, "journal {}: cannot write the primary: {}", path_,
+               upsert.error());
+  }
+}
+
+Result<std::vector<KeyedRequest>> SqliteJournal::keys() {
+  std::lock_guard lock(mutex_);
+  Statement select(db_, "SELECT key, job_id, requested_by, request FROM idempotency_keys ORDER BY at_ms, rowid");
+  std::vector<KeyedRequest> out;
+  while (select.prepared() && select.step() == SQLITE_ROW) {
+    out.push_back({select.column_text(0), select.column_text(1), select.column_text(2), select.column_text(3)});
+  }
+  if (!select.done()) return journal_error(path_, select.error());
+  return out;
+}
+
+Result<std::map<std::string, std::string>> SqliteJournal::primaries() {
+  std::lock_guard lock(mutex_);
+  Statement select(db_, "SELECT cluster, node FROM primaries");
+  std::map<std::string, std::string> out;
+  while (select.prepared() && select.step() == SQLITE_ROW) out[select.column_text(0)] = select.column_text(1);
+  if (!select.done()) return journal_error(path_, select.error());
+  return out;
+}
+
 Result<std::vector<Job>> SqliteJournal::recent_jobs(std::size_t limit) {
   std::lock_guard lock(mutex_);
   Statement select(db_, R"sql(
@@ -228,10 +284,15 @@ Result<std::size_t> SqliteJournal::prune(std::uint64_t before_ms) {
   Statement entries(db_,
                     "DELETE FROM entries WHERE job_id IN (SELECT id FROM jobs WHERE finished_ms IS NOT NULL AND finished_ms < ?1)");
   entries.integer(1, before_ms);
+  Statement keys(db_,
+                 "DELETE FROM idempotency_keys WHERE job_id IN "
+                 "(SELECT id FROM jobs WHERE finished_ms IS NOT NULL AND finished_ms < ?1)");
+  keys.integer(1, before_ms);
   Statement jobs(db_, "DELETE FROM jobs WHERE finished_ms IS NOT NULL AND finished_ms < ?1");
   jobs.integer(1, before_ms);
-  if (!entries.prepared() || entries.step() != SQLITE_DONE || !jobs.prepared() || jobs.step() != SQLITE_DONE) {
-    auto problem = entries.prepared() ? jobs.error() : entries.error();
+  if (!entries.prepared() || entries.step() != SQLITE_DONE || !keys.prepared() || keys.step() != SQLITE_DONE ||
+      !jobs.prepared() || jobs.step() != SQLITE_DONE) {
+    auto problem = jobs.error();
     (void)exec("ROLLBACK");
     return journal_error(path_, "cannot prune: " + problem);
   }

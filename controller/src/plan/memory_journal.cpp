@@ -99,4 +99,15 @@ void JournalTee::job_saved(const Job& job, std::uint64_t at_ms) {
   if (second_) second_->job_saved(job, at_ms);
 }
 
+void JournalTee::key_taken(const KeyedRequest& keyed, std::uint64_t at_ms) {
+  first_.key_taken(keyed, at_ms);
+  if (second_) second_->key_taken(keyed, at_ms);
+}
+
+void JournalTee::primary_observed(const std::string& cluster, const std::optional<std::string>& primary,
+                                  std::uint64_t at_ms) {
+  first_.primary_observed(cluster, primary, at_ms);
+  if (second_) second_->primary_observed(cluster, primary, at_ms);
+}
+
 }  // namespace pivot::controller

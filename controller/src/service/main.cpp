@@ -121,8 +121,9 @@ int run(const std::optional<std::string>& config_path, const PivotdOverrides& ov
   }
   prune_journal(**journal, config.journal_retention_days, *log);
   auto restored = (*journal)->recent_jobs(PivotService::kJobsKept);
-  if (!restored) {
-    log->critical("cannot read the job journal: {}", restored.error().message);
+  auto keys = (*journal)->keys();
+  if (!restored || !keys) {
+    log->critical("cannot read the job journal: {}", (!restored ? restored.error() : keys.error()).message);
     return 1;
   }
   auto epoch = raise_controller_epoch(config.state_dir);
@@ -140,8 +141,9 @@ int run(const std::optional<std::string>& config_path, const PivotdOverrides& ov
   FailpointAgentPort faulty_port(port, *failpoints);
   AgentPort& agent_port = failpoints->empty() ? static_cast<AgentPort&>(port) : faulty_port;
   PivotService service(agent_port, hooks, clock, leadership.epoch());
-  log->info("journal {}: {} job(s) restored", (*journal)->path(), restored->size());
-  service.use_journal(**journal, std::move(restored).value());
+  log->info("journal {}: {} job(s) and {} Idempotency-Key(s) restored", (*journal)->path(), restored->size(),
+            keys->size());
+  service.use_journal(**journal, std::move(restored).value(), std::move(keys).value());
   service.set_specs(setup.clusters.specs);
   service.set_agent_counters([&bus](AgentsView& view) {
     auto counted = bus.agents(std::chrono::steady_clock::now());

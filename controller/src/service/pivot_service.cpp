@@ -79,6 +79,16 @@ void PivotService::on_message(const protocol::Message& message, std::uint64_t re
   node.received_at_ms = received_at_ms;
   node.boot_id = env.boot_id;
   if (const auto* state = std::get_if<protocol::NodeState>(&message.body)) node.state = *state;
+  // The journal keeps each cluster's primary as seen (for the recovery after a
+  // crash): written when it changes, not per message.
+  if (auto spec = specs_.find(env.cluster); spec != specs_.end()) {
+    auto primary = observed_primary(spec->second, observed_[env.cluster], received_at_ms);
+    auto last = primaries_.find(env.cluster);
+    if (last == primaries_.end() || last->second != primary) {
+      primaries_[env.cluster] = primary;
+      journals_.primary_observed(env.cluster, primary, clock_.wall_ms());
+    }
+  }
 }
 
 std::optional<std::string> PivotService::last_job_of(const std::string& cluster) const {
@@ -189,7 +199,9 @@ Result<std::optional<std::string>> PivotService::replay(const std::optional<std:
 
 void PivotService::remember(const std::optional<std::string>& key, const std::string& job_id,
                             const std::string& requested_by, const std::string& request) {
-  if (key) idempotency_[*key] = {job_id, requested_by, request};
+  if (!key) return;
+  idempotency_[*key] = {*key, job_id, requested_by, request};
+  journals_.key_taken(idempotency_[*key], clock_.wall_ms());
 }
 
 Result<void> PivotService::check_candidate(const ClusterSpec& spec, const std::optional<std::string>& candidate) const {
@@ -271,7 +283,7 @@ void PivotService::add_state_sink(JobStateSink& sink) {
   state_sinks_.push_back(&sink);
 }
 
-void PivotService::use_journal(Journal& durable, std::vector<Job> restored) {
+void PivotService::use_journal(Journal& durable, std::vector<Job> restored, std::vector<KeyedRequest> keys) {
   std::lock_guard lock(mu_);
   journals_.set_second(&durable);
   for (auto& job : restored) {
@@ -279,6 +291,8 @@ void PivotService::use_journal(Journal& durable, std::vector<Job> restored) {
     job_order_.push_back(job.id);
     jobs_[job.id] = std::move(job);
   }
+  for (auto& keyed : keys) idempotency_.emplace(keyed.key, std::move(keyed));
+  primaries_.clear();  // each cluster's primary reaches the new journal with the next message
 }
 
 void PivotService::save(const Job& job) { journals_.job_saved(job, clock_.wall_ms()); }

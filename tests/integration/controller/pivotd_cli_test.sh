@@ -141,7 +141,7 @@ ctl --json jobs > "$work/out"
 has "\"$job\""
 ctl --json job "$job" > "$work/out" || true  # exit 3: not eligible (no agent)
 has '"state": "succeeded"'
-grep -q "journal $work/state/journal.sqlite: [1-9][0-9]* job(s) restored" "$work/pivotd.log" ||
+grep -q "journal $work/state/journal.sqlite: [1-9][0-9]* job(s) and [0-9]* Idempotency-Key(s) restored" "$work/pivotd.log" ||
   { cat "$work/pivotd.log" >&2; fail "the restored jobs were not logged"; }
 stop_pivotd
 

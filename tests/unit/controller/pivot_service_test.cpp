@@ -177,7 +177,10 @@ TEST_F(PivotServiceTest, JobsOnTheSqliteJournalSurviveARestart) {
   auto journal = SqliteJournal::open(path);
   ASSERT_TRUE(journal.ok()) << journal.error().message;
   service_.use_journal(**journal, {});
-  const Job pivot = finished(service_.start_pivot("sms-1", {.candidate = "db2"}, "ops"));
+  feed(Topology::healthy());  // the primary is journaled as seen
+  EXPECT_EQ((*journal)->primaries()->at("sms-1"), "db1");
+  const Job pivot =
+      finished(service_.start_pivot("sms-1", {.candidate = "db2", .idempotency_key = "key-1"}, "ops"));
   const Job status = finished(service_.start_pivot_status("sms-1", std::nullopt, "ci", std::nullopt));
   ASSERT_EQ(pivot.state, JobState::succeeded) << pivot.result.dump(2);
   ASSERT_TRUE((*journal)->entries(pivot.id)->size() >= 4u) << "the runner's events reach the file";
@@ -186,9 +189,11 @@ TEST_F(PivotServiceTest, JobsOnTheSqliteJournalSurviveARestart) {
   auto reopened = SqliteJournal::open(path);
   ASSERT_TRUE(reopened.ok()) << reopened.error().message;
   auto kept = (*reopened)->recent_jobs(PivotService::kJobsKept);
+  auto keys = (*reopened)->keys();
   ASSERT_TRUE(kept.ok());
+  ASSERT_TRUE(keys.ok());
   PivotService restarted(gate_, hooks_, clock_, 8);
-  restarted.use_journal(**reopened, std::move(kept).value());
+  restarted.use_journal(**reopened, std::move(kept).value(), std::move(keys).value());
   const auto listed = restarted.jobs(std::nullopt, 10);
   ASSERT_EQ(listed.size(), 2u);
   EXPECT_EQ(listed[0].id, status.id) << "newest first, as before the restart";
@@ -206,6 +211,13 @@ TEST_F(PivotServiceTest, JobsOnTheSqliteJournalSurviveARestart) {
     EXPECT_EQ(again->steps[i].detail, pivot.steps[i].detail);
     EXPECT_EQ(again->steps[i].finished_at_ms, pivot.steps[i].finished_at_ms);
   }
+  // The key still replays the first job, and still refuses another request.
+  auto replayed = restarted.start_pivot("sms-1", {.candidate = "db2", .idempotency_key = "key-1"}, "ops");
+  ASSERT_TRUE(replayed.ok()) << replayed.error().message;
+  EXPECT_EQ(*replayed, pivot.id);
+  auto other = restarted.start_pivot("sms-1", {.candidate = "db3", .idempotency_key = "key-1"}, "ops");
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.error().code, "idempotency_mismatch");
   std::filesystem::remove_all(tmpl);
 }
 

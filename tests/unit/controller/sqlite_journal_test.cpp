@@ -113,6 +113,31 @@ TEST_F(SqliteJournalTest, KeepsJobsAndEntriesAcrossAReopen) {
   EXPECT_EQ((*entries)[4].at_ms, 1020u);
 }
 
+TEST_F(SqliteJournalTest, KeepsIdempotencyKeysAndPrimariesAcrossAReopen) {
+  {
+    auto journal = open();
+    ASSERT_TRUE(journal);
+    journal->key_taken({"k1", "pv-1-1", "ops", "POST /v1/clusters/sms-1/pivot {}"}, 10);
+    journal->key_taken({"k2", "ps-1-2", "ci", "POST /v1/clusters/sms-2/pivot-status {}"}, 11);
+    journal->primary_observed("sms-1", "db1", 12);
+    journal->primary_observed("sms-1", "db2", 13);
+    journal->primary_observed("sms-2", std::nullopt, 14);
+  }
+  auto journal = open();
+  ASSERT_TRUE(journal);
+  auto keys = journal->keys();
+  ASSERT_TRUE(keys.ok()) << keys.error().message;
+  ASSERT_EQ(keys->size(), 2u);
+  EXPECT_EQ((*keys)[0].key, "k1");
+  EXPECT_EQ((*keys)[0].job_id, "pv-1-1");
+  EXPECT_EQ((*keys)[0].requested_by, "ops");
+  EXPECT_EQ((*keys)[0].request, "POST /v1/clusters/sms-1/pivot {}");
+  EXPECT_EQ((*keys)[1].key, "k2");
+  auto primaries = journal->primaries();
+  ASSERT_TRUE(primaries.ok());
+  EXPECT_EQ(*primaries, (std::map<std::string, std::string>{{"sms-1", "db2"}, {"sms-2", ""}}));
+}
+
 TEST_F(SqliteJournalTest, RecentJobsAreTheNewestOldestFirst) {
   auto journal = open();
   ASSERT_TRUE(journal);
@@ -132,6 +157,8 @@ TEST_F(SqliteJournalTest, RetentionPrunesOldFinishedJobsNeverARunningOne) {
   ASSERT_TRUE(journal);
   journal->job_created("old", "sms-1", JobKind::pivot, 100);
   journal->job_saved(pivot_job("old", JobState::succeeded), 100);
+  journal->key_taken({"k-old", "old", "ops", "POST /v1/clusters/sms-1/pivot {}"}, 100);
+  journal->key_taken({"k-stuck", "stuck", "ops", "POST /v1/clusters/sms-1/pivot {}"}, 100);
   journal->job_saved(pivot_job("stuck", JobState::running), 100);
   journal->job_saved(pivot_job("recent", JobState::failed), 5000);
   auto pruned = journal->prune(1000);
@@ -142,6 +169,9 @@ TEST_F(SqliteJournalTest, RetentionPrunesOldFinishedJobsNeverARunningOne) {
   EXPECT_EQ((*jobs)[0].id, "stuck");
   EXPECT_EQ((*jobs)[1].id, "recent");
   EXPECT_TRUE(journal->entries("old")->empty()) << "a pruned job's entries go with it";
+  auto keys = journal->keys();
+  ASSERT_EQ(keys->size(), 1u) << "and its Idempotency-Key";
+  EXPECT_EQ((*keys)[0].key, "k-stuck");
   EXPECT_EQ(*journal->prune(1000), 0u);
 }
 

@@ -10,12 +10,21 @@
 
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "pivot/controller/job.hpp"
 
 namespace pivot::controller {
+
+// An Idempotency-Key and what it belongs to.
+struct KeyedRequest {
+  std::string key;
+  std::string job_id;
+  std::string requested_by;  // the token's name
+  std::string request;       // "POST /v1/clusters/sms-1/pivot {...}": the request's fingerprint
+};
 
 struct JournalEntry {
   enum class Kind { job_created, step_started, command_sent, step_finished, job_finished };
@@ -42,6 +51,13 @@ class Journal {
   // The job as GET /v1/jobs/{id} shows it, after each change (launched, a step
   // started or ended, finished); at_ms dates the change (a finished job's end).
   virtual void job_saved(const Job& job, std::uint64_t at_ms) = 0;
+  // An Idempotency-Key taken by a job: the token's name and the request it
+  // belongs to (the route and the body as read), so a replay after a restart
+  // still returns the first job and a mismatch is still refused.
+  virtual void key_taken(const KeyedRequest& keyed, std::uint64_t at_ms) = 0;
+  // The primary pivotd sees for a cluster, each time it changes (nullopt: none).
+  virtual void primary_observed(const std::string& cluster, const std::optional<std::string>& primary,
+                                std::uint64_t at_ms) = 0;
 };
 
 // The five runner events as JournalEntry rows, handed to append(): one mapping
@@ -63,7 +79,10 @@ class EntryJournal : public Journal {
 // In memory, in order, thread-safe (a step may send to several nodes at once).
 class MemoryJournal : public EntryJournal {
  public:
-  void job_saved(const Job& job, std::uint64_t at_ms) override;  // counted only: the registry holds the jobs
+  // Counted only: the registry holds the jobs, the keys and the primaries.
+  void job_saved(const Job& job, std::uint64_t at_ms) override;
+  void key_taken(const KeyedRequest&, std::uint64_t) override {}
+  void primary_observed(const std::string&, const std::optional<std::string>&, std::uint64_t) override {}
   std::size_t saves() const;
 
   std::vector<JournalEntry> entries() const;
@@ -95,6 +114,9 @@ class JournalTee : public Journal {
   void step_finished(const std::string& job_id, const std::string& step, StepState state, std::uint64_t at_ms) override;
   void job_finished(const std::string& job_id, JobState state, std::uint64_t at_ms) override;
   void job_saved(const Job& job, std::uint64_t at_ms) override;
+  void key_taken(const KeyedRequest& keyed, std::uint64_t at_ms) override;
+  void primary_observed(const std::string& cluster, const std::optional<std::string>& primary,
+                        std::uint64_t at_ms) override;
 
  private:
   Journal& first_;

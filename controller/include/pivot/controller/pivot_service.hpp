@@ -69,9 +69,9 @@ class PivotService : public ControllerService {
   const MemoryJournal& journal() const { return journal_; }
   // pivotd's journal on disk (SqliteJournal, which must outlive the service):
   // every event and every job change is written there too, after memory.
-  // `restored` are the jobs it kept, oldest first: listed again as they were.
-  // Call before the first job.
-  void use_journal(Journal& durable, std::vector<Job> restored);
+  // `restored` are the jobs it kept, oldest first: listed again as they were;
+  // `keys` their Idempotency-Keys, replayed as before. Call before the first job.
+  void use_journal(Journal& durable, std::vector<Job> restored, std::vector<KeyedRequest> keys = {});
   // Told every job's state as it changes (JobStateSink: it must outlive the
   // service, and must not call it back). Add sinks before the first job.
   void add_state_sink(JobStateSink& sink);
@@ -87,13 +87,8 @@ class PivotService : public ControllerService {
   std::string new_job_id(JobKind kind);
   Job& add_job(JobKind kind, const std::string& cluster, const std::string& requested_by);
   // An Idempotency-Key belongs to its token and its request (the route and
-  // the body as read): the same one again replays the first job; anything
-  // else is idempotency_mismatch, never another request's job.
-  struct KeyedRequest {
-    std::string job_id;
-    std::string requested_by;
-    std::string request;  // "POST /v1/clusters/sms-1/pivot {...}" (describe_request)
-  };
+  // the body as read, describe_request): the same one again replays the first
+  // job; anything else is idempotency_mismatch, never another request's job.
   Result<std::optional<std::string>> replay(const std::optional<std::string>& idempotency_key,
                                             const std::string& requested_by, const std::string& request) const;
   void remember(const std::optional<std::string>& idempotency_key, const std::string& job_id,
@@ -121,6 +116,7 @@ class PivotService : public ControllerService {
   std::deque<std::string> job_order_;                         // oldest first, bounded
   std::map<std::string, std::string> holds_;                  // cluster -> pivot/failover job id
   std::map<std::string, KeyedRequest> idempotency_;           // by Idempotency-Key
+  std::map<std::string, std::optional<std::string>> primaries_;  // by cluster: the last journaled
   std::function<void(AgentsView&)> fill_counters_;
   std::uint64_t next_job_ = 0;
   std::size_t running_ = 0;  // job threads (detached; counted so that shutdown waits)

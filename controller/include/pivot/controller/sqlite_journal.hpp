@@ -7,6 +7,7 @@
 // A write that fails later is logged (job= field) and does not stop the job.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -29,12 +30,19 @@ class SqliteJournal : public EntryJournal {
   SqliteJournal& operator=(const SqliteJournal&) = delete;
 
   void job_saved(const Job& job, std::uint64_t at_ms) override;
+  void key_taken(const KeyedRequest& keyed, std::uint64_t at_ms) override;
+  void primary_observed(const std::string& cluster, const std::optional<std::string>& primary,
+                        std::uint64_t at_ms) override;
 
   // The newest `limit` jobs, oldest first (pivotd's registry at start).
   Result<std::vector<Job>> recent_jobs(std::size_t limit);
+  // The Idempotency-Keys of the jobs kept, oldest first.
+  Result<std::vector<KeyedRequest>> keys();
+  // Each cluster's last observed primary ("" for none).
+  Result<std::map<std::string, std::string>> primaries();
   // The runner's entries of one job, in order.
   Result<std::vector<JournalEntry>> entries(const std::string& job_id);
-  // Deletes the jobs that finished before `before_ms` with their entries; a
+  // Deletes the jobs that finished before `before_ms` with their entries and keys; a
   // running job is never pruned. Returns how many jobs went.
   Result<std::size_t> prune(std::uint64_t before_ms);
   const std::string& path() const { return path_; }
