@@ -8,6 +8,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -114,6 +115,15 @@ int run(const std::optional<std::string>& config_path, const PivotdOverrides& ov
   }
   // The journal first: a second pivotd on this state_dir stops here, before it
   // raises the epoch the first one commands with.
+  // state_dir is made on first start (0700), as the epoch file's save does.
+  std::error_code made;
+  if (std::filesystem::create_directories(config.state_dir, made)) {
+    std::filesystem::permissions(config.state_dir, std::filesystem::perms::owner_all, made);
+  }
+  if (made) {
+    log->critical("cannot create the state_dir {}: {}", config.state_dir, made.message());
+    return 1;
+  }
   auto journal = SqliteJournal::open(config.state_dir + "/journal.sqlite");
   if (!journal) {
     log->critical("cannot open the job journal: {}", journal.error().message);

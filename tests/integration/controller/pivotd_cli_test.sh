@@ -36,7 +36,7 @@ has "exists"
 expect_rc 0 "keygen --force" "$pivotd" keygen --out "$work/keys" --force
 
 # a secure setup: tokens, one agent key, a good spec and a bad one
-mkdir -p "$work/clusters.d" "$work/agents.d" "$work/state"
+mkdir -p "$work/clusters.d" "$work/agents.d"  # not state/: pivotd makes it
 echo "operator ci $(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$work/tokens"
 "$PIVOT_BIN_DIR/pivot-agent" keygen --out "$work/agent" > /dev/null
 cp "$work/agent/agent.pub" "$work/agents.d/good.db1.pub"
