@@ -100,6 +100,22 @@ std::vector<JobStep> steps_of(const std::string& text) {
   return out;
 }
 
+// A row of `SELECT id, kind, cluster, state, requested_by, dry_run, created_ms, steps, result`.
+Job job_of(const Statement& row) {
+  Job job;
+  job.id = row.column_text(0);
+  job.kind = protocol::enum_from_string<JobKind>(row.column_text(1)).value_or(JobKind::pivot);
+  job.cluster = row.column_text(2);
+  job.state = protocol::enum_from_string<JobState>(row.column_text(3)).value_or(JobState::failed);
+  job.requested_by = row.column_text(4);
+  job.dry_run = row.column_integer(5) != 0;
+  job.created_at_ms = row.column_integer(6);
+  job.steps = steps_of(row.column_text(7));
+  job.result = nlohmann::json::parse(row.column_text(8), nullptr, false);
+  if (job.result.is_discarded()) job.result = nullptr;
+  return job;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<SqliteJournal>> SqliteJournal::open(const std::string& path) {
@@ -238,20 +254,19 @@ SELECT id, kind, cluster, state, requested_by, dry_run, created_ms, steps, resul
   (SELECT rowid AS r, * FROM jobs ORDER BY rowid DESC LIMIT ?1) ORDER BY r)sql");
   select.integer(1, limit);
   std::vector<Job> out;
-  while (select.prepared() && select.step() == SQLITE_ROW) {
-    Job job;
-    job.id = select.column_text(0);
-    job.kind = protocol::enum_from_string<JobKind>(select.column_text(1)).value_or(JobKind::pivot);
-    job.cluster = select.column_text(2);
-    job.state = protocol::enum_from_string<JobState>(select.column_text(3)).value_or(JobState::failed);
-    job.requested_by = select.column_text(4);
-    job.dry_run = select.column_integer(5) != 0;
-    job.created_at_ms = select.column_integer(6);
-    job.steps = steps_of(select.column_text(7));
-    job.result = nlohmann::json::parse(select.column_text(8), nullptr, false);
-    if (job.result.is_discarded()) job.result = nullptr;
-    out.push_back(std::move(job));
-  }
+  while (select.prepared() && select.step() == SQLITE_ROW) out.push_back(job_of(select));
+  if (!select.done()) return journal_error(path_, select.error());
+  return out;
+}
+
+Result<std::optional<Job>> SqliteJournal::job(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  Statement select(db_,
+                   "SELECT id, kind, cluster, state, requested_by, dry_run, created_ms, steps, result FROM jobs "
+                   "WHERE id = ?1");
+  select.text(1, id);
+  std::optional<Job> out;
+  while (select.prepared() && select.step() == SQLITE_ROW) out = job_of(select);
   if (!select.done()) return journal_error(path_, select.error());
   return out;
 }

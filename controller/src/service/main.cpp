@@ -154,6 +154,12 @@ int run(const std::optional<std::string>& config_path, const PivotdOverrides& ov
   log->info("journal {}: {} job(s) and {} Idempotency-Key(s) restored", (*journal)->path(), restored->size(),
             keys->size());
   service.use_journal(**journal, std::move(restored).value(), std::move(keys).value());
+  service.set_job_archive([&journal = **journal, &log](const std::string& id) -> std::optional<Job> {
+    auto found = journal.job(id);
+    if (found) return *found;
+    log->error("{}", found.error().message);
+    return std::nullopt;
+  });
   service.set_specs(setup.clusters.specs);
   service.set_agent_counters([&bus](AgentsView& view) {
     auto counted = bus.agents(std::chrono::steady_clock::now());

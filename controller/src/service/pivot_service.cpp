@@ -295,6 +295,11 @@ void PivotService::use_journal(Journal& durable, std::vector<Job> restored, std:
   primaries_.clear();  // each cluster's primary reaches the new journal with the next message
 }
 
+void PivotService::set_job_archive(std::function<std::optional<Job>(const std::string& id)> archive) {
+  std::lock_guard lock(mu_);
+  job_archive_ = std::move(archive);
+}
+
 void PivotService::save(const Job& job) { journals_.job_saved(job, clock_.wall_ms()); }
 
 void PivotService::launch(const std::string& job_id, std::function<void()> body) {
@@ -368,8 +373,11 @@ void PivotService::record_step(const std::string& job_id, const JobStep& step) {
 Result<Job> PivotService::job(const std::string& id) {
   std::lock_guard lock(mu_);
   auto it = jobs_.find(id);
-  if (it == jobs_.end()) return make_error(api_error::not_found, "no job '" + id + "'");
-  return it->second;
+  if (it != jobs_.end()) return it->second;
+  if (job_archive_) {
+    if (auto archived = job_archive_(id)) return *archived;
+  }
+  return make_error(api_error::not_found, "no job '" + id + "'");
 }
 
 std::vector<Job> PivotService::jobs(const std::optional<std::string>& cluster, std::size_t limit) {

@@ -218,6 +218,17 @@ TEST_F(PivotServiceTest, JobsOnTheSqliteJournalSurviveARestart) {
   auto other = restarted.start_pivot("sms-1", {.candidate = "db3", .idempotency_key = "key-1"}, "ops");
   ASSERT_FALSE(other.ok());
   EXPECT_EQ(other.error().code, "idempotency_mismatch");
+
+  // A job older than the registry keeps is still found by id, in the file.
+  PivotService small(gate_, hooks_, clock_, 9);
+  small.use_journal(**reopened, std::move((*reopened)->recent_jobs(1)).value());
+  small.set_job_archive([&](const std::string& id) { return *(*reopened)->job(id); });
+  ASSERT_EQ(small.jobs(std::nullopt, 10).size(), 1u);
+  auto archived = small.job(pivot.id);
+  ASSERT_TRUE(archived.ok()) << archived.error().message;
+  EXPECT_EQ(archived->state, JobState::succeeded);
+  EXPECT_EQ(archived->steps.size(), pivot.steps.size());
+  EXPECT_EQ(small.job("pv-9-404").error().code, "not_found");
   std::filesystem::remove_all(tmpl);
 }
 

@@ -99,6 +99,13 @@ TEST_F(SqliteJournalTest, KeepsJobsAndEntriesAcrossAReopen) {
   EXPECT_EQ((*jobs)[1].state, JobState::running);
   EXPECT_TRUE((*jobs)[1].result.is_null());
 
+  auto one = journal->job("pv-1-1");
+  ASSERT_TRUE(one.ok());
+  ASSERT_TRUE(one->has_value());
+  EXPECT_EQ((*one)->state, JobState::succeeded);
+  EXPECT_EQ((*one)->steps.size(), 1u);
+  EXPECT_FALSE(journal->job("pv-1-404")->has_value());
+
   auto entries = journal->entries("pv-1-1");
   ASSERT_TRUE(entries.ok());
   ASSERT_EQ(entries->size(), 5u);

@@ -72,6 +72,9 @@ class PivotService : public ControllerService {
   // `restored` are the jobs it kept, oldest first: listed again as they were;
   // `keys` their Idempotency-Keys, replayed as before. Call before the first job.
   void use_journal(Journal& durable, std::vector<Job> restored, std::vector<KeyedRequest> keys = {});
+  // Where GET /v1/jobs/{id} looks for a job the registry no longer holds (one
+  // older than the newest kJobsKept): pivotd reads the journal's file.
+  void set_job_archive(std::function<std::optional<Job>(const std::string& id)> archive);
   // Told every job's state as it changes (JobStateSink: it must outlive the
   // service, and must not call it back). Add sinks before the first job.
   void add_state_sink(JobStateSink& sink);
@@ -118,6 +121,7 @@ class PivotService : public ControllerService {
   std::map<std::string, KeyedRequest> idempotency_;           // by Idempotency-Key
   std::map<std::string, std::optional<std::string>> primaries_;  // by cluster: the last journaled
   std::function<void(AgentsView&)> fill_counters_;
+  std::function<std::optional<Job>(const std::string&)> job_archive_;
   std::uint64_t next_job_ = 0;
   std::size_t running_ = 0;  // job threads (detached; counted so that shutdown waits)
 };

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,8 @@ class SqliteJournal : public EntryJournal {
 
   // The newest `limit` jobs, oldest first (pivotd's registry at start).
   Result<std::vector<Job>> recent_jobs(std::size_t limit);
+  // One job as last saved (nullopt: none by that id, or pruned).
+  Result<std::optional<Job>> job(const std::string& id);
   // The Idempotency-Keys of the jobs kept, oldest first.
   Result<std::vector<KeyedRequest>> keys();
   // Each cluster's last observed primary ("" for none).
