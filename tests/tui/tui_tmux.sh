@@ -175,8 +175,7 @@ snap too_small
 t resize-window -t tui -x 120 -y 40
 wait_for "Pivoted $cluster: db2 is the new primary"
 
-# 7. The jobs and agents lists (before pivotd's restart: it keeps jobs in
-# memory until the journal lands, docs/pivotd.md).
+# 7. The jobs and agents lists.
 keys J
 wait_for "ID "
 wait_for_re ' pivot +'"$cluster"' +succeeded'
