@@ -4,6 +4,7 @@
 #include "pivot/controller/sqlite_journal.hpp"
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -200,12 +201,35 @@ TEST_F(SqliteJournalTest, AMissingDirectoryIsAClearError) {
   EXPECT_THAT(journal.error().message, HasSubstr("writable by pivotd"));
 }
 
+// pivotd runs as the unprivileged `pivot` user. Root writes to a read-only
+// directory anyway, so under root (CI) the open runs in a child that drops to
+// nobody first: the case runs everywhere instead of being skipped.
 TEST_F(SqliteJournalTest, AnUnwritableDirectoryIsAClearError) {
-  if (::geteuid() == 0) GTEST_SKIP() << "root writes to a read-only directory anyway";
-  std::filesystem::permissions(dir_, std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
-  auto refused = SqliteJournal::open(path_);
-  ASSERT_FALSE(refused.ok());
-  EXPECT_THAT(refused.error().message, HasSubstr(path_));
+  namespace fs = std::filesystem;
+  fs::permissions(dir_, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                            fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec);
+  int out[2];
+  ASSERT_EQ(::pipe(out), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::close(out[0]);
+    if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(3);
+    auto refused = SqliteJournal::open(path_);
+    const std::string said = refused.ok() ? std::string("opened") : refused.error().message;
+    (void)!::write(out[1], said.data(), said.size());
+    ::_exit(refused.ok() ? 1 : 0);
+  }
+  ::close(out[1]);
+  std::string said;
+  char buf[512];
+  for (ssize_t n; (n = ::read(out[0], buf, sizeof buf)) > 0;) said.append(buf, static_cast<std::size_t>(n));
+  ::close(out[0]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 0) << "the journal opened in a directory its user cannot write: " << said;
+  EXPECT_THAT(said, HasSubstr(path_));
 }
 
 TEST_F(SqliteJournalTest, ASecondOpenerIsRefusedWhileTheFirstHoldsIt) {
