@@ -21,7 +21,12 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "stack_command: $*" >&2; exit 1; }
 pid_of() { cat "$dir/run/$1.pid"; }
-runs() { [ -d "/proc/$1" ] && [ "$(awk '{ print $3 }' "/proc/$1/stat")" != Z ]; }
+# Still ours and alive: a PID the kernel gave to another process meanwhile
+# (a busy machine reuses them within seconds) is not the stack's.
+runs() {
+  [ -d "/proc/$1" ] && [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" != Z ] || return 1
+  [[ "$(tr '\0' ' ' < "/proc/$1/cmdline" 2>/dev/null)" == *"$dir"* ]]
+}
 
 stack up --dir "$dir" --name stk --nodes 3 || fail "up exited $?"
 # shellcheck source=/dev/null
