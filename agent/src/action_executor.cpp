@@ -207,7 +207,7 @@ Result<void> ActionExecutor::dispatch(Run& run, const protocol::Command& command
   if (action == "wait_for_position") return wait_for_position(run, command.args);
   if (action == "report_position") return report_position(run);
   if (action == "fence_writes") return fence_writes(run, command.args);
-  if (action == "release_fence") return release_fence(run);
+  if (action == "release_fence") return release_fence(run, command.args);
   return make_error(protocol::errc::unknown_action, "action '" + action + "' has no implementation");
 }
 
@@ -238,11 +238,9 @@ Result<void> ActionExecutor::set_read_only(Run& run, bool read_only) {
   return ok();
 }
 
-Result<void> ActionExecutor::kill_connections(Run& run) {
+Result<ActionExecutor::KillRound> ActionExecutor::kill_round(Run& run, long long own_id,
+                                                              Clock::time_point settle_until) {
   const ActionSql& sql = run.sql();
-  auto own = run.value("reading CONNECTION_ID()", sql.connection_id());
-  if (!own) return own.error();
-  const long long own_id = std::stoll(own->value_or("0"));
   auto list = [&]() -> Result<std::vector<ClientSession>> {
     auto rows = run.query("listing sessions", sql.processlist());
     if (!rows) return rows.error();
@@ -251,24 +249,22 @@ Result<void> ActionExecutor::kill_connections(Run& run) {
   auto targets = list();
   if (!targets) return targets.error();
 
-  std::int64_t killed = 0;
-  std::map<long long, Error> refused;  // a session may end on its own between the list and its KILL
+  KillRound round;
+  round.listed = static_cast<std::int64_t>(targets->size());
   for (const ClientSession& target : *targets) {
     auto kill = run.execute("KILL " + std::to_string(target.id) + " (" + target.user + ")", sql.kill(target.id));
     if (kill) {
-      ++killed;
+      ++round.killed;
     } else if (kill.error().code == action_errc::mysql_error) {
-      refused.emplace(target.id, kill.error());
+      round.refused.emplace(target.id, kill.error());
     } else {
-      return kill;  // the connection broke or the deadline passed
+      return kill.error();  // the connection broke or the deadline passed
     }
-    run.detail["killed"] = killed;
   }
-  run.detail["killed"] = killed;
+  if (targets->empty()) return round;
 
   // Only the sessions listed count: clients that connect after the list
-  // (write_probe reconnects within milliseconds) meet read_only, and waiting
-  // for them to vanish would hold the write-blocked window open.
+  // (write_probe reconnects within milliseconds) are the next round's.
   auto still_there = [&targets](const std::vector<ClientSession>& now) {
     std::vector<long long> ids;
     for (const ClientSession& session : now) {
@@ -278,20 +274,55 @@ Result<void> ActionExecutor::kill_connections(Run& run) {
     }
     return ids;
   };
-  const auto settle_until = std::min(Clock::now() + kKillSettle, run.deadline() - kKillPoll);
-  std::vector<long long> left;
   while (true) {
     auto now = list();
     if (!now) return now.error();
-    left = still_there(*now);
-    if (left.empty() || Clock::now() + kKillPoll >= settle_until) break;
+    round.left = still_there(*now);
+    if (round.left.empty() || Clock::now() + kKillPoll >= settle_until) break;
     std::this_thread::sleep_for(kKillPoll);
   }
-  run.detail["remaining"] = static_cast<std::int64_t>(left.size());
-  for (long long id : left) {
-    if (auto it = refused.find(id); it != refused.end()) return it->second;
+  return round;
+}
+
+Result<void> ActionExecutor::kill_connections(Run& run) {
+  auto own = run.value("reading CONNECTION_ID()", run.sql().connection_id());
+  if (!own) return own.error();
+  auto round = kill_round(run, std::stoll(own->value_or("0")),
+                          std::min(Clock::now() + kKillSettle, run.deadline() - kKillPoll));
+  if (!round) return round.error();
+  run.detail["killed"] = round->killed;
+  run.detail["remaining"] = static_cast<std::int64_t>(round->left.size());
+  for (long long id : round->left) {
+    if (auto it = round->refused.find(id); it != round->refused.end()) return it->second;
   }
   return ok();
+}
+
+// release_fence's kill_clients: a client that read the route just before the
+// traffic moved can connect to this node after kill_connections listed its
+// sessions, and queue a commit on the lock; the END would let it commit here,
+// after the capture (a transaction the new primary lacks). So the END follows
+// at once a processlist that shows no client session. Clients that keep
+// coming for kKillSettle are pinned to this address, not routed: the lock
+// ends anyway (keeping it only delays their commit to the lease's end) and
+// the pivot's verify_old_primary names what they committed.
+Result<void> ActionExecutor::sweep_clients(Run& run) {
+  auto own = run.value("reading CONNECTION_ID()", run.sql().connection_id());
+  if (!own) return own.error();
+  const long long own_id = std::stoll(own->value_or("0"));
+  const auto sweep_until = std::min(Clock::now() + kKillSettle, run.deadline() - kKillSettle / 4);
+  std::int64_t swept = 0;
+  std::int64_t sweeps = 0;
+  while (true) {
+    auto round = kill_round(run, own_id, sweep_until);
+    if (!round) return round.error();
+    ++sweeps;
+    swept += round->killed;
+    run.detail["swept"] = swept;
+    run.detail["sweeps"] = sweeps;
+    run.detail["remaining"] = round->listed;
+    if (round->listed == 0 || Clock::now() >= sweep_until) return ok();
+  }
 }
 
 Result<void> ActionExecutor::stop_replication(Run& run) {
@@ -521,15 +552,18 @@ Result<void> ActionExecutor::fence_writes(Run& run, const ValueMap& args) {
   return read_positions(run);
 }
 
-Result<void> ActionExecutor::release_fence(Run& run) {
+Result<void> ActionExecutor::release_fence(Run& run, const ValueMap& args) {
   if (!run.sql().mariadb()) {
     run.detail = {{"was", "none"}};  // super_read_only stays: the node is demoted read-only
     return ok();
   }
   if (auto late = run.before("releasing the fence lock"); !late) return late;
+  if (bool_arg(args, "kill_clients", false) && fence_->check(Clock::now()) == WriteFence::State::held) {
+    if (auto swept = sweep_clients(run); !swept) return swept;  // the lock stays: the pivot says fence_kept
+  }
   auto released = fence_->release();
   if (!released) return run.fail(released.error());
-  run.detail = {{"was", to_string(released->before)}};
+  run.detail["was"] = to_string(released->before);
   switch (released->before) {
     case WriteFence::State::lost:
       return make_error(action_errc::fence_lost,

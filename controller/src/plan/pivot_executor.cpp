@@ -182,7 +182,7 @@ plan::Verdict PivotRun::fence_kill_connections(JobStep& s) {
 // After the kill: the old primary's lock goes, so that it can be demoted (its
 // gtid_slave_pos and the applier commit too). A lock lost before now is said.
 plan::Verdict PivotRun::release_fence(JobStep& s) {
-  const auto o = call(*old_primary_, plan::release_fence(id("release_fence", *old_primary_)));
+  const auto o = call(*old_primary_, plan::release_fence(id("release_fence", *old_primary_), /*kill_clients=*/true));
   const bool released = record(s, o);
   if (o.error == "fence_lost") {
     record_failure(s.name, "fence_lost",

@@ -46,8 +46,10 @@ protocol::Command fence_writes(std::string id, std::uint64_t lease_ms) {
                  {{"lease_ms", static_cast<std::int64_t>(lease_ms)}});
 }
 
-protocol::Command release_fence(std::string id) {
-  return command(std::move(id), "release_fence", kReleaseFenceTimeoutMs);
+protocol::Command release_fence(std::string id, bool kill_clients) {
+  protocol::ValueMap args;
+  if (kill_clients) args["kill_clients"] = true;
+  return command(std::move(id), "release_fence", kReleaseFenceTimeoutMs, std::move(args));
 }
 
 std::uint64_t fence_lease_ms(const Policy& policy) {

@@ -26,7 +26,8 @@ inline constexpr std::uint64_t kSetReadOnlyTimeoutMs = 5000;
 // running statements); the agent bounds its lock_wait_timeout by this. The
 // whole wait is inside the write-blocked window.
 inline constexpr std::uint64_t kFenceWritesTimeoutMs = 3000;
-// release_fence: BACKUP STAGE END on the open session.
+// release_fence: BACKUP STAGE END on the open session, after (kill_clients)
+// a sweep of client sessions that lasts at most 1 s.
 inline constexpr std::uint64_t kReleaseFenceTimeoutMs = 3000;
 // KILL only flags sessions; the agent watches them end for at most 1 s.
 inline constexpr std::uint64_t kKillConnectionsTimeoutMs = 3000;
@@ -50,7 +51,11 @@ std::string command_id(const std::string& job_id, const std::string& step, const
 protocol::Command set_read_only(std::string id, bool read_only);
 protocol::Command kill_connections(std::string id);
 protocol::Command fence_writes(std::string id, std::uint64_t lease_ms);
-protocol::Command release_fence(std::string id);
+// kill_clients: the pivot's release, after the traffic moved: the agent ends
+// the lock right after a processlist with no client session in it (a client
+// queued on the lock would commit on the old primary). A rollback's release
+// lets queued clients commit: the old primary stays the primary.
+protocol::Command release_fence(std::string id, bool kill_clients = false);
 // How long the old primary's fence may hold before its agent ends it by
 // itself: the longest a pivot can take from the fence to release_fence
 // (catch-up, the post_promote hook and every command's deadline between),

@@ -122,7 +122,17 @@ std::string command_sentence(const json& c) {
   }
   if (action == "release_fence") {
     const std::string was = text(detail, "was");
-    return was == "held" ? node + "'s commits released" : node + " had no fence to release";
+    if (was != "held") return node + " had no fence to release";
+    std::string out = node + "'s commits released";
+    if (detail.contains("sweeps")) {
+      const auto swept = number(detail, "swept");
+      const auto remaining = number(detail, "remaining");
+      out += remaining > 0 ? " while " + plural(remaining, "client session", "client sessions") +
+                                 " kept connecting to it (pinned to its address?)"
+             : swept > 0   ? " after killing " + plural(swept, "more client session", "more client sessions")
+                           : " (no client session left)";
+    }
+    return out;
   }
   if (action == "stop_replication") return node + " replication stopped";
   if (action == "start_replication") return node + " replication started";

@@ -106,9 +106,19 @@ const std::vector<ActionSpec>& catalogue() {
                                       "with the fence held: the node's final position"}}},
       {.name = "release_fence",
        .doc = "End the fence_writes lock. Nothing held: ok. The lock lost (its session ended) or "
-              "expired (its lease passed) before the release: ok=false, error fence_lost.",
-       .args = {},
-       .detail = {{"was", "string none|held|lost|expired: the fence just before the release"}}},
+              "expired (its lease passed) before the release: ok=false, error fence_lost. With "
+              "kill_clients, the lock ends only right after a processlist with no client session.",
+       .args = {{.name = "kill_clients", .type = ArgType::boolean, .required = false,
+                 .doc = "default false: before the END, kill every client session and list again "
+                        "until a list shows none, then END at once (a session queued on the lock "
+                        "would commit the moment it goes); clients that keep reconnecting for 1 s "
+                        "(pinned to this node's address) do not hold the lock forever: it ends "
+                        "then, and remaining says how many were there"}},
+       .detail = {{"was", "string none|held|lost|expired: the fence just before the release"},
+                  {"swept", "integer, with kill_clients: client sessions killed before the END"},
+                  {"sweeps", "integer, with kill_clients: processlists read before the END"},
+                  {"remaining", "integer, with kill_clients: client sessions in the last list (0: "
+                                "the END followed a list with none)"}}},
   };
   return actions;
 }

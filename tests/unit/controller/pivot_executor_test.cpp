@@ -148,6 +148,8 @@ TEST_F(PivotExecutorTest, ASuccessfulPivotSendsTheCommandsInPlanOrder) {
   EXPECT_EQ(command(6).args, (protocol::ValueMap{{"read_only", false}}));
   EXPECT_EQ(command(7).id, "j7/fence_kill_connections/db1");
   EXPECT_EQ(command(8).id, "j7/release_fence/db1");
+  EXPECT_EQ(command(8).args, (protocol::ValueMap{{"kill_clients", true}}))
+      << "the END must follow a list with no client session in it";
   for (std::size_t i : {9, 10}) {
     EXPECT_EQ(command(i).args, (protocol::ValueMap{{"host", std::string("10.0.2.11")},
                                                    {"port", std::int64_t{3307}},
@@ -334,6 +336,11 @@ TEST_P(PivotRollbackTest, TheOldPrimaryIsWritableAgain) {
   EXPECT_EQ(steps.back()["ok"], true);
   if (steps.size() == 2) {
     EXPECT_EQ(steps[0]["step"], "rollback_release_fence");
+    for (const auto& call : all) {
+      if (call.command.action == "release_fence") {
+        EXPECT_TRUE(call.command.args.empty()) << "a rollback's release lets queued clients commit: db1 stays primary";
+      }
+    }
   }
   EXPECT_FALSE(outcome.result["rollback"]["reason"].get<std::string>().empty());
   EXPECT_THAT(outcome.result["message"].get<std::string>(), ::testing::HasSubstr("db1 writable again"));

@@ -152,6 +152,21 @@ TEST(StepSummary, NothingToWaitForOrKillSaysSo) {
   EXPECT_EQ(step_summary(kill), "no client session to kill on db2");
 }
 
+TEST(StepSummary, TheReleaseSaysWhatItsSweepFound) {
+  auto release = [](json detail) {
+    detail["was"] = "held";
+    return step_summary(step_of("release_fence", StepState::succeeded,
+                                {{"commands", json::array({command("db1", "release_fence", {{"kill_clients", true}},
+                                                                   std::move(detail))})}}));
+  };
+  EXPECT_EQ(release({{"swept", 0}, {"sweeps", 1}, {"remaining", 0}}), "db1's commits released (no client session left)");
+  EXPECT_EQ(release({{"swept", 1}, {"sweeps", 2}, {"remaining", 0}}),
+            "db1's commits released after killing 1 more client session");
+  EXPECT_EQ(release({{"swept", 40}, {"sweeps", 40}, {"remaining", 2}}),
+            "db1's commits released while 2 client sessions kept connecting to it (pinned to its address?)");
+  EXPECT_EQ(release(json::object()), "db1's commits released") << "an agent without the sweep";
+}
+
 TEST(StepSummary, AnUnknownStepReadsAsItsCommands) {
   auto s = step_of("fence_hold", StepState::succeeded,
                    {{"commands", json::array({command("db1", "hold_fence", json::object(), json::object())})}});

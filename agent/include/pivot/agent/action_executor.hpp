@@ -27,8 +27,11 @@
 //   internal_error     an exception reached run() (out of memory): caught, never thrown
 
 #include <chrono>
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "pivot/agent/action_sql.hpp"
 #include "pivot/agent/agent_config.hpp"
@@ -90,6 +93,16 @@ class ActionExecutor {
   Result<void> dispatch(Run& run, const protocol::Command& command);
   Result<void> set_read_only(Run& run, bool read_only);
   Result<void> kill_connections(Run& run);
+  // One kill round (action_executor.cpp): the client sessions listed now,
+  // each KILLed, then the list read until those are gone or `settle_until`.
+  struct KillRound {
+    std::int64_t listed = 0;           // client sessions in the first list
+    std::int64_t killed = 0;
+    std::vector<long long> left;       // listed sessions still there at the end
+    std::map<long long, Error> refused;  // KILL refused (a session may end on its own meanwhile)
+  };
+  Result<KillRound> kill_round(Run& run, long long own_id, Clock::time_point settle_until);
+  Result<void> sweep_clients(Run& run);
   Result<void> stop_replication(Run& run);
   Result<void> start_replication(Run& run);
   Result<void> reset_replication(Run& run);
@@ -98,7 +111,7 @@ class ActionExecutor {
   Result<void> report_position(Run& run);
   Result<void> read_positions(Run& run);
   Result<void> fence_writes(Run& run, const protocol::ValueMap& args);
-  Result<void> release_fence(Run& run);
+  Result<void> release_fence(Run& run, const protocol::ValueMap& args);
 
   std::unique_ptr<SqlConnector> connector_;
   ReplicationSettings replication_;
