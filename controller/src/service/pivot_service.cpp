@@ -364,6 +364,7 @@ void PivotService::record_step(const std::string& job_id, const JobStep& step) {
     job.steps.push_back(step);
   }
   save(job);
+  for (JobStateSink* sink : state_sinks_) sink->job_state(job);  // the event stream sends each step as it goes
   if (step.state == StepState::running) return;
   const auto level = step.state == StepState::failed ? spdlog::level::err : spdlog::level::info;
   log::event(*logger(), level, {.cluster = job.cluster, .job = job_id, .step = step.name}, "step {} in {} ms",

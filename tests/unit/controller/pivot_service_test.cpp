@@ -232,18 +232,30 @@ TEST_F(PivotServiceTest, JobsOnTheSqliteJournalSurviveARestart) {
   std::filesystem::remove_all(tmpl);
 }
 
-TEST_F(PivotServiceTest, AStateSinkIsToldEachJobRunningThenHowItEnded) {
+TEST_F(PivotServiceTest, AStateSinkIsToldEachJobRunningEachStepThenHowItEnded) {
   struct Recording : JobStateSink {
     void job_state(const Job& job) override {
-      seen.push_back(job.id + " " + std::string(protocol::to_string(job.state)) + (job.result.is_null() ? "" : " +result"));
+      std::string last_step = job.steps.empty() ? "" : " " + job.steps.back().name + ":" +
+                                                           std::string(protocol::to_string(job.steps.back().state));
+      seen.push_back(std::string(protocol::to_string(job.state)) + last_step + (job.result.is_null() ? "" : " +result"));
     }
     std::vector<std::string> seen;
   } sink;
   service_.add_state_sink(sink);
   auto id = service_.start_pivot("sms-1", {.candidate = "db2"}, "ops");
   ASSERT_TRUE(id.ok());
-  EXPECT_EQ(finished(id).state, JobState::succeeded);
-  EXPECT_EQ(sink.seen, (std::vector<std::string>{*id + " running", *id + " succeeded +result"}));
+  const Job job = finished(id);
+  EXPECT_EQ(job.state, JobState::succeeded);
+  // running; each step running then its end, in the plan's order; succeeded.
+  std::vector<std::string> expected{"running"};
+  for (const auto& step : job.steps) {
+    expected.push_back("running " + step.name + ":running");
+    expected.push_back("running " + step.name + ":" + std::string(protocol::to_string(step.state)));
+  }
+  expected.push_back("succeeded " + job.steps.back().name + ":" +
+                     std::string(protocol::to_string(job.steps.back().state)) + " +result");
+  ASSERT_FALSE(job.steps.empty());
+  EXPECT_EQ(sink.seen, expected);
 }
 
 TEST_F(PivotServiceTest, TheStatusOfAHeldClusterSaysSo) {

@@ -75,7 +75,7 @@ class PivotService : public ControllerService {
   // Where GET /v1/jobs/{id} looks for a job the registry no longer holds (one
   // older than the newest kJobsKept): pivotd reads the journal's file.
   void set_job_archive(std::function<std::optional<Job>(const std::string& id)> archive);
-  // Told every job's state as it changes (JobStateSink: it must outlive the
+  // Told every job's change: state and steps (JobStateSink: it must outlive the
   // service, and must not call it back). Add sinks before the first job.
   void add_state_sink(JobStateSink& sink);
 

@@ -84,10 +84,11 @@ class JobObserver {
   virtual void step_finished(const std::string& job_id, const JobStep& step) = 0;
 };
 
-// The state sink: a job's state as it changes (running, then how it ended,
-// with its result). The job registry calls it with its lock held, in the
-// order the changes happen: a sink stores or queues and returns, and never
-// calls the service back. The event stream is its reader to come.
+// The state sink: the whole job each time it changes (running, each step as
+// it starts and as it ends, then how it ended, with its result). The job
+// registry calls it with its lock held, in the order the changes happen: a
+// sink stores or queues and returns, and never calls the service back. The
+// event stream (job events) and the metrics (jobs, step durations) read it.
 class JobStateSink {
  public:
   virtual ~JobStateSink() = default;
