@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pivot/controller/api_errors.hpp"
+#include "pivot/controller/event_hub.hpp"
 #include "pivot/controller/json_views.hpp"
 #include "pivot/controller/request_bodies.hpp"
 #include "pivot/protocol/names.hpp"
@@ -56,6 +57,7 @@ struct Call {
 struct Context {
   ControllerService& service;
   const std::string& version;
+  EventHub* events;
 };
 
 using Handler = ApiResponse (*)(const Context&, const Call&);
@@ -153,8 +155,31 @@ ApiResponse cancel_job(const Context&, const Call&) {
   return error_response(api_error::not_implemented, "cancelling a job is not supported yet");
 }
 
-ApiResponse events(const Context&, const Call&) {
-  return error_response(api_error::not_implemented, "the event stream is not supported yet");
+// The cluster named by ?cluster=, checked; nullopt when not given.
+Result<std::optional<std::string>> cluster_filter(const Call& call) {
+  auto it = call.query.find("cluster");
+  if (it == call.query.end()) return std::optional<std::string>();
+  if (!protocol::is_valid_name(it->second)) {
+    return make_error(api_error::bad_request, "query parameter 'cluster' is not a cluster name");
+  }
+  return std::optional<std::string>(it->second);
+}
+
+// Server-sent events (docs/api.md): the hub's stream for this client.
+ApiResponse events(const Context& ctx, const Call& call) {
+  if (ctx.events == nullptr) return error_response(api_error::not_implemented, "the event stream is not enabled");
+  auto cluster = cluster_filter(call);
+  if (!cluster) return service_error(cluster.error());
+  // A typo must not stream silence: the cluster has to be loaded.
+  if (*cluster) {
+    if (auto known = ctx.service.cluster(**cluster); !known) return service_error(known.error());
+  }
+  ApiResponse response;
+  response.content_type = "text/event-stream; charset=utf-8";
+  response.headers.emplace_back("Cache-Control", "no-cache");
+  response.headers.emplace_back("X-Accel-Buffering", "no");  // nginx: pass events on at once
+  response.stream = ctx.events->subscribe(*cluster, call.request.last_event_id);
+  return response;
 }
 
 ApiResponse get_job(const Context& ctx, const Call& call) {
@@ -164,13 +189,8 @@ ApiResponse get_job(const Context& ctx, const Call& call) {
 }
 
 ApiResponse list_jobs(const Context& ctx, const Call& call) {
-  std::optional<std::string> cluster;
-  if (auto it = call.query.find("cluster"); it != call.query.end()) {
-    if (!protocol::is_valid_name(it->second)) {
-      return error_response(api_error::bad_request, "query parameter 'cluster' is not a cluster name");
-    }
-    cluster = it->second;
-  }
+  auto cluster = cluster_filter(call);
+  if (!cluster) return service_error(cluster.error());
   std::size_t limit = kDefaultJobLimit;
   if (auto it = call.query.find("limit"); it != call.query.end()) {
     const auto& text = it->second;
@@ -180,7 +200,7 @@ ApiResponse list_jobs(const Context& ctx, const Call& call) {
     }
   }
   json out = json::array();
-  for (const auto& job : ctx.service.jobs(cluster, limit)) out.push_back(to_json(job));
+  for (const auto& job : ctx.service.jobs(*cluster, limit)) out.push_back(to_json(job));
   return json_response(200, out);
 }
 
@@ -197,7 +217,7 @@ const std::vector<Route>& routes() {
       {"POST", {"v1", "jobs", "{}", "cancel"}, Access::operate, {}, cancel_job},
       {"GET", {"v1", "jobs", "{}"}, Access::view, {}, get_job},
       {"GET", {"v1", "jobs"}, Access::view, {"cluster", "limit"}, list_jobs},
-      {"GET", {"v1", "events"}, Access::view, {}, events},
+      {"GET", {"v1", "events"}, Access::view, {"cluster"}, events},
   };
   return kRoutes;
 }
@@ -296,8 +316,8 @@ ApiResponse error_response(const std::string& slug, const std::string& message) 
   return json_response(api_error::status_of(slug), {{"error", slug}, {"message", message}});
 }
 
-ApiRouter::ApiRouter(ControllerService& service, const Tokens* tokens, std::string version)
-    : service_(service), tokens_(tokens), version_(std::move(version)) {}
+ApiRouter::ApiRouter(ControllerService& service, const Tokens* tokens, std::string version, EventHub* events)
+    : service_(service), tokens_(tokens), version_(std::move(version)), events_(events) {}
 
 ApiResponse ApiRouter::handle(const ApiRequest& request) const {
   const std::string_view target = request.target;
@@ -347,7 +367,7 @@ ApiResponse ApiRouter::handle(const ApiRequest& request) const {
     return error_response(api_error::bad_request, fmt::format("the Idempotency-Key header must have 1 to {} characters", kMaxIdempotencyKey));
   }
   const Call call{request, std::move(params), std::move(*query_map), std::move(requested_by)};
-  return route->handler(Context{service_, version_}, call);
+  return route->handler(Context{service_, version_, events_}, call);
 }
 
 }  // namespace pivot::controller

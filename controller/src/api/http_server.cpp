@@ -28,6 +28,10 @@ constexpr auto kLingerTime = std::chrono::seconds(1);
 constexpr std::size_t kLingerBytes = 1 << 20;
 constexpr std::size_t kLoggedTargetChars = 200;
 constexpr auto kAcceptRetry = std::chrono::milliseconds(100);
+// The kernel's send buffer of a streamed response: bounded, so that a client
+// that stops reading holds at most this much of the host's memory in the
+// kernel before its own queue (EventHub's) fills and it is dropped.
+constexpr int kStreamSendBuffer = 64 * 1024;
 
 std::string address_of(const tcp::endpoint& endpoint) {
   const auto address = endpoint.address().to_string();
@@ -66,7 +70,7 @@ struct HttpServerState {
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
   HttpSession(tcp::socket socket, std::shared_ptr<HttpServerState> server)
-      : stream_(std::move(socket)), server_(std::move(server)) {
+      : stream_(std::move(socket)), server_(std::move(server)), keepalive_(stream_.get_executor()) {
     beast::error_code ec;
     const auto remote = stream_.socket().remote_endpoint(ec);
     peer_ = ec ? "?" : address_of(remote);
@@ -140,6 +144,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     request.target = std::string(req.target());
     if (auto it = req.find(http::field::authorization); it != req.end()) request.authorization = std::string(it->value());
     if (auto it = req.find("Idempotency-Key"); it != req.end()) request.idempotency_key = std::string(it->value());
+    if (auto it = req.find("Last-Event-ID"); it != req.end()) request.last_event_id = std::string(it->value());
     request.body = req.body();
 
     ApiResponse response;
@@ -150,7 +155,92 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                   peer_);
       response = error_response(api_error::internal, "internal error; pivotd's log has the details");
     }
+    if (response.stream) return start_stream(response);
     respond(response, req.keep_alive(), false);
+  }
+
+  // A streamed response: the header, then whatever the stream has whenever
+  // it wakes us, a keep-alive when it has had nothing for a while, until the
+  // client goes, a write is not taken in time, or the stream ends (dropped).
+  // Delimited by the connection's close (no length, no chunks): any HTTP/1.x
+  // client reads it, and SSE is never kept alive for another request.
+  void start_stream(const ApiResponse& response) {
+    feed_ = response.stream;
+    log_request(response.status);
+    std::string head = "HTTP/1.1 " + std::to_string(response.status) + " OK\r\nServer: pivotd\r\nContent-Type: " +
+                       response.content_type + "\r\n";
+    for (const auto& [name, value] : response.headers) head += name + ": " + value + "\r\n";
+    head += "Connection: close\r\n\r\n";
+    beast::error_code ignored;
+    stream_.socket().set_option(net::socket_base::send_buffer_size(kStreamSendBuffer), ignored);
+    stream_.expires_never();
+    watch_peer();
+    std::weak_ptr<HttpSession> weak = shared_from_this();
+    feed_->start([weak, executor = stream_.get_executor()] {
+      net::post(executor, [weak] {
+        if (auto self = weak.lock()) self->on_wake();
+      });
+    });
+    out_ = head + feed_->take();
+    write_out();
+  }
+
+  // The client sends nothing more on a stream; a read that ends is its close.
+  void watch_peer() {
+    stream_.socket().async_read_some(net::buffer(drain_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (self->closed_) return;
+      if (ec) {
+        self->log().debug("event stream closed by the client peer={}", self->peer_);
+        return self->close();
+      }
+      self->watch_peer();
+    });
+  }
+
+  void write_out() {
+    writing_ = true;
+    stream_.expires_after(options().stream_write_timeout);
+    net::async_write(stream_, net::buffer(out_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      self->writing_ = false;
+      if (self->closed_) return;
+      if (ec == beast::error::timeout) {
+        self->log().warn("event stream client dropped: a write was not taken within {} ms peer={}",
+                         self->options().stream_write_timeout.count(), self->peer_);
+        return self->close();
+      }
+      if (ec) return self->close();
+      self->pump();
+    });
+  }
+
+  bool stream_ended() {
+    if (!feed_->ended()) return false;
+    log().warn("event stream client dropped: it read too slowly and its queue is full peer={}", peer_);
+    close();
+    return true;
+  }
+
+  // On the strand, no write in flight: write what waits, or wait idle.
+  void pump() {
+    if (stream_ended()) return;
+    out_ = feed_->take();
+    if (!out_.empty()) return write_out();
+    keepalive_.expires_after(feed_->keepalive());
+    keepalive_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || self->closed_ || self->writing_) return;
+      self->out_ = self->feed_->idle_bytes();
+      self->write_out();
+    });
+  }
+
+  void on_wake() {
+    if (closed_ || !feed_) return;
+    if (writing_) {
+      stream_ended();  // a full queue ends the stream even while a write hangs
+      return;
+    }
+    keepalive_.cancel();
+    pump();
   }
 
   // Answers a request that could not be read whole, then closes.
@@ -210,6 +300,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   void close() {
+    closed_ = true;
+    keepalive_.cancel();
+    feed_.reset();  // unsubscribes now, not when the last handler lets go
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
     stream_.close();
@@ -225,6 +318,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::chrono::steady_clock::time_point started_;
   std::array<char, 4096> drain_{};
   std::size_t drained_ = 0;
+  // A streamed response's (start_stream).
+  std::shared_ptr<ResponseStream> feed_;
+  net::steady_timer keepalive_;
+  std::string out_;
+  bool writing_ = false;
+  bool closed_ = false;
 };
 
 void HttpServerState::accept(const std::shared_ptr<HttpServerState>& self) {

@@ -42,7 +42,9 @@ json policy_json(const Policy& p) {
           {"durability", to_string(p.durability)}};
 }
 
-json node_json(const NodeView& node) {
+}  // namespace
+
+json to_json(const NodeView& node) {
   json state;  // null: never heard from
   if (node.state) {
     state = to_json(*node.state);
@@ -53,6 +55,8 @@ json node_json(const NodeView& node) {
           {"role", to_string(node.spec.role)}, {"priority", node.spec.priority},
           {"current", to_string(node.current)}, {"state", std::move(state)}};
 }
+
+namespace {
 
 json step_json(const JobStep& step) {
   return {{"name", step.name},
@@ -125,7 +129,7 @@ json to_json(const ClusterSummary& c) {
 
 json to_json(const ClusterDetail& c) {
   json nodes = json::array();
-  for (const auto& node : c.nodes) nodes.push_back(node_json(node));
+  for (const auto& node : c.nodes) nodes.push_back(to_json(node));
   return {{"name", c.name},
           {"labels", c.labels},
           {"policy", policy_json(c.policy)},

@@ -15,6 +15,8 @@
 #include <CLI/CLI.hpp>
 
 #include "pivot/controller/api_router.hpp"
+#include "pivot/controller/cluster_watcher.hpp"
+#include "pivot/controller/event_hub.hpp"
 #include "pivot/controller/controller_bus.hpp"
 #include "pivot/controller/controller_epoch.hpp"
 #include "pivot/controller/leadership.hpp"
@@ -101,6 +103,17 @@ void prune_daily(boost::asio::steady_timer& timer, SqliteJournal& journal, int r
   });
 }
 
+// Node and cluster events: the clusters the bus marked, every 100 ms, and
+// every cluster once a second (a node that falls silent sends nothing).
+void watch_clusters(boost::asio::steady_timer& timer, ClusterWatcher& watcher, unsigned tick) {
+  timer.expires_after(std::chrono::milliseconds(100));
+  timer.async_wait([&timer, &watcher, tick](const boost::system::error_code& ec) {
+    if (ec) return;
+    watcher.refresh(tick % 10 == 0);
+    watch_clusters(timer, watcher, tick + 1);
+  });
+}
+
 int run(const std::optional<std::string>& config_path, const PivotdOverrides& overrides, PivotdSetup setup,
         bool failpoints_enabled) {
   auto log = pivot::log::get("pivotd");
@@ -150,7 +163,14 @@ int run(const std::optional<std::string>& config_path, const PivotdOverrides& ov
   ZmqAgentPort port(bus, leadership);
   FailpointAgentPort faulty_port(port, *failpoints);
   AgentPort& agent_port = failpoints->empty() ? static_cast<AgentPort&>(port) : faulty_port;
+  // Before the service: its jobs tell the hub until the service has waited for them.
+  EventHub events(leadership.epoch(),
+                  {.history_bytes = static_cast<std::size_t>(config.event_history_kib) * 1024,
+                   .client_buffer_bytes = static_cast<std::size_t>(config.event_client_buffer_kib) * 1024,
+                   .keepalive = std::chrono::milliseconds(config.event_keepalive_ms)});
   PivotService service(agent_port, hooks, clock, leadership.epoch());
+  service.add_state_sink(events);
+  ClusterWatcher watcher(service, events);
   log->info("journal {}: {} job(s) and {} Idempotency-Key(s) restored", (*journal)->path(), restored->size(),
             keys->size());
   service.use_journal(**journal, std::move(restored).value(), std::move(keys).value());
@@ -175,6 +195,7 @@ int run(const std::optional<std::string>& config_path, const PivotdOverrides& ov
   if (auto started = bus.start([&](pivot::protocol::Message message, std::chrono::steady_clock::time_point at) {
         port.deliver(message);
         service.on_message(message, steady_ms_of(at));
+        watcher.mark(message.envelope.cluster);
       });
       !started) {
     log->critical("cannot start the bus: {}", started.error().message);
@@ -183,7 +204,7 @@ int run(const std::optional<std::string>& config_path, const PivotdOverrides& ov
 
   boost::asio::io_context io;
   auto http = parse_http_address(config.http);  // validated with the config
-  ApiRouter router(service, setup.tokens ? &*setup.tokens : nullptr, PIVOT_VERSION);
+  ApiRouter router(service, setup.tokens ? &*setup.tokens : nullptr, PIVOT_VERSION, &events);
   HttpServer server(io, {http->host, http->port}, [&router](const ApiRequest& r) { return router.handle(r); });
   if (auto started = server.start(); !started) {
     log->critical("cannot serve the REST API: {}", started.error().message);
@@ -197,6 +218,8 @@ int run(const std::optional<std::string>& config_path, const PivotdOverrides& ov
   watchdog.start();
   boost::asio::steady_timer prune_timer(io);
   prune_daily(prune_timer, **journal, config.journal_retention_days, *log);
+  boost::asio::steady_timer watch_timer(io);
+  watch_clusters(watch_timer, watcher, 0);
 
   boost::asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
   std::thread waiter;

@@ -74,6 +74,9 @@ Result<PivotdConfig> parse_pivotd_yaml(const std::string& text, const std::strin
     set_if(top.string("tokens_file"), config.tokens_file);
     set_if(top.string("log_level"), config.log_level);
     set_if(top.boolean("insecure"), config.insecure);
+    if (auto ms = top.integer("event_keepalive_ms", 100, 600000)) config.event_keepalive_ms = static_cast<int>(*ms);
+    if (auto kib = top.integer("event_client_buffer_kib", 16, 1048576)) config.event_client_buffer_kib = static_cast<int>(*kib);
+    if (auto kib = top.integer("event_history_kib", 64, 1048576)) config.event_history_kib = static_cast<int>(*kib);
     top.reject_unknown_keys();
   }
   if (!problems.empty()) return make_error("bad_config", problems.joined());

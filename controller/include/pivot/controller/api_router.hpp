@@ -4,6 +4,9 @@
 // Plain structs, no Beast, so that every route is unit-tested without sockets
 // and this header stays cheap to include.
 
+#include <chrono>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -14,12 +17,34 @@
 
 namespace pivot::controller {
 
+class EventHub;  // event_hub.hpp
+
 struct ApiRequest {
   std::string method;                          // "GET", "POST", ...
   std::string target;                          // path and query: "/v1/jobs?cluster=sms-1&limit=5"
   std::optional<std::string> authorization;    // the Authorization header
   std::optional<std::string> idempotency_key;  // the Idempotency-Key header
   std::string body;
+  std::optional<std::string> last_event_id = {};  // the Last-Event-ID header (GET /v1/events)
+};
+
+// A response that goes on after its header (GET /v1/events): the server
+// writes what take() gives for as long as the client reads and the stream has
+// not ended, and idle_bytes() after keepalive() without anything to write.
+// Dropping the last reference ends the subscription behind it.
+class ResponseStream {
+ public:
+  virtual ~ResponseStream() = default;
+  // `wake` is called on any thread whenever take() has something new or the
+  // stream has ended; set once, before the first take().
+  virtual void start(std::function<void()> wake) = 0;
+  // Everything to write now ("" for nothing yet).
+  virtual std::string take() = 0;
+  // The stream is over (its client fell too far behind and was dropped):
+  // the server closes the connection without writing more.
+  virtual bool ended() const = 0;
+  virtual std::chrono::milliseconds keepalive() const = 0;
+  virtual std::string idle_bytes() const = 0;
 };
 
 struct ApiResponse {
@@ -27,6 +52,9 @@ struct ApiResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra: WWW-Authenticate, Allow, Location
+  // Set: the body is this stream's (no Content-Length; the connection closes
+  // when it ends); `body` is ignored.
+  std::shared_ptr<ResponseStream> stream;
 };
 
 // {"error": slug, "message": text} with the status of the slug
@@ -37,8 +65,9 @@ ApiResponse error_response(const std::string& slug, const std::string& message);
 class ApiRouter {
  public:
   // `tokens` nullptr is --insecure: no token is asked for and every job is
-  // requested_by "insecure". Both referents must outlive the router.
-  ApiRouter(ControllerService& service, const Tokens* tokens, std::string version);
+  // requested_by "insecure". `events` nullptr: GET /v1/events is 501. The
+  // referents must outlive the router.
+  ApiRouter(ControllerService& service, const Tokens* tokens, std::string version, EventHub* events = nullptr);
 
   // Never throws on a bad request (it answers 4xx); an exception out of the
   // service passes through, and the server turns it into a 500.
@@ -48,6 +77,7 @@ class ApiRouter {
   ControllerService& service_;
   const Tokens* tokens_;
   std::string version_;
+  EventHub* events_;
 };
 
 }  // namespace pivot::controller

@@ -27,6 +27,9 @@ struct HttpServerOptions {
   std::uint16_t port = 7780;       // 0: any free port (see HttpServer::port)
   std::chrono::milliseconds read_timeout{30000};  // a request must arrive whole within this
   std::size_t body_limit = 64 * 1024;             // larger bodies get 413 too_large
+  // A streamed response (GET /v1/events): each write must be taken by the
+  // client within this, or the connection is closed (a client that stopped reading).
+  std::chrono::milliseconds stream_write_timeout{30000};
 };
 
 class HttpServer {

@@ -21,6 +21,8 @@ nlohmann::json to_json(const protocol::NodeState& state);
 nlohmann::json to_json(const Job& job);
 nlohmann::json to_json(const ClusterSummary& summary);
 nlohmann::json to_json(const ClusterDetail& detail);
+// One of ClusterDetail's nodes (also a `node` event's data, with "cluster").
+nlohmann::json to_json(const NodeView& node);
 nlohmann::json to_json(const AgentsView& agents);
 // "2026-11-24T20:15:03.123Z"
 std::string rfc3339_ms(std::uint64_t unix_ms);

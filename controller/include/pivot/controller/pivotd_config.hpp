@@ -23,6 +23,12 @@ struct PivotdConfig {
   std::string tokens_file = "/etc/pivot/tokens";
   std::string log_level = "info";
   bool insecure = false;    // no CURVE, no tokens: loopback only
+  // GET /v1/events (docs/api.md): a comment after this long without an event;
+  // what one client may leave unread before it is dropped; what
+  // Last-Event-ID can resume from.
+  int event_keepalive_ms = 15000;
+  int event_client_buffer_kib = 1024;
+  int event_history_kib = 8192;
   std::string source;       // the file it came from, for messages
 };
 

@@ -1,0 +1,63 @@
+#pragma once
+// EventHub: what GET /v1/events serves. Job events come in as a JobStateSink
+// (the job registry, under its lock), node and cluster events from
+// ClusterWatcher; each is framed once, kept in the bounded history
+// (EventLog) and queued for every subscribed client whose filter takes it
+// (ClientQueue, bounded: a client too slow to read is dropped). The hub has
+// its own mutex, taken after the registry's and never calling back into it.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "pivot/controller/api_router.hpp"
+#include "pivot/controller/ports.hpp"
+
+namespace pivot::controller {
+
+struct EventHubOptions {
+  std::size_t history_bytes = 8 * 1024 * 1024;  // what Last-Event-ID can resume from
+  std::size_t history_events = 100000;
+  std::size_t client_buffer_bytes = 1024 * 1024;  // waiting for one client before it is dropped
+  std::chrono::milliseconds keepalive{15000};     // a comment after this long without an event
+};
+
+struct EventHubStats {
+  std::size_t clients = 0;
+  std::uint64_t published = 0;
+  std::uint64_t dropped = 0;  // clients dropped for not reading
+  std::size_t history_events = 0;
+  std::size_t history_bytes = 0;
+};
+
+class EventHub : public JobStateSink {
+ public:
+  // `epoch`: pivotd's controller epoch, the first part of every id.
+  explicit EventHub(std::uint64_t epoch, EventHubOptions options = {});
+  ~EventHub() override;
+  EventHub(const EventHub&) = delete;
+  EventHub& operator=(const EventHub&) = delete;
+
+  // A `job` event with the whole job (JobStateSink).
+  void job_state(const Job& job) override;
+  // Any event: `data` is its JSON, `cluster` what ?cluster= matches.
+  void publish(std::string_view type, const std::string& cluster, const nlohmann::json& data);
+  // A client's stream: an opening comment, then the events after
+  // `last_event_id` (or a `reset` when they cannot be had), then live ones.
+  std::shared_ptr<ResponseStream> subscribe(const std::optional<std::string>& cluster,
+                                            const std::optional<std::string>& last_event_id);
+  EventHubStats stats() const;
+
+  struct State;  // in the .cpp; shared with the subscriptions, which may outlive the hub
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace pivot::controller
