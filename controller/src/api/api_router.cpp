@@ -102,6 +102,18 @@ ApiResponse metrics(const Context& ctx, const Call&) {
   out += fmt::format("pivot_agent_rejected_keys_total {}\n", agents.rejected_keys);
   family("pivot_agent_rejected_messages_total", "counter", "Messages dropped: undecodable or claiming another node.");
   out += fmt::format("pivot_agent_rejected_messages_total {}\n", agents.rejected_messages);
+  family("pivot_agent_message_latency_seconds", "histogram",
+         "From an agent's message (its ts_ms, on its clock) to pivotd's model updated with it (pivotd's clock).");
+  std::uint64_t cumulative = 0;
+  const auto& latency = agents.message_latency;
+  for (std::size_t i = 0; i < LatencyHistogram::kBoundsMs.size(); ++i) {
+    cumulative += latency.counts[i];
+    out += fmt::format("pivot_agent_message_latency_seconds_bucket{{le=\"{}\"}} {}\n",
+                       LatencyHistogram::kBoundsMs[i] / 1000.0, cumulative);
+  }
+  out += fmt::format("pivot_agent_message_latency_seconds_bucket{{le=\"+Inf\"}} {}\n", latency.count());
+  out += fmt::format("pivot_agent_message_latency_seconds_sum {}\n", latency.sum_ms / 1000.0);
+  out += fmt::format("pivot_agent_message_latency_seconds_count {}\n", latency.count());
 
   std::map<std::string, std::size_t> by_state;
   for (auto name : protocol::EnumNames<JobState>::names) by_state[std::string(name)] = 0;

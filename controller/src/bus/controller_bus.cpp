@@ -28,6 +28,12 @@ std::uint64_t wall_ms() {
                                         .count());
 }
 
+std::uint64_t wall_us() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
 void serve_curve(zmq::socket_t& socket, const std::string& secret_key) {
   socket.set(zmq::sockopt::curve_server, 1);
   socket.set(zmq::sockopt::curve_secretkey, secret_key);
@@ -226,11 +232,24 @@ void ControllerBus::receive_event(const MessageFn& on_message) {
     }
   }
   count(envelope, received);
+  const std::uint64_t stamped_us = envelope.ts_ms * 1000;
   try {
     on_message(std::move(*decoded), received);
   } catch (const std::exception& e) {
     log_->error("message handler failed: {}", e.what());
   }
+  record_latency(stamped_us);
+}
+
+// The handler has updated the model: how long since the agent stamped the
+// message, on the wall clocks of both (a clock behind pivotd's counts as 0).
+// ts_ms has whole milliseconds, so one agent message reads up to 1 ms late
+// unless it was sent right as its millisecond began (agent_sim does that).
+void ControllerBus::record_latency(std::uint64_t stamped_us) {
+  const std::uint64_t now_us = wall_us();
+  const std::uint64_t us = now_us > stamped_us ? now_us - stamped_us : 0;
+  latency_counts_[LatencyHistogram::bucket_of(static_cast<double>(us) / 1000.0)].fetch_add(1, std::memory_order_relaxed);
+  latency_sum_us_.fetch_add(us, std::memory_order_relaxed);
 }
 
 void ControllerBus::reject(const std::string& reason, const std::string& cluster, const std::string& node) {
@@ -277,6 +296,10 @@ AgentsView ControllerBus::agents(Clock::time_point now) const {
   }
   view.rejected_keys = zap_ ? zap_->rejected() : 0;
   view.rejected_messages = rejected_messages_.load();
+  for (std::size_t i = 0; i < latency_counts_.size(); ++i) {
+    view.message_latency.counts[i] = latency_counts_[i].load(std::memory_order_relaxed);
+  }
+  view.message_latency.sum_ms = static_cast<double>(latency_sum_us_.load(std::memory_order_relaxed)) / 1000.0;
   return view;
 }
 

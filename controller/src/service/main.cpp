@@ -185,6 +185,7 @@ int run(const std::optional<std::string>& config_path, const PivotdOverrides& ov
     auto counted = bus.agents(std::chrono::steady_clock::now());
     view.rejected_keys = counted.rejected_keys;
     view.rejected_messages = counted.rejected_messages;
+    view.message_latency = counted.message_latency;
     for (auto& agent : view.agents) {
       for (const auto& c : counted.agents) {
         if (c.cluster == agent.cluster && c.node == agent.node) agent.seq_gaps = c.seq_gaps;

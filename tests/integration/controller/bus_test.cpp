@@ -159,6 +159,31 @@ TEST_F(BusTest, AKnownKeysStateIsDeliveredUnderItsIdentity) {
   EXPECT_EQ(view.rejected_messages, 0u);
 }
 
+// The latency histogram counts every delivered message once the handler
+// returned: one stamped just now falls within the bounds, one stamped at 0
+// (FakeAgent's default) past the last bound.
+TEST_F(BusTest, EachDeliveredMessageIsCountedInTheLatencyHistogram) {
+  start_bus();
+  FakeAgent db2(agent("db2"));
+  ASSERT_TRUE(deliver_state(db2, "db2", "boot-a", 1));
+  const auto old_ones = bus_->agents(ControllerBus::Clock::now()).message_latency;
+  EXPECT_GE(old_ones.counts.back(), 1u) << "stamped in 1970";
+  EXPECT_EQ(old_ones.count(), old_ones.counts.back());
+  auto fresh = db2.state("boot-a", 1000);
+  fresh.envelope.ts_ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                        std::chrono::system_clock::now().time_since_epoch())
+                                                        .count());
+  ASSERT_TRUE(wait_until(
+      [&] {
+        db2.publish(fresh);
+        return inbox_.has_state("db2", "boot-a", 1000);
+      },
+      10s));
+  const auto latency = bus_->agents(ControllerBus::Clock::now()).message_latency;
+  EXPECT_GE(latency.count() - latency.counts.back(), 1u) << "stamped now: within 2.5 s";
+  EXPECT_GT(latency.sum_ms, 0.0);
+}
+
 TEST_F(BusTest, AnUnknownKeyDeliversNothingAndIsCounted) {
   start_bus();
   FakeAgent stranger(agent("db1", keys()));  // db1's name, not db1's key

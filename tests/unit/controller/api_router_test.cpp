@@ -138,6 +138,23 @@ TEST_F(ApiRouterTest, MetricsNeedNoTokenAndCountAgentsJobsAndClusters) {
   EXPECT_THAT(response.body, HasSubstr("# TYPE pivot_agents gauge\n"));
 }
 
+TEST_F(ApiRouterTest, MetricsShowTheMessageLatencyAsACumulativeHistogramInSeconds) {
+  auto& latency = service_.agent_view.message_latency;
+  latency.counts[LatencyHistogram::bucket_of(0.25)] = 90;  // <= 0.3 ms
+  latency.counts[LatencyHistogram::bucket_of(4.0)] = 9;    // <= 5 ms
+  latency.counts.back() = 1;                               // past 2.5 s
+  latency.sum_ms = 3060.5;
+  const auto response = call("GET", "/metrics", std::nullopt);
+  EXPECT_THAT(response.body, HasSubstr("# TYPE pivot_agent_message_latency_seconds histogram\n"));
+  EXPECT_THAT(response.body, HasSubstr("pivot_agent_message_latency_seconds_bucket{le=\"0.0002\"} 0\n"));
+  EXPECT_THAT(response.body, HasSubstr("pivot_agent_message_latency_seconds_bucket{le=\"0.0003\"} 90\n"));
+  EXPECT_THAT(response.body, HasSubstr("pivot_agent_message_latency_seconds_bucket{le=\"0.005\"} 99\n"));
+  EXPECT_THAT(response.body, HasSubstr("pivot_agent_message_latency_seconds_bucket{le=\"2.5\"} 99\n"));
+  EXPECT_THAT(response.body, HasSubstr("pivot_agent_message_latency_seconds_bucket{le=\"+Inf\"} 100\n"));
+  EXPECT_THAT(response.body, HasSubstr("pivot_agent_message_latency_seconds_sum 3.0605\n"));
+  EXPECT_THAT(response.body, HasSubstr("pivot_agent_message_latency_seconds_count 100\n"));
+}
+
 // --- reads ---
 
 TEST_F(ApiRouterTest, ClustersListsTheSummaries) {

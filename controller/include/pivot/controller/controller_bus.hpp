@@ -12,6 +12,7 @@
 // pivotd's steady-clock receipt time: the handler posts it to the logic's
 // strand and returns at once.
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -77,7 +78,8 @@ class ControllerBus {
   // (queue full).
   Result<void> send(const std::string& cluster, const std::string& node, const protocol::Command& command);
 
-  // Any thread: what GET /v1/agents shows, ages counted to `now`.
+  // Any thread: what GET /v1/agents shows, ages counted to `now`, and the
+  // message latency histogram (/metrics).
   AgentsView agents(Clock::time_point now) const;
   // Any thread: when the bus thread last went round its poll loop (at least
   // every 100 ms while it lives). pivotd's systemd watchdog withholds
@@ -106,6 +108,7 @@ class ControllerBus {
   void receive_event(const MessageFn& on_message);
   void reject(const std::string& reason, const std::string& cluster = {}, const std::string& node = {});
   void count(const protocol::Envelope& envelope, Clock::time_point received);
+  void record_latency(std::uint64_t stamped_us);
 
   const ControllerBusConfig config_;
   const std::string boot_id_;
@@ -120,6 +123,10 @@ class ControllerBus {
   std::atomic<bool> started_{false}, stopping_{false};
   std::atomic<Clock::rep> last_loop_{0};
   std::thread thread_;
+
+  // The message latency histogram: written by the bus thread only, read by any.
+  std::array<std::atomic<std::uint64_t>, LatencyHistogram::kBoundsMs.size() + 1> latency_counts_{};
+  std::atomic<std::uint64_t> latency_sum_us_{0};
 
   mutable std::mutex stats_mutex_;
   std::map<std::pair<std::string, std::string>, AgentStats> stats_;

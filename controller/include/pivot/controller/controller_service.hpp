@@ -11,6 +11,7 @@
 
 #include "pivot/controller/cluster_spec.hpp"
 #include "pivot/controller/job.hpp"
+#include "pivot/controller/latency_histogram.hpp"
 #include "pivot/controller/observed.hpp"
 #include "pivot/result.hpp"
 
@@ -53,6 +54,9 @@ struct AgentsView {
   std::vector<AgentView> agents;
   std::uint64_t rejected_keys = 0;       // ZAP refusals (unknown CURVE key)
   std::uint64_t rejected_messages = 0;   // undecodable, or claiming another node's name
+  // Every accepted message: its ts_ms (the agent's clock) to the model updated
+  // (pivotd's clock); meaningful as far as the two clocks agree.
+  LatencyHistogram message_latency = {};
 };
 
 // Members have initializers so that designated initializers may name any subset.
