@@ -23,15 +23,7 @@ class PivotPrivilegedWriter : public StackTest {
   void SetUp() override {
     StackTest::SetUp();
     if (HasFatalFailure()) return;
-    // Created on the primary, so it replicates: every node knows the account.
-    password_file_ = stack().dir() / "admin.password";
-    std::ofstream(password_file_) << "adm1n-Pw\n";
-    cluster().execute(1, "CREATE USER IF NOT EXISTS 'admin'@'%' IDENTIFIED BY 'adm1n-Pw'; "
-                         "GRANT ALL PRIVILEGES ON *.* TO 'admin'@'%'");
-    for (const char* table : {"probe_pooled", "probe_per_write", "probe_root"}) {
-      cluster().execute(1, std::string("CREATE TABLE IF NOT EXISTS pivot_test.") + table + " LIKE pivot_test.probe");
-    }
-    cluster().sync_replicas();
+    password_file_ = create_admin({"probe_pooled", "probe_per_write", "probe_root"});
     route_ = stack().dir() / "route";
     std::ofstream(route_) << stack().node_address(1) << "\n";
     hook_ = stack().write_hook("route-traffic", "echo \"$PIVOT_NEW_PRIMARY\" > " + route_.string() + ".tmp && mv " +

@@ -120,6 +120,17 @@ void PivotStack::start_pivotd(const std::string& failpoints) {
 
 void PivotStack::start_agents() { run_script("start", {"agents"}, kCommandTimeout); }
 
+void PivotStack::stop_pivotd() { run_script("stop", {"pivotd"}, kCommandTimeout); }
+
+bool PivotStack::pivotd_running() const {
+  const std::string status = run_script("status", {}, kCommandTimeout);
+  return status.find("\npivotd     running") != std::string::npos;
+}
+
+void PivotStack::stop_agent(int node) { run_script("stop", {"agent", "db" + std::to_string(node)}, kCommandTimeout); }
+
+void PivotStack::start_agent(int node) { run_script("start", {"agent", "db" + std::to_string(node)}, kCommandTimeout); }
+
 std::unique_ptr<BackgroundProcess> PivotStack::start_impostor(const std::string& key_of, const std::string& claims,
                                                               int mysql_node) {
   if (!fs::exists(key_dir(key_of) / "agent.key")) {

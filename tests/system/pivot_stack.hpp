@@ -58,8 +58,15 @@ class PivotStack {
   // `failpoints`: PIVOT_FAILPOINT for a pivotd started with --enable-failpoints
   // (docs/pivotd.md); "" starts it as production runs it.
   void start_pivotd(const std::string& failpoints = "");
+  // scripts/stack stop pivotd: SIGTERM, and waits for it to end.
+  void stop_pivotd();
+  // Whether the stack's pivotd process still runs (scripts/stack status).
+  bool pivotd_running() const;
   // Agents for nodes 1..N, admitted by pivotd's --agent-keys.
   void start_agents();
+  // One agent, db<node>, stopped or started again.
+  void stop_agent(int node);
+  void start_agent(int node);
   // An agent started with another key or under another node's name (for the
   // refusal tests): `key_of` is whose key it uses ("stranger": a key pivotd
   // does not know), `claims` the node it says it is; db<mysql_node>'s config.

@@ -63,6 +63,21 @@ class StackTest : public ClusterTest {
     }
     EXPECT_EQ(cluster().value(primary, "SELECT @@global.read_only"), "0");
   }
+  // `admin`, an account with ALL PRIVILEGES (READ_ONLY ADMIN: read_only does
+  // not stop it, as for root and many application accounts), created on the
+  // primary so that every node has it, and a copy of the probe table for each
+  // of its probes. Returns its password file.
+  std::filesystem::path create_admin(const std::vector<std::string>& tables) const {
+    const auto password_file = stack_->dir() / "admin.password";
+    std::ofstream(password_file) << "adm1n-Pw\n";
+    cluster().execute(1, "CREATE USER IF NOT EXISTS 'admin'@'%' IDENTIFIED BY 'adm1n-Pw'; "
+                         "GRANT ALL PRIVILEGES ON *.* TO 'admin'@'%'");
+    for (const auto& table : tables) {
+      cluster().execute(1, "CREATE TABLE IF NOT EXISTS pivot_test." + table + " LIKE pivot_test.probe");
+    }
+    cluster().sync_replicas();
+    return password_file;
+  }
   // A route file naming db1, and a post_promote hook (its path) that points
   // it at the new primary, as a proxy's traffic switch would.
   std::pair<std::filesystem::path, std::string> route_with_hook() const {

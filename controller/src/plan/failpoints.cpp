@@ -9,7 +9,7 @@ namespace {
 
 Error bad(std::string_view entry, const std::string& why) {
   return make_error("bad_failpoint", "failpoint '" + std::string(entry) + "': " + why +
-                                         " (form: <step>[/<action>]:drop_answer, comma-separated)");
+                                         " (form: <step>[/<action>]:drop_answer|crash, comma-separated)");
 }
 
 bool is_word(std::string_view s) {
@@ -19,6 +19,7 @@ bool is_word(std::string_view s) {
 // A step a job reports: a typo must not leave a test running without its fault.
 bool known_step(std::string_view step) {
   if (step.starts_with("rollback_")) return is_word(step);
+  if (step == "recover") return true;
   const auto steps = pivot_plan_steps();
   return std::find(steps.begin(), steps.end(), step) != steps.end();
 }
@@ -45,8 +46,13 @@ Result<std::vector<Failpoint>> parse_failpoints(std::string_view text) {
     const auto effect = entry.substr(colon + 1);
     Failpoint fp;
     fp.text = std::string(entry);
-    if (effect != "drop_answer") return bad(entry, "unknown effect '" + std::string(effect) + "' (known: drop_answer)");
-    fp.effect = FailpointEffect::drop_answer;
+    if (effect == "drop_answer") {
+      fp.effect = FailpointEffect::drop_answer;
+    } else if (effect == "crash") {
+      fp.effect = FailpointEffect::crash;
+    } else {
+      return bad(entry, "unknown effect '" + std::string(effect) + "' (known: drop_answer, crash)");
+    }
 
     const auto slash = point.find('/');
     fp.step = std::string(point.substr(0, slash));
@@ -77,9 +83,17 @@ std::string step_of_command(const std::string& command_id) {
   return command_id.substr(first + 1, second - first - 1);
 }
 
+std::optional<Failpoint> crash_at_start(const std::vector<Failpoint>& failpoints, const std::string& step) {
+  for (const auto& fp : failpoints) {
+    if (fp.effect == FailpointEffect::crash && fp.action.empty() && fp.step == step) return fp;
+  }
+  return std::nullopt;
+}
+
 std::optional<Failpoint> failpoint_for(const std::vector<Failpoint>& failpoints, const protocol::Command& command) {
   const auto step = step_of_command(command.id);
   for (const auto& fp : failpoints) {
+    if (fp.effect == FailpointEffect::crash && fp.action.empty()) continue;  // at the step's start
     if (fp.step == step && (fp.action.empty() || fp.action == command.action)) return fp;
   }
   return std::nullopt;

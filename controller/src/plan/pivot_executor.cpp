@@ -22,6 +22,13 @@ PivotJobOutcome PivotExecutor::run(const PivotJobInput& input) {
   return outcome;
 }
 
+PivotJobOutcome PivotExecutor::recover(const PivotRecoveryInput& input) {
+  plan::RunnerPorts ports{clock_, observer_, journal_, lock_};
+  auto outcome = PivotRun(agents_, hooks_, source_, ports, input.job).recover(input);
+  journal_.job_finished(input.job.job_id, outcome.state, clock_.wall_ms());
+  return outcome;
+}
+
 PivotJobOutcome PivotRun::run() {
   const plan::RunReport report = runner_.run(plan());
   switch (report.end) {
@@ -81,7 +88,10 @@ plan::Verdict PivotRun::post_promote(JobStep& s) {
   // is done; without one, when the candidate answered writable.
   const plan::Verdict verdict = hook(s, input_.spec.hooks.post_promote);
   const bool switched_by_hook = !input_.spec.hooks.post_promote.empty();
-  write_blocked_ms_ = (switched_by_hook ? clock_.steady_ms() : promoted_ms_) - fence_started_ms_;
+  // A recovered job's window opened under another pivotd: not measured.
+  if (fence_started_ms_ != 0) {
+    write_blocked_ms_ = (switched_by_hook ? clock_.steady_ms() : promoted_ms_) - fence_started_ms_;
+  }
   return verdict;
 }
 
@@ -375,7 +385,8 @@ std::vector<const NodeSpec*> PivotRun::nodes_except(const std::vector<const Node
 }
 
 nlohmann::json PivotRun::base_result() const {
-  auto result = to_json(status_);
+  // A recovered job's pivot status was its first pivotd's: not repeated.
+  auto result = recovered_.is_null() ? to_json(status_) : nlohmann::json{{"recovered", recovered_}};
   result["old_primary"] = old_primary_ ? nlohmann::json(old_primary_->name) : nlohmann::json();
   result["new_primary"] = candidate_ ? nlohmann::json(candidate_->name) : nlohmann::json();
   return result;

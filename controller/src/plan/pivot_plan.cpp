@@ -160,6 +160,23 @@ nlohmann::json to_json(const protocol::ValueMap& values) {
   return out;
 }
 
+protocol::ValueMap value_map_of(const nlohmann::json& object) {
+  protocol::ValueMap out;
+  if (!object.is_object()) return out;
+  for (const auto& [key, value] : object.items()) {
+    if (value.is_boolean()) {
+      out[key] = value.get<bool>();
+    } else if (value.is_number_integer()) {
+      out[key] = value.get<std::int64_t>();
+    } else if (value.is_string()) {
+      out[key] = value.get<std::string>();
+    } else {
+      out[key] = std::monostate{};
+    }
+  }
+  return out;
+}
+
 nlohmann::json to_json(const CallOutcome& o) {
   nlohmann::json out{{"node", o.node},   {"action", o.command.action}, {"id", o.command.id},
                      {"args", to_json(o.command.args)}, {"ok", o.ok}, {"detail", to_json(o.detail)}};

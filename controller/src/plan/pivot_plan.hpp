@@ -101,6 +101,9 @@ std::optional<std::string> not_applying(const protocol::ValueMap& change_source_
 std::string describe_failure(const CallOutcome& outcome);
 
 nlohmann::json to_json(const protocol::ValueMap& values);
+// The inverse, for details read back from a saved job: scalars only (a
+// nested value becomes nil).
+protocol::ValueMap value_map_of(const nlohmann::json& object);
 nlohmann::json to_json(const CallOutcome& outcome);
 
 // "host:port" of a spec node, as hooks and messages name it.

@@ -28,7 +28,7 @@ plan::Undo PivotRun::undo_fence_read_only() {
     const bool writable = undo("rollback_old_primary_writable", *old_primary_,
                                [](std::string id) { return plan::set_read_only(std::move(id), false); });
     if (writable) {
-      write_blocked_ms_ = clock_.steady_ms() - fence_started_ms_;
+      if (fence_started_ms_ != 0) write_blocked_ms_ = clock_.steady_ms() - fence_started_ms_;
       restored_ += old_primary_->name + " writable again";
     }
     return writable;

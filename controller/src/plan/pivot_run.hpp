@@ -57,6 +57,8 @@ class PivotRun {
       : agents_(agents), hooks_(hooks), source_(source), clock_(ports.clock), journal_(ports.journal),
         input_(input), runner_(ports, input.job_id, input.spec.name) {}
   PivotJobOutcome run();
+  // A job found running at start (pivot_recovery.cpp).
+  PivotJobOutcome recover(const PivotRecoveryInput& input);
 
   // The pivot plan, in order (pivot_steps.cpp).
   static const std::vector<PivotStep>& steps();
@@ -139,6 +141,7 @@ class PivotRun {
   std::string restored_;
   std::optional<plan::StepFailure> rollback_stop_;
   std::optional<std::string> candidate_transactions_;
+  nlohmann::json recovered_;  // null unless recover(): where it stood, which way it went
 };
 
 }  // namespace pivot::controller

@@ -106,6 +106,10 @@ class StepRunner {
   // reported at start and end; body returns false when it failed.
   bool step(const std::string& name, const std::function<bool(JobStep&)>& body);
   void record_failure(const std::string& step, std::string error, std::string message);
+  // Ends a step started elsewhere (recovery: the step pivotd stopped in).
+  void close(JobStep step, StepState state) { end(step, state); }
+  // Runs the undos planned so far (recovery: planned from the journal).
+  RunEnd roll_back_now(const Plan& plan) { return roll_back(plan); }
   const std::vector<StepFailure>& failures() const { return failures_; }
   Clock& clock() { return ports_.clock; }
 

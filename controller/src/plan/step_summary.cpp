@@ -273,6 +273,10 @@ std::string capture_sentence(const JobStep& step) {
 }  // namespace
 
 std::string step_summary(const JobStep& step, const std::string& failure) {
+  // The step pivotd stopped in, closed by the recovery (pivot_recovery.cpp).
+  if (const std::string interrupted = text(step.detail, "interrupted"); !interrupted.empty() && step.name != "recover") {
+    return one_line(interrupted);
+  }
   if (step.state == StepState::failed && !failure.empty()) return one_line(failure);
   if (step.state == StepState::skipped) {
     const std::string reason = text(step.detail, "reason");
@@ -296,6 +300,8 @@ std::string step_summary(const JobStep& step, const std::string& failure) {
     out = confirm_fence_sentence(step);
   } else if (step.name == "verify_old_primary") {
     out = verify_old_primary_sentence(step);
+  } else if (step.name == "recover") {
+    out = text(step.detail, "outcome");
   } else if (step.name == "rollback_candidate_position") {
     out = candidate_position_sentence(step);
   } else {

@@ -1,14 +1,24 @@
 #include "pivot/controller/failpoint_agent_port.hpp"
 
+#include <csignal>
 #include <thread>
 
 #include "pivot/log.hpp"
 
 namespace pivot::controller {
 
-FailpointAgentPort::FailpointAgentPort(AgentPort& inner, std::vector<Failpoint> failpoints, Wait wait)
-    : inner_(inner), failpoints_(std::move(failpoints)), wait_(std::move(wait)) {
+FailpointAgentPort::FailpointAgentPort(AgentPort& inner, std::vector<Failpoint> failpoints, Wait wait, Crash crash)
+    : inner_(inner), failpoints_(std::move(failpoints)), wait_(std::move(wait)), crash_(std::move(crash)) {
   if (!wait_) wait_ = [](std::chrono::milliseconds ms) { std::this_thread::sleep_for(ms); };
+  if (!crash_) crash_ = [](const Failpoint& fp, const std::string& what) { crash_for_failpoint(fp, what); };
+}
+
+void crash_for_failpoint(const Failpoint& failpoint, const std::string& what) {
+  static auto log = log::get("pivotd.failpoint");
+  log->critical("FAILPOINT {} fired: {}; pivotd kills itself (SIGKILL)", failpoint.text, what);
+  spdlog::apply_all([](const std::shared_ptr<spdlog::logger>& l) { l->flush(); });
+  std::raise(SIGKILL);
+  std::abort();  // not reached
 }
 
 Result<protocol::CommandResult> FailpointAgentPort::call(const std::string& cluster, const std::string& node,
@@ -20,6 +30,10 @@ Result<protocol::CommandResult> FailpointAgentPort::call(const std::string& clus
   const auto sent = std::chrono::steady_clock::now();
   auto answer = inner_.call(cluster, node, command);
   const std::string what = answer ? (answer->ok ? "ok" : "refused (" + answer->error + ")") : answer.error().code;
+  if (fp->effect == FailpointEffect::crash) {
+    crash_(*fp, "command " + command.id + " (" + command.action + ") on " + cluster + "." + node + " answered " + what);
+    return answer;  // a test's crash that returned
+  }
   // Loud on purpose: a failpoint firing in anything but a test is an incident.
   log::event(*log, spdlog::level::err, {.cluster = cluster, .node = node, .step = fp->step},
              "FAILPOINT {} fired: command {} ({}) answered {}; dropping the answer as if lost", fp->text, command.id,

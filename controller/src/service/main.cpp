@@ -171,6 +171,11 @@ int run(const std::optional<std::string>& config_path, const PivotdOverrides& ov
   PivotService service(agent_port, hooks, clock, leadership.epoch());
   service.add_state_sink(events);
   ClusterWatcher watcher(service, events);
+  if (!failpoints->empty()) {
+    service.set_step_start_hook([fps = *failpoints](const std::string& job_id, const std::string& step) {
+      if (auto fp = crash_at_start(fps, step)) crash_for_failpoint(*fp, "job " + job_id + " started step " + step);
+    });
+  }
   log->info("journal {}: {} job(s) and {} Idempotency-Key(s) restored", (*journal)->path(), restored->size(),
             keys->size());
   service.use_journal(**journal, std::move(restored).value(), std::move(keys).value());
@@ -201,6 +206,14 @@ int run(const std::optional<std::string>& config_path, const PivotdOverrides& ov
       !started) {
     log->critical("cannot start the bus: {}", started.error().message);
     return 1;
+  }
+
+  // Jobs that ran when the last pivotd stopped: recovered now that agents can answer.
+  if (const auto recovering = service.recover_jobs([&journal = **journal](const std::string& id) {
+        return journal.entries(id);
+      });
+      recovering > 0) {
+    log->warn("{} pivot(s) found running in the journal: recovering them", recovering);
   }
 
   boost::asio::io_context io;

@@ -11,6 +11,9 @@
 namespace pivot::controller {
 namespace {
 
+// How long a recovered job waits for the nodes it needs to answer, at least.
+constexpr int kRecoveryWaitMs = 10000;
+
 auto logger() {
   static auto l = log::get("pivotd.jobs");
   return l;
@@ -295,6 +298,60 @@ void PivotService::use_journal(Journal& durable, std::vector<Job> restored, std:
   primaries_.clear();  // each cluster's primary reaches the new journal with the next message
 }
 
+std::size_t PivotService::recover_jobs(const EntriesOf& entries_of) {
+  std::lock_guard lock(mu_);
+  std::size_t recovering = 0;
+  for (const std::string& id : job_order_) {
+    Job& job = jobs_[id];
+    if (job.state != JobState::running) continue;
+    if (job.kind != JobKind::pivot || job.dry_run) {
+      // It only read: nothing to undo.
+      run_thread(id, [this, id] {
+        finish(id, JobState::failed,
+               {{"error", "interrupted"}, {"message", "pivotd stopped while this job ran; it changed nothing"}});
+      });
+      continue;
+    }
+    auto spec = specs_.find(job.cluster);
+    auto entries = entries_of(id);
+    if (spec == specs_.end() || !entries) {
+      const std::string why = spec == specs_.end() ? "cluster '" + job.cluster + "' is no longer loaded"
+                                                   : "its journal entries cannot be read: " + entries.error().message;
+      log::event(*logger(), spdlog::level::err, {.cluster = job.cluster, .job = id}, "cannot recover: {}", why);
+      run_thread(id, [this, id, why] {
+        finish(id, JobState::failed,
+               {{"error", "needs_attention"},
+                {"message", "pivotd stopped while this pivot ran and cannot recover it (" + why +
+                                "); nothing was done: check the cluster's nodes by hand"}});
+      });
+      continue;
+    }
+    // Held before anything else can start on it; the job's thread recovers it.
+    holds_[job.cluster] = id;
+    const int wait_ms = std::max(kRecoveryWaitMs, 3 * spec->second.policy.agent_fresh_ms);
+    PivotRecoveryInput input{{id, spec->second, std::nullopt, false, std::nullopt},
+                             job,
+                             std::move(entries).value(),
+                             epoch_,
+                             static_cast<std::uint64_t>(wait_ms)};
+    log::event(*logger(), spdlog::level::warn, {.cluster = job.cluster, .job = id},
+               "pivot found running at start: recovering it ({} step(s) saved)", job.steps.size());
+    ++recovering;
+    run_thread(id, [this, input = std::move(input)] {
+      JobPorts ports(*this, input.job.job_id);
+      PivotExecutor executor(agents_, hooks_, ports, clock_, ports, ports, journals_);
+      auto outcome = executor.recover(input);
+      finish(input.job.job_id, outcome.state, std::move(outcome.result));
+    });
+  }
+  return recovering;
+}
+
+void PivotService::set_step_start_hook(std::function<void(const std::string&, const std::string&)> hook) {
+  std::lock_guard lock(mu_);
+  step_start_hook_ = std::move(hook);
+}
+
 void PivotService::set_job_archive(std::function<std::optional<Job>(const std::string& id)> archive) {
   std::lock_guard lock(mu_);
   job_archive_ = std::move(archive);
@@ -306,6 +363,10 @@ void PivotService::launch(const std::string& job_id, std::function<void()> body)
   jobs_[job_id].state = JobState::running;
   save(jobs_[job_id]);
   for (JobStateSink* sink : state_sinks_) sink->job_state(jobs_[job_id]);
+  run_thread(job_id, std::move(body));
+}
+
+void PivotService::run_thread(const std::string& job_id, std::function<void()> body) {
   ++running_;
   std::thread([this, job_id, body = std::move(body)] {
     try {
@@ -365,7 +426,10 @@ void PivotService::record_step(const std::string& job_id, const JobStep& step) {
   }
   save(job);
   for (JobStateSink* sink : state_sinks_) sink->job_state(job);  // the event stream sends each step as it goes
-  if (step.state == StepState::running) return;
+  if (step.state == StepState::running) {
+    if (step_start_hook_) step_start_hook_(job_id, step.name);
+    return;
+  }
   const auto level = step.state == StepState::failed ? spdlog::level::err : spdlog::level::info;
   log::event(*logger(), level, {.cluster = job.cluster, .job = job_id, .step = step.name}, "step {} in {} ms",
              protocol::to_string(step.state), step.finished_at_ms - step.started_at_ms);

@@ -47,7 +47,7 @@ TEST(Failpoints, MistakesAreRefusedNamingTheEntry) {
   };
   for (const auto& c : std::vector<Case>{
            {"promote", "no ':<effect>'"},
-           {"promote:crash", "unknown effect 'crash'"},
+           {"promote:explode", "unknown effect 'explode'"},
            {"promte:drop_answer", "'promte' is not a step"},
            {"promote/Set-Read-Only:drop_answer", "not an agent action"},
            {"promote/:drop_answer", "not an agent action"},
@@ -88,6 +88,33 @@ TEST(Failpoints, ACommandBelongsToTheStepInItsId) {
       << "the undo of the step is another step";
   const auto whole_step = parse_failpoints("promote:drop_answer").value();
   EXPECT_TRUE(failpoint_for(whole_step, command("pv-1-2/promote/db2/reset_replication", "reset_replication")));
+}
+
+TEST(Failpoints, ACrashAtAStepsStartOrOnACommandsAnswer) {
+  auto parsed = parse_failpoints("catch_up:crash,promote/set_read_only:crash,recover:crash");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ((*parsed)[0].effect, FailpointEffect::crash);
+  EXPECT_TRUE(crash_at_start(*parsed, "catch_up"));
+  EXPECT_TRUE(crash_at_start(*parsed, "recover")) << "the recovery's own step";
+  EXPECT_FALSE(crash_at_start(*parsed, "promote")) << "an action's crash waits for that command";
+  // A step-start crash is not a command's: its commands pass on.
+  EXPECT_FALSE(failpoint_for(*parsed, command("pv-1-2/catch_up/db2", "wait_for_position")));
+  EXPECT_TRUE(failpoint_for(*parsed, command("pv-1-2/promote/db2/set_read_only", "set_read_only")));
+}
+
+TEST(FailpointAgentPort, ACrashComesOnceTheCommandRan) {
+  test::ManualClock clock;
+  test::FakeAgents agents(clock);
+  std::vector<std::string> crashed;
+  FailpointAgentPort port(
+      agents, parse_failpoints("promote/set_read_only:crash").value(), [](std::chrono::milliseconds) {},
+      [&](const Failpoint& fp, const std::string& what) { crashed.push_back(fp.text + " " + what); });
+  const auto answer = port.call("sms-1", "db2", command("pv-1-2/promote/db2/set_read_only", "set_read_only"));
+  EXPECT_TRUE(answer.ok()) << "a crash that returns (a test's) passes the answer on";
+  ASSERT_EQ(agents.sequence(), std::vector<std::string>{"db2 set_read_only"}) << "the command runs first";
+  ASSERT_EQ(crashed.size(), 1u);
+  EXPECT_THAT(crashed[0], HasSubstr("promote/set_read_only:crash command pv-1-2/promote/db2/set_read_only"));
+  EXPECT_THAT(crashed[0], HasSubstr("answered ok"));
 }
 
 TEST(FailpointAgentPort, TheCommandRunsAndItsAnswerIsLostUntilTheTimeout) {

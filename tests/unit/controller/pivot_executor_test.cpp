@@ -8,40 +8,17 @@
 #include <gtest/gtest.h>
 
 #include "fake_ports.hpp"
+#include "pivot_fixtures.hpp"
 #include "pivot/controller/failpoints.hpp"
 
 namespace pivot::controller {
 namespace {
 
 using test::FakeAgents;
+using test::eligible_db1_to_db2;
+using test::four_nodes;
 using ::testing::ElementsAre;
 using ::testing::UnorderedElementsAre;
-
-// db1 primary; db2 and db3 replicas; db4 a backup node; all MariaDB at 0-1-100.
-ClusterSpec four_nodes() {
-  ClusterSpec spec;
-  spec.name = "sms-1";
-  spec.nodes = {{"db1", "10.0.1.11", 3306, "a", Role::primary, 0},
-                {"db2", "10.0.2.11", 3307, "b", Role::replica, 10},
-                {"db3", "10.0.3.11", 3306, "c", Role::replica, 0},
-                {"db4", "10.0.2.12", 3306, "b", Role::backup, 0}};
-  spec.policy.catch_up_timeout_ms = 5000;
-  spec.policy.hook_timeout_ms = 7000;
-  return spec;
-}
-
-PivotStatus eligible_db1_to_db2() {
-  PivotStatus s;
-  s.eligible = true;
-  s.primary = "db1";
-  s.candidate = "db2";
-  s.candidate_reason = "named by the operator";
-  s.rejected = {{"db3", "db2 was named"}, {"db4", "db4 is a backup node"}};
-  for (const char* id : {"agents_fresh", "single_writable_primary", "gtid_replication", "candidate_promotable"}) {
-    s.checks.push_back({id, true, "ok"});
-  }
-  return s;
-}
 
 class PivotExecutorTest : public ::testing::Test {
  protected:

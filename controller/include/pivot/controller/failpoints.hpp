@@ -12,8 +12,13 @@
 // - drop_answer: the agent's command runs, and its answer is dropped as if
 //   lost on the way: the AgentPort answers no_answer once the command's
 //   timeout has passed, as the real port does.
-// Issue 14 (the journal) adds `crash`. Parsing is pure and unit-tested; the
-// AgentPort decorator that applies them lives in pivotd's service.
+// - crash: pivotd kills itself (SIGKILL, as systemd's stop timeout or the OOM
+//   killer would): `<step>:crash` when the step starts (journaled, no command
+//   sent yet), `<step>/<action>:crash` once that command has run and its
+//   answer arrived (the change is made, pivotd never learns it). The next
+//   pivotd recovers the job (pivot_recovery.cpp).
+// Parsing is pure and unit-tested; the AgentPort decorator that applies them
+// and the step-start crash live in pivotd's service.
 
 #include <optional>
 #include <string>
@@ -25,7 +30,7 @@
 
 namespace pivot::controller {
 
-enum class FailpointEffect { drop_answer };
+enum class FailpointEffect { drop_answer, crash };
 
 struct Failpoint {
   std::string step;
@@ -49,7 +54,11 @@ Result<std::vector<Failpoint>> failpoints_to_arm(bool enabled, const char* env_v
 // (plan::command_id); "" when the id has no step.
 std::string step_of_command(const std::string& command_id);
 
-// The first failpoint that applies to this command, if any.
+// The crash failpoint at a step's start (`<step>:crash`, no action), if any.
+std::optional<Failpoint> crash_at_start(const std::vector<Failpoint>& failpoints, const std::string& step);
+
+// The first failpoint that applies to this command, if any (step-start
+// crashes apply to steps, not commands).
 std::optional<Failpoint> failpoint_for(const std::vector<Failpoint>& failpoints, const protocol::Command& command);
 
 }  // namespace pivot::controller

@@ -30,8 +30,8 @@ struct JournalEntry {
   enum class Kind { job_created, step_started, command_sent, step_finished, job_finished };
   Kind kind = Kind::job_created;
   std::string job_id;
-  std::string detail;      // job_created: the cluster; step_*: the step; command_sent: the command id
-  std::string state;       // step_finished, job_finished: the state reached ("" otherwise)
+  std::string detail;      // job_created: the cluster; step_* and command_sent: the step
+  std::string state;       // step_finished, job_finished: the state reached; command_sent: the command id
   std::uint64_t deadline_ms = 0;  // step_started: the longest its commands may take (0: none sent)
   std::uint64_t at_ms = 0;  // wall clock
 };

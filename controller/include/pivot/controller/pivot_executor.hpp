@@ -8,6 +8,7 @@
 // through the JobLock at each phase boundary, and the undo of each step is
 // planned before it runs.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +30,15 @@ struct PivotJobInput {
   std::optional<std::string> expected_primary;    // re-checked in the check step
 };
 
+// A pivot found running when pivotd starts (pivot_recovery.cpp).
+struct PivotRecoveryInput {
+  PivotJobInput job;                  // the job's id and its cluster's spec as loaded now
+  Job saved;                          // the job as last saved before pivotd stopped
+  std::vector<JournalEntry> entries;  // its journal entries: which commands may have gone out
+  std::uint64_t epoch = 0;            // this pivotd's: recovery's own command ids carry it
+  std::uint64_t wait_ms = 0;          // how long the nodes it needs may take to answer
+};
+
 struct PivotJobOutcome {
   JobState state = JobState::failed;   // succeeded, failed or rolled_back
   nlohmann::json result;               // the pivot-status fields + old_primary, new_primary, write_blocked_ms (or plan)
@@ -47,6 +57,8 @@ class PivotExecutor {
   PivotExecutor(AgentPort& agents, HookRunner& hooks, ClusterSource& source, Clock& clock, JobObserver& observer)
       : PivotExecutor(agents, hooks, source, clock, observer, own_lock_, own_journal_) {}
   PivotJobOutcome run(const PivotJobInput& input);
+  // Rolls the job back or forward from where it stood (ARCHITECTURE.md, "Pivot plan").
+  PivotJobOutcome recover(const PivotRecoveryInput& input);
 
  private:
   struct AlwaysHeld : JobLock {

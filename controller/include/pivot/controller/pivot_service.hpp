@@ -75,6 +75,16 @@ class PivotService : public ControllerService {
   // Where GET /v1/jobs/{id} looks for a job the registry no longer holds (one
   // older than the newest kJobsKept): pivotd reads the journal's file.
   void set_job_archive(std::function<std::optional<Job>(const std::string& id)> archive);
+  // The jobs use_journal restored as running (pivotd stopped under them):
+  // each pivot is recovered on a thread of its own, holding its cluster
+  // (PivotExecutor::recover: rolled back or forward once its nodes answer);
+  // a pivot status or a dry run, which changed nothing, ends failed
+  // (interrupted). `entries_of` reads a job's journal entries. Call once the
+  // bus runs. Returns how many pivots are being recovered.
+  using EntriesOf = std::function<Result<std::vector<JournalEntry>>(const std::string& job_id)>;
+  std::size_t recover_jobs(const EntriesOf& entries_of);
+  // Called as each step starts, once it is journaled (pivotd: crash failpoints).
+  void set_step_start_hook(std::function<void(const std::string& job_id, const std::string& step)> hook);
   // Told every job's change: state and steps (JobStateSink: it must outlive the
   // service, and must not call it back). Add sinks before the first job.
   void add_state_sink(JobStateSink& sink);
@@ -99,6 +109,8 @@ class PivotService : public ControllerService {
   Result<void> check_candidate(const ClusterSpec& spec, const std::optional<std::string>& candidate) const;
   std::optional<std::string> last_job_of(const std::string& cluster) const;
   void launch(const std::string& job_id, std::function<void()> body);
+  // The thread of a job already registered as running (launch's second half).
+  void run_thread(const std::string& job_id, std::function<void()> body);
   void finish(const std::string& job_id, JobState state, nlohmann::json result);
   void save(const Job& job);  // to the journals, after each change
 
@@ -122,6 +134,7 @@ class PivotService : public ControllerService {
   std::map<std::string, std::optional<std::string>> primaries_;  // by cluster: the last journaled
   std::function<void(AgentsView&)> fill_counters_;
   std::function<std::optional<Job>(const std::string&)> job_archive_;
+  std::function<void(const std::string&, const std::string&)> step_start_hook_;
   std::uint64_t next_job_ = 0;
   std::size_t running_ = 0;  // job threads (detached; counted so that shutdown waits)
 };

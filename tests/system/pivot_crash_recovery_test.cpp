@@ -1,0 +1,225 @@
+// pivotd killed mid-pivot (issue 14): SIGKILLed by a crash failpoint as a
+// step starts, or once a command ran and before pivotd learnt its answer,
+// then started again; the new pivotd finds the job running in its journal
+// and recovers it. With an app client (pooled, reconnecting at once) and an
+// ALL PRIVILEGES client (a connection per write) writing through the route
+// the whole time: one writable primary, every other node replicating from
+// it, no acknowledged write lost, no errant transaction, checksums equal, and
+// a job that says where it stopped and which way it went.
+//
+// Two suites, two ctest entries (they run side by side): crashes up to
+// promote roll back; from the candidate's writable switch on they roll
+// forward. The second also crashes the recovery itself, and restarts pivotd
+// with a node whose agent stays silent.
+#include <algorithm>
+#include <fstream>
+#include <thread>
+
+#include "probe_process.hpp"
+#include "stack_test.hpp"
+
+namespace pivot::test {
+namespace {
+using namespace std::chrono_literals;
+
+struct CrashCase {
+  const char* failpoint;    // PIVOT_FAILPOINT for the first pivotd
+  const char* state;        // the recovered job's end
+  const char* way;          // result.recovered.way
+  int primary;              // the primary afterwards (1: db1 kept, 2: db2 promoted)
+};
+
+// "promote/set_read_only:crash" -> "promote_set_read_only_crash".
+std::string case_name(const ::testing::TestParamInfo<CrashCase>& info) {
+  std::string name = info.param.failpoint;
+  std::replace_if(name.begin(), name.end(), [](char ch) { return ch == '/' || ch == ':'; }, '_');
+  return name;
+}
+
+class CrashRecovery : public StackTest {
+ protected:
+  void SetUp() override {
+    StackTest::SetUp();
+    if (HasFatalFailure()) return;
+    password_file_ = create_admin({"probe_admin"});
+    std::tie(route_, hook_) = route_with_hook();
+    stack().write_spec({.hooks = {{"post_promote", hook_}}, .priority = {{"db2", 10}}});
+  }
+
+  std::unique_ptr<ProbeProcess> admin_probe() const {
+    std::string nodes;
+    for (int i = 1; i <= cluster().nodes(); ++i) nodes += (i > 1 ? "," : "") + stack().node_address(i);
+    return std::make_unique<ProbeProcess>(std::vector<std::string>{
+        "--nodes", nodes, "--route", route_.string(), "--user", "admin", "--password-file", password_file_.string(),
+        "--database", "pivot_test", "--table", "probe_admin", "--timeout-s", "3", "--connect-per-write",
+        "--settle-timeout-ms", "20000", "--duration-ms", "180000"});
+  }
+
+  // pivotd restarted with `failpoints` ("" none), the cluster seen again.
+  void restart_pivotd(const std::string& failpoints) {
+    if (stack().pivotd_running()) stack().stop_pivotd();
+    stack().start_pivotd(failpoints);
+    stack().wait_ready();
+  }
+
+  // Starts a pivot db1 -> db2 under a pivotd armed with `failpoint`, and
+  // waits for that pivotd to die of it. Returns the job's id.
+  std::string pivot_until_crash(const std::string& failpoint) {
+    restart_pivotd(failpoint);
+    auto started = stack().api("POST", cluster_path("/pivot"), {{"candidate", "db2"}, {"expected_primary", "db1"}});
+    EXPECT_EQ(started.status, 202) << started.body.dump();
+    EXPECT_TRUE(wait_until([&] { return !stack().pivotd_running(); }, 60s, 50ms))
+        << "pivotd did not die at " << failpoint << "\n" << stack().pivotd_log();
+    return started.body.value("job", "");
+  }
+
+  // The job once it ended, under the pivotd running now.
+  nlohmann::json wait_job(const std::string& id) {
+    nlohmann::json job;
+    const bool ended = wait_until(
+        [&] {
+          auto r = stack().api("GET", "/v1/jobs/" + id, nullptr, "viewer");
+          job = r.body;
+          const std::string state = r.status == 200 ? job.value("state", "") : "";
+          return !state.empty() && state != "running" && state != "queued";
+        },
+        90s, 50ms);
+    EXPECT_TRUE(ended) << "job " << id << " did not end: " << job.dump(2);
+    return job;
+  }
+
+  static bool has_step(const nlohmann::json& job, const std::string& name) {
+    for (const auto& step : job["steps"]) {
+      if (step["name"] == name) return true;
+    }
+    return false;
+  }
+
+  // Nothing acknowledged lost; no node with a transaction the primary lacks.
+  void expect_whole(int primary, std::vector<std::unique_ptr<ProbeProcess>>& probes) {
+    std::this_thread::sleep_for(300ms);  // writes on the primary after the recovery
+    expect_replicating_from(primary);
+    for (auto& probe : probes) {
+      auto outcome = probe->finish(60s);
+      ASSERT_TRUE(outcome.report) << outcome.describe();
+      const auto& report = *outcome.report;
+      std::cout << "write_probe: " << report.dump().substr(0, 400) << "\n";
+      EXPECT_EQ(report.at("lost"), 0) << report.dump(2);
+      EXPECT_EQ(report.at("split_brain"), false);
+      EXPECT_EQ(report.at("checksums_equal"), true);
+      EXPECT_EQ(report.at("final_primary"), stack().node_address(primary));
+    }
+    cluster().sync_replicas(primary);
+    const std::string position = cluster().value(primary, "SELECT @@global.gtid_binlog_pos");
+    for (int node = 1; node <= cluster().nodes(); ++node) {
+      EXPECT_EQ(cluster().value(node, "SELECT @@global.gtid_current_pos"), position) << "db" << node;
+    }
+  }
+
+  std::vector<std::unique_ptr<ProbeProcess>> start_probes() {
+    std::vector<std::unique_ptr<ProbeProcess>> probes;
+    probes.push_back(start_probe(route_));
+    probes.push_back(admin_probe());
+    for (auto& p : probes) EXPECT_TRUE(p->wait_ready(10s));
+    std::this_thread::sleep_for(300ms);
+    return probes;
+  }
+
+  void run_case(const CrashCase& c) {
+    auto probes = start_probes();
+    const std::string id = pivot_until_crash(c.failpoint);
+    ASSERT_FALSE(id.empty());
+    restart_pivotd("");
+    const auto job = wait_job(id);
+    std::cout << c.failpoint << ": " << job.dump().substr(0, 4000) << "\n";
+    EXPECT_EQ(job["state"], c.state) << job.dump(2);
+    EXPECT_EQ(job["result"]["recovered"]["way"], c.way) << job.dump(2);
+    if (std::string(c.way) != "nothing_changed") {
+      EXPECT_TRUE(has_step(job, "recover")) << job.dump(2);
+    }
+    expect_whole(c.primary, probes);
+  }
+
+  std::filesystem::path password_file_, route_;
+  std::string hook_;
+};
+
+class CrashBeforePromote : public CrashRecovery, public ::testing::WithParamInterface<CrashCase> {
+ protected:
+  static void SetUpTestSuite() { start_stack("syscrashb"); }
+};
+
+TEST_P(CrashBeforePromote, LeavesTheOldPrimaryAndLosesNothing) { run_case(GetParam()); }
+
+INSTANTIATE_TEST_SUITE_P(
+    EachStep, CrashBeforePromote,
+    ::testing::Values(CrashCase{"check:crash", "failed", "nothing_changed", 1},
+                      CrashCase{"pre_pivot:crash", "failed", "nothing_changed", 1},
+                      CrashCase{"fence_read_only:crash", "rolled_back", "roll_back", 1},
+                      CrashCase{"fence_read_only/set_read_only:crash", "rolled_back", "roll_back", 1},
+                      CrashCase{"fence_lock:crash", "rolled_back", "roll_back", 1},
+                      CrashCase{"fence_lock/fence_writes:crash", "rolled_back", "roll_back", 1},
+                      CrashCase{"capture_position:crash", "rolled_back", "roll_back", 1},
+                      CrashCase{"catch_up:crash", "rolled_back", "roll_back", 1},
+                      CrashCase{"catch_up/wait_for_position:crash", "rolled_back", "roll_back", 1},
+                      CrashCase{"confirm_fence:crash", "rolled_back", "roll_back", 1},
+                      CrashCase{"promote/reset_replication:crash", "rolled_back", "roll_back", 1},
+                      CrashCase{"promote:crash", "rolled_back", "roll_back", 1}),
+    case_name);
+
+class CrashAfterPromote : public CrashRecovery, public ::testing::WithParamInterface<CrashCase> {
+ protected:
+  static void SetUpTestSuite() { start_stack("syscrasha"); }
+};
+
+TEST_P(CrashAfterPromote, FinishesOnTheNewPrimaryAndLosesNothing) { run_case(GetParam()); }
+
+INSTANTIATE_TEST_SUITE_P(
+    EachStep, CrashAfterPromote,
+    ::testing::Values(CrashCase{"promote/set_read_only:crash", "succeeded", "roll_forward", 2},
+                      CrashCase{"post_promote:crash", "succeeded", "roll_forward", 2},
+                      CrashCase{"fence_kill_connections:crash", "succeeded", "roll_forward", 2},
+                      CrashCase{"release_fence:crash", "succeeded", "roll_forward", 2},
+                      CrashCase{"release_fence/release_fence:crash", "succeeded", "roll_forward", 2},
+                      CrashCase{"repoint_replicas:crash", "succeeded", "roll_forward", 2},
+                      CrashCase{"demote_old_primary:crash", "succeeded", "roll_forward", 2},
+                      CrashCase{"post_pivot:crash", "succeeded", "roll_forward", 2},
+                      CrashCase{"verify:crash", "succeeded", "roll_forward", 2},
+                      CrashCase{"verify_old_primary:crash", "succeeded", "roll_forward", 2}),
+    case_name);
+
+// The recovery itself dies as it asks the nodes; the third pivotd still
+// rolls the pivot back from where it stood.
+TEST_F(CrashAfterPromote, ARecoveryKilledInTurnIsRecoveredAgain) {
+  auto probes = start_probes();
+  const std::string id = pivot_until_crash("catch_up:crash");
+  ASSERT_FALSE(id.empty());
+  stack().start_pivotd("recover/report_position:crash");
+  EXPECT_TRUE(wait_until([&] { return !stack().pivotd_running(); }, 60s, 50ms)) << stack().pivotd_log();
+  restart_pivotd("");
+  const auto job = wait_job(id);
+  std::cout << "recovered twice: " << job.dump().substr(0, 4000) << "\n";
+  EXPECT_EQ(job["state"], "rolled_back") << job.dump(2);
+  EXPECT_EQ(job["result"]["recovered"]["after_step"], "catch_up");
+  expect_whole(1, probes);
+}
+
+// A node the recovery needs stays silent: the job ends failed and nothing is
+// touched (db1 stays fenced: read-only), until the operator acts.
+TEST_F(CrashAfterPromote, ASilentOldPrimaryEndsItFailedWithNothingTouched) {
+  const std::string id = pivot_until_crash("catch_up:crash");
+  ASSERT_FALSE(id.empty());
+  stack().stop_agent(1);  // its fence session closes with it: the lock goes, read_only stays
+  stack().start_pivotd("");
+  const auto job = wait_job(id);
+  std::cout << "silent db1: " << job.dump().substr(0, 3000) << "\n";
+  EXPECT_EQ(job["state"], "failed") << job.dump(2);
+  EXPECT_EQ(job["result"]["error"], "needs_attention");
+  EXPECT_NE(job["result"]["message"].get<std::string>().find("db1 did not answer"), std::string::npos);
+  EXPECT_EQ(cluster().value(1, "SELECT @@global.read_only"), "1") << "db1 was touched";
+  EXPECT_EQ(cluster().value(2, "SELECT @@global.read_only"), "1") << "db2 was made writable";
+  stack().start_agent(1);  // the next test's reset makes db1 writable again
+}
+
+}  // namespace
+}  // namespace pivot::test
