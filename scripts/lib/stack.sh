@@ -26,6 +26,7 @@
 #   route                 host:port of the primary, the "proxy" write_probe --route follows
 #   tokens, operator.token, viewer.token  pivotd's tokens file, the tokens (0600)
 #   pivotd.yaml, agents/db<i>.yaml   the configs the processes run with
+#   pivotd.extra.yaml     optional, a caller's: appended to pivotd.yaml whenever it is written
 #   logs/                 pivotd.log, agent-db<i>.log
 #   run/                  pivotd.pid, agent-db<i>.pid, write_probe.pid (while it runs),
 #                         spec.revision (scripts/stack's last spec label)
@@ -283,6 +284,9 @@ agent_keys: "$dir/agents.d"
 tokens_file: "$dir/tokens"
 log_level: $STACK_LOG_LEVEL
 YAML
+  # A test's own settings (the event stream's short keep-alive, say) survive
+  # a rewrite of the ports.
+  [ ! -f "$dir/pivotd.extra.yaml" ] || cat "$dir/pivotd.extra.yaml" >> "$dir/pivotd.yaml"
 }
 
 # Probing every 100 ms (default 250) lets pivotd see a finished step's

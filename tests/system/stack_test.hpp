@@ -19,13 +19,20 @@ namespace pivot::test {
 
 class StackTest : public ClusterTest {
  protected:
-  // `failpoints`: see PivotStack::start_pivotd; `ssl`: ClusterOptions::ssl.
-  static void start_stack(const std::string& name, const std::string& failpoints = "", bool ssl = false) {
+  // `failpoints`: see PivotStack::start_pivotd; `ssl`: ClusterOptions::ssl;
+  // `pivotd_yaml`: lines added to pivotd.yaml (DIR/pivotd.extra.yaml, kept
+  // when scripts/stack rewrites the file).
+  static void start_stack(const std::string& name, const std::string& failpoints = "", bool ssl = false,
+                          const std::string& pivotd_yaml = "") {
     start_cluster({.nodes = 5, .name = name, .ssl = ssl});
     if (!has_cluster()) return;
     try {
       // Beside the cluster, not in it: each reaper then finds its own directory.
       stack_ = std::make_unique<PivotStack>(cluster(), cluster().dir().string() + "-stack");
+      if (!pivotd_yaml.empty()) {
+        std::ofstream(stack_->dir() / "pivotd.extra.yaml") << pivotd_yaml;
+        std::ofstream(stack_->dir() / "pivotd.yaml", std::ios::app) << pivotd_yaml;
+      }
       stack_->start_pivotd(failpoints);
       stack_->start_agents();
     } catch (const std::exception& e) {

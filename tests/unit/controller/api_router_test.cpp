@@ -8,6 +8,7 @@
 
 #include "fake_service.hpp"
 #include "pivot/controller/api_errors.hpp"
+#include "pivot/controller/event_hub.hpp"
 #include "pivot/controller/json_views.hpp"
 #include "pivot/controller/utf8_text.hpp"
 
@@ -529,6 +530,64 @@ TEST(JsonViews, AnUnreachableNodeHasNullsNotFalses) {
   EXPECT_EQ(j["mysql_reachable"], false);
   EXPECT_EQ(j["probe_error"], "Can't connect to server (2002)");
   EXPECT_EQ(j.size(), 27u);  // every NodeState field, always present
+}
+
+}  // namespace
+}  // namespace pivot::controller
+
+namespace pivot::controller {
+namespace {
+
+// GET /v1/events with a hub: a stream for a viewer, the cluster filter
+// checked, Last-Event-ID handed to the hub.
+class EventsRouteTest : public ApiRouterTest {
+ protected:
+  EventsRouteTest() : events_router_(service_, &tokens_, "1.2.3", &hub_) {}
+  ApiResponse events(const std::string& target, std::optional<std::string> auth = kViewer,
+                     std::optional<std::string> last_event_id = std::nullopt) {
+    ApiRequest request{"GET", target, std::move(auth), std::nullopt, "", std::move(last_event_id)};
+    return events_router_.handle(request);
+  }
+  EventHub hub_{5};
+  ApiRouter events_router_;
+};
+
+TEST_F(EventsRouteTest, AViewerGetsAnEventStream) {
+  const auto response = events("/v1/events");
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.content_type, "text/event-stream; charset=utf-8");
+  EXPECT_EQ(header(response, "Cache-Control"), "no-cache");
+  ASSERT_TRUE(response.stream);
+  EXPECT_THAT(response.stream->take(), HasSubstr("pivotd events, epoch 5"));
+  EXPECT_EQ(hub_.stats().clients, 1u);
+}
+
+TEST_F(EventsRouteTest, TheClusterFilterMustNameALoadedCluster) {
+  auto ok = events("/v1/events?cluster=sms-1");
+  ASSERT_TRUE(ok.stream);
+  hub_.publish("node", "sms-2", {{"name", "db1"}});
+  hub_.publish("node", "sms-1", {{"name", "db2"}});
+  ok.stream->take();
+  EXPECT_EQ(ok.stream->take(), "");
+  hub_.publish("node", "sms-1", {{"name", "db2"}});
+  EXPECT_THAT(ok.stream->take(), HasSubstr("id: 5-3\nevent: node\n"));
+  expect_error(events("/v1/events?cluster=sms-9"), 404, "not_found", "sms-9");
+  expect_error(events("/v1/events?cluster=Sms%201"), 400, "bad_request", "cluster");
+  expect_error(events("/v1/events?since=5-1"), 400, "bad_request", "since");
+  EXPECT_FALSE(events("/v1/events?cluster=sms-9").stream);
+}
+
+TEST_F(EventsRouteTest, NeedsAToken) {
+  const auto response = events("/v1/events", std::nullopt);
+  EXPECT_EQ(response.status, 401);
+  EXPECT_FALSE(response.stream);
+  EXPECT_EQ(hub_.stats().clients, 0u);
+}
+
+TEST_F(EventsRouteTest, LastEventIdOfAnotherRunStartsWithAReset) {
+  const auto response = events("/v1/events", kViewer, std::string("4-17"));
+  ASSERT_TRUE(response.stream);
+  EXPECT_THAT(response.stream->take(), HasSubstr("event: reset\ndata: {\"reason\":\"Last-Event-ID '4-17' is from another pivotd run"));
 }
 
 }  // namespace
