@@ -31,6 +31,21 @@ ApiReply ApiClient::call(Method method, const std::string& target, const std::st
     reply.error = ApiError{0, "unreachable", "cannot reach pivotd at " + url_ + ": " + http.error().message, nullptr};
     return reply;
   }
+  return reply_of(target, *http);
+}
+
+std::optional<ApiError> ApiClient::stream(const std::string& target, const StreamSink& sink) {
+  auto http = transport_.stream(target, token_, sink);
+  if (!http) return ApiError{0, http.error().code, "cannot read " + target + " from " + url_ + ": " + http.error().message, nullptr};
+  if (http->status == 200) return std::nullopt;
+  return reply_of(target, *http).error.value_or(
+      ApiError{http->status, "bad_reply", "pivotd at " + url_ + " answered " + target + " with HTTP " +
+                                              std::to_string(http->status), nullptr});
+}
+
+ApiReply ApiClient::reply_of(const std::string& target, const HttpReply& answer) const {
+  ApiReply reply;
+  const HttpReply* http = &answer;
   auto parsed = nlohmann::json::parse(http->body, nullptr, /*allow_exceptions=*/false);
   if (http->status >= 200 && http->status < 300) {
     if (parsed.is_discarded()) {

@@ -77,7 +77,7 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& args, const
   jobs->add_option("--limit", inv.limit, "at most N jobs (default 20)")->check(CLI::Range(1u, 1000u));
   auto* job = app.add_subcommand("job", "show a job and its steps");
   job->add_option("id", inv.job_id, "the job's id")->required();
-  job->add_flag("-f,--follow", inv.follow, "poll until the job ends, printing steps as they finish");
+  job->add_flag("-f,--follow", inv.follow, "follow the job until it ends (the event stream; polling if it is unavailable), printing steps as they finish");
   auto* agents = app.add_subcommand("agents", "connected agents, last seen, rejected keys and messages");
   auto* tui = app.add_subcommand("tui", "full-screen terminal UI: fleet, clusters, pivot status, pivots, jobs, agents");
 

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "pivot/ctl/format.hpp"
+#include "pivot/ctl/sse_parser.hpp"
 
 namespace pivot::ctl {
 
@@ -16,34 +17,106 @@ bool step_finished(const nlohmann::json& step) {
   return !state.empty() && state != "running";
 }
 
-FollowOutcome follow_job(ApiClient& api, Clock& clock, const std::string& job_id, const FollowOptions& options,
-                         const StepCallback& on_step_finished) {
-  FollowOutcome outcome;
-  const std::uint64_t deadline = clock.now_ms() + options.deadline_ms;
-  std::set<std::size_t> reported;  // step indexes already passed to the callback
-  for (;;) {
-    auto reply = api.get("/v1/jobs/" + url_encode(job_id));
+namespace {
+
+// One follow: the job as last seen, and the steps already reported, whichever
+// way (stream or poll) the job arrived.
+class Follow {
+ public:
+  Follow(ApiClient& api, Clock& clock, std::string job_id, const FollowOptions& options, const StepCallback& on_step)
+      : api_(api), clock_(clock), job_id_(std::move(job_id)), options_(options), on_step_(on_step),
+        deadline_(clock.now_ms() + options.deadline_ms) {}
+
+  // GET the job; false when that failed (outcome.error says why).
+  bool fetch() {
+    auto reply = api_.get("/v1/jobs/" + url_encode(job_id_));
     if (!reply.ok()) {
       outcome.error = reply.error;
-      return outcome;
+      return false;
     }
-    outcome.job = std::move(reply.body);
-    if (on_step_finished && outcome.job.contains("steps") && outcome.job["steps"].is_array()) {
-      const auto& steps = outcome.job["steps"];
-      for (std::size_t i = 0; i < steps.size(); ++i) {
-        if (!reported.count(i) && step_finished(steps[i])) {
-          reported.insert(i);
-          on_step_finished(steps[i]);
-        }
+    take(std::move(reply.body));
+    return true;
+  }
+
+  void take(nlohmann::json job) {
+    outcome.job = std::move(job);
+    if (!on_step_ || !outcome.job.contains("steps") || !outcome.job["steps"].is_array()) return;
+    const auto& steps = outcome.job["steps"];
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      if (!reported_.count(i) && step_finished(steps[i])) {
+        reported_.insert(i);
+        on_step_(steps[i]);
       }
     }
-    if (job_finished(outcome.job)) return outcome;
-    if (clock.now_ms() >= deadline) {
-      outcome.timed_out = true;
-      return outcome;
-    }
-    clock.sleep_ms(options.poll_ms);
   }
+
+  bool done() const { return outcome.error || job_finished(outcome.job) || outcome.timed_out; }
+  bool past_deadline() {
+    if (clock_.now_ms() >= deadline_) outcome.timed_out = true;
+    return outcome.timed_out;
+  }
+
+  // The job's cluster's events until the job ends. The job is fetched once
+  // more when the subscription is in place (the first bytes), so that a step
+  // that ended between the first GET and the stream is not missed, and again
+  // after a `reset`. Nullopt when the follow is done; else why the stream
+  // could not serve it.
+  std::optional<std::string> stream() {
+    const std::string target = "/v1/events?cluster=" + url_encode(string_of(outcome.job, "cluster"));
+    SseParser parser;
+    bool subscribed = false;
+    auto failed = api_.stream(target, [&](std::string_view bytes) {
+      if (!subscribed) {
+        subscribed = true;
+        if (!fetch() || done()) return false;
+      }
+      for (const auto& event : parser.feed(bytes)) {
+        if (event.type == "reset") {
+          if (!fetch()) return false;
+        } else if (event.type == "job") {
+          auto job = nlohmann::json::parse(event.data, nullptr, /*allow_exceptions=*/false);
+          if (job.is_object() && string_of(job, "id") == job_id_) take(std::move(job));
+        }
+        if (done()) return false;
+      }
+      return !past_deadline();
+    });
+    if (done()) return std::nullopt;
+    if (failed) return "the event stream is unavailable (" + describe(*failed) + ")";
+    return std::string("the event stream ended before the job");
+  }
+
+  void poll() {
+    while (!done()) {
+      if (!fetch() || done() || past_deadline()) return;
+      clock_.sleep_ms(options_.poll_ms);
+    }
+  }
+
+  FollowOutcome outcome;
+
+ private:
+  ApiClient& api_;
+  Clock& clock_;
+  std::string job_id_;
+  FollowOptions options_;
+  const StepCallback& on_step_;
+  std::uint64_t deadline_;
+  std::set<std::size_t> reported_;  // step indexes already passed to the callback
+};
+
+}  // namespace
+
+FollowOutcome follow_job(ApiClient& api, Clock& clock, const std::string& job_id, const FollowOptions& options,
+                         const StepCallback& on_step_finished, const NoteCallback& on_note) {
+  Follow follow(api, clock, job_id, options, on_step_finished);
+  if (options.stream && follow.fetch() && !follow.done()) {
+    if (auto why = follow.stream()) {
+      if (on_note) on_note(*why + "; polling every " + std::to_string(options.poll_ms) + " ms");
+    }
+  }
+  follow.poll();
+  return std::move(follow.outcome);
 }
 
 }  // namespace pivot::ctl

@@ -66,7 +66,9 @@ ExitCode run_job(Session& session) {
   }
 
   session.human << "Following job " << id << "\n";
-  auto awaited = await_job(session, id, kFollowPivotJob, [&](const json& step) {
+  FollowOptions options = kFollowPivotJob;
+  options.stream = true;  // GET /v1/events; polling only when it cannot be had
+  auto awaited = await_job(session, id, options, [&](const json& step) {
     print_step_line(session.human, step, std::max<std::size_t>(20, cell_text(step, "name").size()), session.colour);
   });
   if (!awaited.job) return awaited.exit;

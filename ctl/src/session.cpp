@@ -33,7 +33,8 @@ Started job_started(Session& session, const std::string& target, const ApiReply&
 
 Awaited await_job(Session& session, const std::string& job_id, const FollowOptions& options,
                   const StepCallback& on_step_finished) {
-  auto outcome = follow_job(session.api, session.context.clock, job_id, options, on_step_finished);
+  auto outcome = follow_job(session.api, session.context.clock, job_id, options, on_step_finished,
+                            [&](const std::string& note) { session.context.err << "pivotctl: " << note << "\n"; });
   if (outcome.error) return {std::nullopt, report(session, *outcome.error)};
   if (outcome.timed_out) {
     if (session.invocation.json) print_json(session, outcome.job);

@@ -145,15 +145,20 @@ TEST_F(EventStream, APivotShowsItsNodeChangesAndEveryStepInOrder) {
   auto stream = reader("/v1/events?cluster=" + stack().cluster_name());
   const std::string job = start("/pivot", {{"candidate", "db2"}, {"expected_primary", "db1"}});
   ASSERT_TRUE(wait_until([&] { return stream->has_job_ended(job); }, 30s)) << stream->text().substr(0, 3000);
-  // The cluster's new primary and the old one as a replica follow shortly.
+  // The cluster's new primary and the old one as a replica follow within
+  // the agents' next snapshots.
   ASSERT_TRUE(wait_until(
       [&] {
+        bool primary = false, replica = false;
         for (const auto& e : stream->events()) {
-          if (e.type == "cluster" && json::parse(e.data)["primary"] == "db2") return true;
+          const auto data = json::parse(e.data);
+          primary = primary || (e.type == "cluster" && data["primary"] == "db2");
+          replica = replica || (e.type == "node" && data["name"] == "db1" && data["current"] == "replica");
         }
-        return false;
+        return primary && replica;
       },
-      10s));
+      10s))
+      << stream->text().substr(stream->text().size() > 6000 ? stream->text().size() - 6000 : 0);
   const auto final_job = stack().api("GET", "/v1/jobs/" + job, nullptr, "viewer").body;
   ASSERT_EQ(final_job["state"], "succeeded") << final_job.dump(2);
 
@@ -283,6 +288,24 @@ TEST_F(EventStream, AClientThatStopsReadingIsDroppedWhileAReadingOneGoesOn) {
   // One drop: the reading client was not.
   const auto log = stack().pivotd_log();
   EXPECT_EQ(log.find("event stream client dropped"), log.rfind("event stream client dropped"));
+}
+
+// pivotctl job --follow on the stream: every step, and no word of polling.
+TEST_F(EventStream, PivotctlFollowsAJobOnTheStream) {
+  stack().write_spec({.hooks = {{"pre_pivot", stack().write_hook("slow", "sleep 1")}}});
+  const std::string job = start("/pivot", {{"candidate", "db2"}});
+  auto follow = run_process({built_binary("pivotctl", PIVOT_DEFAULT_BIN_DIR).string(), "--controller",
+                             "http://127.0.0.1:" + std::to_string(stack().http_port()), "job", job, "--follow"},
+                            60s, {{"PIVOT_TOKEN", stack().token("viewer")}});
+  EXPECT_EQ(follow.exit_code, 0) << follow.describe() << follow.out << follow.err;
+  EXPECT_EQ(follow.err, "");  // the stream served it: no fallback to polling
+  const auto final_job = stack().api("GET", "/v1/jobs/" + job, nullptr, "viewer").body;
+  std::size_t at = 0;
+  for (const auto& step : final_job["steps"]) {
+    at = follow.out.find("  " + step["name"].get<std::string>() + " ", at);
+    ASSERT_NE(at, std::string::npos) << step["name"] << " missing or out of order:\n" << follow.out;
+  }
+  EXPECT_NE(follow.out.find("db2 is the new primary"), std::string::npos) << follow.out;
 }
 
 TEST_F(EventStream, NeedsATokenAndALoadedCluster) {

@@ -48,6 +48,13 @@ class FakeTransport : public Transport {
   }
   void on(Method method, const std::string& target, HttpReply single) { on(method, target, std::vector{single}); }
   void unreachable(std::string why) { unreachable_ = std::move(why); }
+  // What GET `target` streams: the pieces handed to the sink in order, then
+  // pivotd closes it. Without one, the transport cannot stream (the default).
+  void on_stream(const std::string& target, std::vector<std::string> pieces) { streams_[target] = {200, std::move(pieces)}; }
+  // GET `target` as a stream is refused with this answer.
+  void refuse_stream(const std::string& target, HttpReply refusal) {
+    streams_[target] = {refusal.status, {refusal.body}};
+  }
   // Called before each reply (e.g. to look at what was printed so far).
   std::function<void(const Call&)> before_reply;
 
@@ -62,6 +69,19 @@ class FakeTransport : public Transport {
     const std::size_t i = std::min(route.next, route.replies.size() - 1);
     ++route.next;
     return route.replies[i];
+  }
+
+  Result<HttpReply> stream(const std::string& target, const std::string& token, const StreamSink& sink) override {
+    calls.push_back({Method::get, target, "", token});
+    if (unreachable_) return make_error("unreachable", *unreachable_);
+    auto it = streams_.find(target);
+    if (it == streams_.end()) return Transport::stream(target, token, sink);
+    const auto& [status, pieces] = it->second;
+    if (status != 200) return HttpReply{status, pieces.front()};
+    for (const auto& piece : pieces) {
+      if (!sink(piece)) break;
+    }
+    return HttpReply{200, ""};
   }
 
   std::vector<Call> posts() const {
@@ -80,6 +100,7 @@ class FakeTransport : public Transport {
     std::size_t next = 0;
   };
   std::map<std::pair<Method, std::string>, Route> routes_;
+  std::map<std::string, std::pair<int, std::vector<std::string>>> streams_;
   std::optional<std::string> unreachable_;
 };
 
@@ -90,6 +111,9 @@ class BorrowedTransport : public Transport {
   Result<HttpReply> request(Method method, const std::string& target, const std::string& body,
                             const std::string& token) override {
     return inner_.request(method, target, body, token);
+  }
+  Result<HttpReply> stream(const std::string& target, const std::string& token, const StreamSink& sink) override {
+    return inner_.stream(target, token, sink);
   }
 
  private:

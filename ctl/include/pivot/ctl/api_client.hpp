@@ -38,10 +38,15 @@ class ApiClient {
       : transport_(transport), url_(std::move(controller_url)), token_(std::move(token)) {}
   ApiReply get(const std::string& target);
   ApiReply post(const std::string& target, const nlohmann::json& body);
+  // GET `target` as a stream (Transport::stream): nullopt once it ran until
+  // pivotd closed it or the sink stopped it; else why it could not be read
+  // (not reached, refused, or a transport that cannot stream: status 0).
+  std::optional<ApiError> stream(const std::string& target, const StreamSink& sink);
   const std::string& url() const { return url_; }
 
  private:
   ApiReply call(Method method, const std::string& target, const std::string& body);
+  ApiReply reply_of(const std::string& target, const HttpReply& http) const;
   Transport& transport_;
   std::string url_;
   std::string token_;

@@ -13,6 +13,9 @@ namespace pivot::ctl {
 struct HttpTimeouts {
   std::chrono::milliseconds connect{5000};  // resolve + connect
   std::chrono::milliseconds read{30000};    // write the request + read the reply
+  // A stream with no byte for this long is given up (pivotd sends a
+  // keep-alive every 15 s by default).
+  std::chrono::milliseconds stream_idle{45000};
 };
 
 class BeastTransport : public Transport {
@@ -20,6 +23,7 @@ class BeastTransport : public Transport {
   explicit BeastTransport(ControllerUrl url, HttpTimeouts timeouts = {});
   Result<HttpReply> request(Method method, const std::string& target, const std::string& body,
                             const std::string& token) override;
+  Result<HttpReply> stream(const std::string& target, const std::string& token, const StreamSink& sink) override;
 
  private:
   ControllerUrl url_;

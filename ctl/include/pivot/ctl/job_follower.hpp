@@ -1,6 +1,9 @@
 #pragma once
-// Following a job: GET /v1/jobs/{id} every poll interval until the job is
-// finished or the deadline passes, reporting each step once, as it finishes.
+// Following a job until it is finished or the deadline passes, reporting each
+// step once, as it finishes. With `stream`, from GET /v1/events (the job's
+// cluster's events: each job event is the whole job); when the stream cannot
+// be had or ends first, by GET /v1/jobs/{id} every poll interval, after
+// saying so through `on_note`.
 
 #include <cstdint>
 #include <functional>
@@ -17,6 +20,7 @@ namespace pivot::ctl {
 struct FollowOptions {
   std::uint64_t poll_ms = 150;
   std::uint64_t deadline_ms = 60000;
+  bool stream = false;  // follow the event stream, polling only when it is unavailable
 };
 
 struct FollowOutcome {
@@ -30,8 +34,10 @@ bool job_finished(const nlohmann::json& job);
 bool step_finished(const nlohmann::json& step);
 
 using StepCallback = std::function<void(const nlohmann::json& step)>;
+// A line for the operator (stderr): why the follower polls.
+using NoteCallback = std::function<void(const std::string& note)>;
 
 FollowOutcome follow_job(ApiClient& api, Clock& clock, const std::string& job_id, const FollowOptions& options,
-                         const StepCallback& on_step_finished = {});
+                         const StepCallback& on_step_finished = {}, const NoteCallback& on_note = {});
 
 }  // namespace pivot::ctl

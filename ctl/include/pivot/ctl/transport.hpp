@@ -2,7 +2,9 @@
 // The port through which pivotctl talks to pivotd. BeastTransport is the real
 // one; tests hand the commands a FakeTransport with canned replies.
 
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "pivot/result.hpp"
 
@@ -15,6 +17,10 @@ struct HttpReply {
   std::string body;
 };
 
+// Takes a streamed body (GET /v1/events) piece by piece as it arrives;
+// returns false to stop reading.
+using StreamSink = std::function<bool(std::string_view bytes)>;
+
 class Transport {
  public:
   virtual ~Transport() = default;
@@ -23,6 +29,14 @@ class Transport {
   // a reply; an Error means pivotd was not reached or did not answer in time.
   virtual Result<HttpReply> request(Method method, const std::string& target, const std::string& body,
                                     const std::string& token) = 0;
+  // GET `target` and hand its body to `sink` as it arrives, until pivotd
+  // closes it or the sink stops. A 200 gives {200, ""}; any other status its
+  // whole answer, the sink untouched. An Error: pivotd not reached, nothing
+  // read for too long, or a transport that cannot stream (this default).
+  virtual Result<HttpReply> stream(const std::string& target, const std::string& token, const StreamSink& sink) {
+    (void)target, (void)token, (void)sink;
+    return make_error("unsupported", "this transport cannot read an event stream");
+  }
 };
 
 }  // namespace pivot::ctl
