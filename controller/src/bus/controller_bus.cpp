@@ -294,13 +294,28 @@ AgentsView ControllerBus::agents(Clock::time_point now) const {
                                       stats.seq_gaps});
     }
   }
+  add_totals(view);
+  return view;
+}
+
+void ControllerBus::add_counters(AgentsView& view) const {
+  {
+    std::lock_guard lock(stats_mutex_);
+    for (auto& agent : view.agents) {
+      auto it = stats_.find({agent.cluster, agent.node});
+      if (it != stats_.end()) agent.seq_gaps = it->second.seq_gaps;
+    }
+  }
+  add_totals(view);
+}
+
+void ControllerBus::add_totals(AgentsView& view) const {
   view.rejected_keys = zap_ ? zap_->rejected() : 0;
   view.rejected_messages = rejected_messages_.load();
   for (std::size_t i = 0; i < latency_counts_.size(); ++i) {
     view.message_latency.counts[i] = latency_counts_[i].load(std::memory_order_relaxed);
   }
   view.message_latency.sum_ms = static_cast<double>(latency_sum_us_.load(std::memory_order_relaxed)) / 1000.0;
-  return view;
 }
 
 }  // namespace pivot::controller

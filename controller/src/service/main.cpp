@@ -186,17 +186,7 @@ int run(const std::optional<std::string>& config_path, const PivotdOverrides& ov
     return std::nullopt;
   });
   service.set_specs(setup.clusters.specs);
-  service.set_agent_counters([&bus](AgentsView& view) {
-    auto counted = bus.agents(std::chrono::steady_clock::now());
-    view.rejected_keys = counted.rejected_keys;
-    view.rejected_messages = counted.rejected_messages;
-    view.message_latency = counted.message_latency;
-    for (auto& agent : view.agents) {
-      for (const auto& c : counted.agents) {
-        if (c.cluster == agent.cluster && c.node == agent.node) agent.seq_gaps = c.seq_gaps;
-      }
-    }
-  });
+  service.set_agent_counters([&bus](AgentsView& view) { bus.add_counters(view); });
 
   if (auto started = bus.start([&](pivot::protocol::Message message, std::chrono::steady_clock::time_point at) {
         port.deliver(message);

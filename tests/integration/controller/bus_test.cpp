@@ -309,6 +309,23 @@ TEST_F(BusTest, SeqGapsAreCountedAndResetByANewBoot) {
   EXPECT_EQ(after->seq_gaps, 0u);
 }
 
+// What pivotd's /metrics and GET /v1/agents show: the model's list of agents
+// with the bus's seq gaps added by name (an agent the bus never counted keeps
+// its 0), and the bus's totals.
+TEST_F(BusTest, AddCountersFillsTheSeqGapsOfTheAgentsAViewLists) {
+  start_bus();
+  FakeAgent db1(agent("db1"));
+  for (std::uint64_t seq : {1, 2, 5}) ASSERT_TRUE(deliver_state(db1, "db1", "boot-a", seq)) << seq;
+  AgentsView view;
+  view.agents = {{"sms-1", "db9", "x", 0, 0, 0}, {"sms-1", "db1", "boot-a", 0, 3, 0}, {"sms-2", "db1", "y", 0, 0, 0}};
+  bus_->add_counters(view);
+  EXPECT_EQ(view.agents[1].seq_gaps, 1u) << "2 -> 5";
+  EXPECT_EQ(view.agents[0].seq_gaps, 0u);
+  EXPECT_EQ(view.agents[2].seq_gaps, 0u) << "another cluster's db1";
+  EXPECT_EQ(view.rejected_keys, 0u);
+  EXPECT_GE(view.message_latency.count(), 3u);
+}
+
 TEST_F(BusTest, InsecureTakesTheIdentityFromTheEnvelope) {
   start_bus(false);
   FakeAgent db3(agent("db3"));
