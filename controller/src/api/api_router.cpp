@@ -12,7 +12,10 @@
 #include <nlohmann/json.hpp>
 
 #include "pivot/controller/api_errors.hpp"
+#include "pivot/controller/cluster_health.hpp"
 #include "pivot/controller/event_hub.hpp"
+#include "pivot/controller/job_metrics.hpp"
+#include "pivot/controller/prometheus_text.hpp"
 #include "pivot/controller/json_views.hpp"
 #include "pivot/controller/request_bodies.hpp"
 #include "pivot/protocol/names.hpp"
@@ -58,6 +61,7 @@ struct Context {
   ControllerService& service;
   const std::string& version;
   EventHub* events;
+  const JobMetrics* job_metrics;
 };
 
 using Handler = ApiResponse (*)(const Context&, const Call&);
@@ -80,50 +84,84 @@ ApiResponse health(const Context& ctx, const Call&) {
   return json_response(200, {{"status", "ok"}, {"version", ctx.version}});
 }
 
-// Prometheus text format 0.0.4; label values are names ([a-z0-9_-]) and need no escaping.
+// Prometheus text format 0.0.4 (docs/metrics.md has every series).
 ApiResponse metrics(const Context& ctx, const Call&) {
-  std::string out;
-  auto family = [&out](std::string_view name, std::string_view type, std::string_view help) {
-    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
-  };
-  family("pivot_build_info", "gauge", "pivotd's version.");
-  out += fmt::format("pivot_build_info{{version=\"{}\"}} 1\n", ctx.version);
+  PrometheusText out;
+  out.family("pivot_build_info", "gauge", "pivotd's version.");
+  out.sample("pivot_build_info", {{"version", ctx.version}}, 1);
 
   const auto clusters = ctx.service.clusters();
-  family("pivot_clusters", "gauge", "Clusters loaded from the specs.");
-  out += fmt::format("pivot_clusters {}\n", clusters.size());
-  family("pivot_cluster_healthy", "gauge", "1 when the cluster has one writable primary and every node is fresh and replicating.");
-  for (const auto& c : clusters) out += fmt::format("pivot_cluster_healthy{{cluster=\"{}\"}} {}\n", c.name, c.healthy ? 1 : 0);
+  std::vector<std::string> names;
+  out.family("pivot_clusters", "gauge", "Clusters loaded from the specs.");
+  out.sample("pivot_clusters", {}, static_cast<double>(clusters.size()));
+  out.family("pivot_cluster_healthy", "gauge", "1 when the cluster has one writable primary and every node is fresh and replicating.");
+  for (const auto& c : clusters) {
+    names.push_back(c.name);
+    out.sample("pivot_cluster_healthy", {{"cluster", c.name}}, c.healthy ? 1 : 0);
+  }
+  std::vector<ClusterDetail> details;
+  for (const auto& name : names) {
+    if (auto detail = ctx.service.cluster(name)) details.push_back(std::move(detail).value());
+  }
+  out.family("pivot_cluster_health", "gauge", "1 for the cluster's health state (ok, degraded, ...), 0 for the others.");
+  for (const auto& detail : details) {
+    const auto health = cluster_health(detail);
+    for (auto state : kHealthStates) {
+      out.sample("pivot_cluster_health", {{"cluster", detail.name}, {"state", std::string(state)}}, state == health.state ? 1 : 0);
+    }
+  }
+  out.family("pivot_replica_lag_seconds", "gauge", "Each replica's Seconds_Behind_Master as its agent last reported it (absent when unknown).");
+  for (const auto& detail : details) {
+    for (const auto& node : detail.nodes) {
+      if (node.current != Current::replica || !node.state || !node.state->replica) continue;
+      if (auto lag = node.state->replica->seconds_behind) {
+        out.sample("pivot_replica_lag_seconds", {{"cluster", detail.name}, {"node", node.spec.name}}, static_cast<double>(*lag));
+      }
+    }
+  }
 
   const auto agents = ctx.service.agents();
-  family("pivot_agents", "gauge", "Agents heard from.");
-  out += fmt::format("pivot_agents {}\n", agents.agents.size());
-  family("pivot_agent_rejected_keys_total", "counter", "Connections refused for an unknown CURVE key.");
-  out += fmt::format("pivot_agent_rejected_keys_total {}\n", agents.rejected_keys);
-  family("pivot_agent_rejected_messages_total", "counter", "Messages dropped: undecodable or claiming another node.");
-  out += fmt::format("pivot_agent_rejected_messages_total {}\n", agents.rejected_messages);
-  family("pivot_agent_message_latency_seconds", "histogram",
-         "From an agent's message (its ts_ms, on its clock) to pivotd's model updated with it (pivotd's clock).");
-  std::uint64_t cumulative = 0;
-  const auto& latency = agents.message_latency;
-  for (std::size_t i = 0; i < LatencyHistogram::kBoundsMs.size(); ++i) {
-    cumulative += latency.counts[i];
-    out += fmt::format("pivot_agent_message_latency_seconds_bucket{{le=\"{}\"}} {}\n",
-                       LatencyHistogram::kBoundsMs[i] / 1000.0, cumulative);
+  out.family("pivot_agents", "gauge", "Agents heard from.");
+  out.sample("pivot_agents", {}, static_cast<double>(agents.agents.size()));
+  out.family("pivot_agent_last_seen_seconds", "gauge", "Seconds since pivotd last heard from each agent (pivotd's clock).");
+  for (const auto& a : agents.agents) {
+    out.sample("pivot_agent_last_seen_seconds", {{"cluster", a.cluster}, {"node", a.node}},
+               static_cast<double>(a.last_seen_age_ms) / 1000);
   }
-  out += fmt::format("pivot_agent_message_latency_seconds_bucket{{le=\"+Inf\"}} {}\n", latency.count());
-  out += fmt::format("pivot_agent_message_latency_seconds_sum {}\n", latency.sum_ms / 1000.0);
-  out += fmt::format("pivot_agent_message_latency_seconds_count {}\n", latency.count());
+  out.family("pivot_rejected_keys_total", "counter", "Connections refused for an unknown CURVE key.");
+  out.sample("pivot_rejected_keys_total", {}, static_cast<double>(agents.rejected_keys));
+  out.family("pivot_rejected_messages_total", "counter", "Messages dropped: undecodable or claiming another node.");
+  out.sample("pivot_rejected_messages_total", {}, static_cast<double>(agents.rejected_messages));
+  out.family("pivot_agent_message_latency_seconds", "histogram",
+             "From an agent's message (its ts_ms, on its clock) to pivotd's model updated with it (pivotd's clock).");
+  static const auto kLatencyBounds = [] {
+    std::array<double, LatencyHistogram::kBoundsMs.size()> seconds{};
+    for (std::size_t i = 0; i < seconds.size(); ++i) seconds[i] = LatencyHistogram::kBoundsMs[i] / 1000.0;
+    return seconds;
+  }();
+  out.histogram("pivot_agent_message_latency_seconds", {}, kLatencyBounds, agents.message_latency.counts,
+                agents.message_latency.sum_ms / 1000.0);
 
   std::map<std::string, std::size_t> by_state;
   for (auto name : protocol::EnumNames<JobState>::names) by_state[std::string(name)] = 0;
   for (const auto& job : ctx.service.jobs(std::nullopt, kMaxJobLimit)) ++by_state[std::string(protocol::to_string(job.state))];
-  family("pivot_jobs", "gauge", "Jobs by state, among the newest 1000.");
-  for (const auto& [state, count] : by_state) out += fmt::format("pivot_jobs{{state=\"{}\"}} {}\n", state, count);
+  out.family("pivot_jobs", "gauge", "Jobs by state, among the newest 1000.");
+  for (const auto& [state, count] : by_state) out.sample("pivot_jobs", {{"state", state}}, static_cast<double>(count));
+
+  if (ctx.job_metrics) ctx.job_metrics->write(out, names);
+  if (ctx.events) {
+    const auto stats = ctx.events->stats();
+    out.family("pivot_event_clients", "gauge", "Clients reading GET /v1/events.");
+    out.sample("pivot_event_clients", {}, static_cast<double>(stats.clients));
+    out.family("pivot_events_total", "counter", "Events sent on GET /v1/events since pivotd started.");
+    out.sample("pivot_events_total", {}, static_cast<double>(stats.published));
+    out.family("pivot_event_clients_dropped_total", "counter", "Event stream clients dropped for reading too slowly.");
+    out.sample("pivot_event_clients_dropped_total", {}, static_cast<double>(stats.dropped));
+  }
 
   ApiResponse response;
   response.content_type = "text/plain; version=0.0.4; charset=utf-8";
-  response.body = std::move(out);
+  response.body = out.take();
   return response;
 }
 
@@ -328,8 +366,9 @@ ApiResponse error_response(const std::string& slug, const std::string& message) 
   return json_response(api_error::status_of(slug), {{"error", slug}, {"message", message}});
 }
 
-ApiRouter::ApiRouter(ControllerService& service, const Tokens* tokens, std::string version, EventHub* events)
-    : service_(service), tokens_(tokens), version_(std::move(version)), events_(events) {}
+ApiRouter::ApiRouter(ControllerService& service, const Tokens* tokens, std::string version, EventHub* events,
+                     const JobMetrics* job_metrics)
+    : service_(service), tokens_(tokens), version_(std::move(version)), events_(events), job_metrics_(job_metrics) {}
 
 ApiResponse ApiRouter::handle(const ApiRequest& request) const {
   const std::string_view target = request.target;
@@ -379,7 +418,7 @@ ApiResponse ApiRouter::handle(const ApiRequest& request) const {
     return error_response(api_error::bad_request, fmt::format("the Idempotency-Key header must have 1 to {} characters", kMaxIdempotencyKey));
   }
   const Call call{request, std::move(params), std::move(*query_map), std::move(requested_by)};
-  return route->handler(Context{service_, version_, events_}, call);
+  return route->handler(Context{service_, version_, events_, job_metrics_}, call);
 }
 
 }  // namespace pivot::controller

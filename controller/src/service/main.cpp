@@ -17,6 +17,7 @@
 #include "pivot/controller/api_router.hpp"
 #include "pivot/controller/cluster_watcher.hpp"
 #include "pivot/controller/event_hub.hpp"
+#include "pivot/controller/job_metrics.hpp"
 #include "pivot/controller/controller_bus.hpp"
 #include "pivot/controller/controller_epoch.hpp"
 #include "pivot/controller/leadership.hpp"
@@ -168,8 +169,10 @@ int run(const std::optional<std::string>& config_path, const PivotdOverrides& ov
                   {.history_bytes = static_cast<std::size_t>(config.event_history_kib) * 1024,
                    .client_buffer_bytes = static_cast<std::size_t>(config.event_client_buffer_kib) * 1024,
                    .keepalive = std::chrono::milliseconds(config.event_keepalive_ms)});
+  JobMetrics job_metrics;
   PivotService service(agent_port, hooks, clock, leadership.epoch());
   service.add_state_sink(events);
+  service.add_state_sink(job_metrics);
   ClusterWatcher watcher(service, events);
   if (!failpoints->empty()) {
     service.set_step_start_hook([fps = *failpoints](const std::string& job_id, const std::string& step) {
@@ -208,7 +211,7 @@ int run(const std::optional<std::string>& config_path, const PivotdOverrides& ov
 
   boost::asio::io_context io;
   auto http = parse_http_address(config.http);  // validated with the config
-  ApiRouter router(service, setup.tokens ? &*setup.tokens : nullptr, PIVOT_VERSION, &events);
+  ApiRouter router(service, setup.tokens ? &*setup.tokens : nullptr, PIVOT_VERSION, &events, &job_metrics);
   HttpServer server(io, {http->host, http->port}, [&router](const ApiRequest& r) { return router.handle(r); });
   if (auto started = server.start(); !started) {
     log->critical("cannot serve the REST API: {}", started.error().message);

@@ -132,11 +132,23 @@ TEST_F(ApiRouterTest, MetricsNeedNoTokenAndCountAgentsJobsAndClusters) {
   EXPECT_EQ(response.status, 200);
   EXPECT_THAT(response.content_type, HasSubstr("text/plain; version=0.0.4"));
   EXPECT_THAT(response.body, HasSubstr("pivot_agents 1\n"));
-  EXPECT_THAT(response.body, HasSubstr("pivot_agent_rejected_keys_total 3\n"));
+  EXPECT_THAT(response.body, HasSubstr("pivot_rejected_keys_total 3\n"));
   EXPECT_THAT(response.body, HasSubstr("pivot_jobs{state=\"running\"} 1\n"));
   EXPECT_THAT(response.body, HasSubstr("pivot_jobs{state=\"cancelled\"} 0\n"));
   EXPECT_THAT(response.body, HasSubstr("pivot_cluster_healthy{cluster=\"sms-2\"} 0\n"));
   EXPECT_THAT(response.body, HasSubstr("# TYPE pivot_agents gauge\n"));
+}
+
+TEST_F(ApiRouterTest, MetricsShowHealthLagAndLastSeenPerNode) {
+  const auto body = call("GET", "/metrics", std::nullopt).body;
+  // sms-1: db4 never heard from; sms-2 has no detail to read.
+  EXPECT_THAT(body, HasSubstr("pivot_cluster_health{cluster=\"sms-1\",state=\"degraded\"} 1\n"));
+  EXPECT_THAT(body, HasSubstr("pivot_cluster_health{cluster=\"sms-1\",state=\"ok\"} 0\n"));
+  EXPECT_THAT(body, HasSubstr("pivot_cluster_health{cluster=\"sms-1\",state=\"maintenance\"} 0\n"));
+  EXPECT_THAT(body, HasSubstr("pivot_replica_lag_seconds{cluster=\"sms-1\",node=\"db2\"} 2\n"));
+  EXPECT_THAT(body, ::testing::Not(HasSubstr("pivot_replica_lag_seconds{cluster=\"sms-1\",node=\"db4\"}")));
+  EXPECT_THAT(body, HasSubstr("pivot_agent_last_seen_seconds{cluster=\"sms-1\",node=\"db2\"} 0.3\n"));
+  EXPECT_THAT(body, HasSubstr("pivot_rejected_messages_total 4\n"));
 }
 
 TEST_F(ApiRouterTest, MetricsShowTheMessageLatencyAsACumulativeHistogramInSeconds) {

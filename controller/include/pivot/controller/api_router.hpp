@@ -17,7 +17,8 @@
 
 namespace pivot::controller {
 
-class EventHub;  // event_hub.hpp
+class EventHub;    // event_hub.hpp
+class JobMetrics;  // job_metrics.hpp
 
 struct ApiRequest {
   std::string method;                          // "GET", "POST", ...
@@ -65,9 +66,11 @@ ApiResponse error_response(const std::string& slug, const std::string& message);
 class ApiRouter {
  public:
   // `tokens` nullptr is --insecure: no token is asked for and every job is
-  // requested_by "insecure". `events` nullptr: GET /v1/events is 501. The
-  // referents must outlive the router.
-  ApiRouter(ControllerService& service, const Tokens* tokens, std::string version, EventHub* events = nullptr);
+  // requested_by "insecure". `events` nullptr: GET /v1/events is 501;
+  // `job_metrics` nullptr: /metrics has no job series. The referents must
+  // outlive the router.
+  ApiRouter(ControllerService& service, const Tokens* tokens, std::string version, EventHub* events = nullptr,
+            const JobMetrics* job_metrics = nullptr);
 
   // Never throws on a bad request (it answers 4xx); an exception out of the
   // service passes through, and the server turns it into a 500.
@@ -78,6 +81,7 @@ class ApiRouter {
   const Tokens* tokens_;
   std::string version_;
   EventHub* events_;
+  const JobMetrics* job_metrics_;
 };
 
 }  // namespace pivot::controller
