@@ -12,6 +12,7 @@
 // forward. The second also crashes the recovery itself, and restarts pivotd
 // with a node whose agent stays silent.
 #include <algorithm>
+#include <csignal>
 #include <fstream>
 #include <thread>
 
@@ -29,6 +30,11 @@ struct CrashCase {
   int primary;              // the primary afterwards (1: db1 kept, 2: db2 promoted)
 };
 
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 // "promote/set_read_only:crash" -> "promote_set_read_only_crash".
 std::string case_name(const ::testing::TestParamInfo<CrashCase>& info) {
   std::string name = info.param.failpoint;
@@ -39,6 +45,8 @@ std::string case_name(const ::testing::TestParamInfo<CrashCase>& info) {
 class CrashRecovery : public StackTest {
  protected:
   void SetUp() override {
+    // A case that failed may have left pivotd down: the next still runs.
+    if (stack_ && !stack_->pivotd_running()) stack_->start_pivotd();
     StackTest::SetUp();
     if (HasFatalFailure()) return;
     password_file_ = create_admin({"probe_admin"});
@@ -219,6 +227,47 @@ TEST_F(CrashAfterPromote, ASilentOldPrimaryEndsItFailedWithNothingTouched) {
   EXPECT_EQ(cluster().value(1, "SELECT @@global.read_only"), "1") << "db1 was touched";
   EXPECT_EQ(cluster().value(2, "SELECT @@global.read_only"), "1") << "db2 was made writable";
   stack().start_agent(1);  // the next test's reset makes db1 writable again
+}
+
+// `systemctl stop` while a job runs longer than stop_timeout_s (a slow
+// post_pivot hook): pivotd waits that long, leaves the job in its journal and
+// exits 0 before systemd would SIGKILL it; the next start finishes the pivot.
+TEST_F(CrashAfterPromote, AStopThatOutlastsStopTimeoutLeavesTheJobToRecovery) {
+  const auto marker = stack().dir() / "slow-hook.ran";
+  const auto hook_pid = stack().dir() / "slow-hook.pid";
+  std::filesystem::remove(marker);
+  // Slow once (within hook_timeout_ms), quick when the recovery runs it again.
+  const std::string slow = stack().write_hook(
+      "slow-notify", "[ -e " + marker.string() + " ] && exit 0; touch " + marker.string() + "; echo $$ > " +
+                         hook_pid.string() + "; exec sleep 4");
+  stack().write_spec({.hooks = {{"post_promote", hook_}, {"post_pivot", slow}}, .priority = {{"db2", 10}}});
+  const auto yaml = stack().dir() / "pivotd.yaml";
+  const std::string original = read_text(yaml);
+  std::ofstream(yaml, std::ios::app) << "stop_timeout_s: 1\n";
+  restart_pivotd("");
+  auto probes = start_probes();
+
+  auto started = stack().api("POST", cluster_path("/pivot"), {{"candidate", "db2"}, {"expected_primary", "db1"}});
+  ASSERT_EQ(started.status, 202) << started.body.dump();
+  const std::string id = started.body["job"];
+  ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(hook_pid); }, 30s, 20ms)) << "post_pivot never ran";
+  const auto stopping = std::chrono::steady_clock::now();
+  stack().stop_pivotd();
+  const auto took = std::chrono::steady_clock::now() - stopping;
+  // scripts/stack would SIGKILL it after 10 s.
+  EXPECT_LT(took, 8s) << "pivotd did not leave at stop_timeout_s";
+  EXPECT_NE(stack().pivotd_log().find("leaving them to crash recovery at the next start"), std::string::npos);
+
+  std::ofstream(yaml, std::ios::trunc) << original;
+  restart_pivotd("");
+  const auto job = wait_job(id);
+  std::cout << "stopped in post_pivot: " << job.dump().substr(0, 3000) << "\n";
+  EXPECT_EQ(job["state"], "succeeded") << job.dump(2);
+  EXPECT_EQ(job["result"]["recovered"]["way"], "roll_forward");
+  EXPECT_EQ(job["result"]["recovered"]["interrupted_step"], "post_pivot");
+  expect_whole(2, probes);
+  // The first hook's sleep outlived its pivotd: ended here, by its PID.
+  if (const std::string pid = read_text(hook_pid); !pid.empty()) ::kill(std::stoi(pid), SIGKILL);
 }
 
 }  // namespace

@@ -201,8 +201,10 @@ ApiResponse start_failover(const Context&, const Call&) {
   return error_response(api_error::not_implemented, "failover is not supported yet");
 }
 
-ApiResponse cancel_job(const Context&, const Call&) {
-  return error_response(api_error::not_implemented, "cancelling a job is not supported yet");
+ApiResponse cancel_job(const Context& ctx, const Call& call) {
+  auto job = ctx.service.cancel_job(call.params[0], call.requested_by);
+  if (!job) return service_error(job.error());
+  return json_response(200, to_json(*job));
 }
 
 // The cluster named by ?cluster=, checked; nullopt when not given.

@@ -48,6 +48,7 @@ struct PivotStep {
   plan::Verdict (PivotRun::*action)(JobStep&);
   plan::Undo (PivotRun::*undo)() = nullptr;       // planned before the action runs
   bool (PivotRun::*when)() const = nullptr;       // run only when true
+  bool commit_point = false;                      // the runner asks JobLock::commits first
 };
 
 class PivotRun {

@@ -36,7 +36,8 @@ const std::vector<PivotStep>& PivotRun::steps() {
   static const std::vector<PivotStep> kSteps = {
       {"check", Phase::reversible, none, &P::check},
       {"pre_pivot", Phase::reversible, hook_ms, &P::pre_pivot},
-      {"fence_read_only", Phase::reversible, read_only_ms, &P::fence_read_only, &P::undo_fence_read_only},
+      // The first change: a cancel is honoured up to here, never after.
+      {"fence_read_only", Phase::reversible, read_only_ms, &P::fence_read_only, &P::undo_fence_read_only, nullptr, true},
       {"fence_lock", Phase::reversible, fence_ms, &P::fence_lock, &P::undo_fence_lock},
       {"capture_position", Phase::reversible, report_ms, &P::capture_position},
       {"catch_up", Phase::reversible, catch_up_ms, &P::catch_up},
@@ -64,6 +65,7 @@ plan::Plan PivotRun::plan() {
     step.action = [this, action = def.action](JobStep& s) { return (this->*action)(s); };
     if (def.undo) step.undo = (this->*def.undo)();
     if (def.when) step.when = [this, when = def.when] { return (this->*when)(); };
+    step.commit_point = def.commit_point;
     p.steps.push_back(std::move(step));
   }
   p.settle = [this] { settle(); };

@@ -52,13 +52,17 @@ std::string unrunnable(const std::string& path) {
 
 // The child: its own process group (so the timeout kills its children too),
 // stdin from /dev/null, stdout and stderr into the pipe, default signal
-// dispositions (pivotd's ignored SIGPIPE must not leak into hooks).
+// dispositions (pivotd's ignored SIGPIPE must not leak into hooks), and no
+// other descriptor of pivotd's: Asio's sockets are not close-on-exec, and a
+// hook (or a child it leaves behind) holding the API's listening socket kept
+// the next pivotd from binding it after a restart.
 int spawn(const std::string& path, const std::vector<std::string>& env, int out_fd, pid_t& pid) {
   posix_spawn_file_actions_t files;
   posix_spawn_file_actions_init(&files);
   posix_spawn_file_actions_addopen(&files, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&files, out_fd, 1);
   posix_spawn_file_actions_adddup2(&files, out_fd, 2);
+  posix_spawn_file_actions_addclosefrom_np(&files, 3);
 
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);

@@ -21,6 +21,7 @@ RunReport StepRunner::run(const Plan& plan) {
     // A lost hold stops a reversible phase; a forward-only one still runs to
     // its end (the failure is recorded): the cluster must end whole.
     bool ok = (!at_phase_edge(plan.steps, i) || still_holds(ps.name)) || !reversible;
+    if (ok && ps.commit_point) ok = commits(ps.name);
     if (ok) {
       if (ps.undo) undos_.push_back(*ps.undo);  // planned before the action runs
       JobStep s = start(ps.name, ps.deadline_ms);
@@ -47,6 +48,14 @@ bool StepRunner::still_holds(const std::string& step) {
   if (ports_.lock.holds(cluster_, job_id_)) return true;
   record_failure(step, "hold_lost",
                  "the job no longer holds cluster " + cluster_ + " (checked before " + step + ")");
+  return false;
+}
+
+bool StepRunner::commits(const std::string& step) {
+  if (ports_.lock.commits(cluster_, job_id_)) return true;
+  record_failure(step, "hold_lost",
+                 "the job no longer holds cluster " + cluster_ + " (cancelled, or its hold lost, before " + step +
+                     "): nothing was changed");
   return false;
 }
 

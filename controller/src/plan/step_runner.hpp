@@ -55,6 +55,9 @@ struct PlanStep {
   std::function<Verdict(JobStep&)> action;
   std::optional<Undo> undo;              // planned before the action runs
   std::function<bool()> when;            // empty: always; false: the step is not run, nor reported
+  // The first step that changes a node: the runner asks JobLock::commits
+  // before it (a cancel stops the job there, with nothing changed).
+  bool commit_point = false;
 };
 
 struct Plan {
@@ -118,6 +121,8 @@ class StepRunner {
   void end(JobStep& step, StepState state);
   // At a phase's edge: false (and a failure recorded at `step`) when the hold is lost.
   bool still_holds(const std::string& step);
+  // At the commit point: false (and a failure recorded) when the job was cancelled.
+  bool commits(const std::string& step);
   RunEnd roll_back(const Plan& plan);
 
   RunnerPorts ports_;

@@ -201,14 +201,6 @@ int run(const std::optional<std::string>& config_path, const PivotdOverrides& ov
     return 1;
   }
 
-  // Jobs that ran when the last pivotd stopped: recovered now that agents can answer.
-  if (const auto recovering = service.recover_jobs([&journal = **journal](const std::string& id) {
-        return journal.entries(id);
-      });
-      recovering > 0) {
-    log->warn("{} pivot(s) found running in the journal: recovering them", recovering);
-  }
-
   boost::asio::io_context io;
   auto http = parse_http_address(config.http);  // validated with the config
   ApiRouter router(service, setup.tokens ? &*setup.tokens : nullptr, PIVOT_VERSION, &events, &job_metrics);
@@ -218,6 +210,16 @@ int run(const std::optional<std::string>& config_path, const PivotdOverrides& ov
     bus.stop();
     return 1;
   }
+  // Jobs that ran when the last pivotd stopped: recovered now that agents can
+  // answer, and only once this pivotd surely runs (a start that fails to bind
+  // must leave them to the next one, not end them half-recovered).
+  if (const auto recovering = service.recover_jobs([&journal = **journal](const std::string& id) {
+        return journal.entries(id);
+      });
+      recovering > 0) {
+    log->warn("{} pivot(s) found running in the journal: recovering them", recovering);
+  }
+
   log->info("pivotd {} started: epoch {}, {} cluster(s), API on {}:{}, events {}, commands {}", PIVOT_VERSION, *epoch,
             setup.clusters.specs.size(), http->host, server.port(), config.events_bind, config.commands_bind);
   sd_notify(0, "READY=1");
@@ -246,13 +248,23 @@ int run(const std::optional<std::string>& config_path, const PivotdOverrides& ov
       signals.async_wait(on_signal);
       return;
     }
-    // Stop taking requests, let running jobs end (each is bounded by its
-    // deadlines: a pivot cut in half is worse than a slow stop), then leave.
-    log->info("signal {}: stopping; waiting for running jobs", signal);
+    // Stop taking requests and let running jobs end, for stop_timeout_s at
+    // most (below the unit's TimeoutStopSec): a job still running then is
+    // left to the next start's crash recovery, which its journal allows,
+    // rather than to systemd's SIGKILL at a moment nobody chose.
+    log->info("signal {}: stopping; waiting up to {} s for running jobs", signal, config.stop_timeout_s);
     sd_notify(0, "STOPPING=1");
     server.stop();
     waiter = std::thread([&] {
-      service.wait_idle();
+      if (!service.wait_idle_for(std::chrono::seconds(config.stop_timeout_s))) {
+        log->warn("jobs still running after {} s (stop_timeout_s): leaving them to crash recovery at the next start",
+                  config.stop_timeout_s);
+        spdlog::apply_all([](const std::shared_ptr<spdlog::logger>& l) { l->flush(); });
+        // Their threads still run: no destructor may pull the ground from
+        // under them. The journal is written synchronously, so this is as
+        // safe as the crash recovery is.
+        std::_Exit(0);
+      }
       io.stop();
     });
   };

@@ -31,6 +31,9 @@ class JobPorts : public ClusterSource, public JobObserver, public JobLock {
   bool holds(const std::string& cluster, const std::string& job_id) override {
     return service_.job_holds(cluster, job_id);
   }
+  bool commits(const std::string& cluster, const std::string& job_id) override {
+    return service_.job_commits(cluster, job_id);
+  }
 
  private:
   PivotService& service_;
@@ -69,6 +72,11 @@ void PivotService::set_agent_counters(std::function<void(AgentsView&)> fill) {
 void PivotService::wait_idle() {
   std::unique_lock lock(mu_);
   idle_.wait(lock, [&] { return running_ == 0; });
+}
+
+bool PivotService::wait_idle_for(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  return idle_.wait_for(lock, timeout, [&] { return running_ == 0; });
 }
 
 void PivotService::on_message(const protocol::Message& message, std::uint64_t received_at_ms) {
@@ -327,7 +335,9 @@ std::size_t PivotService::recover_jobs(const EntriesOf& entries_of) {
       continue;
     }
     // Held before anything else can start on it; the job's thread recovers it.
+    // A recovery is not cancellable: it undoes or finishes what was begun.
     holds_[job.cluster] = id;
+    committed_.insert(id);
     const int wait_ms = std::max(kRecoveryWaitMs, 3 * spec->second.policy.agent_fresh_ms);
     PivotRecoveryInput input{{id, spec->second, std::nullopt, false, std::nullopt},
                              job,
@@ -383,6 +393,16 @@ void PivotService::finish(const std::string& job_id, JobState state, nlohmann::j
   std::lock_guard lock(mu_);
   auto& job = jobs_[job_id];
   if (job.finished()) return;  // the crash path after a normal finish
+  if (auto cancel = cancels_.find(job_id); cancel != cancels_.end()) {
+    // Stopped at a hold check, before the fence: nothing was changed.
+    if (!committed_.count(job_id) && state != JobState::succeeded) {
+      state = JobState::cancelled;
+      result["error"] = "cancelled";
+      result["message"] = "cancelled by " + cancel->second + " before the fence: nothing was changed";
+    }
+    cancels_.erase(cancel);
+  }
+  committed_.erase(job_id);
   job.state = state;
   job.result = std::move(result);
   if (auto held = holds_.find(job.cluster); held != holds_.end() && held->second == job_id) holds_.erase(held);
@@ -410,9 +430,52 @@ PivotStatus PivotService::pivot_status_for(const std::string& cluster, const std
 
 bool PivotService::job_holds(const std::string& cluster, const std::string& job_id) {
   std::lock_guard lock(mu_);
+  if (cancels_.count(job_id)) return false;
   if (auto job = jobs_.find(job_id); job != jobs_.end() && job->second.dry_run) return true;
   auto held = holds_.find(cluster);
   return held != holds_.end() && held->second == job_id;
+}
+
+bool PivotService::job_commits(const std::string& cluster, const std::string& job_id) {
+  std::lock_guard lock(mu_);
+  if (cancels_.count(job_id)) return false;
+  auto held = holds_.find(cluster);
+  if (held == holds_.end() || held->second != job_id) return false;
+  committed_.insert(job_id);  // decided under the same lock as cancel_job's check
+  return true;
+}
+
+Result<Job> PivotService::cancel_job(const std::string& id, const std::string& requested_by) {
+  std::unique_lock lock(mu_);
+  auto it = jobs_.find(id);
+  if (it == jobs_.end()) {
+    if (job_archive_ && job_archive_(id)) {
+      return make_error(api_error::conflict, "job " + id + " ended long ago: there is nothing to cancel");
+    }
+    return make_error(api_error::not_found, "no job '" + id + "'");
+  }
+  Job& job = it->second;
+  if (job.finished()) {
+    return make_error(api_error::conflict, "job " + id + " already ended " + std::string(protocol::to_string(job.state)) +
+                                               ": there is nothing to cancel");
+  }
+  if (job.kind != JobKind::pivot) {
+    return make_error(api_error::conflict, "job " + id + " is a " + std::string(protocol::to_string(job.kind)) +
+                                               ": it only reads and ends by itself");
+  }
+  if (committed_.count(id)) {
+    return make_error(api_error::conflict,
+                      "job " + id + " has begun to fence " + job.cluster +
+                          "'s primary: a pivot past the fence cannot be cancelled (on a failure it rolls back by "
+                          "itself; after promote it finishes)");
+  }
+  cancels_.emplace(id, requested_by);
+  log::event(*logger(), spdlog::level::warn, {.cluster = job.cluster, .job = id},
+             "cancel requested by {}: the job stops before the fence", requested_by);
+  // It stops at its next check (before its next step); a pre_pivot hook that
+  // runs is waited for, within a bound: the answer is the job as it stands.
+  idle_.wait_for(lock, std::chrono::seconds(5), [&] { return jobs_.at(id).finished(); });
+  return jobs_.at(id);
 }
 
 void PivotService::record_step(const std::string& job_id, const JobStep& step) {

@@ -66,6 +66,7 @@ Result<PivotdConfig> parse_pivotd_yaml(const std::string& text, const std::strin
     set_if(top.string("clusters_dir"), config.clusters_dir);
     set_if(top.string("state_dir"), config.state_dir);
     if (auto days = top.integer("journal_retention_days", 1, 36500)) config.journal_retention_days = static_cast<int>(*days);
+    if (auto stop = top.integer("stop_timeout_s", 1, 3600)) config.stop_timeout_s = static_cast<int>(*stop);
     set_if(top.string("http"), config.http);
     set_if(top.string("events_bind"), config.events_bind);
     set_if(top.string("commands_bind"), config.commands_bind);

@@ -358,12 +358,26 @@ TEST_F(ApiRouterTest, ServiceErrorsMapToStatuses) {
   }
 }
 
-TEST_F(ApiRouterTest, FailoverAndCancelAreNotImplementedYet) {
+TEST_F(ApiRouterTest, FailoverIsNotImplementedYet) {
   expect_error(post("/v1/clusters/sms-1/failover", R"({"candidate": "db2"})"), 501, "not_implemented",
                "failover is not supported yet");
-  expect_error(post("/v1/jobs/j-7/cancel"), 501, "not_implemented", "cancel");
-  expect_error(call("GET", "/v1/events"), 501, "not_implemented", "event stream");
   EXPECT_TRUE(service_.starts.empty());
+}
+
+TEST_F(ApiRouterTest, ACancelAnswersTheJobOrWhyNot) {
+  Job running;
+  running.id = "j-7";
+  running.kind = JobKind::pivot;
+  running.cluster = "sms-1";
+  running.state = JobState::running;
+  service_.job_list = {running};
+  auto ok = post("/v1/jobs/j-7/cancel");
+  EXPECT_EQ(ok.status, 200) << ok.body;
+  EXPECT_THAT(ok.body, HasSubstr("\"state\":\"cancelled\""));
+  ASSERT_EQ(service_.cancels.size(), 1u);
+  EXPECT_EQ(service_.cancels[0].first, "j-7");
+  service_.cancel_error = make_error("conflict", "job j-7 has begun to fence sms-1's primary");
+  expect_error(post("/v1/jobs/j-7/cancel"), 409, "conflict", "begun to fence");
 }
 
 // --- paths and methods ---

@@ -65,6 +65,16 @@ class FakeService : public ControllerService {
     return make_error("not_found", "no job '" + id + "'");
   }
 
+  std::vector<std::pair<std::string, std::string>> cancels;  // (job, requested_by)
+  std::optional<Error> cancel_error;
+  Result<Job> cancel_job(const std::string& id, const std::string& requested_by) override {
+    cancels.emplace_back(id, requested_by);
+    if (cancel_error) return *cancel_error;
+    auto found = job(id);
+    if (found) found->state = JobState::cancelled;
+    return found;
+  }
+
   std::vector<Job> jobs(const std::optional<std::string>& cluster, std::size_t limit) override {
     jobs_calls.push_back({cluster, limit});
     std::vector<Job> out;

@@ -832,13 +832,22 @@ class PivotPortsTest : public PivotExecutorTest {
   JournalCheckingAgents checking{agents, journal};
 };
 
-TEST_F(PivotPortsTest, TheHoldIsCheckedBeforeCheckPromotePostPromoteAndVerifyOldPrimary) {
+TEST_F(PivotPortsTest, TheHoldIsCheckedBeforeCheckTheFencePromotePostPromoteAndVerifyOldPrimary) {
   EXPECT_EQ(run_with_ports().state, JobState::succeeded);
-  EXPECT_EQ(lock.asked, std::vector<std::string>(4, "sms-1 j7"));
+  EXPECT_EQ(lock.asked, std::vector<std::string>(5, "sms-1 j7"));
+}
+
+TEST_F(PivotPortsTest, AHoldLostBeforeTheFenceStopsWithNothingSent) {
+  lock.lost_from = 2;  // asked before check, then at the commit point (a cancel)
+  auto outcome = run_with_ports();
+  EXPECT_EQ(outcome.state, JobState::failed) << outcome.result.dump(2);
+  EXPECT_EQ(outcome.result["error"], "hold_lost");
+  EXPECT_TRUE(sent().empty()) << "a command went out after the job was cancelled";
+  EXPECT_EQ(observer.step("fence_read_only").name, "(absent)");
 }
 
 TEST_F(PivotPortsTest, AHoldLostBeforePromoteRollsBackAndTheCandidateIsNeverWritable) {
-  lock.lost_from = 2;  // asked before check, then before promote
+  lock.lost_from = 3;  // asked before check, the fence, then promote
   auto outcome = run_with_ports();
   EXPECT_EQ(outcome.state, JobState::rolled_back) << outcome.result.dump(2);
   EXPECT_EQ(outcome.result["error"], "hold_lost");
@@ -851,7 +860,7 @@ TEST_F(PivotPortsTest, AHoldLostBeforePromoteRollsBackAndTheCandidateIsNeverWrit
 }
 
 TEST_F(PivotPortsTest, AHoldLostAfterPromoteRollsForwardAndTheJobFails) {
-  lock.lost_from = 3;  // asked before post_promote
+  lock.lost_from = 4;  // asked before post_promote
   auto outcome = run_with_ports();
   EXPECT_EQ(outcome.state, JobState::failed) << outcome.result.dump(2);
   EXPECT_EQ(outcome.result["error"], "hold_lost");

@@ -9,6 +9,8 @@
 
 #include <condition_variable>
 #include <filesystem>
+#include <future>
+#include <thread>
 
 #include <unistd.h>
 
@@ -51,15 +53,41 @@ class GateAgents : public AgentPort {
   bool open_ = true;
 };
 
+// Holds every hook until released: a pivot waits in its pre_pivot step.
+class GateHooks : public HookRunner {
+ public:
+  explicit GateHooks(HookRunner& inner) : inner_(inner) {}
+  HookOutcome run(const std::string& path, const std::map<std::string, std::string>& env,
+                  std::uint64_t timeout_ms) override {
+    std::unique_lock lock(mu_);
+    opened_.wait(lock, [&] { return open_; });
+    lock.unlock();
+    return inner_.run(path, env, timeout_ms);
+  }
+  void set_open(bool open) {
+    std::lock_guard lock(mu_);
+    open_ = open;
+    opened_.notify_all();
+  }
+
+ private:
+  HookRunner& inner_;
+  std::mutex mu_;
+  std::condition_variable opened_;
+  bool open_ = true;
+};
+
 class PivotServiceTest : public ::testing::Test {
  protected:
-  PivotServiceTest() : agents_(clock_), hooks_(clock_), gate_(agents_), service_(gate_, hooks_, clock_, 7) {
+  PivotServiceTest()
+      : agents_(clock_), hooks_(clock_), gate_(agents_), hook_gate_(hooks_), service_(gate_, hook_gate_, clock_, 7) {
     Topology t = Topology::healthy();
     service_.set_specs({{t.spec.name, t.spec}});
     feed(t);
   }
   ~PivotServiceTest() override {
     gate_.open();
+    hook_gate_.set_open(true);
     service_.wait_idle();
   }
 
@@ -80,6 +108,7 @@ class PivotServiceTest : public ::testing::Test {
   FakeAgents agents_;
   FakeHooks hooks_;
   GateAgents gate_;
+  GateHooks hook_gate_;
   PivotService service_;
 };
 
@@ -166,6 +195,58 @@ TEST_F(PivotServiceTest, ARunningPivotHoldsItsClusterUntilItEndsAndIsJournaled) 
   EXPECT_EQ(entries.front().kind, JournalEntry::Kind::job_created);
   EXPECT_EQ(entries.back().kind, JournalEntry::Kind::job_finished);
   EXPECT_EQ(entries.back().state, "succeeded");
+}
+
+// Until `step` of the job is running (each step is recorded as it starts).
+bool reaches(PivotService& service, const std::string& id, const std::string& step) {
+  for (int i = 0; i < 500; ++i) {  // 5 s at most
+    auto job = service.job(id);
+    for (const auto& s : job->steps) {
+      if (s.name == step && s.state == StepState::running) return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+TEST_F(PivotServiceTest, ACancelBeforeTheFenceEndsThePivotCancelledWithNothingSent) {
+  Topology t = Topology::healthy();
+  t.spec.hooks.pre_pivot = "/hooks/pre";
+  service_.set_specs({{t.spec.name, t.spec}});
+  hook_gate_.set_open(false);
+  auto id = service_.start_pivot("sms-1", {.candidate = "db2"}, "ops");
+  ASSERT_TRUE(id.ok()) << id.error().message;
+  ASSERT_TRUE(reaches(service_, *id, "pre_pivot"));
+  auto cancelled = std::async(std::launch::async, [&] { return service_.cancel_job(*id, "oncall"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  hook_gate_.set_open(true);  // the hook ends; the job stops before the fence
+  auto job = cancelled.get();
+  ASSERT_TRUE(job.ok()) << job.error().message;
+  EXPECT_EQ(job->state, JobState::cancelled);
+  EXPECT_EQ(job->result["error"], "cancelled");
+  EXPECT_EQ(job->result["message"], "cancelled by oncall before the fence: nothing was changed");
+  EXPECT_TRUE(agents_.calls().empty()) << "a command went to an agent";
+  EXPECT_FALSE(service_.job_holds("sms-1", *id)) << "the hold ends with the job";
+  EXPECT_TRUE(service_.start_pivot("sms-1", {.candidate = "db2", .dry_run = true}, "ops").ok());
+}
+
+TEST_F(PivotServiceTest, APivotPastTheFenceOrEndedCannotBeCancelled) {
+  gate_.close();
+  auto id = service_.start_pivot("sms-1", {.candidate = "db2"}, "ops");
+  ASSERT_TRUE(id.ok());
+  ASSERT_TRUE(reaches(service_, *id, "fence_read_only"));
+  auto late = service_.cancel_job(*id, "oncall");
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.error().code, "conflict");
+  EXPECT_NE(late.error().message.find("begun to fence"), std::string::npos) << late.error().message;
+  gate_.open();
+  EXPECT_EQ(finished(id).state, JobState::succeeded) << "the refused cancel changed nothing";
+  auto ended = service_.cancel_job(*id, "oncall");
+  ASSERT_FALSE(ended.ok());
+  EXPECT_EQ(ended.error().code, "conflict");
+  EXPECT_EQ(service_.cancel_job("pv-7-999", "oncall").error().code, "not_found");
+  auto status = finished(service_.start_pivot_status("sms-1", std::nullopt, "ops", std::nullopt));
+  EXPECT_EQ(service_.cancel_job(status.id, "oncall").error().code, "conflict");
 }
 
 // pivotd restarted: a second service on the same SQLite file lists the first's

@@ -47,6 +47,18 @@ TEST(PivotdConfig, JournalRetentionIsNinetyDaysUnlessSetToAtLeastOne) {
   EXPECT_NE(zero.error().message.find("journal_retention_days"), std::string::npos) << zero.error().message;
 }
 
+TEST(PivotdConfig, StopTimeoutIsSixtySecondsBelowTheUnitsNinety) {
+  auto c = parse_pivotd_yaml("state_dir: /x\n", "pivotd.yaml");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->stop_timeout_s, 60);
+  auto set = parse_pivotd_yaml("stop_timeout_s: 5\n", "pivotd.yaml");
+  ASSERT_TRUE(set.ok());
+  EXPECT_EQ(set->stop_timeout_s, 5);
+  auto zero = parse_pivotd_yaml("stop_timeout_s: 0\n", "pivotd.yaml");
+  ASSERT_FALSE(zero.ok());
+  EXPECT_NE(zero.error().message.find("stop_timeout_s"), std::string::npos) << zero.error().message;
+}
+
 TEST(PivotdConfig, FlagsOverrideTheFile) {
   PivotdConfig file;
   file.http = "127.0.0.1:1";

@@ -11,6 +11,9 @@
 #include <filesystem>
 #include <fstream>
 #include <gmock/gmock.h>
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 #include <sstream>
 #include <thread>
@@ -65,6 +68,18 @@ TEST_F(PosixHookRunnerTest, ExitZeroIsOkWithItsOutput) {
   EXPECT_EQ(o.output, "switched\n");
   EXPECT_EQ(o.error, "");
   EXPECT_LT(o.duration_ms, 5000u);
+}
+
+TEST_F(PosixHookRunnerTest, AHookInheritsNoDescriptorButItsThree) {
+  // As Asio's sockets are: open without close-on-exec. A hook holding
+  // pivotd's API socket kept a restarted pivotd from binding it.
+  const int inheritable = ::open("/dev/null", O_RDONLY);
+  ASSERT_GE(inheritable, 3);
+  auto o = runner.run(script("fds", "ls /proc/self/fd | sort -n | tr '\\n' ' '"), env, 5000);
+  ::close(inheritable);
+  ASSERT_TRUE(o.ok()) << o.output;
+  // 0, 1, 2, and the descriptor ls opens to read the directory.
+  EXPECT_EQ(o.output, "0 1 2 3 ") << "pivotd's descriptors leaked into the hook";
 }
 
 TEST_F(PosixHookRunnerTest, ANonZeroExitIsReported) {

@@ -84,6 +84,11 @@ class ControllerService {
                                           const std::string& requested_by) = 0;
   // not_found
   virtual Result<Job> job(const std::string& id) = 0;
+  // A pivot (or its dry run) stops before the fence, with nothing changed,
+  // and ends cancelled; the job as it then stands. Errors: not_found;
+  // conflict (it ended already, it began to fence, it is a pivot status or a
+  // recovery).
+  virtual Result<Job> cancel_job(const std::string& id, const std::string& requested_by) = 0;
   // Newest first; cluster filter when set.
   virtual std::vector<Job> jobs(const std::optional<std::string>& cluster, std::size_t limit) = 0;
 };

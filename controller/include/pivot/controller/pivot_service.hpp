@@ -9,6 +9,7 @@
 // written as straight-line blocking steps (like Vitess' reparenter), which
 // reads and tests better than callbacks. The pure logic still has no locks.
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -16,6 +17,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -45,6 +47,8 @@ class PivotService : public ControllerService {
   void set_agent_counters(std::function<void(AgentsView&)> fill);
   // Blocks until no job runs (shutdown, tests).
   void wait_idle();
+  // The same, for at most `timeout`: false when jobs still run then.
+  bool wait_idle_for(std::chrono::milliseconds timeout);
 
   // ControllerService
   std::vector<ClusterSummary> clusters() override;
@@ -56,6 +60,7 @@ class PivotService : public ControllerService {
   Result<std::string> start_pivot(const std::string& cluster, const PivotOptions& options,
                                   const std::string& requested_by) override;
   Result<Job> job(const std::string& id) override;
+  Result<Job> cancel_job(const std::string& id, const std::string& requested_by) override;
   std::vector<Job> jobs(const std::optional<std::string>& cluster, std::size_t limit) override;
 
   // The model as a job sees it (`holder` is the asking job: its own hold
@@ -63,8 +68,11 @@ class PivotService : public ControllerService {
   PivotStatus pivot_status_for(const std::string& cluster, const std::optional<std::string>& candidate,
                                const std::string& holder);
   void record_step(const std::string& job_id, const JobStep& step);
-  // The JobLock: whether the job still holds the cluster (a dry run holds nothing and changes nothing: true).
+  // The JobLock: whether the job still holds the cluster (a dry run holds
+  // nothing and changes nothing: true); false once it was cancelled.
   bool job_holds(const std::string& cluster, const std::string& job_id);
+  // JobLock::commits: the job goes past the fence, and can no longer be cancelled.
+  bool job_commits(const std::string& cluster, const std::string& job_id);
   // Every job's steps and commands, as the runner journals them, in memory.
   const MemoryJournal& journal() const { return journal_; }
   // pivotd's journal on disk (SqliteJournal, which must outlive the service):
@@ -130,6 +138,8 @@ class PivotService : public ControllerService {
   std::map<std::string, Job> jobs_;                           // by id
   std::deque<std::string> job_order_;                         // oldest first, bounded
   std::map<std::string, std::string> holds_;                  // cluster -> pivot/failover job id
+  std::map<std::string, std::string> cancels_;                // job id -> who cancelled it (until it ends)
+  std::set<std::string> committed_;                           // running jobs past their commit point
   std::map<std::string, KeyedRequest> idempotency_;           // by Idempotency-Key
   std::map<std::string, std::optional<std::string>> primaries_;  // by cluster: the last journaled
   std::function<void(AgentsView&)> fill_counters_;

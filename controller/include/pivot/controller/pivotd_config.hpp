@@ -15,6 +15,10 @@ struct PivotdConfig {
   std::string clusters_dir = "/etc/pivot/clusters.d";
   std::string state_dir = "/var/lib/pivot";  // the epoch and the job journal (journal.sqlite)
   int journal_retention_days = 90;  // finished jobs older than this leave the journal (at start, then daily)
+  // On SIGTERM, how long running jobs may take to end; then pivotd leaves and
+  // the next start recovers them from the journal. Below the unit's
+  // TimeoutStopSec (90 s), so that systemd never has to SIGKILL.
+  int stop_timeout_s = 60;
   std::string http = "127.0.0.1:7780";
   std::string events_bind = "tcp://*:7701";
   std::string commands_bind = "tcp://*:7702";

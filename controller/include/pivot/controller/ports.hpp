@@ -73,6 +73,10 @@ class JobLock {
  public:
   virtual ~JobLock() = default;
   virtual bool holds(const std::string& cluster, const std::string& job_id) = 0;
+  // Asked once, before the first step that changes a node (the fence): false
+  // when the job was cancelled (or lost its hold), and it stops with nothing
+  // changed; true commits it, and a cancel is refused from then on.
+  virtual bool commits(const std::string& cluster, const std::string& job_id) { return holds(cluster, job_id); }
 };
 
 // The step sink: receives the job's progress as it happens (the jobs
