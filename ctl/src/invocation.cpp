@@ -78,6 +78,8 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& args, const
   auto* job = app.add_subcommand("job", "show a job and its steps");
   job->add_option("id", inv.job_id, "the job's id")->required();
   job->add_flag("-f,--follow", inv.follow, "follow the job until it ends (the event stream; polling if it is unavailable), printing steps as they finish");
+  auto* cancel = app.add_subcommand("cancel", "stop a pivot before its fence (nothing changed); refused past it");
+  cancel->add_option("id", inv.job_id, "the job's id")->required();
   auto* agents = app.add_subcommand("agents", "connected agents, last seen, rejected keys and messages");
   auto* tui = app.add_subcommand("tui", "full-screen terminal UI: fleet, clusters, pivot status, pivots, jobs, agents");
 
@@ -97,7 +99,8 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& args, const
   const std::pair<CLI::App*, Command> commands[] = {
       {clusters, Command::clusters}, {status, Command::status}, {pivot_status, Command::pivot_status},
       {pivot, Command::pivot},       {failover, Command::failover}, {jobs, Command::jobs},
-      {job, Command::job},           {agents, Command::agents},     {tui, Command::tui}};
+      {job, Command::job},           {cancel, Command::cancel},     {agents, Command::agents},
+      {tui, Command::tui}};
   for (const auto& [sub, command] : commands) {
     if (sub->parsed()) inv.command = command;
   }

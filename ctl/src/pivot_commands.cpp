@@ -138,6 +138,21 @@ ExitCode run_pivot(Session& session) {
   return string_of(job, "state") == "succeeded" ? ExitCode::ok : ExitCode::job_failed;
 }
 
+ExitCode run_cancel(Session& session) {
+  const std::string& id = session.invocation.job_id;
+  auto reply = session.api.post("/v1/jobs/" + url_encode(id) + "/cancel", json::object());
+  if (!reply.ok()) return report(session, *reply.error);
+  if (session.invocation.json) print_json(session, reply.body);
+  if (string_of(reply.body, "state") == "cancelled") {
+    session.human << "Job " << id << " cancelled before the fence: nothing was changed\n";
+  } else {
+    // A pre_pivot hook still runs: the job stops when it ends.
+    session.human << "Job " << id << " will stop before the fence (now " << string_of(reply.body, "state")
+                  << "); follow it with `pivotctl job " << id << " --follow`\n";
+  }
+  return ExitCode::ok;
+}
+
 ExitCode run_failover(Session& session) {
   const std::string target = cluster_path(session, "failover");
   auto reply = session.api.post(target, json::object());

@@ -35,6 +35,7 @@ int run_pivotctl(const std::vector<std::string>& args, Context& context) {
     case Command::failover: code = run_failover(session); break;
     case Command::jobs: code = run_jobs(session); break;
     case Command::job: code = run_job(session); break;
+    case Command::cancel: code = run_cancel(session); break;
     case Command::agents: code = run_agents(session); break;
     case Command::tui: code = run_tui(context, api); break;
   }

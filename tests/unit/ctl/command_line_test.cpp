@@ -81,6 +81,7 @@ TEST(CommandLine, EachCommandIsRecognised) {
       {{"failover", "c"}, Command::failover},
       {{"jobs", "--cluster", "c", "--limit", "5"}, Command::jobs},
       {{"job", "j-1", "--follow"}, Command::job},
+      {{"cancel", "pv-3-1"}, Command::cancel},
       {{"agents"}, Command::agents},
       {{"tui"}, Command::tui},
   };
@@ -104,6 +105,7 @@ TEST(CommandLine, UsageErrorsExitTwoNotCli11Codes) {
       {"pivot-status"},                      // missing cluster
       {"failover"},                          // missing cluster
       {"job"},                               // missing id
+      {"cancel"},                            // missing id
       {"status", "sms-1", "--bogus"},        // unknown option
       {"--bogus", "clusters"},               // unknown global option
       {},                                    // no command

@@ -241,6 +241,21 @@ TEST(PivotStatus, HeldClusterIsRefusedWithConflict) {
   EXPECT_EQ(h.run({"pivot", "sms-1", "--yes"}), 5);
 }
 
+TEST(Cancel, ACancelledJobExitsZeroAndARefusalFive) {
+  Harness h;
+  h.transport.on(Method::post, "/v1/jobs/pv-3-1/cancel",
+                 testing::reply(200, {{"id", "pv-3-1"}, {"state", "cancelled"}, {"steps", json::array()}}));
+  EXPECT_EQ(h.run({"cancel", "pv-3-1"}), 0) << h.err.str();
+  EXPECT_NE(h.out.str().find("Job pv-3-1 cancelled before the fence: nothing was changed"), std::string::npos)
+      << h.out.str();
+
+  Harness late;
+  late.transport.on(Method::post, "/v1/jobs/pv-3-2/cancel",
+                    testing::error_reply(409, "conflict", "job pv-3-2 has begun to fence sms-1's primary"));
+  EXPECT_EQ(late.run({"cancel", "pv-3-2"}), 5);
+  EXPECT_NE(late.err.str().find("begun to fence"), std::string::npos) << late.err.str();
+}
+
 TEST(Failover, NotSupportedYetExitsFive) {
   Harness h;
   h.transport.on(Method::post, "/v1/clusters/sms-1/failover",

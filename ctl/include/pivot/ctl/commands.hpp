@@ -62,5 +62,8 @@ ExitCode run_job(Session& session);
 ExitCode run_pivot_status(Session& session);
 ExitCode run_pivot(Session& session);
 ExitCode run_failover(Session& session);
+// POST /v1/jobs/{id}/cancel: 0 when pivotd took it (the job ends cancelled),
+// 5 when it refused (409: ended, past the fence; 404).
+ExitCode run_cancel(Session& session);
 
 }  // namespace pivot::ctl

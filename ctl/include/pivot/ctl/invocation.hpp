@@ -12,7 +12,7 @@
 
 namespace pivot::ctl {
 
-enum class Command { clusters, status, pivot_status, pivot, failover, jobs, job, agents, tui };
+enum class Command { clusters, status, pivot_status, pivot, failover, jobs, job, cancel, agents, tui };
 
 struct Invocation {
   Command command = Command::clusters;
@@ -23,7 +23,7 @@ struct Invocation {
   std::optional<std::string> candidate;         // pivot-status, pivot
   bool dry_run = false;                         // pivot
   bool yes = false;                             // pivot
-  std::string job_id;                           // job
+  std::string job_id;                           // job, cancel
   bool follow = false;                          // job
   unsigned limit = 20;                          // jobs
 };
