@@ -43,13 +43,18 @@ JobStep step(const std::string& name, StepState state, std::uint64_t started, st
   return {name, state, started, finished, nlohmann::json::object(), ""};
 }
 
+Job job_of(const std::string& id, JobKind kind, const std::string& cluster, JobState state) {
+  Job job;
+  job.id = id;
+  job.kind = kind;
+  job.cluster = cluster;
+  job.state = state;
+  return job;
+}
+
 TEST(JobMetricsTest, CountsEachStepOnceAndTheJobWithItsWriteBlockedWindow) {
   JobMetrics metrics;
-  Job job;
-  job.id = "pv-1-1";
-  job.kind = JobKind::pivot;
-  job.cluster = "sms-1";
-  job.state = JobState::running;
+  Job job = job_of("pv-1-1", JobKind::pivot, "sms-1", JobState::running);
   metrics.job_state(job);
   job.steps = {step("check", StepState::running, 1000, 0)};
   metrics.job_state(job);
@@ -91,12 +96,7 @@ TEST(JobMetricsTest, CountsEachStepOnceAndTheJobWithItsWriteBlockedWindow) {
 
 TEST(JobMetricsTest, AFailoverIsCountedByCluster) {
   JobMetrics metrics;
-  Job job;
-  job.id = "fo-1-1";
-  job.kind = JobKind::failover;
-  job.cluster = "sms-2";
-  job.state = JobState::failed;
-  metrics.job_state(job);
+  metrics.job_state(job_of("fo-1-1", JobKind::failover, "sms-2", JobState::failed));
   PrometheusText out;
   metrics.write(out, {"sms-1"});
   EXPECT_THAT(out.text(), HasSubstr("pivot_failovers_total{cluster=\"sms-2\",outcome=\"failed\"} 1\n"));
