@@ -16,6 +16,7 @@
 #include <fstream>
 #include <thread>
 
+#include "pivot/test/process.hpp"
 #include "probe_process.hpp"
 #include "stack_test.hpp"
 
@@ -268,6 +269,84 @@ TEST_F(CrashAfterPromote, AStopThatOutlastsStopTimeoutLeavesTheJobToRecovery) {
   expect_whole(2, probes);
   // The first hook's sleep outlived its pivotd: ended here, by its PID.
   if (const std::string pid = read_text(hook_pid); !pid.empty()) ::kill(std::stoi(pid), SIGKILL);
+}
+
+// An operator cancels a pivot whose pre_pivot hook still runs: it ends
+// cancelled, nothing is sent to a node; a pivot past its fence is refused.
+TEST_F(CrashAfterPromote, ACancelStopsAPivotBeforeItsFenceAndIsRefusedAfter) {
+  const auto release = stack().dir() / "pre-pivot.release";
+  std::filesystem::remove(release);
+  // Waits (bounded) until the test lets it go.
+  const std::string waiting = stack().write_hook(
+      "pre-pivot-wait", "for i in $(seq 1 100); do [ -e " + release.string() + " ] && exit 0; sleep 0.05; done");
+  stack().write_spec({.hooks = {{"pre_pivot", waiting}, {"post_promote", hook_}}, .priority = {{"db2", 10}}});
+  auto probes = start_probes();
+  const std::string db1_before = cluster().value(1, "SELECT @@global.read_only");
+
+  auto started = stack().api("POST", cluster_path("/pivot"), {{"candidate", "db2"}, {"expected_primary", "db1"}});
+  ASSERT_EQ(started.status, 202) << started.body.dump();
+  const std::string id = started.body["job"];
+  ASSERT_TRUE(wait_until([&] {
+    auto job = stack().api("GET", "/v1/jobs/" + id, nullptr, "viewer").body;
+    return has_step(job, "pre_pivot");
+  }, 10s, 20ms));
+  std::ofstream(release) << "go\n";  // the hook ends while the cancel waits for the job
+  auto cancelled = stack().api("POST", "/v1/jobs/" + id + "/cancel");
+  ASSERT_EQ(cancelled.status, 200) << cancelled.body.dump();
+  const auto job = wait_job(id);
+  EXPECT_EQ(job["state"], "cancelled") << job.dump(2);
+  EXPECT_FALSE(has_step(job, "fence_read_only")) << job.dump(2);
+  EXPECT_EQ(cluster().value(1, "SELECT @@global.read_only"), db1_before) << "db1 was touched";
+  expect_whole(1, probes);
+
+  // Past the fence: refused, and the pivot goes on to its end.
+  stack().write_spec({.hooks = {{"post_promote", hook_}, {"post_pivot", waiting}}, .priority = {{"db2", 10}}});
+  std::filesystem::remove(release);
+  auto again = stack().api("POST", cluster_path("/pivot"), {{"candidate", "db2"}, {"expected_primary", "db1"}});
+  ASSERT_EQ(again.status, 202) << again.body.dump();
+  const std::string second = again.body["job"];
+  ASSERT_TRUE(wait_until([&] {
+    return has_step(stack().api("GET", "/v1/jobs/" + second, nullptr, "viewer").body, "post_pivot");
+  }, 10s, 20ms));
+  auto refused = stack().api("POST", "/v1/jobs/" + second + "/cancel");
+  EXPECT_EQ(refused.status, 409) << refused.body.dump();
+  EXPECT_EQ(refused.body.value("error", ""), "conflict");
+  std::ofstream(release) << "go\n";
+  EXPECT_EQ(wait_job(second)["state"], "succeeded");
+}
+
+// Jobs and Idempotency-Keys outlive pivotd: after a restart the job reads
+// as it ended, the same key with the same request returns the same job, and
+// the key with another request is refused.
+TEST_F(CrashAfterPromote, JobsAndIdempotencyKeysOutliveARestart) {
+  // curl: the API helper's transport sends no Idempotency-Key.
+  auto post = [&](const std::string& body) {
+    auto r = run_process({"/usr/bin/curl", "-sS", "-X", "POST", "-H", "Authorization: Bearer " + stack().token("operator"),
+                          "-H", "Idempotency-Key: restart-key-1", "-H", "Content-Type: application/json", "-d", body,
+                          "-w", "\n%{http_code}",
+                          "http://127.0.0.1:" + std::to_string(stack().http_port()) + cluster_path("/pivot")},
+                         10s);
+    const auto newline = r.out.rfind('\n');
+    return std::make_pair(r.out.substr(newline + 1), nlohmann::json::parse(r.out.substr(0, newline), nullptr, false));
+  };
+  const std::string dry = R"({"candidate": "db2", "dry_run": true})";
+  auto [status, first] = post(dry);
+  ASSERT_EQ(status, "202") << first.dump();
+  const std::string id = first["job"];
+  const auto before = wait_job(id);
+
+  restart_pivotd("");
+  auto after = stack().api("GET", "/v1/jobs/" + id, nullptr, "viewer");
+  ASSERT_EQ(after.status, 200);
+  EXPECT_EQ(after.body["state"], before["state"]);
+  EXPECT_EQ(after.body["steps"], before["steps"]);
+  EXPECT_EQ(after.body["result"], before["result"]);
+  auto [replay_status, replay] = post(dry);
+  EXPECT_EQ(replay_status, "202") << replay.dump();
+  EXPECT_EQ(replay["job"], id) << "the key's first job, from before the restart";
+  auto [other_status, other] = post(R"({"candidate": "db3", "dry_run": true})");
+  EXPECT_EQ(other_status, "422") << other.dump();
+  EXPECT_EQ(other.value("error", ""), "idempotency_mismatch");
 }
 
 }  // namespace
