@@ -1,5 +1,7 @@
 #include "pivot/controller/cluster_watcher.hpp"
 
+#include <tuple>
+
 #include "pivot/controller/cluster_health.hpp"
 #include "pivot/controller/event_hub.hpp"
 #include "pivot/controller/json_views.hpp"
@@ -9,42 +11,52 @@ namespace {
 
 using nlohmann::json;
 
-// The node object without what changes at every message: two snapshots that
-// differ only there are the same for a listener.
-json stable(const json& node) {
-  json out = node;
-  if (auto& state = out["state"]; state.is_object()) {
-    state.erase("age_ms");
-    state.erase("probe_latency_ms");
-    state.erase("uptime_s");
+// The node as a listener tells it apart: everything but its age, the probe's
+// own timing and mysqld's uptime.
+NodeSnapshot snapshot_of(const NodeView& node) {
+  NodeSnapshot out{node.spec, node.current, node.state};
+  if (out.state) {
+    out.state->probe_latency_ms = 0;
+    out.state->uptime_s.reset();
   }
   return out;
+}
+
+bool same(const NodeSnapshot& a, const NodeSnapshot& b) {
+  const auto spec = [](const NodeSpec& s) { return std::tie(s.name, s.host, s.port, s.az, s.role, s.priority); };
+  return spec(a.spec) == spec(b.spec) && a.current == b.current && a.state == b.state;
+}
+
+json cluster_json(const std::string& name, const std::optional<std::string>& primary, const ClusterHealth& health) {
+  return {{"name", name},
+          {"primary", primary ? json(*primary) : json()},
+          {"health", {{"state", health.state}, {"reasons", health.reasons}}}};
 }
 
 }  // namespace
 
 json cluster_event_data(const ClusterDetail& detail) {
-  const auto health = cluster_health(detail);
-  return {{"name", detail.name},
-          {"primary", detail.primary ? json(*detail.primary) : json()},
-          {"health", {{"state", health.state}, {"reasons", health.reasons}}}};
+  return cluster_json(detail.name, detail.primary, cluster_health(detail));
 }
 
 std::vector<ChangeEvent> cluster_changes(ClusterSnapshot& last, const ClusterDetail& now) {
   std::vector<ChangeEvent> out;
   for (const auto& node : now.nodes) {
+    auto seen = snapshot_of(node);
+    auto it = last.nodes.find(node.spec.name);
+    if (it != last.nodes.end() && same(it->second, seen)) continue;
+    last.nodes[node.spec.name] = std::move(seen);
     json data = to_json(node);
     data["cluster"] = now.name;
-    json key = stable(data);
-    auto& seen = last.nodes[node.spec.name];
-    if (seen == key) continue;
-    seen = std::move(key);
     out.push_back({"node", std::move(data)});
   }
-  json cluster = cluster_event_data(now);
-  if (last.cluster != cluster) {
-    last.cluster = cluster;
-    out.push_back({"cluster", std::move(cluster)});
+  auto health = cluster_health(now);
+  if (!last.sent || last.primary != now.primary || last.health.state != health.state ||
+      last.health.reasons != health.reasons) {
+    out.push_back({"cluster", cluster_json(now.name, now.primary, health)});
+    last.sent = true;
+    last.primary = now.primary;
+    last.health = std::move(health);
   }
   return out;
 }

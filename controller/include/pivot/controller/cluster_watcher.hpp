@@ -9,23 +9,36 @@
 
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "pivot/controller/cluster_health.hpp"
 #include "pivot/controller/controller_service.hpp"
 
 namespace pivot::controller {
 
 class EventHub;
 
-// What was last sent for one cluster, without the fields that change with
-// every message (state.age_ms, state.probe_latency_ms, state.uptime_s).
+// What was last sent for one node, without the fields that change with
+// every message (its age, the probe's latency, mysqld's uptime): compared as
+// plain structs, so that the JSON is made only for a node that changed (the
+// bus marks a cluster at every heartbeat of its agents).
+struct NodeSnapshot {
+  NodeSpec spec;
+  Current current = Current::unknown;
+  std::optional<protocol::NodeState> state;
+};
+
+// What was last sent for one cluster.
 struct ClusterSnapshot {
-  std::map<std::string, nlohmann::json> nodes;
-  nlohmann::json cluster;  // {name, primary, health}
+  std::map<std::string, NodeSnapshot> nodes;
+  bool sent = false;  // the cluster event below was sent
+  std::optional<std::string> primary;
+  ClusterHealth health;
 };
 
 struct ChangeEvent {
