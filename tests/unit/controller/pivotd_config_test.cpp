@@ -59,6 +59,26 @@ TEST(PivotdConfig, StopTimeoutIsSixtySecondsBelowTheUnitsNinety) {
   EXPECT_NE(zero.error().message.find("stop_timeout_s"), std::string::npos) << zero.error().message;
 }
 
+TEST(PivotdConfig, TheEventStreamKeysHaveDefaultsAndBounds) {
+  auto c = parse_pivotd_yaml("state_dir: /x\n", "pivotd.yaml");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->event_keepalive_ms, 15000);
+  EXPECT_EQ(c->event_client_buffer_kib, 1024);
+  EXPECT_EQ(c->event_history_kib, 8192);
+  auto set = parse_pivotd_yaml("event_keepalive_ms: 300\nevent_client_buffer_kib: 64\nevent_history_kib: 128\n",
+                               "pivotd.yaml");
+  ASSERT_TRUE(set.ok()) << set.error().message;
+  EXPECT_EQ(set->event_keepalive_ms, 300);
+  EXPECT_EQ(set->event_client_buffer_kib, 64);
+  EXPECT_EQ(set->event_history_kib, 128);
+  for (const char* bad : {"event_keepalive_ms: 99\n", "event_client_buffer_kib: 15\n", "event_history_kib: 0\n"}) {
+    auto refused = parse_pivotd_yaml(bad, "pivotd.yaml");
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_NE(refused.error().message.find(std::string(bad).substr(0, std::string(bad).find(':'))), std::string::npos)
+        << refused.error().message;
+  }
+}
+
 TEST(PivotdConfig, FlagsOverrideTheFile) {
   PivotdConfig file;
   file.http = "127.0.0.1:1";
