@@ -55,7 +55,7 @@ struct ApiResponse {
   std::vector<std::pair<std::string, std::string>> headers;  // extra: WWW-Authenticate, Allow, Location
   // Set: the body is this stream's (no Content-Length; the connection closes
   // when it ends); `body` is ignored.
-  std::shared_ptr<ResponseStream> stream;
+  std::shared_ptr<ResponseStream> stream = {};
 };
 
 // {"error": slug, "message": text} with the status of the slug
