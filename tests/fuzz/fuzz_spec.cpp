@@ -11,6 +11,7 @@
 #include <string>
 
 #include "pivot/controller/cluster_spec.hpp"
+#include "pivot/controller/cluster_spec_yaml.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace pivot::controller;

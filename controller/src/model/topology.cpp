@@ -2,7 +2,6 @@
 // and which node is the primary. Pure: the time is a parameter.
 
 #include "pivot/controller/observed.hpp"
-#include "pivot/controller/pivot_status.hpp"
 
 namespace pivot::controller {
 
@@ -47,13 +46,6 @@ std::optional<std::string> observed_primary(const ClusterSpec& spec, const Clust
     primary = node.name;
   }
   return primary;
-}
-
-const Check* PivotStatus::find(const std::string& id) const {
-  for (const auto& check : checks) {
-    if (check.id == id) return &check;
-  }
-  return nullptr;
 }
 
 }  // namespace pivot::controller

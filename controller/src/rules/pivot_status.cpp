@@ -58,4 +58,11 @@ std::vector<std::string> pivot_check_ids() {
   return ids;
 }
 
+const Check* PivotStatus::find(const std::string& id) const {
+  for (const auto& check : checks) {
+    if (check.id == id) return &check;
+  }
+  return nullptr;
+}
+
 }  // namespace pivot::controller

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "pivot/controller/cluster_spec_yaml.hpp"
+
 namespace pivot::controller {
 namespace fs = std::filesystem;
 

@@ -10,6 +10,7 @@
 
 #include "fleet_layout.hpp"
 #include "pivot/controller/cluster_spec.hpp"
+#include "pivot/controller/cluster_spec_yaml.hpp"
 #include "pivot/controller/pivot_status.hpp"
 #include "pivot/gtid/mariadb_position.hpp"
 #include "pivot/protocol/action_catalogue.hpp"

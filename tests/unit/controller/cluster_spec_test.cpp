@@ -1,4 +1,5 @@
 #include "pivot/controller/cluster_spec.hpp"
+#include "pivot/controller/cluster_spec_yaml.hpp"
 
 #include <gtest/gtest.h>
 

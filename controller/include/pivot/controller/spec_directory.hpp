@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "pivot/controller/cluster_spec.hpp"
+#include "pivot/controller/cluster_spec_yaml.hpp"
 
 namespace pivot::controller {
 

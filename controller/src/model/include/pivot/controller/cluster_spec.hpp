@@ -6,13 +6,12 @@
 // observed primary is the truth, and pivotd never rewrites the spec.
 
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "pivot/result.hpp"
 
 namespace pivot::controller {
 
@@ -20,6 +19,8 @@ namespace pivot::controller {
 // and analytics are never promoted.
 enum class Role { primary, replica, backup, analytics };
 const char* to_string(Role role);
+// The role a spec names ("primary", ...); nullopt for any other word.
+std::optional<Role> role_named(std::string_view name);
 bool promotable(Role role);
 
 struct NodeSpec {
@@ -64,14 +65,5 @@ struct ClusterSpec {
   const NodeSpec* find(const std::string& node) const;
   const NodeSpec* expected_primary() const;
 };
-
-// Says whether a hook path is an executable file; the parser stays free of
-// I/O, the loader passes the real check and tests a fake.
-using HookCheck = std::function<std::optional<std::string>(const std::string& path)>;
-
-// Parses and validates a spec. Every problem is reported at once, one per
-// line as "FILE:LINE: key: problem" (error code bad_spec).
-Result<ClusterSpec> parse_cluster_spec(const std::string& text, const std::string& filename,
-                                       const HookCheck& check_hook);
 
 }  // namespace pivot::controller
