@@ -227,7 +227,12 @@ TEST_F(CrashAfterPromote, ASilentOldPrimaryEndsItFailedWithNothingTouched) {
   EXPECT_NE(job["result"]["message"].get<std::string>().find("db1 did not answer"), std::string::npos);
   EXPECT_EQ(cluster().value(1, "SELECT @@global.read_only"), "1") << "db1 was touched";
   EXPECT_EQ(cluster().value(2, "SELECT @@global.read_only"), "1") << "db2 was made writable";
-  stack().start_agent(1);  // the next test's reset makes db1 writable again
+  stack().start_agent(1);
+  // The cluster waits for the operator, and says so, until one node is writable.
+  EXPECT_TRUE(wait_until([&] {
+    auto health = stack().api("GET", cluster_path(), nullptr, "viewer").body["health"];
+    return health.value("state", "") == "needs_attention";
+  }, 10s)) << stack().api("GET", cluster_path(), nullptr, "viewer").body.dump(2);
 }
 
 // `systemctl stop` while a job runs longer than stop_timeout_s (a slow

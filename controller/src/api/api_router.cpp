@@ -174,7 +174,10 @@ ApiResponse list_clusters(const Context& ctx, const Call&) {
 ApiResponse get_cluster(const Context& ctx, const Call& call) {
   auto detail = ctx.service.cluster(call.params[0]);
   if (!detail) return service_error(detail.error());
-  return json_response(200, to_json(*detail));
+  auto body = to_json(*detail);
+  const auto health = cluster_health(*detail);  // ARCHITECTURE.md: a cluster carries its health
+  body["health"] = {{"state", health.state}, {"reasons", health.reasons}};
+  return json_response(200, body);
 }
 
 ApiResponse list_agents(const Context& ctx, const Call&) { return json_response(200, to_json(ctx.service.agents())); }

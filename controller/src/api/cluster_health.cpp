@@ -28,6 +28,12 @@ ClusterHealth cluster_health(const ClusterDetail& detail) {
     }
   }
   health.state = reasons.empty() ? "ok" : "degraded";
+  // Left fenced by a job on purpose: nobody decides but the operator, until
+  // a single writable primary is observed again.
+  if (detail.attention && !detail.primary) {
+    health.state = "needs_attention";
+    reasons.insert(reasons.begin(), *detail.attention);
+  }
   return health;
 }
 

@@ -102,6 +102,21 @@ void PivotService::on_message(const protocol::Message& message, std::uint64_t re
   }
 }
 
+std::optional<std::string> PivotService::attention_of(const std::string& cluster) const {
+  for (auto it = job_order_.rbegin(); it != job_order_.rend(); ++it) {
+    const Job& job = jobs_.at(*it);
+    if (job.cluster != cluster || job.kind != JobKind::pivot || job.dry_run || !job.finished()) continue;
+    const std::string error = job.result.is_object() ? job.result.value("error", "") : "";
+    if (job.state != JobState::failed || (error != "needs_attention" && error != "candidate_written" &&
+                                          error != "rollback_failed")) {
+      return std::nullopt;  // the last pivot did not leave it to the operator
+    }
+    return "job " + job.id + " left the cluster for the operator (" + error + "): " +
+           (job.result.is_object() ? job.result.value("message", "") : "");
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> PivotService::last_job_of(const std::string& cluster) const {
   for (auto it = job_order_.rbegin(); it != job_order_.rend(); ++it) {
     if (jobs_.at(*it).cluster == cluster) return *it;
@@ -140,6 +155,7 @@ Result<ClusterDetail> PivotService::cluster(const std::string& name) {
   const auto now = clock_.steady_ms();
   const auto& observed = observed_[name];
   ClusterDetail d{name, spec.labels, spec.policy, observed_primary(spec, observed, now), {}};
+  d.attention = attention_of(name);
   for (const auto& node : spec.nodes) {
     NodeView v{node, Current::unknown, std::nullopt, std::nullopt};
     const auto* seen = observed.find(node.name);

@@ -39,6 +39,9 @@ struct ClusterDetail {
   Policy policy;
   std::optional<std::string> primary;
   std::vector<NodeView> nodes;  // in spec order
+  // The cluster's last pivot ended leaving it for the operator (a recovery
+  // whose node stayed silent, a rollback stopped fenced): the job and why.
+  std::optional<std::string> attention = {};
 };
 
 struct AgentView {

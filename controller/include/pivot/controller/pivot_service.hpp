@@ -116,6 +116,8 @@ class PivotService : public ControllerService {
                 const std::string& requested_by, const std::string& request);
   Result<void> check_candidate(const ClusterSpec& spec, const std::optional<std::string>& candidate) const;
   std::optional<std::string> last_job_of(const std::string& cluster) const;
+  // Why the cluster waits for the operator (ClusterDetail::attention), if its last pivot left it so.
+  std::optional<std::string> attention_of(const std::string& cluster) const;
   void launch(const std::string& job_id, std::function<void()> body);
   // The thread of a job already registered as running (launch's second half).
   void run_thread(const std::string& job_id, std::function<void()> body);
