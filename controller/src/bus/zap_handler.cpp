@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <pthread.h>
+
 #include <zmq.hpp>
 
 #include "pivot/log.hpp"
@@ -104,7 +106,10 @@ Result<void> ZapHandler::start() {
     return make_error("zap", std::string("cannot bind the ZAP handler (") + kZapEndpoint + "): " + e.what() +
                                  "; without it any client knowing pivotd's public key would be admitted");
   }
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "pivotd-zap");
+    run();
+  });
   return ok();
 }
 
