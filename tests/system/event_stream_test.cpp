@@ -176,11 +176,16 @@ TEST_F(EventStream, APivotShowsItsNodeChangesAndEveryStepInOrder) {
     EXPECT_EQ(e.type == "cluster" ? data["name"] : data["cluster"], stack().cluster_name()) << e.data;
   }
 
-  // The job: created running, each step running then its end, in the
-  // plan's order, then its end with the result: the whole job every time.
+  // The job: created queued, taken by a worker (running), each step running
+  // then its end, in the plan's order, then its end with the result: the
+  // whole job every time.
   std::vector<std::string> seen;
   std::string promote_started;
   for (const auto& [id, data] : stream->job_events(job)) {
+    if (data["state"] == "queued") {
+      seen.push_back("job queued");
+      continue;
+    }
     if (data["state"] != "running") {
       seen.push_back("job " + data["state"].get<std::string>());
       EXPECT_EQ(data["result"]["new_primary"], "db2");
@@ -194,7 +199,7 @@ TEST_F(EventStream, APivotShowsItsNodeChangesAndEveryStepInOrder) {
     seen.push_back(step["name"].get<std::string>() + " " + step["state"].get<std::string>());
     if (step["name"] == "promote" && step["state"] == "running") promote_started = id;
   }
-  std::vector<std::string> expected{"job running"};
+  std::vector<std::string> expected{"job queued", "job running"};
   for (const auto& step : final_job["steps"]) {
     expected.push_back(step["name"].get<std::string>() + " running");
     expected.push_back(step["name"].get<std::string>() + " " + step["state"].get<std::string>());
@@ -243,7 +248,7 @@ TEST_F(EventStream, LastEventIdResumesAndAnIdFromBeforeARestartGetsReset) {
   for (const auto& e : replayed) EXPECT_GT(id_of(e.id).seq, id_of(resume_from).seq) << e.id;
   ASSERT_FALSE(resumed->job_events(j1).empty()) << "j1's end was not replayed";
   EXPECT_EQ(resumed->job_events(j1).back().second["state"], "succeeded");
-  EXPECT_EQ(resumed->job_events(j2).front().second["state"], "running");
+  EXPECT_EQ(resumed->job_events(j2).front().second["state"], "queued") << "j2's first event: created";
   const std::string last_before_restart = replayed.back().id;
   resumed.reset();
 

@@ -327,7 +327,7 @@ std::size_t PivotService::recover_jobs(const EntriesOf& entries_of) {
   std::size_t recovering = 0;
   for (const std::string& id : job_order_) {
     Job& job = jobs_[id];
-    if (job.state != JobState::running) continue;
+    if (job.finished()) continue;  // running, or queued and never taken by a worker
     if (job.kind != JobKind::pivot || job.dry_run) {
       // It only read: nothing to undo.
       run_thread(id, [this, id] {
@@ -386,7 +386,7 @@ void PivotService::set_job_archive(std::function<std::optional<Job>(const std::s
 void PivotService::save(const Job& job) { journals_.job_saved(job, clock_.wall_ms()); }
 
 void PivotService::launch(const std::string& job_id, std::function<void()> body) {
-  jobs_[job_id].state = JobState::running;
+  jobs_[job_id].state = JobState::queued;  // until a worker takes it
   save(jobs_[job_id]);
   for (JobStateSink* sink : state_sinks_) sink->job_state(jobs_[job_id]);
   run_thread(job_id, std::move(body));
@@ -394,7 +394,16 @@ void PivotService::launch(const std::string& job_id, std::function<void()> body)
 
 void PivotService::run_thread(const std::string& job_id, std::function<void()> body) {
   ++running_;
-  std::thread([this, job_id, body = std::move(body)] {
+  scheduler_.submit([this, job_id, body = std::move(body)] {
+    {
+      std::lock_guard lock(mu_);
+      Job& job = jobs_[job_id];
+      if (job.state == JobState::queued) {
+        job.state = JobState::running;
+        save(job);
+        for (JobStateSink* sink : state_sinks_) sink->job_state(job);
+      }
+    }
     try {
       body();
     } catch (const std::exception& e) {
@@ -402,7 +411,7 @@ void PivotService::run_thread(const std::string& job_id, std::function<void()> b
       log::event(*logger(), spdlog::level::err, {.job = job_id}, "job crashed: {}", e.what());
       finish(job_id, JobState::failed, {{"error", api_error::internal}, {"message", e.what()}});
     }
-  }).detach();
+  });
 }
 
 void PivotService::finish(const std::string& job_id, JobState state, nlohmann::json result) {

@@ -313,7 +313,7 @@ TEST_F(PivotServiceTest, JobsOnTheSqliteJournalSurviveARestart) {
   std::filesystem::remove_all(tmpl);
 }
 
-TEST_F(PivotServiceTest, AStateSinkIsToldEachJobRunningEachStepThenHowItEnded) {
+TEST_F(PivotServiceTest, AStateSinkIsToldEachJobQueuedRunningEachStepThenHowItEnded) {
   struct Recording : JobStateSink {
     void job_state(const Job& job) override {
       std::string last_step = job.steps.empty() ? "" : " " + job.steps.back().name + ":" +
@@ -327,8 +327,9 @@ TEST_F(PivotServiceTest, AStateSinkIsToldEachJobRunningEachStepThenHowItEnded) {
   ASSERT_TRUE(id.ok());
   const Job job = finished(id);
   EXPECT_EQ(job.state, JobState::succeeded);
-  // running; each step running then its end, in the plan's order; succeeded.
-  std::vector<std::string> expected{"running"};
+  // queued (until a worker takes it), running; each step running then its
+  // end, in the plan's order; succeeded.
+  std::vector<std::string> expected{"queued", "running"};
   for (const auto& step : job.steps) {
     expected.push_back("running " + step.name + ":running");
     expected.push_back("running " + step.name + ":" + std::string(protocol::to_string(step.state)));

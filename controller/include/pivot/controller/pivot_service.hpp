@@ -1,11 +1,12 @@
 #pragma once
 // PivotService: pivotd's state and jobs behind the REST API. It holds the
 // loaded specs, the observed state of every node (fed by the bus), the jobs
-// and the per-cluster hold, and runs each job on a thread of its own through
-// the ports (the executor's calls block until the agents answer).
+// and the per-cluster hold, and runs each job on one of a fixed set of
+// workers (JobScheduler, kJobWorkers; more wait queued) through the ports
+// (the executor's calls block until the agents answer, without the lock).
 //
 // Deviation from ARCHITECTURE.md's "one strand": the model lives behind one
-// mutex here and a job runs on its own thread, because the executor is
+// mutex here and a job runs on a worker thread, because the executor is
 // written as straight-line blocking steps (like Vitess' reparenter), which
 // reads and tests better than callbacks. The pure logic still has no locks.
 
@@ -23,6 +24,7 @@
 
 #include "pivot/controller/cluster_spec.hpp"
 #include "pivot/controller/controller_service.hpp"
+#include "pivot/controller/job_scheduler.hpp"
 #include "pivot/controller/journal.hpp"
 #include "pivot/controller/observed.hpp"
 #include "pivot/controller/pivot_status.hpp"
@@ -35,6 +37,9 @@ class PivotService : public ControllerService {
  public:
   // Jobs kept in memory for GET /v1/jobs, newest; the oldest finished go first.
   static constexpr std::size_t kJobsKept = 2000;
+  // Jobs that run at once; more wait, queued (a pivot holds its worker for
+  // its whole run, a pivot status for milliseconds).
+  static constexpr std::size_t kJobWorkers = 16;
   // `epoch` makes job ids unique across restarts (it rises at every start).
   PivotService(AgentPort& agents, HookRunner& hooks, Clock& clock, std::uint64_t epoch);
   ~PivotService() override;  // waits for running jobs (each is bounded by its deadlines)
@@ -84,7 +89,7 @@ class PivotService : public ControllerService {
   // older than the newest kJobsKept): pivotd reads the journal's file.
   void set_job_archive(std::function<std::optional<Job>(const std::string& id)> archive);
   // The jobs use_journal restored as running (pivotd stopped under them):
-  // each pivot is recovered on a thread of its own, holding its cluster
+  // each pivot is recovered as a job of its own, holding its cluster
   // (PivotExecutor::recover: rolled back or forward once its nodes answer);
   // a pivot status or a dry run, which changed nothing, ends failed
   // (interrupted). `entries_of` reads a job's journal entries. Call once the
@@ -148,7 +153,9 @@ class PivotService : public ControllerService {
   std::function<std::optional<Job>(const std::string&)> job_archive_;
   std::function<void(const std::string&, const std::string&)> step_start_hook_;
   std::uint64_t next_job_ = 0;
-  std::size_t running_ = 0;  // job threads (detached; counted so that shutdown waits)
+  std::size_t running_ = 0;  // jobs submitted and not finished (shutdown waits for them)
+  // Last: destroyed (its workers joined) once wait_idle has let every job end.
+  JobScheduler scheduler_{kJobWorkers};
 };
 
 }  // namespace pivot::controller
