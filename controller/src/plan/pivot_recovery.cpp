@@ -39,13 +39,12 @@ PivotJobOutcome PivotRun::recover(const PivotRecoveryInput& in) {
   recovered_["interrupted_step"] = point->interrupted.empty() ? nlohmann::json() : nlohmann::json(point->interrupted);
   recovered_["after_step"] = point->last_started;
   if (!point->interrupted.empty()) {
-    // The saved step ends: what it did is unknown, what follows says it.
-    for (const JobStep& saved : in.saved.steps) {
-      if (saved.name != point->interrupted || saved.state != StepState::running) continue;
-      JobStep s = saved;
-      s.detail["interrupted"] = "interrupted: pivotd stopped during this step";
-      runner_.close(s, StepState::failed);
-    }
+    // The step ends: what it did is unknown, what follows says it.
+    JobStep s;
+    s.name = point->interrupted;
+    s.started_at_ms = point->interrupted_at_ms;
+    s.detail["interrupted"] = "interrupted: pivotd stopped during this step";
+    runner_.close(s, StepState::failed);
   }
   if (!point->changed_anything) {
     recovered_["way"] = plan::to_string(plan::RecoveryWay::nothing_changed);

@@ -1,6 +1,7 @@
 #include "recovery_point.hpp"
 
 #include <algorithm>
+#include <map>
 
 
 namespace pivot::controller::plan {
@@ -23,15 +24,30 @@ std::string text_at(const nlohmann::json& object, const char* key) {
 Result<RecoveryPoint> recovery_point(const Job& saved, const std::vector<JournalEntry>& entries,
                                      const std::vector<std::string>& plan_steps) {
   RecoveryPoint point;
+  // Where each step stands, from the journal's entries (written before its
+  // commands go out; the saved job gets a step only once it ended): the last
+  // entry of a step says whether it ran to its end, and how.
+  std::map<std::string, const JournalEntry*> last_of;
+  for (const JournalEntry& e : entries) {
+    if (e.kind == JournalEntry::Kind::step_started || e.kind == JournalEntry::Kind::step_finished) last_of[e.detail] = &e;
+  }
   const auto fence_at = std::find(plan_steps.begin(), plan_steps.end(), "fence_read_only");
   for (auto name = plan_steps.begin(); name != plan_steps.end(); ++name) {
+    auto it = last_of.find(*name);
     const JobStep* step = last_named(saved, *name);
-    if (!step) continue;
+    if (it == last_of.end() && !step) continue;
     point.started.push_back(*name);
     point.last_started = *name;
     if (name >= fence_at) point.changed_anything = true;
-    if (step->state == StepState::running) point.interrupted = *name;
-    if (step->state == StepState::succeeded || step->state == StepState::skipped) point.succeeded.insert(*name);
+    const std::string state = it != last_of.end() ? (it->second->kind == JournalEntry::Kind::step_started
+                                                         ? std::string("running")
+                                                         : it->second->state)
+                                                  : std::string(protocol::to_string(step->state));
+    if (state == "running") {
+      point.interrupted = *name;
+      point.interrupted_at_ms = it != last_of.end() ? it->second->at_ms : step->started_at_ms;
+    }
+    if (state == "succeeded" || state == "skipped") point.succeeded.insert(*name);
   }
   if (const JobStep* check = last_named(saved, "check"); check && check->state == StepState::succeeded) {
     point.old_primary = text_at(check->detail, "primary");

@@ -1,7 +1,8 @@
 #pragma once
 // Where a pivot stood when pivotd stopped (ARCHITECTURE.md, "Pivot plan" and
-// "Job journal"): read from the job as last saved (its steps and their
-// details) and the journal's entries (which commands may have gone out).
+// "Job journal"): read from the journal's entries (which steps started and
+// ended, which commands may have gone out) and the job as last saved (the
+// details of the steps that ended: the primary and candidate, the position).
 // Pure: pivot_recovery.cpp asks the nodes and acts on it.
 //
 // The rule: until the candidate may have become writable, the pivot rolls
@@ -12,6 +13,7 @@
 // case rolls back too: rolling forward would make it writable on a fence that
 // may have lapsed while pivotd was down.
 
+#include <cstdint>
 #include <optional>
 #include <set>
 #include <string>
@@ -26,6 +28,7 @@ namespace pivot::controller::plan {
 
 struct RecoveryPoint {
   std::string interrupted;            // the step running when pivotd stopped ("" between steps)
+  std::uint64_t interrupted_at_ms = 0;  // when it started (wall clock)
   std::string last_started;           // the last step of the plan that started ("" none)
   std::vector<std::string> started;   // steps of the plan that started, in plan order
   std::set<std::string> succeeded;    // steps of the plan that ended succeeded or skipped

@@ -23,12 +23,11 @@ using ::testing::HasSubstr;
 
 struct Crash {};
 
-// The service's job as it saves it (steps replaced by name while running),
-// and a crash as the step `crash_at` starts.
+// The service's job as it saves it (a step once it ended: its start is the
+// journal's entry), and a crash as the step `crash_at` starts.
 class SavingObserver : public JobObserver {
  public:
   void step_started(const std::string&, const JobStep& step) override {
-    save(step);
     if (step.name == crash_at) throw Crash{};
   }
   void step_finished(const std::string&, const JobStep& step) override { save(step); }
