@@ -103,25 +103,31 @@ void PivotService::on_message(const protocol::Message& message, std::uint64_t re
 }
 
 std::optional<std::string> PivotService::attention_of(const std::string& cluster) const {
-  for (auto it = job_order_.rbegin(); it != job_order_.rend(); ++it) {
-    const Job& job = jobs_.at(*it);
-    if (job.cluster != cluster || job.kind != JobKind::pivot || job.dry_run || !job.finished()) continue;
-    const std::string error = job.result.is_object() ? job.result.value("error", "") : "";
-    if (job.state != JobState::failed || (error != "needs_attention" && error != "candidate_written" &&
-                                          error != "rollback_failed")) {
-      return std::nullopt;  // the last pivot did not leave it to the operator
-    }
-    return "job " + job.id + " left the cluster for the operator (" + error + "): " +
-           (job.result.is_object() ? job.result.value("message", "") : "");
+  auto last = last_pivot_.find(cluster);
+  if (last == last_pivot_.end()) return std::nullopt;
+  auto it = jobs_.find(last->second);
+  if (it == jobs_.end()) return std::nullopt;  // aged out of the registry
+  const Job& job = it->second;
+  const std::string error = job.result.is_object() ? job.result.value("error", "") : "";
+  if (job.state != JobState::failed ||
+      (error != "needs_attention" && error != "candidate_written" && error != "rollback_failed")) {
+    return std::nullopt;  // the last pivot did not leave it to the operator
   }
-  return std::nullopt;
+  return "job " + job.id + " left the cluster for the operator (" + error + "): " +
+         (job.result.is_object() ? job.result.value("message", "") : "");
 }
 
 std::optional<std::string> PivotService::last_job_of(const std::string& cluster) const {
-  for (auto it = job_order_.rbegin(); it != job_order_.rend(); ++it) {
-    if (jobs_.at(*it).cluster == cluster) return *it;
-  }
-  return std::nullopt;
+  auto it = last_job_.find(cluster);
+  if (it == last_job_.end()) return std::nullopt;
+  return it->second;
+}
+
+// The per-cluster indexes GET /v1/clusters and the event stream read for
+// every cluster, every second: a lookup, not a scan of the 2000 jobs kept.
+void PivotService::index(const Job& job) {
+  last_job_[job.cluster] = job.id;
+  if (job.kind == JobKind::pivot && !job.dry_run && job.finished()) last_pivot_[job.cluster] = job.id;
 }
 
 std::vector<ClusterSummary> PivotService::clusters() {
@@ -195,6 +201,7 @@ Job& PivotService::add_job(JobKind kind, const std::string& cluster, const std::
   job.requested_by = requested_by;
   job.created_at_ms = clock_.wall_ms();
   job_order_.push_back(job.id);
+  index(job);
   // Forget the oldest finished jobs past the bound; a running one is never dropped.
   while (job_order_.size() > kJobsKept && jobs_[job_order_.front()].finished()) {
     jobs_.erase(job_order_.front());
@@ -316,6 +323,7 @@ void PivotService::use_journal(Journal& durable, std::vector<Job> restored, std:
   for (auto& job : restored) {
     if (jobs_.count(job.id)) continue;
     job_order_.push_back(job.id);
+    index(job);
     jobs_[job.id] = std::move(job);
   }
   for (auto& keyed : keys) idempotency_.emplace(keyed.key, std::move(keyed));
@@ -430,6 +438,7 @@ void PivotService::finish(const std::string& job_id, JobState state, nlohmann::j
   committed_.erase(job_id);
   job.state = state;
   job.result = std::move(result);
+  index(job);
   if (auto held = holds_.find(job.cluster); held != holds_.end() && held->second == job_id) holds_.erase(held);
   save(job);
   log::event(*logger(), state == JobState::succeeded ? spdlog::level::info : spdlog::level::warn,

@@ -123,6 +123,7 @@ class PivotService : public ControllerService {
   std::optional<std::string> last_job_of(const std::string& cluster) const;
   // Why the cluster waits for the operator (ClusterDetail::attention), if its last pivot left it so.
   std::optional<std::string> attention_of(const std::string& cluster) const;
+  void index(const Job& job);  // last_job_ and last_pivot_, as a job is added or ends
   void launch(const std::string& job_id, std::function<void()> body);
   // The thread of a job already registered as running (launch's second half).
   void run_thread(const std::string& job_id, std::function<void()> body);
@@ -145,6 +146,8 @@ class PivotService : public ControllerService {
   std::map<std::string, Job> jobs_;                           // by id
   std::deque<std::string> job_order_;                         // oldest first, bounded
   std::map<std::string, std::string> holds_;                  // cluster -> pivot/failover job id
+  std::map<std::string, std::string> last_job_;                // cluster -> its newest job's id
+  std::map<std::string, std::string> last_pivot_;              // cluster -> its newest ended pivot's id
   std::map<std::string, std::string> cancels_;                // job id -> who cancelled it (until it ends)
   std::set<std::string> committed_;                           // running jobs past their commit point
   std::map<std::string, KeyedRequest> idempotency_;           // by Idempotency-Key
