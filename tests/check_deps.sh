@@ -15,7 +15,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 PROGRAMS=(cmake ctest cpack g++ clang++ pkg-config dpkg-shlibdeps git
           mariadbd mariadb-install-db mariadb mariadb-dump
-          ip systemd-analyze ps tmux openssl curl prometheus promtool
+          ip systemd-analyze ps tmux openssl curl prometheus promtool haproxy socat
           lintian debootstrap systemd-nspawn)
 
 if [ "${1:-}" = "--self-test" ]; then
