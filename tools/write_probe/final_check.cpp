@@ -75,6 +75,10 @@ void read_back(mysql::Session& session, const std::string& rows_sql, const Probe
     for (std::size_t i = 0; i < config.nodes.size(); ++i) {
       if (config.nodes[i].name() == *row[1]) keys.emplace_back(std::stoll(*row[0]), static_cast<int>(i));
     }
+    // --proxy: the proxy's writer comes after the nodes (main.cpp).
+    if (config.proxy && config.proxy->name() == *row[1]) {
+      keys.emplace_back(std::stoll(*row[0]), static_cast<int>(config.nodes.size()));
+    }
   }
   out.rows = std::move(keys);
 }

@@ -33,6 +33,11 @@ void install_signal_handlers() {
   sigaction(SIGTERM, &action, nullptr);
 }
 
+const char* probe_mode(const ProbeConfig& config) {
+  if (config.proxy) return "proxy";
+  return config.route_file.empty() ? "all_nodes" : "route";
+}
+
 bool file_exists(const std::string& path) {
   struct stat info {};
   return !path.empty() && ::stat(path.c_str(), &info) == 0;
@@ -52,7 +57,8 @@ struct WriteRun {
   TickPlan plan;
   std::int64_t end_us = 0;
   std::vector<Ack> acks;
-  std::vector<WriterStats> stats;
+  std::vector<WriterStats> stats;  // per node (all zero with --proxy)
+  WriterStats proxy_stats;         // the proxy's writer (--proxy)
 };
 
 WriteRun write_until_stopped(const ProbeConfig& config, const std::string& password, const ProbeTable& table,
@@ -62,7 +68,14 @@ WriteRun write_until_stopped(const ProbeConfig& config, const std::string& passw
   if (!config.route_file.empty()) route.emplace(config.route_file, config.nodes);
   std::atomic<bool> stop{false};
   std::vector<std::unique_ptr<NodeWriter>> writers;
-  for (std::size_t i = 0; i < config.nodes.size(); ++i) {
+  if (config.proxy) {
+    // One client of the proxy, whatever node is behind it; its index follows
+    // the nodes' (rows and acks name the proxy, see final_check.cpp).
+    writers.push_back(std::make_unique<NodeWriter>(static_cast<int>(config.nodes.size()),
+                                                   session_options(config, *config.proxy, config.user, password),
+                                                   table, clock, nullptr, stop, config.connect_per_write));
+  }
+  for (std::size_t i = 0; !config.proxy && i < config.nodes.size(); ++i) {
     writers.push_back(std::make_unique<NodeWriter>(
         static_cast<int>(i), session_options(config, config.nodes[i], config.user, password), table, clock,
         route ? &*route : nullptr, stop, config.connect_per_write));
@@ -86,7 +99,7 @@ WriteRun write_until_stopped(const ProbeConfig& config, const std::string& passw
   plan_promise.set_value(run.plan);
   if (!config.ready_file.empty()) std::ofstream(config.ready_file) << run.plan.first_tick << "\n";
   log->info("writing first_seq={} nodes={} interval_ms={} mode={}", run.plan.first_tick, config.nodes.size(),
-            config.interval_ms, route ? "route" : "all_nodes");
+            config.interval_ms, probe_mode(config));
 
   wait_for_stop(config, clock, run.plan);
   run.end_us = clock.now_us();
@@ -95,7 +108,12 @@ WriteRun write_until_stopped(const ProbeConfig& config, const std::string& passw
   for (auto& thread : threads) thread.join();
   for (const auto& writer : writers) {
     run.acks.insert(run.acks.end(), writer->acks().begin(), writer->acks().end());
-    run.stats.push_back(writer->stats());
+  }
+  if (config.proxy) {
+    run.proxy_stats = writers.front()->stats();
+    run.stats.assign(config.nodes.size(), WriterStats{});
+  } else {
+    for (const auto& writer : writers) run.stats.push_back(writer->stats());
   }
   log->info("stopped writing acked={}; settling", run.acks.size());
   return run;
@@ -137,7 +155,8 @@ int main(int argc, char** argv) {
   ReportInput report;
   for (const auto& node : config.nodes) report.node_names.push_back(node.name());
   report.writers = std::move(run.stats);
-  report.mode = config.route_file.empty() ? "all_nodes" : "route";
+  report.mode = probe_mode(config);
+  if (config.proxy) report.proxy = ProxyWriter{config.proxy->name(), run.proxy_stats};
   report.first_seq = run.plan.first_tick;
   // The stop is raised right after end_us is read, so writers rarely start a
   // tick past the first one at or after end_us; if this thread was
@@ -149,7 +168,8 @@ int main(int argc, char** argv) {
   report.start_us = run.plan.start_us();
   report.end_us = run.end_us;
   report.max_listed = config.max_listed;
-  report.analysis = analyze_acks(run.acks, static_cast<int>(config.nodes.size()), run.plan.start_us(), run.end_us);
+  report.analysis = analyze_acks(run.acks, static_cast<int>(config.nodes.size() + (config.proxy ? 1 : 0)),
+                                 run.plan.start_us(), run.end_us);
   report.final_state = run_final_check(config, *password, table, report.first_seq, report.last_seq, clock);
   report.verdict = judge_final(report.final_state, run.acks);
 

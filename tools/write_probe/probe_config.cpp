@@ -25,6 +25,10 @@ std::optional<std::string> invalid(const ProbeConfig& c) {
       if (c.nodes[i] == c.nodes[j]) return "node " + c.nodes[i].name() + " is given twice";
     }
   }
+  if (c.proxy && !c.route_file.empty()) return "--proxy and --route exclude each other: one says where every write goes";
+  for (std::size_t i = 0; c.proxy && i < c.nodes.size(); ++i) {
+    if (c.nodes[i] == *c.proxy) return "--proxy " + c.proxy->name() + " is one of the nodes: give the proxy's own address";
+  }
   if (c.interval_ms < 1 || c.interval_ms > 60000) return "--interval-ms must be 1..60000";
   if (c.duration_ms < 0) return "--duration-ms must be >= 0";
   if (c.settle_timeout_ms < 0) return "--settle-timeout-ms must be >= 0";
@@ -46,6 +50,7 @@ std::variant<ProbeConfig, int> parse_probe_config(int argc, char** argv) {
   std::vector<std::string> node_args;
   std::vector<std::string> node_lists;
   std::vector<std::string> socket_args;
+  std::string proxy_arg;
   CLI::App app{
       "write_probe: writes one row per tick to every node that accepts writes (or to the node a\n"
       "route file names) and reports, as one JSON line on stdout, the write-blocked window, split\n"
@@ -63,6 +68,8 @@ std::variant<ProbeConfig, int> parse_probe_config(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--stop-file", c.stop_file, "Stop as soon as this file exists");
   app.add_option("--route", c.route_file, "Write only to the host:port this file names, re-read every tick");
+  app.add_option("--proxy", proxy_arg,
+                 "HOST:PORT of a proxy in front of the nodes: every write goes there (one writer, rows named by it)");
   app.add_option("--ready-file", c.ready_file, "Create this file once writing starts");
   app.add_option("--settle-timeout-ms", c.settle_timeout_ms, "Longest wait for replicas after stopping")
       ->capture_default_str();
@@ -102,6 +109,14 @@ std::variant<ProbeConfig, int> parse_probe_config(int argc, char** argv) {
       return kExitUsage;
     }
     c.sockets[text.substr(0, eq)] = text.substr(eq + 1);
+  }
+  if (!proxy_arg.empty()) {
+    auto proxy = parse_node_address(proxy_arg);
+    if (!proxy) {
+      std::cerr << "write_probe: --proxy: " << proxy.error().message << "\n";
+      return kExitUsage;
+    }
+    c.proxy = *proxy;
   }
   if (auto why = invalid(c)) {
     std::cerr << "write_probe: " << *why << "\nRun with --help for more information.\n";

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -24,6 +25,10 @@ struct ProbeConfig {
   std::int64_t duration_ms = 0;  // 0: until SIGINT/SIGTERM or the stop file
   std::string stop_file;
   std::string route_file;
+  // --proxy: every write goes to this address (a proxy in front of the
+  // nodes) through one writer; the rows carry its name. The nodes are still
+  // read at the end (settle, rows, checksums).
+  std::optional<NodeAddress> proxy;
   std::string ready_file;        // created once the first tick is scheduled
   std::int64_t settle_timeout_ms = 10000;
   int timeout_s = 1;             // connect, read and write timeouts of every session

@@ -7,14 +7,21 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
+// A writer's name: a node's, or the proxy's (the index after the nodes').
+const std::string& writer_name(const ReportInput& in, int index) {
+  const auto i = static_cast<std::size_t>(index);
+  if (in.proxy && i == in.node_names.size()) return in.proxy->name;
+  return in.node_names.at(i);
+}
+
 json name_or_null(const ReportInput& in, const std::optional<int>& index) {
   if (!index) return nullptr;
-  return in.node_names.at(static_cast<std::size_t>(*index));
+  return writer_name(in, *index);
 }
 
 json names_of(const ReportInput& in, const std::vector<int>& indexes) {
   json out = json::array();
-  for (int i : indexes) out.push_back(in.node_names.at(static_cast<std::size_t>(i)));
+  for (int i : indexes) out.push_back(writer_name(in, i));
   return out;
 }
 
@@ -30,7 +37,7 @@ json lost_rows(const ReportInput& in) {
   json rows = json::array();
   for (const auto& [seq, node] : in.verdict.on_checked.missing) {
     if (rows.size() >= in.max_listed) break;
-    rows.push_back({{"seq", seq}, {"node", in.node_names.at(static_cast<std::size_t>(node))}});
+    rows.push_back({{"seq", seq}, {"node", writer_name(in, node)}});
   }
   return rows;
 }
@@ -100,6 +107,10 @@ nlohmann::ordered_json build_report(const ReportInput& in) {
     failed += w.failed;
     attempts += w.attempts;
   }
+  if (in.proxy) {
+    failed += in.proxy->stats.failed;
+    attempts += in.proxy->stats.attempts;
+  }
   json report = {
       {"write_blocked_ms", round_ms(blocked.length_us)},
       {"write_blocked_us", blocked.length_us},
@@ -135,6 +146,17 @@ nlohmann::ordered_json build_report(const ReportInput& in) {
       {"mode", in.mode},
       {"nodes", per_node(in)},
   };
+  if (in.proxy) {
+    const WriterStats& w = in.proxy->stats;
+    const std::size_t index = in.node_names.size();
+    json proxy = {{"proxy", in.proxy->name},
+                  {"acked", index < in.analysis.acked_per_node.size() ? in.analysis.acked_per_node[index] : 0},
+                  {"attempts", w.attempts},
+                  {"failed", w.failed},
+                  {"connect_failures", w.connect_failures}};
+    if (!w.last_error.empty()) proxy["last_write_error"] = w.last_error;
+    report["proxy"] = std::move(proxy);
+  }
   report["exit_code"] = exit_code_for(in);
   return report;
 }

@@ -3,6 +3,7 @@
 // exit code, built from plain data so that unit tests can check both.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,10 +22,18 @@ struct WriterStats {
   std::string last_error;             // the latest error text, empty when none
 };
 
+// --proxy: the one writer, writing through a proxy. Its acks and rows carry
+// the index node_names.size().
+struct ProxyWriter {
+  std::string name;  // host:port, as the rows name it
+  WriterStats stats;
+};
+
 struct ReportInput {
   std::vector<std::string> node_names;
   std::vector<WriterStats> writers;  // per node
-  std::string mode;                  // "all_nodes" or "route"
+  std::string mode;                  // "all_nodes", "route" or "proxy"
+  std::optional<ProxyWriter> proxy;  // --proxy
   std::int64_t interval_ms = 0;
   std::int64_t first_seq = 0;  // this run's ticks (the rows' seq values)
   std::int64_t last_seq = 0;
