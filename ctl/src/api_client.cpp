@@ -34,8 +34,9 @@ ApiReply ApiClient::call(Method method, const std::string& target, const std::st
   return reply_of(target, *http);
 }
 
-std::optional<ApiError> ApiClient::stream(const std::string& target, const StreamSink& sink) {
-  auto http = transport_.stream(target, token_, sink);
+std::optional<ApiError> ApiClient::stream(const std::string& target, const StreamSink& sink,
+                                          const std::string& last_event_id) {
+  auto http = transport_.stream(target, token_, last_event_id, sink);
   if (!http) return ApiError{0, http.error().code, "cannot read " + target + " from " + url_ + ": " + http.error().message, nullptr};
   if (http->status == 200) return std::nullopt;
   return reply_of(target, *http).error.value_or(

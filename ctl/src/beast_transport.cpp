@@ -129,12 +129,14 @@ Result<HttpReply> BeastTransport::request(Method method, const std::string& targ
 
 // The body is read through a buffer_body, piece by piece, whatever its
 // framing (pivotd's ends with the connection; a proxy may chunk it).
-Result<HttpReply> BeastTransport::stream(const std::string& target, const std::string& token, const StreamSink& sink) {
+Result<HttpReply> BeastTransport::stream(const std::string& target, const std::string& token,
+                                         const std::string& last_event_id, const StreamSink& sink) {
   try {
     asio::io_context io;
     beast::tcp_stream stream(io);
     if (auto connected = connect(io, stream, url_, timeouts_.connect); !connected) return connected.error();
     auto req = make_request(http::verb::get, url_, target, token, "text/event-stream");
+    if (!last_event_id.empty()) req.set("Last-Event-ID", last_event_id);
     req.prepare_payload();
 
     beast::error_code ec;
@@ -159,8 +161,26 @@ Result<HttpReply> BeastTransport::stream(const std::string& target, const std::s
       parser.get().body().size = piece.size();
       io.restart();
       stream.expires_after(status == 200 ? timeouts_.stream_idle : timeouts_.read);
-      http::async_read_some(stream, buffer, parser, [&](beast::error_code e, std::size_t) { ec = e; });
-      io.run();
+      bool read = false;
+      http::async_read_some(stream, buffer, parser, [&](beast::error_code e, std::size_t) {
+        ec = e;
+        read = true;
+      });
+      // The read waits in slices of a tick: between them the sink may stop
+      // the stream (the idle timeout above still counts from the read's start).
+      bool stopped = false;
+      while (!read) {
+        io.run_for(std::chrono::milliseconds(kStreamTickMs));
+        if (!read && status == 200 && !sink({})) {
+          stopped = true;
+          break;
+        }
+      }
+      if (stopped) {
+        stream.close();  // the pending read ends with operation_aborted
+        io.run();
+        break;
+      }
       if (ec == http::error::need_buffer) ec = {};
       if (ec == http::error::end_of_stream || ec == asio::error::eof) break;  // pivotd closed it
       if (ec) return read_error(ec, status == 200 ? timeouts_.stream_idle : timeouts_.read, "event");

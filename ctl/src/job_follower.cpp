@@ -3,7 +3,7 @@
 #include <set>
 
 #include "pivot/ctl/format.hpp"
-#include "pivot/ctl/sse_parser.hpp"
+#include "pivot/ctl/event_stream.hpp"
 
 namespace pivot::ctl {
 
@@ -62,25 +62,19 @@ class Follow {
   // after a `reset`. Nullopt when the follow is done; else why the stream
   // could not serve it.
   std::optional<std::string> stream() {
-    const std::string target = "/v1/events?cluster=" + url_encode(string_of(outcome.job, "cluster"));
-    SseParser parser;
-    bool subscribed = false;
-    auto failed = api_.stream(target, [&](std::string_view bytes) {
-      if (!subscribed) {
-        subscribed = true;
-        if (!fetch() || done()) return false;
+    EventStream events(api_, "/v1/events?cluster=" + url_encode(string_of(outcome.job, "cluster")));
+    StreamHandlers handlers;
+    handlers.on_open = [&](bool) { return fetch() && !done(); };
+    handlers.on_event = [&](const std::string& type, nlohmann::json data) {
+      if (type == "reset") {
+        if (!fetch()) return false;
+      } else if (type == "job" && string_of(data, "id") == job_id_) {
+        take(std::move(data));
       }
-      for (const auto& event : parser.feed(bytes)) {
-        if (event.type == "reset") {
-          if (!fetch()) return false;
-        } else if (event.type == "job") {
-          auto job = nlohmann::json::parse(event.data, nullptr, /*allow_exceptions=*/false);
-          if (job.is_object() && string_of(job, "id") == job_id_) take(std::move(job));
-        }
-        if (done()) return false;
-      }
-      return !past_deadline();
-    });
+      return !done();
+    };
+    handlers.on_tick = [&] { return !past_deadline(); };
+    auto failed = events.read(handlers);
     if (done()) return std::nullopt;
     if (failed) return "the event stream is unavailable (" + describe(*failed) + ")";
     return std::string("the event stream ended before the job");

@@ -110,7 +110,7 @@ ExitCode run_tui(Context& context, ApiClient& api) {
     context.err << "pivotctl: tui needs a terminal on stdin and stdout; the other commands work without one\n";
     return ExitCode::usage;
   }
-  PollingFeed feed(api, context.clock);
+  EventFeed feed(api, context.clock);  // polls instead when pivotd has no event stream
   Model model;
   {
     Terminal terminal(!context.env("NO_COLOR"));
@@ -127,8 +127,8 @@ ExitCode run_tui(Context& context, ApiClient& api) {
       for (const auto& action : apply(model, intent_for(model, key_of(ch)))) feed.request(action);
     }
   }
-  // The terminal is the operator's again; a request in flight may still
-  // take up to its timeout before the feed's thread can be joined.
+  // The terminal is the operator's again. The stream gives way within a
+  // tick; a request in flight may still take up to its timeout.
   feed.stop();
   return ExitCode::ok;
 }

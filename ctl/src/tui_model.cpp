@@ -2,6 +2,8 @@
 #include "pivot/ctl/tui_model.hpp"
 
 #include <algorithm>
+#include <tuple>
+#include <utility>
 
 #include "pivot/ctl/format.hpp"
 #include "pivot/ctl/job_follower.hpp"
@@ -16,6 +18,9 @@ using nlohmann::json;
 // a scroll offset in reach of `k` (the view clamps it to the text it has).
 constexpr std::size_t kScrollCap = 500;
 constexpr std::size_t kPage = 10;
+// Jobs the stream adds to the list (pivotd's first read gives 50): a TUI
+// left open for days keeps the newest ones.
+constexpr std::size_t kJobsKept = 200;
 
 std::size_t array_size(const json& value) { return value.is_array() ? value.size() : 0; }
 
@@ -109,7 +114,7 @@ std::vector<Action> start_pivot_status(Model& model) {
   model.status_error.clear();
   if (current(model) != Screen::pivot_status) push(model, Screen::pivot_status);
   model.selected[Screen::pivot_status] = 0;
-  return {Action{ActionKind::pivot_status, *cluster, "", ""}};
+  return {Action{ActionKind::pivot_status, *cluster, "", "", ""}};
 }
 
 std::vector<Action> start_dry_run(Model& model) {
@@ -123,7 +128,7 @@ std::vector<Action> start_dry_run(Model& model) {
   model.pivot.stage = PivotFlow::Stage::dry_run;
   model.pivot.cluster = *cluster;
   push(model, Screen::pivot);
-  return {Action{ActionKind::dry_run, *cluster, "", ""}};
+  return {Action{ActionKind::dry_run, *cluster, "", "", ""}};
 }
 
 std::vector<Action> submit_confirmation(Model& model) {
@@ -135,7 +140,115 @@ std::vector<Action> submit_confirmation(Model& model) {
     return {};
   }
   flow.stage = PivotFlow::Stage::starting;
-  return {Action{ActionKind::pivot, flow.cluster, flow.new_primary, flow.old_primary}};
+  return {Action{ActionKind::pivot, flow.cluster, flow.new_primary, flow.old_primary, ""}};
+}
+
+// `c` on the job screen asks first (y/N); a job known to have ended is not
+// asked about. pivotd decides the rest (409 once the fence began).
+void ask_cancel(Model& model) {
+  if (current(model) != Screen::job) {
+    say(model, "c cancels the job on screen (J, then Enter on a job)", false);
+    return;
+  }
+  auto held = model.job_details.find(model.job);
+  if (held != model.job_details.end() && job_finished(held->second)) {
+    say(model, "Job " + model.job + " already ended " + string_of(held->second, "state") + ": nothing to cancel",
+        false);
+    return;
+  }
+  model.cancel_confirm = model.job;
+}
+
+std::vector<Action> answer_cancel(Model& model, bool yes) {
+  const std::string id = std::exchange(model.cancel_confirm, "");
+  if (!yes) {
+    say(model, "Not cancelled: job " + id + " goes on", false);
+    return {};
+  }
+  say(model, "Cancelling job " + id + " ...", false);
+  auto held = model.job_details.find(id);
+  const std::string cluster = held == model.job_details.end() ? "" : string_of(held->second, "cluster");
+  return {Action{ActionKind::cancel, cluster, "", "", id}};
+}
+
+// A job read, sent by the stream, or answered by a cancel: kept by id and in
+// the list, unless it is behind what is held (a replayed event, a read that
+// crossed an event). A job new to the list is pivotd's newest: first, and
+// its cluster's last job. False when it was behind.
+bool take_job(Model& model, const std::string& id, const json& body) {
+  if (auto held = model.job_details.find(id); held != model.job_details.end() && job_behind(body, held->second)) {
+    return false;
+  }
+  model.job_details[id] = body;
+  if (!model.jobs.is_array()) model.jobs = json::array();
+  for (auto& listed : model.jobs) {
+    if (string_of(listed, "id") != id) continue;
+    if (!job_behind(body, listed)) listed = body;
+    return true;
+  }
+  model.jobs.insert(model.jobs.begin(), body);
+  if (model.jobs.size() > kJobsKept) model.jobs.erase(model.jobs.end() - 1);
+  for (auto& c : model.clusters) {
+    if (string_of(c, "name") == string_of(body, "cluster")) c["last_job"] = id;
+  }
+  return true;
+}
+
+void cancel_answered(Model& model, const Update& update) {
+  take_job(model, update.key, update.body);
+  const std::string state = string_of(update.body, "state");
+  const std::string message = string_of(member(update.body, "result"), "message");
+  if (state == "cancelled") {
+    say(model, "Job " + update.key + " " + (message.empty() ? "cancelled" : message), false);
+  } else {
+    say(model, "Job " + update.key + ": cancel asked, still " + state + " (it stops before its next step)", false);
+  }
+}
+
+// A node event: the node replaces its row in the cluster held (pivotd
+// sends the whole node object); a cluster not held is read when opened.
+void take_node(Model& model, const std::string& cluster, const json& node) {
+  auto held = model.cluster_details.find(cluster);
+  if (held == model.cluster_details.end() || !node.is_object()) return;
+  json& nodes = held->second["nodes"];
+  if (!nodes.is_array()) nodes = json::array();
+  json row = node;
+  row.erase("cluster");
+  for (auto& n : nodes) {
+    if (string_of(n, "name") == string_of(row, "name")) {
+      n = std::move(row);
+      return;
+    }
+  }
+  nodes.push_back(std::move(row));
+}
+
+// A cluster event: its observed primary and health, on the fleet's row and
+// the cluster held. HEALTHY and MAX LAG come from the lists' reads.
+void take_cluster_state(Model& model, const std::string& name, const json& state) {
+  for (auto& c : model.clusters) {
+    if (string_of(c, "name") != name) continue;
+    c["primary"] = member(state, "primary");
+    c["health"] = member(state, "health");
+  }
+  if (auto held = model.cluster_details.find(name); held != model.cluster_details.end()) {
+    held->second["primary"] = member(state, "primary");
+    held->second["health"] = member(state, "health");
+  }
+}
+
+void went_live(Model& model, const Update& update) {
+  if (model.link == Link::reconnecting) {
+    say(model, std::string("live again: ") + (model.reachable ? "the event stream is back" : "pivotd answers again") +
+                   " after " + format_age_ms(update.at_ms - std::min(update.at_ms, model.link_since_ms)), false);
+  } else if (!model.reachable) {
+    say(model, "live: pivotd answers (it was unreachable for " +
+                   format_age_ms(update.at_ms - std::min(update.at_ms, model.unreachable_since_ms)) + ")", false);
+  }
+  model.link = Link::live;
+  model.link_message.clear();
+  model.reachable = true;
+  model.heard = true;
 }
 
 // The dry run ended: its plan waits for the cluster's name, or it says why not.
@@ -182,6 +295,7 @@ void action_started(Model& model, const Update& update) {
       if (current(model) == Screen::pivot) model.stack.pop_back();
       push(model, Screen::job);
       break;
+    case ActionKind::cancel: break;  // answered `done` (cancel_answered), never `started`
   }
 }
 
@@ -229,6 +343,10 @@ bool typing(const Model& model) {
 
 Intent intent_for(const Model& model, const Key& key) {
   using C = Key::Code;
+  if (!model.cancel_confirm.empty()) {  // y/N: anything but y keeps the job
+    if (key.code == C::character && (key.ch == 'y' || key.ch == 'Y')) return {IntentKind::confirm_yes};
+    return key.code == C::none ? Intent{} : Intent{IntentKind::confirm_no};
+  }
   if (typing(model)) {
     switch (key.code) {
       case C::character:
@@ -264,6 +382,7 @@ Intent intent_for(const Model& model, const Key& key) {
     case 'p': return {IntentKind::pivot};
     case 'J': return {IntentKind::jobs};
     case 'a': return {IntentKind::agents};
+    case 'c': return {IntentKind::cancel_job};
     case '\n': case '\r': return {IntentKind::open};
     default: return {};
   }
@@ -306,6 +425,9 @@ std::vector<Action> apply(Model& model, const Intent& intent) {
     case IntentKind::pivot: return start_dry_run(model);
     case IntentKind::jobs: push(model, Screen::jobs); break;
     case IntentKind::agents: push(model, Screen::agents); break;
+    case IntentKind::cancel_job: ask_cancel(model); break;
+    case IntentKind::confirm_yes: return answer_cancel(model, true);
+    case IntentKind::confirm_no: answer_cancel(model, false); break;
     case IntentKind::text:
       if (model.editing_filter) {
         model.filter += intent.ch;
@@ -353,17 +475,18 @@ void apply(Model& model, const Update& update) {
       break;
     case UpdateKind::agents: model.agents = update.body; break;
     case UpdateKind::job:
-      model.job_details[update.key] = update.body;
-      // The list was read earlier in the round: show the newer state there too.
-      for (auto& listed : model.jobs) {
-        if (string_of(listed, "id") == update.key) listed = update.body;
-      }
+      if (!take_job(model, update.key, update.body)) return;
       if (model.pivot.stage == PivotFlow::Stage::dry_run && update.key == model.pivot.dry_job &&
           job_finished(update.body)) {
         dry_run_finished(model, update.body);
       }
       break;
+    case UpdateKind::node: take_node(model, update.key, update.body); break;
+    case UpdateKind::cluster_state: take_cluster_state(model, update.key, update.body); break;
     case UpdateKind::started: if (update.action) action_started(model, update); return;
+    case UpdateKind::done:
+      if (update.action == ActionKind::cancel) cancel_answered(model, update);
+      return;
     case UpdateKind::failed:
       say(model, update.message, true);
       if (update.failed_read) model.read_errors[{*update.failed_read, update.key}] = update.message;
@@ -382,11 +505,32 @@ void apply(Model& model, const Update& update) {
       model.reachable = true;
       model.heard = true;
       return;
+    case UpdateKind::live: went_live(model, update); return;
+    case UpdateKind::reconnecting:
+      if (model.link != Link::reconnecting) model.link_since_ms = update.at_ms;
+      model.link = Link::reconnecting;
+      model.link_message = update.message;
+      return;
+    case UpdateKind::polling:
+      model.link = Link::polling;
+      model.link_message = update.message;
+      say(model, update.message, false);
+      return;
   }
   model.last_update_ms = update.at_ms;
   // Rows may have gone: keep the selection on one that exists.
   const std::size_t rows = row_count(model, current(model));
   if (rows > 0 && model.selected[current(model)] >= rows) model.selected[current(model)] = rows - 1;
+}
+
+bool job_behind(const json& job, const json& than) {
+  const auto progress = [](const json& j) {
+    const json& steps = member(j, "steps");
+    std::size_t ended = 0;
+    if (steps.is_array()) ended = static_cast<std::size_t>(std::count_if(steps.begin(), steps.end(), step_finished));
+    return std::tuple(job_finished(j), array_size(steps), ended);
+  };
+  return progress(job) < progress(than);
 }
 
 std::string read_error(const Model& model, UpdateKind kind, const std::string& key) {
@@ -410,6 +554,7 @@ Focus focus_of(const Model& model) {
     if (!id.empty() && std::find(focus.jobs.begin(), focus.jobs.end(), id) == focus.jobs.end()) focus.jobs.push_back(id);
   };
   const Screen screen = current(model);
+  focus.agents = screen == Screen::agents;
   if (screen == Screen::job) add(model.job);
   if (screen == Screen::pivot_status) add(model.status_job);
   if (screen == Screen::pivot) add(model.pivot.dry_job);

@@ -1,51 +1,13 @@
 // pivotctl tui's feed by polling pivotd's REST API on a thread of its own.
 #include <chrono>
 
-#include "pivot/ctl/format.hpp"
 #include "pivot/ctl/job_follower.hpp"
 #include "pivot/ctl/tui_feed.hpp"
 
 namespace pivot::ctl::tui {
 
-namespace {
-
-using nlohmann::json;
-
-std::string action_path(const Action& action) {
-  return "/v1/clusters/" + url_encode(action.cluster) +
-         (action.kind == ActionKind::pivot_status ? "/pivot-status" : "/pivot");
-}
-
-json action_body(const Action& action) {
-  switch (action.kind) {
-    case ActionKind::pivot_status: return json::object();
-    case ActionKind::dry_run: return json{{"dry_run", true}};
-    case ActionKind::pivot:
-      // Pinned to what the operator saw: pivotd answers 412 if the primary changed.
-      return json{{"candidate", action.candidate}, {"expected_primary", action.expected_primary}};
-  }
-  return json::object();
-}
-
-Update reading(UpdateKind kind, json body, std::string key = "") {
-  Update update;
-  update.kind = kind;
-  update.body = std::move(body);
-  update.key = std::move(key);
-  return update;
-}
-
-Update saying(UpdateKind kind, std::string message) {
-  Update update;
-  update.kind = kind;
-  update.message = std::move(message);
-  return update;
-}
-
-}  // namespace
-
 PollingFeed::PollingFeed(ApiClient& api, Clock& clock, PollOptions options)
-    : api_(api), clock_(clock), options_(options) {}
+    : api_(api), options_(options), queue_(clock) {}
 
 PollingFeed::~PollingFeed() { stop(); }
 
@@ -82,54 +44,19 @@ void PollingFeed::watch(const Focus& focus) {
   if (changed) wake_.notify_all();  // a screen just opened: read it now
 }
 
-std::vector<Update> PollingFeed::drain() {
-  std::lock_guard lock(mutex_);
-  std::vector<Update> out;
-  out.swap(updates_);
-  return out;
-}
+std::vector<Update> PollingFeed::drain() { return queue_.drain(); }
 
-void PollingFeed::push(Update update) {
-  update.at_ms = clock_.now_ms();
-  std::lock_guard lock(mutex_);
-  updates_.push_back(std::move(update));
-}
+void PollingFeed::push(Update update) { queue_.push(std::move(update)); }
 
-void PollingFeed::send(const Action& action) {
-  const ApiReply reply = api_.post(action_path(action), action_body(action));
-  Update update;
-  update.action = action.kind;
-  update.cluster = action.cluster;
-  const std::string id = reply.ok() ? string_of(reply.body, "job") : "";
-  if (!id.empty()) {
-    update.kind = UpdateKind::started;
-    update.key = id;
-  } else {
-    update.kind = UpdateKind::failed;
-    update.message = reply.ok() ? "pivotd accepted " + action_path(action) + " but named no job"
-                                : describe(*reply.error);
-  }
-  push(std::move(update));
-}
+void PollingFeed::send(const Action& action) { push(send_action(api_, action)); }
 
 void PollingFeed::read(const std::string& target, UpdateKind kind, const std::string& key) {
   deliver(target, kind, key, api_.get(target));
 }
 
 void PollingFeed::deliver(const std::string& target, UpdateKind kind, const std::string& key, ApiReply reply) {
-  if (reply.ok()) {
-    if (kind == UpdateKind::job && !job_finished(reply.body)) busy_ = true;
-    push(reading(kind, std::move(reply.body), key));
-    return;
-  }
-  if (reply.error->status == 0) {
-    push(saying(UpdateKind::unreachable, reply.error->message));
-    return;
-  }
-  Update update = saying(UpdateKind::failed, target + ": " + describe(*reply.error));
-  update.failed_read = kind;
-  update.key = key;
-  push(std::move(update));
+  if (reply.ok() && kind == UpdateKind::job && !job_finished(reply.body)) busy_ = true;
+  push(read_update(target, kind, key, std::move(reply)));
 }
 
 bool PollingFeed::poll_once() {

@@ -227,7 +227,7 @@ Body job_body(const Model& model) {
   body.add_printed(printed([&](std::ostream& out) { print_job(out, with_pending_steps(model, *job), true); }));
   if (!job_finished(*job)) {
     body.add("");
-    body.add(paint("Steps fill in as pivotd runs them.", Tone::dim, true));
+    body.add(paint("Steps fill in as pivotd runs them. c cancels the job (only before the fence).", Tone::dim, true));
   }
   return body;
 }
@@ -267,12 +267,14 @@ Body help_body() {
            "  p            pivot: the dry-run plan, then the cluster's name typed to start",
            "  J            jobs, newest first",
            "  a            agents",
+           "  c            cancel the job on screen (y/N); pivotd refuses once the fence began",
            "",
-           "Screens refresh by themselves: pivotd is polled about once a second, and",
-           "drawing never waits for it. When pivotd cannot be reached the bottom line",
-           "says so and the TUI keeps trying; it recovers by itself.",
+           "Screens follow pivotd's event stream (GET /v1/events): the bottom line says",
+           "live. When the stream drops it says it is reconnecting, and it catches up by",
+           "itself; a pivotd without the stream is polled once a second instead.",
+           "Drawing never waits for pivotd.",
            "",
-           "Failover, acknowledge and maintenance are not in pivotd yet, so not here.",
+           "Failover, acknowledge, maintenance and reopen are not in pivotd yet, so not here.",
        }) {
     body.add(line);
   }
@@ -319,7 +321,17 @@ std::string spread(const std::string& left, const std::string& right, std::size_
 Line status_line(const Model& model, const ViewContext& context) {
   std::string text;
   Tone tone = Tone::plain;
-  if (!model.reachable) {
+  if (!model.cancel_confirm.empty()) {
+    text = "Cancel job " + model.cancel_confirm + "? y cancels it, any other key lets it run [y/N]";
+    tone = Tone::warn;
+  } else if (model.link == Link::reconnecting) {
+    text = "reconnecting to pivotd ... " +
+           (model.reachable ? "(" + model.link_message + ")"
+                            : "unreachable for " +
+                                  format_age_ms(context.now_ms - std::min(context.now_ms, model.unreachable_since_ms)) +
+                                  ": " + model.unreachable_message);
+    tone = model.reachable ? Tone::warn : Tone::bad;
+  } else if (!model.reachable) {
     text = "pivotd unreachable for " +
            format_age_ms(context.now_ms - std::min(context.now_ms, model.unreachable_since_ms)) +
            ", retrying: " + model.unreachable_message;
@@ -330,10 +342,12 @@ Line status_line(const Model& model, const ViewContext& context) {
     text = model.notice;
     tone = model.notice_is_error ? Tone::bad : Tone::warn;
   } else {
-    text = "pivotd at " + context.controller;
+    text = "pivotd at " + context.controller + (model.link == Link::polling ? " (polling: it has no event stream)" : "");
   }
   std::string right;
-  if (model.heard) {
+  if (model.link == Link::live) {
+    right = "live";
+  } else if (model.heard) {
     right = "updated " + format_age_ms(context.now_ms - std::min(context.now_ms, model.last_update_ms)) + " ago";
   }
   Line line;

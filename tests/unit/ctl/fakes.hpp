@@ -13,7 +13,9 @@
 #include <vector>
 
 #include <algorithm>
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -50,10 +52,25 @@ class FakeTransport : public Transport {
   void unreachable(std::string why) { unreachable_ = std::move(why); }
   // What GET `target` streams: the pieces handed to the sink in order, then
   // pivotd closes it. Without one, the transport cannot stream (the default).
-  void on_stream(const std::string& target, std::vector<std::string> pieces) { streams_[target] = {200, std::move(pieces)}; }
+  void on_stream(const std::string& target, std::vector<std::string> pieces) {
+    on_stream(target, std::vector<StreamConnection>{{std::move(pieces), false, 200}});
+  }
+  // One connection of a stream: its pieces; then pivotd closes it, or with
+  // `stay_open` it stays silent, the sink getting ticks (no bytes, about
+  // every millisecond) until it stops reading. A status other than 200 is a
+  // refusal whose body is pieces[0].
+  struct StreamConnection {
+    std::vector<std::string> pieces;
+    bool stay_open = false;
+    int status = 200;
+  };
+  // Successive connections to `target`; the last one repeats.
+  void on_stream(const std::string& target, std::vector<StreamConnection> connections) {
+    streams_[target] = StreamRoute{std::move(connections), 0};
+  }
   // GET `target` as a stream is refused with this answer.
   void refuse_stream(const std::string& target, HttpReply refusal) {
-    streams_[target] = {refusal.status, {refusal.body}};
+    on_stream(target, std::vector<StreamConnection>{{{refusal.body}, false, refusal.status}});
   }
   // Called before each reply (e.g. to look at what was printed so far).
   std::function<void(const Call&)> before_reply;
@@ -71,16 +88,21 @@ class FakeTransport : public Transport {
     return route.replies[i];
   }
 
-  Result<HttpReply> stream(const std::string& target, const std::string& token, const StreamSink& sink) override {
+  Result<HttpReply> stream(const std::string& target, const std::string& token, const std::string& last_event_id,
+                           const StreamSink& sink) override {
     calls.push_back({Method::get, target, "", token});
+    last_event_ids.push_back(last_event_id);
     if (unreachable_) return make_error("unreachable", *unreachable_);
     auto it = streams_.find(target);
-    if (it == streams_.end()) return Transport::stream(target, token, sink);
-    const auto& [status, pieces] = it->second;
-    if (status != 200) return HttpReply{status, pieces.front()};
-    for (const auto& piece : pieces) {
-      if (!sink(piece)) break;
+    if (it == streams_.end()) return Transport::stream(target, token, last_event_id, sink);
+    StreamRoute& route = it->second;
+    const StreamConnection& connection = route.connections[std::min(route.next, route.connections.size() - 1)];
+    ++route.next;
+    if (connection.status != 200) return HttpReply{connection.status, connection.pieces.front()};
+    for (const auto& piece : connection.pieces) {
+      if (!sink(piece)) return HttpReply{200, ""};
     }
+    while (connection.stay_open && sink({})) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     return HttpReply{200, ""};
   }
 
@@ -93,6 +115,7 @@ class FakeTransport : public Transport {
   }
 
   std::vector<Call> calls;
+  std::vector<std::string> last_event_ids;  // each stream's Last-Event-ID ("" for none), in order
 
  private:
   struct Route {
@@ -100,7 +123,11 @@ class FakeTransport : public Transport {
     std::size_t next = 0;
   };
   std::map<std::pair<Method, std::string>, Route> routes_;
-  std::map<std::string, std::pair<int, std::vector<std::string>>> streams_;
+  struct StreamRoute {
+    std::vector<StreamConnection> connections;
+    std::size_t next = 0;
+  };
+  std::map<std::string, StreamRoute> streams_;
   std::optional<std::string> unreachable_;
 };
 
@@ -112,8 +139,9 @@ class BorrowedTransport : public Transport {
                             const std::string& token) override {
     return inner_.request(method, target, body, token);
   }
-  Result<HttpReply> stream(const std::string& target, const std::string& token, const StreamSink& sink) override {
-    return inner_.stream(target, token, sink);
+  Result<HttpReply> stream(const std::string& target, const std::string& token, const std::string& last_event_id,
+                           const StreamSink& sink) override {
+    return inner_.stream(target, token, last_event_id, sink);
   }
 
  private:

@@ -200,7 +200,7 @@ TEST(TuiModel, PivotStatusAsksForTheSelectedCluster) {
   Model model = heard();
   auto actions = press(model, {ch('s')});
   ASSERT_EQ(actions.size(), 1u);
-  EXPECT_EQ(actions[0], (Action{ActionKind::pivot_status, "sms-1", "", ""}));
+  EXPECT_EQ(actions[0], (Action{ActionKind::pivot_status, "sms-1", "", "", ""}));
   EXPECT_EQ(current(model), Screen::pivot_status);
   apply(model, started(ActionKind::pivot_status, "sms-1", "ps-1"));
   EXPECT_EQ(focus_of(model), (Focus{"sms-1", {"ps-1"}}));
@@ -210,14 +210,14 @@ TEST(TuiModel, PivotRunsTheDryRunThenNeedsTheNameTyped) {
   std::vector<Action> actions;
   Model model = at_confirmation(actions);
   ASSERT_EQ(actions.size(), 1u);
-  EXPECT_EQ(actions[0], (Action{ActionKind::dry_run, "sms-1", "", ""}));
+  EXPECT_EQ(actions[0], (Action{ActionKind::dry_run, "sms-1", "", "", ""}));
   EXPECT_EQ(model.pivot.stage, PivotFlow::Stage::confirm);
   EXPECT_TRUE(typing(model));
   actions = press(model, typed("sms-1"));
   EXPECT_TRUE(actions.empty());  // typing alone starts nothing
   actions = press(model, {{C::enter}});
   ASSERT_EQ(actions.size(), 1u);
-  EXPECT_EQ(actions[0], (Action{ActionKind::pivot, "sms-1", "db2", "db1"}));
+  EXPECT_EQ(actions[0], (Action{ActionKind::pivot, "sms-1", "db2", "db1", ""}));
   apply(model, started(ActionKind::pivot, "sms-1", "pv-2"));
   EXPECT_EQ(current(model), Screen::job);
   EXPECT_EQ(model.job, "pv-2");
@@ -467,20 +467,181 @@ TEST(TuiView, SelectionScrollsIntoView) {
 
 TEST(TuiView, AScrolledScreenMovesBackAtOnceAfterTheBottom) {
   Model model = heard();
-  press(model, {ch('?')});  // help: 16 lines, no rows to select
+  press(model, {ch('?')});  // help: 18 lines, no rows to select
   const ViewContext small{80, 10, 2000, "http://x"};  // 8 rows of text
-  ASSERT_EQ(scroll_limit(model, small), 8u);
+  ASSERT_EQ(scroll_limit(model, small), 10u);
   press(model, {ch('G')});
   clamp_scroll(model, scroll_limit(model, small));
-  EXPECT_EQ(model.selected[Screen::help], 8u);
+  EXPECT_EQ(model.selected[Screen::help], 10u);
   press(model, {ch('k')});
   clamp_scroll(model, scroll_limit(model, small));
-  EXPECT_EQ(model.selected[Screen::help], 7u);
-  EXPECT_EQ(render(model, small)[1].text().rfind("  p            pivot:", 0), 0u) << render(model, small)[1].text();
+  EXPECT_EQ(model.selected[Screen::help], 9u);
+  EXPECT_EQ(render(model, small)[1].text().rfind("  a            agents", 0), 0u) << render(model, small)[1].text();
   // A screen with rows keeps its selection.
   press(model, {ch('q'), ch('j')});
   clamp_scroll(model, scroll_limit(model, small));
   EXPECT_EQ(model.selected[Screen::fleet], 1u);
+}
+
+// A job pv-2 of sms-1 open on the job screen, running its pre_pivot hook.
+Model on_running_job() {
+  Model model = heard();
+  model.job = "pv-2";
+  model.stack.push_back(Screen::job);
+  apply(model, reading(UpdateKind::job,
+                       testing::job("pv-2", "pivot", "running",
+                                    json::array({testing::step("check", "succeeded", "2026-11-24T20:15:03.123Z",
+                                                               "2026-11-24T20:15:03.128Z"),
+                                                 testing::step("pre_pivot", "running", "2026-11-24T20:15:03.128Z", "")})),
+                       "pv-2"));
+  return model;
+}
+
+TEST(TuiCancel, CAsksFirstAndOnlyYSendsIt) {
+  Model model = on_running_job();
+  EXPECT_TRUE(press(model, {ch('c')}).empty());
+  EXPECT_EQ(model.cancel_confirm, "pv-2");
+  auto lines = render(model, ViewContext{120, 30, 2000, "http://x"});
+  EXPECT_EQ(lines.back().text().rfind("Cancel job pv-2? y cancels it, any other key lets it run [y/N]", 0), 0u)
+      << lines.back().text();
+  // Any other key declines, q included (it does not go back either).
+  EXPECT_TRUE(press(model, {ch('q')}).empty());
+  EXPECT_EQ(current(model), Screen::job);
+  EXPECT_TRUE(model.cancel_confirm.empty());
+  EXPECT_NE(screen(model).find("Not cancelled: job pv-2 goes on"), std::string::npos) << screen(model);
+  press(model, {ch('c')});
+  EXPECT_TRUE(press(model, {{C::enter}}).empty());  // Enter is not yes
+  press(model, {ch('c')});
+  const auto actions = press(model, {ch('y')});
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0], (Action{ActionKind::cancel, "sms-1", "", "", "pv-2"}));
+  EXPECT_NE(screen(model).find("Cancelling job pv-2 ..."), std::string::npos) << screen(model);
+}
+
+TEST(TuiCancel, AnEndedJobOrAnotherScreenAsksNothing) {
+  Model model = heard();
+  press(model, {ch('c')});
+  EXPECT_TRUE(model.cancel_confirm.empty());
+  EXPECT_NE(screen(model).find("c cancels the job on screen"), std::string::npos) << screen(model);
+  model = on_running_job();
+  apply(model, reading(UpdateKind::job, testing::job("pv-2", "pivot", "succeeded"), "pv-2"));
+  press(model, {ch('c')});
+  EXPECT_TRUE(model.cancel_confirm.empty());
+  EXPECT_NE(screen(model).find("Job pv-2 already ended succeeded: nothing to cancel"), std::string::npos)
+      << screen(model);
+}
+
+TEST(TuiCancel, PivotdsAnswerReachesTheStatusLine) {
+  FakeTransport transport;
+  ManualClock clock;
+  ApiClient api(transport, "http://127.0.0.1:7780", "tok");
+  json cancelled = testing::job("pv-2", "pivot", "cancelled");
+  cancelled["result"] = {{"error", "cancelled"},
+                         {"message", "cancelled by alice before the fence: nothing was changed"}};
+  transport.on(Method::post, "/v1/jobs/pv-2/cancel",
+               {testing::reply(200, cancelled),
+                testing::error_reply(409, "conflict", "job pv-2 has begun to fence the old primary: it cannot be "
+                                                      "cancelled")});
+  const Action cancel{ActionKind::cancel, "sms-1", "", "", "pv-2"};
+  Model model = on_running_job();
+  Update answer = send_action(api, cancel);
+  EXPECT_EQ(answer.kind, UpdateKind::done);
+  ASSERT_EQ(transport.posts().size(), 1u);
+  EXPECT_EQ(transport.posts()[0].target, "/v1/jobs/pv-2/cancel");
+  EXPECT_EQ(json::parse(transport.posts()[0].body), json::object());
+  apply(model, answer);
+  std::string text = screen(model);
+  EXPECT_NE(text.find("Job pv-2 cancelled by alice before the fence: nothing was changed"), std::string::npos) << text;
+  EXPECT_NE(text.find("Job pv-2: pivot of sms-1, cancelled"), std::string::npos) << text;
+
+  model = on_running_job();
+  answer = send_action(api, cancel);
+  EXPECT_EQ(answer.kind, UpdateKind::failed);
+  apply(model, answer);
+  text = screen(model, 160);
+  EXPECT_NE(text.find("pivotd answered HTTP 409 conflict: job pv-2 has begun to fence the old primary"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(model.job_details["pv-2"]["state"], "running");
+}
+
+TEST(TuiModel, AJobNeverGoesBackToAnEarlierReading) {
+  Model model = on_running_job();
+  json later = model.job_details["pv-2"];
+  later["steps"][1]["state"] = "succeeded";
+  apply(model, reading(UpdateKind::job, later, "pv-2"));
+  // A replayed event, or a read that crossed an event: behind, so dropped.
+  apply(model, reading(UpdateKind::job,
+                       testing::job("pv-2", "pivot", "running",
+                                    json::array({testing::step("check", "succeeded", "2026-11-24T20:15:03.123Z",
+                                                               "2026-11-24T20:15:03.128Z")})),
+                       "pv-2"));
+  EXPECT_EQ(model.job_details["pv-2"]["steps"].size(), 2u);
+  EXPECT_EQ(model.job_details["pv-2"]["steps"][1]["state"], "succeeded");
+  EXPECT_TRUE(job_behind(testing::job("x", "pivot", "running"), testing::job("x", "pivot", "succeeded")));
+  EXPECT_FALSE(job_behind(later, later));
+}
+
+TEST(TuiModel, StreamEventsChangeTheFleetTheClusterAndTheJobs) {
+  Model model = heard();
+  apply(model, reading(UpdateKind::jobs, json::array({testing::job("pv-1", "pivot", "succeeded")})));
+  // A new job: first in the list and its cluster's last job.
+  apply(model, reading(UpdateKind::job, testing::job("pv-3", "pivot", "running"), "pv-3"));
+  ASSERT_EQ(model.jobs.size(), 2u);
+  EXPECT_EQ(model.jobs[0]["id"], "pv-3");
+  EXPECT_EQ(model.clusters[0]["last_job"], "pv-3");
+  // A node event replaces its row in the cluster held.
+  json db2 = cluster_detail()["nodes"][1];
+  db2["cluster"] = "sms-1";
+  db2["current"] = "primary";
+  db2["state"]["read_only"] = false;
+  apply(model, reading(UpdateKind::node, db2, "sms-1"));
+  const json& nodes = model.cluster_details["sms-1"]["nodes"];
+  ASSERT_EQ(nodes.size(), 3u);
+  EXPECT_EQ(nodes[1]["current"], "primary");
+  EXPECT_FALSE(nodes[1].contains("cluster"));
+  // A cluster event: the primary on the fleet and the cluster.
+  apply(model, reading(UpdateKind::cluster_state,
+                       {{"name", "sms-1"}, {"primary", "db2"}, {"health", {{"state", "ok"}, {"reasons", json::array()}}}},
+                       "sms-1"));
+  EXPECT_EQ(model.clusters[0]["primary"], "db2");
+  EXPECT_EQ(model.cluster_details["sms-1"]["primary"], "db2");
+  press(model, {{C::enter}});
+  EXPECT_NE(screen(model).find("Cluster sms-1: primary db2"), std::string::npos) << screen(model);
+  // A cluster not held: nothing to change (it is read when opened).
+  apply(model, reading(UpdateKind::node, {{"name", "x1"}, {"cluster", "billing"}}, "billing"));
+  EXPECT_EQ(model.cluster_details.count("billing"), 0u);
+}
+
+TEST(TuiModel, TheStatusLineSaysLiveThenReconnectingThenLiveAgain) {
+  Model model;
+  std::string text = screen(model, 120, 30, 1000);
+  EXPECT_NE(text.find("connecting to pivotd at http://127.0.0.1:7780 ..."), std::string::npos) << text;
+  apply(model, reading(UpdateKind::live, nullptr, "", 1000));
+  apply(model, reading(UpdateKind::clusters, clusters(), "", 1000));
+  auto last = render(model, ViewContext{120, 30, 2000, "http://127.0.0.1:7780"}).back().text();
+  EXPECT_EQ(last.rfind("pivotd at http://127.0.0.1:7780 ", 0), 0u) << last;
+  EXPECT_EQ(last.substr(last.size() - 5), " live") << last;
+
+  Update ended = reading(UpdateKind::reconnecting, nullptr, "", 3000);
+  ended.message = "the event stream ended";
+  apply(model, ended);
+  last = render(model, ViewContext{120, 30, 3500, "http://127.0.0.1:7780"}).back().text();
+  EXPECT_EQ(last.rfind("reconnecting to pivotd ... (the event stream ended)", 0), 0u) << last;
+  EXPECT_NE(last.find("updated 2.5s ago"), std::string::npos) << last;
+  Update down = reading(UpdateKind::unreachable, nullptr, "", 4000);
+  down.message = "cannot read /v1/events from http://127.0.0.1:7780: Connection refused";
+  apply(model, down);
+  apply(model, ended);
+  last = render(model, ViewContext{120, 30, 6000, "http://127.0.0.1:7780"}).back().text();
+  EXPECT_EQ(last.rfind("reconnecting to pivotd ... unreachable for 2.0s: cannot read /v1/events", 0), 0u) << last;
+  EXPECT_NE(screen(model, 120, 30, 6000).find("sms-1"), std::string::npos);  // the last reading stays
+
+  apply(model, reading(UpdateKind::live, nullptr, "", 7000));
+  last = render(model, ViewContext{120, 30, 7000, "http://127.0.0.1:7780"}).back().text();
+  EXPECT_EQ(last.rfind("live again: pivotd answers again after 4.0s", 0), 0u) << last;
+  EXPECT_EQ(last.substr(last.size() - 5), " live") << last;
+  EXPECT_TRUE(model.reachable);
 }
 
 TEST(TuiView, PaintedTextBecomesTonedSpans) {
@@ -503,7 +664,7 @@ TEST(TuiPollingFeed, OneRoundReadsTheListsAndWhatIsWatched) {
   transport.on(Method::post, "/v1/clusters/sms-1/pivot", testing::reply(202, json{{"job", "pv-9"}}));
   PollingFeed feed(api, clock);
   feed.watch(Focus{"sms-1", {"ps-1"}});
-  feed.request(Action{ActionKind::pivot, "sms-1", "db2", "db1"});
+  feed.request(Action{ActionKind::pivot, "sms-1", "db2", "db1", ""});
   ASSERT_TRUE(feed.poll_once());
   ASSERT_EQ(transport.posts().size(), 1u);
   EXPECT_EQ(json::parse(transport.posts()[0].body), (json{{"candidate", "db2"}, {"expected_primary", "db1"}}));
@@ -534,7 +695,7 @@ TEST(TuiPollingFeed, UnreachableIsAnUpdateNotAnError) {
   ApiClient api(transport, "http://127.0.0.1:7780", "");
   transport.unreachable("Connection refused");
   PollingFeed feed(api, clock);
-  feed.request(Action{ActionKind::dry_run, "sms-1", "", ""});
+  feed.request(Action{ActionKind::dry_run, "sms-1", "", "", ""});
   EXPECT_FALSE(feed.poll_once());
   const auto updates = feed.drain();
   ASSERT_EQ(updates.size(), 2u);

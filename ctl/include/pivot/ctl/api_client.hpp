@@ -38,10 +38,13 @@ class ApiClient {
       : transport_(transport), url_(std::move(controller_url)), token_(std::move(token)) {}
   ApiReply get(const std::string& target);
   ApiReply post(const std::string& target, const nlohmann::json& body);
-  // GET `target` as a stream (Transport::stream): nullopt once it ran until
-  // pivotd closed it or the sink stopped it; else why it could not be read
-  // (not reached, refused, or a transport that cannot stream: status 0).
-  std::optional<ApiError> stream(const std::string& target, const StreamSink& sink);
+  // GET `target` as a stream (Transport::stream), resuming after
+  // `last_event_id` when it is not "": nullopt once it ran until pivotd
+  // closed it or the sink stopped it; else why it could not be read (not
+  // reached, refused, or a transport that cannot stream: status 0, slug
+  // "unsupported").
+  std::optional<ApiError> stream(const std::string& target, const StreamSink& sink,
+                                 const std::string& last_event_id = "");
   const std::string& url() const { return url_; }
 
  private:

@@ -23,7 +23,8 @@ class BeastTransport : public Transport {
   explicit BeastTransport(ControllerUrl url, HttpTimeouts timeouts = {});
   Result<HttpReply> request(Method method, const std::string& target, const std::string& body,
                             const std::string& token) override;
-  Result<HttpReply> stream(const std::string& target, const std::string& token, const StreamSink& sink) override;
+  Result<HttpReply> stream(const std::string& target, const std::string& token, const std::string& last_event_id,
+                           const StreamSink& sink) override;
 
  private:
   ControllerUrl url_;

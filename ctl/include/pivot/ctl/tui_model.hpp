@@ -25,8 +25,9 @@ struct Key {
 
 enum class IntentKind {
   none, quit_or_back, back, up, down, page_up, page_down, top, bottom, open, help, filter,
-  pivot_status, pivot, jobs, agents,
+  pivot_status, pivot, jobs, agents, cancel_job,
   text, erase, submit, cancel,  // while typing (the filter, a pivot's confirmation)
+  confirm_yes, confirm_no,      // the answer to a y/N question (cancel a job?)
 };
 struct Intent {
   IntentKind kind = IntentKind::none;
@@ -34,27 +35,34 @@ struct Intent {
 };
 
 // What the model asks of pivotd; the feed sends it and answers with an
-// Update (started with the job id, or failed).
-enum class ActionKind { pivot_status, dry_run, pivot };
+// Update (started with the job id, done with pivotd's answer, or failed).
+enum class ActionKind { pivot_status, dry_run, pivot, cancel };
 struct Action {
   ActionKind kind = ActionKind::pivot_status;
   std::string cluster;
   std::string candidate;         // pivot: the dry run's candidate
   std::string expected_primary;  // pivot: the primary the operator saw (412 if it changed)
+  std::string job{};             // cancel: the job
   bool operator==(const Action&) const = default;
 };
 
-// What the feed hands the UI loop: a reply read, an action's outcome, or
-// whether pivotd answers at all.
-enum class UpdateKind { clusters, cluster, jobs, job, agents, started, failed, reachable, unreachable };
+// What the feed hands the UI loop: a reply read, an event, an action's
+// outcome, whether pivotd answers at all, and how the feed is connected.
+enum class UpdateKind {
+  clusters, cluster, jobs, job, agents,   // a list or an object read (a job event is a `job`)
+  node, cluster_state,                    // the event stream's `node` and `cluster` events
+  started, done, failed,                  // an action's outcome
+  reachable, unreachable,
+  live, reconnecting, polling,            // the event feed: streaming, reconnecting, fell back to polling
+};
 struct Update {
   UpdateKind kind = UpdateKind::reachable;
-  std::string key;                   // cluster: its name; job and started: the job id
-  nlohmann::json body;               // the reply's JSON
+  std::string key;                   // cluster, node, cluster_state: the cluster; job, started, done: the job id
+  nlohmann::json body;               // the reply's or the event's JSON
   std::optional<ActionKind> action;  // started, failed: the action it answers
   std::optional<UpdateKind> failed_read;  // failed: the read that failed (with its key)
   std::string cluster;               // started, failed: the action's cluster
-  std::string message;               // failed, unreachable: one line for the status line
+  std::string message;               // failed, unreachable, reconnecting, polling: one line for the status line
   std::uint64_t at_ms = 0;           // when it was read (the UI loop's clock)
 };
 
@@ -70,12 +78,19 @@ struct PivotFlow {
 };
 
 // What the feed should keep fresh besides the lists: the open cluster and
-// the jobs shown.
+// the jobs shown, and whether the agents are (the event stream does not
+// carry their counters).
 struct Focus {
   std::string cluster;
   std::vector<std::string> jobs;
+  bool agents = false;
   bool operator==(const Focus&) const = default;
 };
+
+// How the feed is connected, for the status line: the event feed is
+// connecting, live or reconnecting; the polling feed says `polling` when it
+// is the fallback for a pivotd without an event stream.
+enum class Link { connecting, live, reconnecting, polling };
 
 // How long news stays on the status line (errors too: a failing read says
 // it again on every round).
@@ -105,6 +120,11 @@ struct Model {
   std::string status_error;
   PivotFlow pivot;
 
+  std::string cancel_confirm;  // the job a y/N question asks to cancel, "" when none is asked
+
+  Link link = Link::connecting;
+  std::string link_message;       // reconnecting: why; polling: why
+  std::uint64_t link_since_ms = 0;  // when reconnecting began
   bool heard = false;      // pivotd answered at least once
   bool reachable = true;
   std::string unreachable_message;
@@ -125,6 +145,10 @@ std::vector<const nlohmann::json*> visible_clusters(const Model& model);
 std::size_t row_count(const Model& model, Screen screen);
 // True while a key should type into the filter or the confirmation.
 bool typing(const Model& model);
+// The job's progress is behind `than`'s (a stale reading or a replayed
+// event of the same job): it has ended less, or has fewer steps, or fewer
+// of them ended.
+bool job_behind(const nlohmann::json& job, const nlohmann::json& than);
 
 Intent intent_for(const Model& model, const Key& key);
 std::vector<Action> apply(Model& model, const Intent& intent);
