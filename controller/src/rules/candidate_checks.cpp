@@ -25,14 +25,6 @@ bool same_text(const std::string& a, const std::string& b) {
 
 std::string host_port(const std::string& host, std::uint16_t port) { return host + ":" + std::to_string(port); }
 
-// The source is the primary's spec address, or the address it reports.
-bool replicates_from(const protocol::ReplicaStatus& replica, const NodeView& primary) {
-  if (same_text(replica.source_host, primary.spec->host) && replica.source_port == primary.spec->port) return true;
-  const auto& reported = primary.state->report_host;
-  return reported && same_text(replica.source_host, *reported) &&
-         replica.source_port == primary.state->report_port.value_or(primary.spec->port);
-}
-
 Check promotable_check(const ClusterView& view, const NodeView& node) {
   if (&node == view.primary) return make_check(kCandidateIds[0], false, primary_refusal(node) + ": name a replica.");
   if (auto refusal = role_refusal(node); !refusal.empty()) return make_check(kCandidateIds[0], false, refusal + ".");
@@ -46,18 +38,13 @@ Check replicating_check(const ClusterView& view, const NodeView& node) {
   if (view.primary == nullptr) {
     return make_check(kCandidateIds[1], false, "Cannot check " + node.name() + "'s source: " + kNoPrimary + ".");
   }
-  const auto& replica = *node.state->replica;
   const auto& primary = *view.primary;
-  const auto source = host_port(replica.source_host, replica.source_port);
-  const auto expected = host_port(primary.spec->host, primary.spec->port);
-  if (!replicates_from(replica, primary)) {
-    return make_check(kCandidateIds[1], false,
-                      node.name() + " replicates from " + source + ", not from the primary " + primary.name() + " (" +
-                          expected + ").");
-  }
+  if (auto other = other_source(node, primary, primary.state); !other.empty())
+    return make_check(kCandidateIds[1], false, other + ".");
+  const auto& replica = *node.state->replica;
   return make_check(kCandidateIds[1], true,
-                    node.name() + " replicates from the primary " + primary.name() + " (" + source +
-                        "), IO and SQL threads running.");
+                    node.name() + " replicates from the primary " + primary.name() + " (" +
+                        host_port(replica.source_host, replica.source_port) + "), IO and SQL threads running.");
 }
 
 Check lag_check(const ClusterView& view, const NodeView& node) {
@@ -94,18 +81,8 @@ Check errant_check(const ClusterView& view, const NodeView& node) {
     return make_check(id, false, "Cannot look for errant transactions on " + node.name() + ": " + node.unknown + ".");
   if (view.primary == nullptr)
     return make_check(id, false, "Cannot look for errant transactions on " + node.name() + ": " + kNoPrimary + ".");
-  auto errant = errant_gtids(node, *view.primary);
-  if (!errant) return make_check(id, false, "Cannot look for errant transactions: " + errant.error().message + ".");
-  if (!errant->empty()) {
-    return make_check(id, false, node.name() + " has errant transactions: " + join(*errant, "; ") + ".");
-  }
+  if (auto problem = errant_problem(node, *view.primary); !problem.empty()) return make_check(id, false, problem + ".");
   return make_check(id, true, node.name() + " has no transaction the primary " + view.primary->name() + " lacks.");
-}
-
-// An on/off server setting: "" when on, else why it fails.
-std::string setting_problem(const NodeView& node, const std::optional<bool>& value, const char* name) {
-  if (!value) return node.name() + "'s " + name + " is unknown";
-  return *value ? "" : node.name() + " has " + name + " off";
 }
 
 Check binlog_check(const ClusterView& view, const NodeView& node) {
@@ -178,17 +155,50 @@ std::string primary_refusal(const NodeView& node) { return node.name() + " is th
 std::string replication_problem(const NodeView& node) {
   if (node.state == nullptr) return "Cannot tell whether " + node.name() + " replicates: " + node.unknown;
   const auto& replica = node.state->replica;
-  if (!replica) return node.name() + " does not replicate (no source configured)";
-  if (replica->io_running != protocol::IoThread::yes) {
-    const bool connecting = replica->io_running == protocol::IoThread::connecting;
-    return node.name() + "'s IO thread is " + (connecting ? "connecting" : "not running") +
-           (replica->last_io_error.empty() ? "" : " (" + replica->last_io_error + ")");
-  }
-  if (!replica->sql_running) {
-    return node.name() + "'s SQL thread is stopped" +
-           (replica->last_sql_error.empty() ? "" : " (" + replica->last_sql_error + ")");
-  }
+  if (!replica) return no_source(node);
+  if (auto io = io_thread_problem(node.name(), *replica); !io.empty()) return io;
+  return sql_thread_problem(node.name(), *replica);
+}
+
+std::string no_source(const NodeView& node) { return node.name() + " does not replicate (no source configured)"; }
+
+std::string io_thread_problem(const std::string& node, const protocol::ReplicaStatus& replica) {
+  if (replica.io_running == protocol::IoThread::yes) return "";
+  const bool connecting = replica.io_running == protocol::IoThread::connecting;
+  return node + "'s IO thread is " + (connecting ? "connecting" : "not running") +
+         (replica.last_io_error.empty() ? "" : " (" + replica.last_io_error + ")");
+}
+
+std::string sql_thread_problem(const std::string& node, const protocol::ReplicaStatus& replica) {
+  if (replica.sql_running) return "";
+  return node + "'s SQL thread is stopped" + (replica.last_sql_error.empty() ? "" : " (" + replica.last_sql_error + ")");
+}
+
+bool replicates_from(const protocol::ReplicaStatus& replica, const NodeSpec& source,
+                     const protocol::NodeState* source_state) {
+  if (same_text(replica.source_host, source.host) && replica.source_port == source.port) return true;
+  if (source_state == nullptr || !source_state->report_host) return false;
+  return same_text(replica.source_host, *source_state->report_host) &&
+         replica.source_port == source_state->report_port.value_or(source.port);
+}
+
+std::string other_source(const NodeView& node, const NodeView& primary, const protocol::NodeState* primary_state) {
+  const auto& replica = *node.state->replica;
+  if (replicates_from(replica, *primary.spec, primary_state)) return "";
+  return node.name() + " replicates from " + host_port(replica.source_host, replica.source_port) +
+         ", not from the primary " + primary.name() + " (" + host_port(primary.spec->host, primary.spec->port) + ")";
+}
+
+std::string errant_problem(const NodeView& node, const NodeView& primary) {
+  auto errant = errant_gtids(node, primary);
+  if (!errant) return "Cannot look for errant transactions: " + errant.error().message;
+  if (!errant->empty()) return node.name() + " has errant transactions: " + join(*errant, "; ");
   return "";
+}
+
+std::string setting_problem(const NodeView& node, const std::optional<bool>& value, const char* name) {
+  if (!value) return node.name() + "'s " + name + " is unknown";
+  return *value ? "" : node.name() + " has " + name + " off";
 }
 
 std::vector<Check> no_candidate_checks(const std::string& detail) {

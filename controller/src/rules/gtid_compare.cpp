@@ -120,7 +120,53 @@ Result<GtidDistance> mysql_distance(const NodeView& candidate, const NodeView& p
   return d;
 }
 
+std::string range_text(const gtid::GtidRange& range) {
+  const gtid::MariadbGtid first{range.domain, range.server_id, range.after_seq + 1};
+  if (range.last_seq == first.seq) return first.to_string();
+  return first.to_string() + " to " + range.last().to_string();
+}
+
 }  // namespace
+
+Result<GtidHoldings> gtid_holdings(const NodeView& node) {
+  const auto& flavor = node.state->flavor;
+  if (!flavor) return make_error("unknown", node.name() + "'s server flavor is unknown");
+  GtidHoldings h;
+  h.flavor = *flavor;
+  using protocol::NodeState;
+  if (*flavor == Flavor::mariadb) {
+    auto state = read_field<gtid::BinlogState>(node, &NodeState::gtid_binlog_state, "gtid_binlog_state");
+    if (!state) return state.error();
+    h.mariadb = std::move(state).value();
+  } else {
+    auto executed = read_field<gtid::MysqlGtidSet>(node, &NodeState::gtid_executed, "gtid_executed");
+    if (!executed) return executed.error();
+    h.mysql = std::move(executed).value();
+  }
+  return h;
+}
+
+bool holds_all(const GtidHoldings& a, const GtidHoldings& b) {
+  if (a.flavor != b.flavor) return false;
+  return a.flavor == Flavor::mariadb ? a.mariadb.covers(b.mariadb) : a.mysql.contains(b.mysql);
+}
+
+GtidLack lacking(const GtidHoldings& a, const GtidHoldings& b) {
+  GtidLack lack;
+  if (a.flavor == Flavor::mariadb) {
+    std::vector<std::string> ranges;
+    for (const auto& range : b.mariadb.beyond(a.mariadb)) {
+      ranges.push_back(range_text(range));
+      lack.count = saturating_add(lack.count, range.last_seq - range.after_seq);
+    }
+    lack.gtids = join(ranges);
+  } else {
+    const auto extra = b.mysql.minus(a.mysql);
+    lack.gtids = extra.to_string();
+    lack.count = extra.count();
+  }
+  return lack;
+}
 
 Result<GtidDistance> gtid_distance(const NodeView& candidate, const NodeView& primary) {
   auto flavor = common_flavor(candidate, primary);
