@@ -3,9 +3,12 @@
 # (scripts/lib/stack.sh: 5 MariaDB nodes, 5 agents, pivotd), driven with
 # send-keys and read with capture-pane at every stage: the fleet and its
 # filter, the cluster, pivot status, a declined confirmation (nothing
-# changes), a pivot started by typing the cluster's name and followed to
-# `succeeded`, resizes (down to too small and back), pivotd stopped and
-# started under it (the TUI says so and recovers), q to quit.
+# changes), a pivot started by typing the cluster's name whose steps fill in
+# from the event stream while a pre_pivot hook holds it (a declined cancel
+# changes nothing) and that ends `succeeded`, resizes (down to too small and
+# back), a second pivot cancelled with `c` `y` before the fence (the primary
+# stays), pivotd stopped and started under it (the TUI says it is
+# reconnecting, then live again), q to quit.
 # A tmux server of its own (-L), killed at the end, and every process by PID.
 # TUI_CAPTURE_DIR=DIR keeps each stage's screen there (docs/tui.md's text).
 set -euo pipefail
@@ -17,6 +20,20 @@ export PIVOT_BIN_DIR
 
 cluster=orders
 dir="$(mktemp -d /tmp/pivot-tui-test-XXXXXX)"
+# The pre_pivot hook holds a pivot until the test opens the gate (at most
+# 4.5 s, under the spec's 5 s hook timeout): time to watch it run and cancel it.
+hooks="$(mktemp -d /tmp/pivot-tui-hooks-XXXXXX)"
+gate="$hooks/open"
+cat > "$hooks/gate" <<HOOK
+#!/bin/sh
+i=0
+while [ ! -e '$gate' ] && [ \$i -lt 45 ]; do sleep 0.1; i=\$((i + 1)); done
+printf 'gate open after %s ticks' "\$i"
+HOOK
+chmod 0755 "$hooks/gate"
+STACK_SPEC_DEMO=0
+STACK_SPEC_HOOKS=("post_promote=$dir/hooks/route-traffic" "pre_pivot=$hooks/gate")
+STACK_SPEC_PRIORITY=(db2=10)
 sock="pivot-tui-test-$$-$RANDOM"
 tmux_pids=()
 socket_path=""
@@ -32,7 +49,7 @@ cleanup() {
   # kill-server leaves the socket file behind.
   [ -z "$socket_path" ] || rm -f -- "$socket_path"
   stack_stop "$dir" || true
-  rm -rf "$dir"
+  rm -rf "$dir" "$hooks"
 }
 trap cleanup EXIT
 fail() {
@@ -147,15 +164,29 @@ jobs_out="$(stack_ctl "$dir" jobs --cluster "$cluster")"
 [ "$(awk '$2 == "pivot" && $3 != "(dry"' <<< "$jobs_out" | wc -l)" -eq 0 ] \
   || fail "a pivot job exists after a declined confirmation: $jobs_out"
 
-# 5. A pivot started by typing the name, followed to the end.
+# 5. A pivot started by typing the name: its steps fill in from the event
+# stream while the hook holds it; a declined cancel changes nothing; it ends.
 keys q  # back to pivot status
 wait_for "$cluster: eligible; candidate db2"
 keys p
 wait_for "Type the cluster's name and Enter to pivot"
 keys "$cluster"
 wait_for "> ${cluster}_"
+rm -f "$gate"
 keys Enter
 wait_for "Pivot job "
+wait_for_re '^  pre_pivot +running'
+grep -Eq '^  fence_read_only +pending' <<< "$(screen)" || fail "the plan's steps not run yet are not pending"
+grep -Eq ' live$' <<< "$(screen | tail -n 1)" || fail "the status line does not say live"
+job_id="$(screen | sed -n 's/.*Pivot job \([^ ]*\) started.*/\1/p' | head -n 1)"
+[ -n "$job_id" ] || fail "no job id on the status line"
+snap job_running
+keys c
+wait_for "Cancel job $job_id? y cancels it, any other key lets it run [y/N]"
+snap cancel_prompt
+keys n
+wait_for "Not cancelled: job $job_id goes on"
+touch "$gate"
 wait_for "pivot of $cluster, succeeded" 60
 shows "Pivoted $cluster: db2 is the new primary (was db1); writes were blocked for"
 grep -Eq '^  post_promote +succeeded .*route -> 127\.0\.0\.1:[0-9]+' <<< "$(screen)" \
@@ -175,10 +206,34 @@ snap too_small
 t resize-window -t tui -x 120 -y 40
 wait_for "Pivoted $cluster: db2 is the new primary"
 
-# 7. The jobs and agents lists.
+# 7. A second pivot cancelled before the fence: c, y; the primary stays.
+keys q  # back to pivot status
+wait_for "Pivot status of $cluster"
+keys p
+wait_for "Type the cluster's name and Enter to pivot" 30
+keys "$cluster"
+wait_for "> ${cluster}_"
+rm -f "$gate"
+keys Enter
+wait_for_re '^  pre_pivot +running'
+job_id="$(screen | sed -n 's/.* > job \([^ ]*\) .*/\1/p' | head -n 1)"
+[ -n "$job_id" ] || fail "no job id in the title"
+keys c
+wait_for "Cancel job $job_id?"
+keys y
+touch "$gate"  # the hook ends; pivotd stops the job before its next step
+wait_for "Job $job_id cancelled by demo-operator before the fence: nothing was changed" 20
+wait_for "pivot of $cluster, cancelled"
+snap cancelled
+grep -q '^  "primary": "db2",\?$' <<< "$(ctl_json_status)" || fail "the primary changed after a cancelled pivot"
+[ "$(stack_ctl "$dir" --json job "$job_id" | grep -c '"state": "cancelled"')" -ge 1 ] \
+  || fail "pivotd does not have $job_id cancelled"
+
+# 8. The jobs and agents lists.
 keys J
 wait_for "ID "
 wait_for_re ' pivot +'"$cluster"' +succeeded'
+wait_for_re ' pivot +'"$cluster"' +cancelled'
 
 snap jobs
 keys q a
@@ -186,16 +241,20 @@ wait_for "BOOT_ID"
 [ "$(grep -c "^$cluster " <<< "$(screen)" || true)" -eq 5 ] || fail "the agents list does not show five agents"
 snap agents
 
-# 8. pivotd stopped under the TUI: it says so and keeps trying; started again: it recovers.
+# 9. pivotd stopped under the TUI: it says it is reconnecting and keeps
+# trying; started again: live again, the model read whole (pivotd's new run
+# cannot resume the old ids: a reset).
 keys q q q  # agents, the job, pivot status: back to the cluster
 wait_for "Cluster $cluster: primary db2" 20
 stack_stop_group "$dir" pivotd "$dir/run/pivotd.pid"
-wait_for "pivotd unreachable for" 10
-shows "retrying: cannot reach pivotd at $controller"
+wait_for "reconnecting to pivotd ... " 10
+wait_for "unreachable for" 10
+shows "cannot read /v1/events from $controller"
 shows "Cluster $cluster: primary db2"  # the last reading stays on screen
-snap unreachable
+snap reconnecting
 stack_launch_pivotd "$dir"
-wait_for "pivotd answers again (it was unreachable for" 30
+wait_for "live again: pivotd answers again after" 30
+grep -Eq ' live$' <<< "$(screen | tail -n 1)" || fail "the status line does not say live after the restart"
 snap recovered
 keys q
 wait_for "$cluster "
