@@ -270,6 +270,7 @@ class HaproxySwitch : public StackTest {
   }
   nlohmann::json pivot(const std::string& candidate, const std::string& expected_primary) {
     auto job = stack().run_job(cluster_path("/pivot"), {{"candidate", candidate}, {"expected_primary", expected_primary}});
+    std::cout << "pivot to " << candidate << ": " << job.dump() << "\n";
     EXPECT_EQ(job["state"], "succeeded") << job.dump(2);
     return job;
   }
