@@ -237,6 +237,13 @@ FailoverChoice choose_failover_candidate(const FailoverChoiceInput& input) {
                              rules::lacking(winner.holdings, source->holdings).gtids + "): " + winner.name() +
                              " replicates from it until it has all of it, before it becomes writable.";
   }
+  if (auto last = rules::gtid_holdings(primary)) {
+    choice.primary_last_gtids = last->flavor == protocol::Flavor::mariadb ? last->mariadb.to_string()
+                                                                          : last->mysql.to_string();
+    choice.lacking_from_primary = rules::lacking(source->holdings, *last).gtids;
+  } else {
+    choice.lacking_from_primary = "unknown: " + last.error().message;
+  }
   choice.rejected = rejected_in_spec_order();
   return choice;
 }

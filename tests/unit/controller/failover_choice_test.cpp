@@ -94,6 +94,21 @@ TEST(FailoverChoice, TheWinnerCatchesUpFromASurvivorThatHoldsMore) {
             "it becomes writable.");
 }
 
+// An asynchronous cluster's loss: what db1 last showed that no survivor has.
+TEST(FailoverChoice, WhatTheDeadPrimaryLastHeldAndNoSurvivorHoldsIsNamed) {
+  auto f = Failover();
+  auto c = f.choose();
+  EXPECT_EQ(c.primary_last_gtids, "0-1-100");
+  EXPECT_EQ(c.lacking_from_primary, "");
+
+  f.last->gtid_binlog_state = "0-1-108";
+  f.at("db4", "0-1-104");
+  c = f.choose();
+  EXPECT_EQ(c.catch_up_from, "db4");
+  EXPECT_EQ(c.primary_last_gtids, "0-1-108");
+  EXPECT_EQ(c.lacking_from_primary, "0-1-105 to 0-1-108");  // after the catch-up from db4
+}
+
 TEST(FailoverChoice, AnErrantReplicaIsRejectedAndNotCaughtUpFrom) {
   auto f = Failover();
   f.at("db2", "0-1-100,0-2-101", "0-2-101");  // db2 wrote a transaction of its own

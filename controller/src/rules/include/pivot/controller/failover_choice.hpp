@@ -46,6 +46,13 @@ struct FailoverChoice {
   std::string catch_up_reason;  // "db4 holds what db2 lacks (0-1-104 to 0-1-105): ..."
   std::vector<Rejected> rejected;  // every other spec node, with its sentence
   std::string stop;             // "" when the failover may go on, else why an operator must decide
+  // For an asynchronous cluster's account of what it lost: what the dead
+  // primary's last state held (gtid_binlog_state or gtid_executed), and
+  // what of it no survivor holds, so that the new primary lacks it even
+  // after its catch-up ("" when nothing; transactions the primary wrote
+  // after that state are not known here). Set when a winner is chosen.
+  std::string primary_last_gtids;
+  std::string lacking_from_primary;
 };
 
 FailoverChoice choose_failover_candidate(const FailoverChoiceInput& input);
