@@ -316,6 +316,9 @@ TEST_F(HaproxySwitch, PivotReloadAndBackThroughHaproxy) {
   ASSERT_EQ(job["state"], "succeeded");
   EXPECT_EQ(step_summary(job, "post_promote"),
             "haproxy mysql_write: db2 ready, db1,db3,db4,db5 maint (changed: db1:maint db2:ready)");
+  // The probe's pooled session was moved by HAProxy's `shutdown sessions`,
+  // not by the fence's kill that follows the hook.
+  EXPECT_EQ(step_summary(job, "fence_kill_connections"), "no client session to kill on db1");
   const double job_window_1 = job["result"].value("write_blocked_ms", 0.0);
   const std::int64_t hook_ms_1 = hook_ms(job);
   std::this_thread::sleep_for(300ms);  // writes after
