@@ -47,13 +47,19 @@ struct PrimaryReport {
   std::string sentence;  // "db1's agent reports its mysqld unreachable (...)"
 };
 
-PrimaryReport primary_report(const NodeView& primary, std::uint64_t now_ms, std::uint64_t agent_dead_ms,
-                             const Policy& policy) {
+PrimaryReport primary_report(const NodeView& primary, const FailoverDetectionInput& in) {
   const auto& p = primary.name();
   const auto* observed = primary.observed;
-  if (observed == nullptr) return {PrimaryAgent::silent, p + "'s agent has never reported"};
-  const auto age = age_ms(*observed, now_ms);
+  const auto now_ms = in.now_ms;
+  const auto agent_dead_ms = in.agent_dead_ms;
   const auto ms = [](std::uint64_t v) { return std::to_string(v) + " ms"; };
+  if (observed == nullptr) {
+    const auto listened = now_ms > in.observing_since_ms ? now_ms - in.observing_since_ms : 0;
+    const auto since = p + "'s agent has not reported since pivotd began to listen " + ms(listened) + " ago";
+    if (listened >= agent_dead_ms) return {PrimaryAgent::silent, since + " (agent_dead_ms " + ms(agent_dead_ms) + ")"};
+    return {PrimaryAgent::late, since + ", less than agent_dead_ms (" + ms(agent_dead_ms) + ")"};
+  }
+  const auto age = age_ms(*observed, now_ms);
   if (age >= agent_dead_ms) {
     return {PrimaryAgent::silent,
             p + "'s agent has been silent for " + ms(age) + " (agent_dead_ms " + ms(agent_dead_ms) + ")"};
@@ -64,7 +70,7 @@ PrimaryReport primary_report(const NodeView& primary, std::uint64_t now_ms, std:
     return {PrimaryAgent::unreachable, p + "'s agent reports its mysqld unreachable" +
                                            (state.probe_error.empty() ? "" : " (" + state.probe_error + ")")};
   }
-  if (age > static_cast<std::uint64_t>(policy.agent_fresh_ms)) {
+  if (age > static_cast<std::uint64_t>(in.spec.policy.agent_fresh_ms)) {
     return {PrimaryAgent::late, p + "'s agent has not reported for " + ms(age) + ", less than agent_dead_ms (" +
                                     ms(agent_dead_ms) + "), and its last state had mysqld up"};
   }
@@ -97,7 +103,7 @@ FailoverDetection detect_failover(const FailoverDetectionInput& input) {
     return d;
   }
   const auto& p = primary->name();
-  const auto report = primary_report(*primary, input.now_ms, input.agent_dead_ms, view.policy());
+  const auto report = primary_report(*primary, input);
   if (report.agent == PrimaryAgent::up) {
     d.verdict = FailoverVerdict::healthy;
     d.reasons.push_back(report.sentence + ": no failover.");

@@ -36,8 +36,10 @@ Topology primary_killed() {
   return t;
 }
 
-FailoverDetection detect(const Topology& t, std::uint64_t agent_dead_ms = 3000) {
-  return detect_failover({t.spec, t.observed, t.now_ms, "db1", agent_dead_ms});
+// pivotd has listened for a minute unless told otherwise.
+FailoverDetection detect(const Topology& t, std::uint64_t agent_dead_ms = 3000,
+                         std::uint64_t listened_ms = 60'000) {
+  return detect_failover({t.spec, t.observed, t.now_ms, "db1", agent_dead_ms, t.now_ms - listened_ms});
 }
 
 std::string all(const FailoverDetection& d) { return ::testing::PrintToString(d.reasons); }
@@ -83,13 +85,22 @@ TEST(FailoverDetection, SilentAgentAndEveryFreshReplicaLostItIsDead) {
             "agent is fresh lost it too; confirmed by db2, db3.");
 }
 
-TEST(FailoverDetection, AnAgentThatNeverReportedCountsAsSilent) {
+// An agent never heard from is silent once pivotd has listened for
+// agent_dead_ms, not before: a pivotd just started waits for it.
+TEST(FailoverDetection, AnAgentNeverHeardFromIsSilentOncePivotdListenedForAgentDeadMs) {
   auto t = Topology::healthy();
   for (const char* node : {"db2", "db3", "db4", "db5"}) lose(t, node);
   t.forget("db1");
-  const auto d = detect(t);
+  auto d = detect(t);
   EXPECT_EQ(d.verdict, FailoverVerdict::dead) << all(d);
-  EXPECT_THAT(d.reasons.front(), HasSubstr("db1's agent has never reported"));
+  EXPECT_THAT(d.reasons.front(), HasSubstr("db1's agent has not reported since pivotd began to listen 60000 ms ago "
+                                           "(agent_dead_ms 3000 ms)"));
+
+  d = detect(t, 3000, 1000);
+  EXPECT_EQ(d.verdict, FailoverVerdict::no_decision) << all(d);
+  EXPECT_EQ(d.reasons.front(),
+            "db1's agent has not reported since pivotd began to listen 1000 ms ago, less than agent_dead_ms (3000 "
+            "ms): waiting for agent_dead_ms before deciding.");
 }
 
 // A silent agent whose replicas still receive events: a network problem
@@ -224,7 +235,7 @@ TEST(FailoverDetection, AnotherWritableNodeMeansNoFailover) {
 
 TEST(FailoverDetection, APrimaryMissingFromTheSpecDecidesNothing) {
   const auto t = primary_killed();
-  const auto d = detect_failover({t.spec, t.observed, t.now_ms, "db9", 3000});
+  const auto d = detect_failover({t.spec, t.observed, t.now_ms, "db9", 3000, 0});
   EXPECT_EQ(d.verdict, FailoverVerdict::no_decision);
   EXPECT_THAT(d.reasons, ElementsAre("The primary db9 is not in the cluster spec: no decision."));
 }

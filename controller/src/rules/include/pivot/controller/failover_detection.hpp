@@ -41,6 +41,11 @@ struct FailoverDetectionInput {
   // policy.agent_dead_ms: how long the primary's agent must be silent for
   // condition B. Passed in because the spec's Policy does not carry it yet.
   std::uint64_t agent_dead_ms = 3000;
+  // When pivotd began to observe (same clock as now_ms): an agent never
+  // heard from is silent only once pivotd has listened for agent_dead_ms,
+  // so that a pivotd just started does not take the order its first
+  // messages arrive in for a death.
+  std::uint64_t observing_since_ms = 0;
 };
 
 struct FailoverDetection {
