@@ -168,8 +168,13 @@ void print_job_verdict(std::ostream& out, const json& job, bool colour) {
     print_pivot_status(out, cluster, result, colour);
     return;
   }
-  // A pivot refused by its own check step carries the checks: show why.
-  if (state != "succeeded" && member(result, "checks").is_array()) print_pivot_status(out, cluster, result, colour);
+  // A pivot refused by its own check step carries the checks: show why. One
+  // that passed them and ended otherwise (cancelled, failed later) is told by
+  // its steps and its outcome.
+  const json& eligible = member(result, "eligible");
+  if (state != "succeeded" && member(result, "checks").is_array() && !(eligible.is_boolean() && eligible.get<bool>())) {
+    print_pivot_status(out, cluster, result, colour);
+  }
   print_job_outcome(out, job, colour);
 }
 

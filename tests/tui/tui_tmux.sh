@@ -221,6 +221,12 @@ job_id="$(screen | sed -n 's/.* > job \([^ ]*\) .*/\1/p' | head -n 1)"
 keys c
 wait_for "Cancel job $job_id?"
 keys y
+# The gate opens once pivotd has the cancel (its log says so; at most 3 s,
+# under the hook's 4.5), or the hook could end first and the job go on.
+for _ in $(seq 1 30); do
+  grep -q "cancel requested by" "$dir/logs/pivotd.log" 2>/dev/null && break
+  sleep 0.1
+done
 touch "$gate"  # the hook ends; pivotd stops the job before its next step
 wait_for "Job $job_id cancelled by demo-operator before the fence: nothing was changed" 20
 wait_for "pivot of $cluster, cancelled"
@@ -238,6 +244,9 @@ wait_for_re ' pivot +'"$cluster"' +cancelled'
 snap jobs
 keys q a
 wait_for "BOOT_ID"
+# The stream does not carry the agents' counters: opening the screen reads
+# them again (the list read when the TUI started had a message or two each).
+wait_for_re "^$cluster +db1 +[0-9a-f.]+ +[0-9.]+[smh] ago +([3-9]|[1-9][0-9]+) " 10
 [ "$(grep -c "^$cluster " <<< "$(screen)" || true)" -eq 5 ] || fail "the agents list does not show five agents"
 snap agents
 

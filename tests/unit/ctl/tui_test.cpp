@@ -536,8 +536,9 @@ TEST(TuiCancel, PivotdsAnswerReachesTheStatusLine) {
   ManualClock clock;
   ApiClient api(transport, "http://127.0.0.1:7780", "tok");
   json cancelled = testing::job("pv-2", "pivot", "cancelled");
-  cancelled["result"] = {{"error", "cancelled"},
-                         {"message", "cancelled by alice before the fence: nothing was changed"}};
+  cancelled["result"] = testing::pivot_status_result(true);  // its check step passed
+  cancelled["result"]["error"] = "cancelled";
+  cancelled["result"]["message"] = "cancelled by alice before the fence: nothing was changed";
   transport.on(Method::post, "/v1/jobs/pv-2/cancel",
                {testing::reply(200, cancelled),
                 testing::error_reply(409, "conflict", "job pv-2 has begun to fence the old primary: it cannot be "
@@ -553,6 +554,8 @@ TEST(TuiCancel, PivotdsAnswerReachesTheStatusLine) {
   std::string text = screen(model);
   EXPECT_NE(text.find("Job pv-2 cancelled by alice before the fence: nothing was changed"), std::string::npos) << text;
   EXPECT_NE(text.find("Job pv-2: pivot of sms-1, cancelled"), std::string::npos) << text;
+  EXPECT_NE(text.find("pivot of sms-1 cancelled: cancelled: cancelled by alice"), std::string::npos) << text;
+  EXPECT_EQ(text.find("agents_fresh"), std::string::npos) << "checks that passed are not why it ended\n" << text;
 
   model = on_running_job();
   answer = send_action(api, cancel);
