@@ -8,7 +8,7 @@ const ProbeSql& probe_sql(protocol::Flavor flavor) {
       "'server_id','gtid_domain_id','gtid_binlog_pos','gtid_binlog_state','gtid_current_pos',"
       "'gtid_slave_pos','gtid_strict_mode','log_bin','log_slave_updates','binlog_format',"
       "'report_host','report_port','version','rpl_semi_sync_master_enabled',"
-      "'rpl_semi_sync_slave_enabled')",
+      "'rpl_semi_sync_slave_enabled','slave_net_timeout')",
       "SELECT @@global.read_only AS read_only",
       // SHOW ALL SLAVES STATUS, not SHOW SLAVE STATUS: only it has Gtid_Slave_Pos.
       "SHOW ALL SLAVES STATUS",
@@ -19,7 +19,8 @@ const ProbeSql& probe_sql(protocol::Flavor flavor) {
       "'server_id','server_uuid','gtid_executed','gtid_mode','super_read_only','log_bin',"
       "'log_replica_updates','log_slave_updates','binlog_format','report_host','report_port',"
       "'version','rpl_semi_sync_source_enabled','rpl_semi_sync_master_enabled',"
-      "'rpl_semi_sync_replica_enabled','rpl_semi_sync_slave_enabled')",
+      "'rpl_semi_sync_replica_enabled','rpl_semi_sync_slave_enabled','replica_net_timeout',"
+      "'slave_net_timeout')",
       "SELECT @@global.read_only AS read_only",
       "SHOW REPLICA STATUS",
       "SHOW GLOBAL STATUS WHERE Variable_name IN ('Uptime')",

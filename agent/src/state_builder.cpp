@@ -146,6 +146,9 @@ protocol::NodeState build_state(const ProbeRows& rows, std::vector<std::string>&
   }
   if (const Row* row = default_connection(rows.replica_status)) s.replica = replica_status(flavor, *row, r);
   s.uptime_s = r.number<uint64_t>(rows.status, {"Uptime"});
+  // How late this node, as a replica, notices a hung source: pivot status
+  // compares it with policy.agent_dead_ms (MySQL 8.0.26 renamed it).
+  s.slave_net_timeout = r.number<uint32_t>(v, {"replica_net_timeout", "slave_net_timeout"});
   return s;
 }
 

@@ -2,7 +2,9 @@
 // The wire schema of every struct, written once: fields(visitor, s) calls
 // visitor(key, member) in wire order. MapWriter encodes with it, MapReader
 // decodes with it, FieldCounter sizes the map header. A new field is one line
-// here (and one in docs/protocol.md).
+// here (and one in docs/protocol.md). A field added to v1 after its first
+// release is visited with v.added(key, member): always written, and read as
+// nil when absent, because an older sender does not write it.
 
 #include <cstdint>
 #include <type_traits>
@@ -74,6 +76,7 @@ void fields(V& v, S& s) {
   v("probe_latency_ms", s.probe_latency_ms);
   v("agent_version", s.agent_version);
   v("uptime_s", s.uptime_s);
+  v.added("slave_net_timeout", s.slave_net_timeout);
 }
 
 template <typename V, Is<Event> S>
@@ -105,6 +108,8 @@ struct FieldCounter {
   std::uint32_t count = 0;
   template <typename T>
   void operator()(const char*, const T&) { ++count; }
+  template <typename T>
+  void added(const char*, const T&) { ++count; }
 };
 
 // A struct the codec walks with fields() (as opposed to a scalar or an enum).

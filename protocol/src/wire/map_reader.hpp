@@ -36,6 +36,19 @@ class MapReader {
     read(*value, out, path_of(key));
   }
 
+  // A key added to v1 after its first release (docs/protocol.md,
+  // "Compatibility"): an older sender does not write it, so absent is nil.
+  template <typename T>
+  void added(std::string_view key, std::optional<T>& out) {
+    if (error_) return;
+    const msgpack::object* value = find(key);
+    if (value == nullptr) {
+      out.reset();
+      return;
+    }
+    read(*value, out, path_of(key));
+  }
+
   bool ok() const { return !error_.has_value(); }
   const Error& error() const { return *error_; }
   const msgpack::object_map& map() const { return map_; }

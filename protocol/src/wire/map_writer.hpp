@@ -27,6 +27,11 @@ class MapWriter {
     write(key);
     write(value);
   }
+  // A key added to v1 later is written like any other (nil when unknown).
+  template <typename T>
+  void added(std::string_view key, const std::optional<T>& value) {
+    (*this)(key, value);
+  }
 
   void write(std::string_view text);
   void write(const std::string& text) { write(std::string_view(text)); }

@@ -47,6 +47,26 @@ TEST_F(AgentProcessTest, SnapshotsOfPrimaryAndReplicaMatchTheServers) {
   EXPECT_GT(again->envelope.seq, r->envelope.seq);
 }
 
+// slave_net_timeout travels in NodeState as the server has it: a change by
+// SET GLOBAL shows in the next published state (pivot status compares it
+// with policy.agent_dead_ms).
+TEST_F(AgentProcessTest, SlaveNetTimeoutIsTheServersAndFollowsAChange) {
+  const std::string before = cluster().value(2, "SELECT @@global.slave_net_timeout");
+  EventSink sink;
+  AgentProcess agent(args(2, sink.endpoint()));
+  auto first = sink.wait_for([&](const Message& m) { return is_state(m, "db2") && state(m).mysql_reachable; }, 15s);
+  ASSERT_TRUE(first) << agent.log();
+  EXPECT_EQ(state(*first).slave_net_timeout, std::stoul(before));
+
+  const unsigned changed = std::stoul(before) == 47 ? 48 : 47;
+  cluster().execute(2, "SET GLOBAL slave_net_timeout = " + std::to_string(changed));
+  auto next = sink.wait_for([&](const Message& m) { return is_state(m, "db2") && state(m).slave_net_timeout == changed; },
+                            10s);
+  cluster().execute(2, "SET GLOBAL slave_net_timeout = " + before);
+  ASSERT_TRUE(next) << "no state of db2 with slave_net_timeout " << changed << "\n" << agent.log();
+  EXPECT_EQ(cluster().value(2, "SELECT @@global.slave_net_timeout"), before) << "restored for the other tests";
+}
+
 TEST_F(AgentProcessTest, ReadOnlyChangeIsAnEventAtOnce) {
   EventSink sink;
   AgentProcess agent(args(2, sink.endpoint()));

@@ -82,6 +82,7 @@ TEST_F(MysqlProbeTest, ReplicaMatchesTheServer) {
   EXPECT_EQ(s.replica->seconds_behind, 0u);
   EXPECT_EQ(s.replica->using_gtid, protocol::GtidMode::slave_pos);
   EXPECT_EQ(s.replica->executed_gtids, var(2, "gtid_slave_pos"));
+  EXPECT_EQ(s.slave_net_timeout, std::stoul(var(2, "slave_net_timeout")));
 }
 
 TEST_F(MysqlProbeTest, OverTheUnixSocket) {

@@ -30,7 +30,8 @@ ProbeRows mariadb_replica() {
                     {"report_port", "23001"},
                     {"version", "10.11.6-MariaDB-0+deb12u1-log"},
                     {"rpl_semi_sync_master_enabled", "OFF"},
-                    {"rpl_semi_sync_slave_enabled", "OFF"}};
+                    {"rpl_semi_sync_slave_enabled", "OFF"},
+                    {"slave_net_timeout", "60"}};
   rows.read_only = "1";
   rows.replica_status = {Row{{"Connection_name", ""},
                              {"Master_Host", "127.0.0.1"},
@@ -64,6 +65,7 @@ TEST(StateBuilder, MariadbReplica) {
   EXPECT_EQ(s.log_replica_updates, true);
   EXPECT_EQ(s.report_port, 23001);
   EXPECT_EQ(s.uptime_s, 3600u);
+  EXPECT_EQ(s.slave_net_timeout, 60u);
   ASSERT_TRUE(s.replica.has_value());
   EXPECT_EQ(s.replica->source_host, "127.0.0.1");
   EXPECT_EQ(s.replica->source_port, 23000);
@@ -132,7 +134,9 @@ TEST(StateBuilder, Mysql84ReplicaFromShowReplicaStatus) {
                     {"report_port", "3306"},
                     {"version", "8.4.3"},
                     {"rpl_semi_sync_source_enabled", "OFF"},
-                    {"rpl_semi_sync_replica_enabled", "ON"}};
+                    {"rpl_semi_sync_replica_enabled", "ON"},
+                    {"replica_net_timeout", "5"},
+                    {"slave_net_timeout", "5"}};
   rows.read_only = "1";
   rows.replica_status = {Row{{"Channel_Name", ""},
                              {"Source_Host", "10.0.1.11"},
@@ -158,6 +162,7 @@ TEST(StateBuilder, Mysql84ReplicaFromShowReplicaStatus) {
   EXPECT_NE(s.gtid_executed->find("1-1042"), std::string::npos);
   EXPECT_EQ(s.log_replica_updates, true);
   EXPECT_TRUE(s.semi_sync->replica);
+  EXPECT_EQ(s.slave_net_timeout, 5u);
   ASSERT_TRUE(s.replica.has_value());
   EXPECT_EQ(s.replica->source_host, "10.0.1.11");
   EXPECT_FALSE(s.replica->sql_running);
@@ -180,19 +185,22 @@ TEST(StateBuilder, Mysql80OldVariableAndColumnNames) {
   EXPECT_EQ(s.replica->source_host, "db1");
   EXPECT_EQ(s.replica->io_running, IoThread::no);
   EXPECT_EQ(s.replica->using_gtid, GtidMode::no);
+  EXPECT_FALSE(s.slave_net_timeout.has_value()) << "not in the rows: unknown, never a made-up value";
 }
 
 TEST(StateBuilder, UnparsableValuesAreUnknownAndNamed) {
   ProbeRows rows = mariadb_replica();
   rows.variables["server_id"] = "two";
   rows.variables["gtid_strict_mode"] = "MAYBE";
+  rows.variables["slave_net_timeout"] = "1m";
   rows.read_only = "yes please";
   std::vector<std::string> problems;
   auto s = build_state(rows, problems);
   EXPECT_FALSE(s.server_id.has_value());
   EXPECT_FALSE(s.gtid_strict_mode.has_value());
   EXPECT_FALSE(s.read_only.has_value()) << "never guess read_only";
-  ASSERT_EQ(problems.size(), 3u);
+  EXPECT_FALSE(s.slave_net_timeout.has_value());
+  ASSERT_EQ(problems.size(), 4u);
   EXPECT_EQ(problems[0], "server_id: expected a number, got 'two'");
 }
 

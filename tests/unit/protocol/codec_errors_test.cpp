@@ -244,6 +244,15 @@ std::vector<BadInput> bad_inputs() {
       {"semi_sync_is_a_bool",
        [=] { return broken_at(state, {"body"}, [](RawMap& b) { b.set("semi_sync", val(true)); }); },
        errc::wrong_type, "body.semi_sync"},
+      {"slave_net_timeout_is_a_uint",
+       [=] { return broken_at(state, {"body"}, [](RawMap& b) { b.set("slave_net_timeout", val("60")); }); },
+       errc::wrong_type, "body.slave_net_timeout"},
+      {"slave_net_timeout_over_uint32",
+       [=] {
+         return broken_at(state, {"body"},
+                          [](RawMap& b) { b.set("slave_net_timeout", val(std::uint64_t{1} << 32)); });
+       },
+       errc::bad_value, "body.slave_net_timeout"},
       {"command_id_empty",
        [=] { return broken_at(command, {"body"}, [](RawMap& b) { b.set("id", val("")); }); },
        errc::bad_value, "body.id"},

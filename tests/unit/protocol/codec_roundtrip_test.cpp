@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "pivot/protocol/codec.hpp"
+#include "pivot/protocol/errors.hpp"
 #include "pivot/protocol/topic.hpp"
 #include "raw_map.hpp"
 #include "sample_messages.hpp"
@@ -48,6 +49,7 @@ TEST(RoundTrip, UnreachableNodeKeepsUnknownsAsNil) {
   EXPECT_FALSE(state.replica.has_value());
   EXPECT_FALSE(state.semi_sync.has_value());
   EXPECT_FALSE(state.uptime_s.has_value());
+  EXPECT_FALSE(state.slave_net_timeout.has_value());
   EXPECT_EQ(state.probe_error, "Can't connect to MySQL server on '127.0.0.1' (111)");
 }
 
@@ -76,6 +78,26 @@ TEST(RoundTrip, UnknownExtraKeysAreIgnored) {
   auto decoded = decode(topic_of(original), raw.bytes());
   ASSERT_TRUE(decoded.ok()) << decoded.error().message;
   EXPECT_EQ(*decoded, original);
+}
+
+// slave_net_timeout came to v1 later: an older agent leaves it out (nil), a
+// newer one sends nil when it cannot know it; any other key stays required.
+TEST(RoundTrip, AnAddedKeyMayBeAbsentOrNil) {
+  const Message original = mariadb_replica_state();
+  ASSERT_EQ(std::get<NodeState>(original.body).slave_net_timeout, 4u);
+  for (const auto& body : {RawMap::parse(encode(original)).sub("body").erase("slave_net_timeout"),
+                           RawMap::parse(encode(original)).sub("body").set("slave_net_timeout", nil())}) {
+    auto raw = RawMap::parse(encode(original));
+    raw.set("body", body);
+    auto decoded = decode(topic_of(original), raw.bytes());
+    ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+    EXPECT_FALSE(std::get<NodeState>(decoded->body).slave_net_timeout.has_value());
+  }
+  auto raw = RawMap::parse(encode(original));
+  raw.set("body", raw.sub("body").erase("uptime_s"));
+  auto decoded = decode(topic_of(original), raw.bytes());
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_EQ(decoded.error().code, std::string(errc::missing_field));
 }
 
 TEST(RoundTrip, FloatFieldAcceptsAnInteger) {

@@ -102,6 +102,23 @@ TEST(GoldenFixtureV1, State) {
   EXPECT_DOUBLE_EQ(s.probe_latency_ms, 0.84);
   EXPECT_EQ(s.agent_version, "0.1.0");
   EXPECT_EQ(s.uptime_s, 86400u);
+  EXPECT_EQ(s.slave_net_timeout, 4u);
+}
+
+// A state from an agent built before slave_net_timeout was added to v1 (the
+// state fixture as it was then, kept byte for byte): it still decodes, to
+// the same values with slave_net_timeout nil, as a newer pivotd reads an
+// older agent.
+TEST(GoldenFixtureV1, StateFromAnAgentBeforeSlaveNetTimeout) {
+  const auto path = fixture_path("state_before_slave_net_timeout");
+  std::ifstream in(path, std::ios::binary);
+  ASSERT_TRUE(in.good()) << path << " is missing";
+  const std::string bytes(std::istreambuf_iterator<char>(in), {});
+  Message expected = testing::mariadb_replica_state();
+  auto decoded = decode(topic_of(expected), bytes);
+  ASSERT_TRUE(decoded.ok()) << decoded.error().code << ": " << decoded.error().message;
+  std::get<NodeState>(expected.body).slave_net_timeout.reset();
+  EXPECT_EQ(*decoded, expected);
 }
 
 TEST(GoldenFixtureV1, Event) {

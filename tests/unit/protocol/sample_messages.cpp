@@ -49,6 +49,7 @@ Message mariadb_replica_state() {
   s.probe_latency_ms = 0.84;
   s.agent_version = "0.1.0";
   s.uptime_s = 86400;
+  s.slave_net_timeout = 4;
   return Message{agent_envelope("db2", 4711), s};
 }
 
@@ -72,6 +73,7 @@ Message mysql_primary_state() {
   s.probe_latency_ms = 1.5;
   s.agent_version = "0.1.0";
   s.uptime_s = 3600;
+  s.slave_net_timeout = 60;
   return Message{agent_envelope("db1", 12), s};
 }
 

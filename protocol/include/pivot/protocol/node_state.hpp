@@ -88,6 +88,10 @@ struct NodeState {
   double probe_latency_ms = 0;  // ms, fractional: how long the last probe took
   std::string agent_version;
   std::optional<std::uint64_t> uptime_s;  // s; mysqld's Uptime status
+  // s; @@slave_net_timeout (MySQL replica_net_timeout): how long a replica
+  // waits for its source's data before it counts the connection lost. Added
+  // to v1 later: nil from an older agent, which does not send it.
+  std::optional<std::uint32_t> slave_net_timeout;
   bool operator==(const NodeState&) const = default;
 };
 
