@@ -267,14 +267,14 @@ Body help_body() {
            "  p            pivot: the dry-run plan, then the cluster's name typed to start",
            "  J            jobs, newest first",
            "  a            agents",
-           "  c            cancel the job on screen (y/N); pivotd refuses once the fence began",
+           "  c            cancel the job on screen (asks y/N; only before its fence)",
            "",
            "Screens follow pivotd's event stream (GET /v1/events): the bottom line says",
            "live. When the stream drops it says it is reconnecting, and it catches up by",
            "itself; a pivotd without the stream is polled once a second instead.",
            "Drawing never waits for pivotd.",
            "",
-           "Failover, acknowledge, maintenance and reopen are not in pivotd yet, so not here.",
+           "Failover, acknowledge, maintenance, reopen: not in pivotd yet, so not here.",
        }) {
     body.add(line);
   }
