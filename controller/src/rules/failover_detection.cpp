@@ -51,7 +51,7 @@ PrimaryReport primary_report(const NodeView& primary, const FailoverDetectionInp
   const auto& p = primary.name();
   const auto* observed = primary.observed;
   const auto now_ms = in.now_ms;
-  const auto agent_dead_ms = in.agent_dead_ms;
+  const auto agent_dead_ms = static_cast<std::uint64_t>(in.spec.policy.agent_dead_ms);
   const auto ms = [](std::uint64_t v) { return std::to_string(v) + " ms"; };
   if (observed == nullptr) {
     const auto listened = now_ms > in.observing_since_ms ? now_ms - in.observing_since_ms : 0;

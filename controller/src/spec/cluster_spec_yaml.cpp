@@ -3,6 +3,7 @@
 // pure model the spec is (cluster_spec.cpp).
 #include "pivot/controller/cluster_spec_yaml.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include "pivot/protocol/names.hpp"
@@ -32,6 +33,18 @@ Policy read_policy(yaml::MapReader m) {
   set_int(m, "catch_up_timeout_ms", 100, 600000, p.catch_up_timeout_ms);
   set_int(m, "hook_timeout_ms", 100, 600000, p.hook_timeout_ms);
   set_int(m, "agent_fresh_ms", 100, 600000, p.agent_fresh_ms);
+  // Silent for agent_dead_ms must not come before stale for agent_fresh_ms:
+  // a value below it is refused, and left out it is at least agent_fresh_ms.
+  if (auto dead = m.node("agent_dead_ms")) {
+    set_int(m, "agent_dead_ms", 100, 600000, p.agent_dead_ms);
+    if (p.agent_dead_ms < p.agent_fresh_ms) {
+      m.problems().add(dead->Mark(), m.key_path("agent_dead_ms"),
+                       std::to_string(p.agent_dead_ms) + " is below agent_fresh_ms (" +
+                           std::to_string(p.agent_fresh_ms) + "): an agent is declared silent no sooner than stale");
+    }
+  } else {
+    p.agent_dead_ms = std::max(p.agent_dead_ms, p.agent_fresh_ms);
+  }
   set_int(m, "failover_cooldown_s", 0, 604800, p.failover_cooldown_s);
   if (auto v = m.string("durability")) {
     if (*v == to_string(Durability::async)) {

@@ -130,9 +130,29 @@ TEST(ClusterSpec, DefaultsWhenPolicyAndHooksAreLeftOut) {
   ASSERT_TRUE(spec.ok()) << spec.error().message;
   EXPECT_EQ(spec->policy.max_lag_seconds, 5);
   EXPECT_EQ(spec->policy.agent_fresh_ms, 3000);
+  EXPECT_EQ(spec->policy.agent_dead_ms, 3000);
   EXPECT_FALSE(spec->policy.auto_failover);
   EXPECT_EQ(spec->policy.durability, Durability::async);
   EXPECT_EQ(spec->hooks.pre_pivot, "");
+}
+
+// auto_failover: false is the default, so its line can hold agent_dead_ms.
+TEST(ClusterSpec, AgentDeadMsIsReadAndNeverBelowAgentFreshMs) {
+  auto spec = parse_cluster_spec(replace(kExample, "auto_failover: false", "agent_dead_ms: 10000"), "sms-1.yaml",
+                                 all_executable);
+  ASSERT_TRUE(spec.ok()) << spec.error().message;
+  EXPECT_EQ(spec->policy.agent_dead_ms, 10000);
+  EXPECT_EQ(problems_of(replace(kExample, "auto_failover: false", "agent_dead_ms: 2999")),
+            "sms-1.yaml:10: policy.agent_dead_ms: 2999 is below agent_fresh_ms (3000): an agent is declared silent "
+            "no sooner than stale");
+  EXPECT_NE(problems_of(replace(kExample, "auto_failover: false", "agent_dead_ms: 99"))
+                .find("policy.agent_dead_ms: 99 is out of range"),
+            std::string::npos);
+  // Left out, it is 3000 or agent_fresh_ms when that is longer, never refused.
+  spec = parse_cluster_spec(replace(kExample, "agent_fresh_ms: 3000", "agent_fresh_ms: 8000"), "sms-1.yaml",
+                            all_executable);
+  ASSERT_TRUE(spec.ok()) << spec.error().message;
+  EXPECT_EQ(spec->policy.agent_dead_ms, 8000);
 }
 
 TEST(ClusterSpec, DurabilitySemiSyncIsRead) {

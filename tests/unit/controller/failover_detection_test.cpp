@@ -36,10 +36,12 @@ Topology primary_killed() {
   return t;
 }
 
-// pivotd has listened for a minute unless told otherwise.
-FailoverDetection detect(const Topology& t, std::uint64_t agent_dead_ms = 3000,
-                         std::uint64_t listened_ms = 60'000) {
-  return detect_failover({t.spec, t.observed, t.now_ms, "db1", agent_dead_ms, t.now_ms - listened_ms});
+// pivotd has listened for a minute unless told otherwise; the spec's
+// policy.agent_dead_ms as given.
+FailoverDetection detect(const Topology& t, int agent_dead_ms = 3000, std::uint64_t listened_ms = 60'000) {
+  auto spec = t.spec;
+  spec.policy.agent_dead_ms = agent_dead_ms;
+  return detect_failover({spec, t.observed, t.now_ms, "db1", t.now_ms - listened_ms});
 }
 
 std::string all(const FailoverDetection& d) { return ::testing::PrintToString(d.reasons); }
@@ -235,7 +237,7 @@ TEST(FailoverDetection, AnotherWritableNodeMeansNoFailover) {
 
 TEST(FailoverDetection, APrimaryMissingFromTheSpecDecidesNothing) {
   const auto t = primary_killed();
-  const auto d = detect_failover({t.spec, t.observed, t.now_ms, "db9", 3000, 0});
+  const auto d = detect_failover({t.spec, t.observed, t.now_ms, "db9", 0});
   EXPECT_EQ(d.verdict, FailoverVerdict::no_decision);
   EXPECT_THAT(d.reasons, ElementsAre("The primary db9 is not in the cluster spec: no decision."));
 }

@@ -45,6 +45,9 @@ struct Policy {
   int catch_up_timeout_ms = 5000;      // fence -> candidate caught up, else roll back
   int hook_timeout_ms = 5000;
   int agent_fresh_ms = 3000;
+  // A silent primary agent plus replicas that lost it = a dead primary
+  // (failover detection, condition B); never below agent_fresh_ms.
+  int agent_dead_ms = 3000;
   bool auto_failover = false;          // true is refused until failover exists
   int failover_cooldown_s = 3600;
   Durability durability = Durability::async;

@@ -32,15 +32,12 @@ enum class FailoverVerdict {
 const char* to_string(FailoverVerdict verdict);
 
 struct FailoverDetectionInput {
-  const ClusterSpec& spec;
+  const ClusterSpec& spec;  // policy.agent_dead_ms: how long the primary's agent must be silent for condition B
   const ClusterObservation& observed;
   std::uint64_t now_ms = 0;  // pivotd's steady clock, as ObservedNode::received_at_ms
   // The node pivotd last observed as the writable primary (its journal keeps
   // it): once its mysqld is down the observation no longer says which it was.
   std::string primary;
-  // policy.agent_dead_ms: how long the primary's agent must be silent for
-  // condition B. Passed in because the spec's Policy does not carry it yet.
-  std::uint64_t agent_dead_ms = 3000;
   // When pivotd began to observe (same clock as now_ms): an agent never
   // heard from is silent only once pivotd has listened for agent_dead_ms,
   // so that a pivotd just started does not take the order its first
