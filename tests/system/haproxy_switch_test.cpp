@@ -27,6 +27,7 @@
 
 #include "pivot/test/free_ports.hpp"
 #include "pivot/test/process.hpp"
+#include "pivot/test/reaper.hpp"
 #include "stack_test.hpp"
 
 namespace pivot::test {
@@ -76,11 +77,12 @@ class Haproxy {
   // A port found free may be taken before haproxy binds it (parallel
   // tests): then another, three times at most.
   Haproxy(const fs::path& dir, const std::vector<std::string>& servers) : dir_(dir) {
+    arm_reaper();
     for (int attempt = 1;; ++attempt) {
       port_ = find_free_base_port(1);
       write_config(servers);
-      process_ = std::make_unique<BackgroundProcess>(
-          std::vector<std::string>{"/usr/sbin/haproxy", "-W", "-f", (dir_ / "haproxy.cfg").string()});
+      process_ = std::make_unique<BackgroundProcess>(std::vector<std::string>{
+          "/usr/sbin/haproxy", "-W", "-f", (dir_ / "haproxy.cfg").string(), "-p", pid_file().string()});
       if (wait_until([&] { return process_->exited() || (loads() == 1 && !ask("show info").empty()); }, 10s) &&
           !process_->exited()) {
         return;
@@ -92,6 +94,7 @@ class Haproxy {
   ~Haproxy() {
     process_->signal(SIGTERM);  // the master stops every worker, old ones included
     if (!process_->wait_exit(10s)) process_->kill_now();
+    reaper_->dismiss();
   }
   // SIGUSR2 to the master: it re-reads the configuration and the server-state
   // file and starts a new worker. Returns once the new worker answers.
@@ -134,6 +137,21 @@ class Haproxy {
       cfg << "  server db" << i + 1 << " " << servers[i] << (i == 0 ? "" : " disabled") << "\n";
     }
   }
+  fs::path pid_file() const { return dir_ / "haproxy.pid"; }
+  // If this process dies first (a crash, ctest's SIGKILL at the timeout),
+  // the reaper stops haproxy's master by the PID it wrote, and removes the
+  // directory.
+  void arm_reaper() {
+    const fs::path script = dir_ / "reap-haproxy";
+    std::ofstream(script) << "#!/bin/sh\n"
+                          << "pid=\"$(cat '" << pid_file().string() << "' 2>/dev/null)\"\n"
+                          << "ours() { [ -n \"$pid\" ] && [ \"$(cat /proc/$pid/comm 2>/dev/null)\" = haproxy ]; }\n"
+                          << "! ours || kill -TERM \"$pid\"\n"
+                          << "sleep 1; ! ours || kill -KILL \"$pid\"\n"
+                          << "rm -rf '" << dir_.string() << "'\n";
+    fs::permissions(script, fs::perms::owner_all);
+    reaper_ = std::make_unique<Reaper>(script, dir_);
+  }
   int loads() const {
     const std::string text = log();
     int n = 0;
@@ -142,6 +160,7 @@ class Haproxy {
   }
   fs::path dir_;
   int port_ = 0;
+  std::unique_ptr<Reaper> reaper_;
   std::unique_ptr<BackgroundProcess> process_;
 };
 
