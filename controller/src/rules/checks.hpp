@@ -16,6 +16,8 @@
 namespace pivot::controller::rules {
 
 Check make_check(const char* id, bool ok, std::string detail);
+// A check whose failure leaves the cluster eligible (Check::warning).
+Check make_warning(const char* id, bool ok, std::string detail);
 
 // Whole cluster (cluster_checks.cpp).
 Check agents_fresh(const ClusterView& view, std::uint64_t now_ms);
@@ -38,6 +40,8 @@ Check gtid_strict_mode(const ClusterView& view);
 Check candidate_gtid_domains(const NodeView* candidate);
 Check old_primary_demotable(const ClusterView& view);
 Check semi_sync_settings(const ClusterView& view);
+// A warning: every replica's slave_net_timeout below policy.agent_dead_ms.
+Check slave_net_timeout(const ClusterView& view);
 
 // How far the candidate's applied GTID position is from the primary's
 // (gtid_compare.cpp). Errors are sentences naming the node and the field.

@@ -7,6 +7,12 @@ namespace pivot::controller::rules {
 
 Check make_check(const char* id, bool ok, std::string detail) { return Check{id, ok, std::move(detail)}; }
 
+Check make_warning(const char* id, bool ok, std::string detail) {
+  auto check = make_check(id, ok, std::move(detail));
+  check.warning = true;
+  return check;
+}
+
 Check agents_fresh(const ClusterView& view, std::uint64_t now_ms) {
   const auto limit = static_cast<std::uint64_t>(view.policy().agent_fresh_ms);
   std::vector<std::string> problems;

@@ -42,7 +42,9 @@ PivotStatus evaluate_pivot_status(const PivotStatusInput& input) {
   status.checks.push_back(rules::candidate_gtid_domains(candidate));
   status.checks.push_back(rules::old_primary_demotable(view));
   status.checks.push_back(rules::semi_sync_settings(view));
-  status.eligible = std::all_of(status.checks.begin(), status.checks.end(), [](const Check& c) { return c.ok; });
+  status.checks.push_back(rules::slave_net_timeout(view));
+  status.eligible =
+      std::all_of(status.checks.begin(), status.checks.end(), [](const Check& c) { return c.ok || c.warning; });
   return status;
 }
 

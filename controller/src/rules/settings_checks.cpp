@@ -1,6 +1,7 @@
 // The checks about server settings a pivot relies on (issue 12): the
 // cluster's gtid_strict_mode, the candidate's GTID domains, the old primary's
-// ability to become a replica, and semi-sync against policy.durability. They
+// ability to become a replica, semi-sync against policy.durability, and the
+// replicas' slave_net_timeout against policy.agent_dead_ms (a warning). They
 // come after no_job_in_progress in the API's order, so the earlier ids keep
 // their places.
 
@@ -154,6 +155,46 @@ Check semi_sync_settings(const ClusterView& view) {
                     policy + (durability == Durability::semi_sync
                                   ? ": every promotable node has semi-sync source and replica on."
                                   : ": no node has the semi-sync source side on."));
+}
+
+// A replica notices a hung (not crashed) source only after slave_net_timeout
+// (FIELD_NOTES: 60 s by default). Failover detection's condition B needs
+// every fresh replica to have lost the primary once its agent has been
+// silent for agent_dead_ms; a replica that notices later holds that back, or
+// still testifies that the primary lives. A risk to a later failover, not a
+// reason to refuse a pivot: a warning.
+Check slave_net_timeout(const ClusterView& view) {
+  const char* id = "slave_net_timeout";
+  const auto dead_ms = static_cast<std::uint64_t>(view.policy().agent_dead_ms);
+  const std::string limit = "agent_dead_ms (" + std::to_string(dead_ms) + " ms)";
+  std::vector<std::string> late, unknown, below;
+  for (const auto& node : view.nodes) {
+    if (&node == view.primary) continue;
+    if (node.state == nullptr) {
+      unknown.push_back("Cannot tell " + node.name() + "'s slave_net_timeout: " + node.unknown);
+      continue;
+    }
+    if (!node.state->replica) continue;  // no source: it notices nothing
+    const auto& timeout = node.state->slave_net_timeout;
+    const std::string seconds = timeout ? std::to_string(*timeout) + " s" : "";
+    if (!timeout) {
+      unknown.push_back(node.name() + "'s agent does not report slave_net_timeout (an agent older than pivotd)");
+    } else if (std::uint64_t{*timeout} * 1000 >= dead_ms) {
+      late.push_back(node.name() + "'s slave_net_timeout (" + seconds + ")");
+    } else {
+      below.push_back(node.name() + " " + seconds);
+    }
+  }
+  std::vector<std::string> problems;
+  if (!late.empty()) {
+    problems.push_back(join(late, ", ") + (late.size() == 1 ? " is" : " are") + " at or above " + limit +
+                       ": a dead primary is noticed by its replicas later than pivotd declares it; set it below "
+                       "agent_dead_ms (a new value takes effect when the IO thread restarts)");
+  }
+  problems.insert(problems.end(), unknown.begin(), unknown.end());
+  if (!problems.empty()) return make_warning(id, false, join(problems, ". ") + ".");
+  if (below.empty()) return make_warning(id, true, "No replica: slave_net_timeout does not apply.");
+  return make_warning(id, true, "Every replica's slave_net_timeout is below " + limit + ": " + join(below) + ".");
 }
 
 }  // namespace pivot::controller::rules

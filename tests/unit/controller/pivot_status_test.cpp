@@ -17,7 +17,7 @@ const std::vector<std::string> kIds = {
     "agents_fresh",  "single_writable_primary",  "gtid_replication", "candidate_promotable", "candidate_replicating",
     "candidate_lag", "candidate_no_errant_gtid", "candidate_binlog", "candidate_version",    "replicas_after_pivot",
     "az_spread",     "no_job_in_progress",       "gtid_strict_mode", "candidate_gtid_domains",
-    "old_primary_demotable", "semi_sync_settings"};
+    "old_primary_demotable", "semi_sync_settings", "slave_net_timeout"};
 
 std::vector<std::string> ids_of(const PivotStatus& s) {
   std::vector<std::string> ids;
@@ -556,6 +556,92 @@ INSTANTIATE_TEST_SUITE_P(
         CheckCase{"unknown", [](Topology& t) { t.state("db5").semi_sync.reset(); }, {}, "semi_sync_settings", false,
                   "db5's semi-sync settings are unknown."}));
 
+// slave_net_timeout is a warning: failing, it names the replicas that would
+// notice a hung primary after pivotd declares it dead, and the cluster stays
+// eligible (OneCheck's "ineligible when failing" does not apply).
+struct WarningCase {
+  const char* scenario;
+  std::function<void(Topology&)> change;
+  bool ok;
+  const char* detail;  // the whole detail
+};
+
+class SlaveNetTimeout : public ::testing::TestWithParam<WarningCase> {};
+
+TEST_P(SlaveNetTimeout, WarnsWithoutMakingTheClusterIneligible) {
+  const auto& c = GetParam();
+  const auto s = healthy_after(c.change);
+  const auto* check = s.find("slave_net_timeout");
+  ASSERT_NE(check, nullptr);
+  EXPECT_TRUE(check->warning);
+  EXPECT_EQ(check->ok, c.ok);
+  EXPECT_EQ(check->detail, c.detail);
+  EXPECT_TRUE(s.eligible) << ::testing::PrintToString(failing(s));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Warning, SlaveNetTimeout,
+    ::testing::Values(
+        WarningCase{"every replica below", no_change, true,
+                    "Every replica's slave_net_timeout is below agent_dead_ms (3000 ms): db2 2 s, db3 2 s, db4 2 s, "
+                    "db5 2 s."},
+        WarningCase{"one at the default",
+                    [](Topology& t) { t.state("db3").slave_net_timeout = 60; }, false,
+                    "db3's slave_net_timeout (60 s) is at or above agent_dead_ms (3000 ms): a dead primary is noticed "
+                    "by its replicas later than pivotd declares it; set it below agent_dead_ms (a new value takes "
+                    "effect when the IO thread restarts)."},
+        WarningCase{"equal is at or above",
+                    [](Topology& t) { t.state("db2").slave_net_timeout = 3; }, false,
+                    "db2's slave_net_timeout (3 s) is at or above agent_dead_ms (3000 ms): a dead primary is noticed "
+                    "by its replicas later than pivotd declares it; set it below agent_dead_ms (a new value takes "
+                    "effect when the IO thread restarts)."},
+        WarningCase{"a longer agent_dead_ms",
+                    [](Topology& t) {
+                      t.spec.policy.agent_dead_ms = 10'000;
+                      t.state("db2").slave_net_timeout = 9;
+                    },
+                    true,
+                    "Every replica's slave_net_timeout is below agent_dead_ms (10000 ms): db2 9 s, db3 2 s, db4 2 s, "
+                    "db5 2 s."},
+        WarningCase{"two late, backup included",
+                    [](Topology& t) {
+                      t.state("db2").slave_net_timeout = 5;
+                      t.state("db4").slave_net_timeout = 60;
+                    },
+                    false,
+                    "db2's slave_net_timeout (5 s), db4's slave_net_timeout (60 s) are at or above agent_dead_ms "
+                    "(3000 ms): a dead primary is noticed by its replicas later than pivotd declares it; set it below "
+                    "agent_dead_ms (a new value takes effect when the IO thread restarts)."},
+        WarningCase{"the primary's own is not judged",
+                    [](Topology& t) { t.state("db1").slave_net_timeout = 60; }, true,
+                    "Every replica's slave_net_timeout is below agent_dead_ms (3000 ms): db2 2 s, db3 2 s, db4 2 s, "
+                    "db5 2 s."},
+        WarningCase{"an older agent does not send it",
+                    [](Topology& t) { t.state("db5").slave_net_timeout.reset(); }, false,
+                    "db5's agent does not report slave_net_timeout (an agent older than pivotd)."},
+        WarningCase{"a node without a source notices nothing",
+                    [](Topology& t) {
+                      t.state("db5").replica.reset();
+                      t.state("db5").slave_net_timeout = 60;
+                    },
+                    true,
+                    "Every replica's slave_net_timeout is below agent_dead_ms (3000 ms): db2 2 s, db3 2 s, db4 2 s."}));
+
+// Unknown is a failing warning too, and a failing check besides it still
+// makes the cluster ineligible.
+TEST(SlaveNetTimeout, UnknownWarnsAndOtherFailuresStillCount) {
+  auto t = Topology::healthy();
+  t.state("db3").slave_net_timeout = 60;
+  t.heard("db4", 5000);
+  const auto s = t.status();
+  const auto* check = s.find("slave_net_timeout");
+  EXPECT_FALSE(check->ok);
+  EXPECT_THAT(check->detail, HasSubstr("db3's slave_net_timeout (60 s) is at or above"));
+  EXPECT_THAT(check->detail, HasSubstr("Cannot tell db4's slave_net_timeout: db4's agent"));
+  EXPECT_FALSE(s.eligible) << "agents_fresh fails: " << s.find("agents_fresh")->detail;
+  for (const auto& c : s.checks) EXPECT_EQ(c.warning, c.id == "slave_net_timeout") << c.id;
+}
+
 // Candidate choice: never backup or analytics, least lag, then priority,
 // then AZ spread, then name; every other node rejected with its reason.
 
@@ -639,7 +725,7 @@ TEST(CandidateChoice, AStaleReplicaLeavesWhatItKnowsUnknown) {
   EXPECT_EQ(failing(t.status()),
             std::vector<std::string>({"agents_fresh", "single_writable_primary", "gtid_replication",
                                       "candidate_version", "replicas_after_pivot", "gtid_strict_mode",
-                                      "semi_sync_settings"}));
+                                      "semi_sync_settings", "slave_net_timeout"}));
 }
 
 TEST(CandidateChoice, NoPromotableNodeBesidesThePrimary) {
@@ -700,7 +786,8 @@ TEST(UnknownStates, EveryMysqldDownPassesNothingAboutThem) {
             std::vector<std::string>({"single_writable_primary", "gtid_replication", "candidate_replicating",
                                       "candidate_lag", "candidate_no_errant_gtid", "candidate_binlog",
                                       "candidate_version", "replicas_after_pivot", "az_spread", "gtid_strict_mode",
-                                      "candidate_gtid_domains", "old_primary_demotable", "semi_sync_settings"}));
+                                      "candidate_gtid_domains", "old_primary_demotable", "semi_sync_settings",
+                                      "slave_net_timeout"}));
 }
 
 }  // namespace

@@ -121,6 +121,7 @@ struct Topology {
     s.mysql_reachable = true;
     s.agent_version = "0.1.0";
     s.uptime_s = 3600;
+    s.slave_net_timeout = 2;  // a hung source noticed within 2 s, below agent_dead_ms (3000 ms)
     o.state = s;
     return *o.state;
   }

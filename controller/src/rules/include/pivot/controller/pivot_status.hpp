@@ -18,13 +18,18 @@ namespace pivot::controller {
 // candidate_promotable, candidate_replicating, candidate_lag,
 // candidate_no_errant_gtid, candidate_binlog, candidate_version,
 // replicas_after_pivot, az_spread, no_job_in_progress, gtid_strict_mode,
-// candidate_gtid_domains, old_primary_demotable, semi_sync_settings (in that
-// order: the last four came later and were added at the end, so that the
-// earlier ids keep their places).
+// candidate_gtid_domains, old_primary_demotable, semi_sync_settings,
+// slave_net_timeout (in that order: the last five came later and were added
+// at the end, so that the earlier ids keep their places).
+//
+// A warning (slave_net_timeout) is a check like the others, but failing it
+// leaves the cluster eligible: it names a risk to a later failover, not a
+// reason to refuse this pivot.
 struct Check {
   std::string id;
   bool ok = false;
-  std::string detail;  // a sentence the operator reads verbatim
+  std::string detail;    // a sentence the operator reads verbatim
+  bool warning = false;  // failing, it does not make the cluster ineligible
   bool operator==(const Check&) const = default;
 };
 
@@ -43,7 +48,7 @@ struct PivotStatusInput {
 };
 
 struct PivotStatus {
-  bool eligible = false;
+  bool eligible = false;  // every check ok, warnings aside
   std::string primary;           // the observed primary; "" when there is none
   std::string candidate;         // named or chosen; "" when none could be chosen
   std::string candidate_reason;  // why this one ("named by the operator", "least lag, priority 10, ...")
