@@ -305,17 +305,6 @@ AgentsView ControllerBus::agents(Clock::time_point now) const {
   return view;
 }
 
-void ControllerBus::add_counters(AgentsView& view) const {
-  {
-    std::lock_guard lock(stats_mutex_);
-    for (auto& agent : view.agents) {
-      auto it = stats_.find({agent.cluster, agent.node});
-      if (it != stats_.end()) agent.seq_gaps = it->second.seq_gaps;
-    }
-  }
-  add_totals(view);
-}
-
 void ControllerBus::add_totals(AgentsView& view) const {
   view.rejected_keys = zap_ ? zap_->rejected() : 0;
   view.rejected_messages = rejected_messages_.load();

@@ -189,7 +189,7 @@ int run(const std::optional<std::string>& config_path, const PivotdOverrides& ov
     return std::nullopt;
   });
   service.set_specs(setup.clusters.specs);
-  service.set_agent_counters([&bus](AgentsView& view) { bus.add_counters(view); });
+  service.set_agents_source([&bus] { return bus.agents(std::chrono::steady_clock::now()); });
 
   if (auto started = bus.start([&](pivot::protocol::Message message, std::chrono::steady_clock::time_point at) {
         port.deliver(message);

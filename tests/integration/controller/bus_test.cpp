@@ -307,23 +307,11 @@ TEST_F(BusTest, SeqGapsAreCountedAndResetByANewBoot) {
   ASSERT_NE(after, nullptr);
   EXPECT_EQ(after->boot_id, "boot-b");
   EXPECT_EQ(after->seq_gaps, 0u);
-}
-
-// What pivotd's /metrics and GET /v1/agents show: the model's list of agents
-// with the bus's seq gaps added by name (an agent the bus never counted keeps
-// its 0), and the bus's totals.
-TEST_F(BusTest, AddCountersFillsTheSeqGapsOfTheAgentsAViewLists) {
-  start_bus();
-  FakeAgent db1(agent("db1"));
-  for (std::uint64_t seq : {1, 2, 5}) ASSERT_TRUE(deliver_state(db1, "db1", "boot-a", seq)) << seq;
-  AgentsView view;
-  view.agents = {{"sms-1", "db9", "x", 0, 0, 0}, {"sms-1", "db1", "boot-a", 0, 3, 0}, {"sms-2", "db1", "y", 0, 0, 0}};
-  bus_->add_counters(view);
-  EXPECT_EQ(view.agents[1].seq_gaps, 1u) << "2 -> 5";
-  EXPECT_EQ(view.agents[0].seq_gaps, 0u);
-  EXPECT_EQ(view.agents[2].seq_gaps, 0u) << "another cluster's db1";
+  // deliver_state sends until the bus has it: at least one message per seq.
+  EXPECT_GE(after->messages, 6u) << "the one count of an agent's messages (pivotd's model keeps none)";
+  // The totals /metrics reads with the list.
   EXPECT_EQ(view.rejected_keys, 0u);
-  EXPECT_GE(view.message_latency.count(), 3u);
+  EXPECT_GE(view.message_latency.count(), 6u);
 }
 
 TEST_F(BusTest, InsecureTakesTheIdentityFromTheEnvelope) {

@@ -79,14 +79,9 @@ class ControllerBus {
   Result<void> send(const std::string& cluster, const std::string& node, const protocol::Command& command);
 
   // Any thread: what GET /v1/agents shows, ages counted to `now`, and the
-  // message latency histogram (/metrics).
+  // message latency histogram (/metrics). The one count of each agent's
+  // messages, boot and seq gaps: pivotd's model keeps none.
   AgentsView agents(Clock::time_point now) const;
-  // Any thread: adds the bus's counters to a view built elsewhere (the
-  // model's): each listed agent's seq gaps, found by name, and the totals.
-  // A lookup per agent, no copy of the bus's list: pivotd calls it under the
-  // model's lock, which every agent message waits for (issue 21: a scan per
-  // agent held it for 115 ms at 5,000 agents on each /metrics scrape).
-  void add_counters(AgentsView& view) const;
   // Any thread: when the bus thread last went round its poll loop (at least
   // every 100 ms while it lives). pivotd's systemd watchdog withholds
   // WATCHDOG=1 when this grows old: a stuck bus hears no agent.

@@ -1,0 +1,67 @@
+#pragma once
+// The observed model: the loaded specs and what every node's agent last said
+// (one part of pivotd's service, beside the job registry). Fed by the bus
+// thread, read by the API and by jobs. It has a lock of its own, held only to
+// copy or compute from the model: no job step, agent call or journal write
+// ever runs under it, so an agent message never waits on a job.
+//
+// The agents' counters (messages, boot ids, seq gaps, last seen) are not kept
+// here: the bus counts them once (ControllerBus::agents).
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pivot/controller/cluster_spec.hpp"
+#include "pivot/controller/controller_service.hpp"
+#include "pivot/controller/observed.hpp"
+#include "pivot/controller/pivot_status.hpp"
+#include "pivot/protocol/message.hpp"
+
+namespace pivot::controller {
+
+class ObservedModel {
+ public:
+  // A cluster's observed primary changed (the journal keeps it for recovery).
+  struct PrimaryChange {
+    std::string cluster;
+    std::optional<std::string> primary;  // nullopt: none
+  };
+
+  // Replaces the specs (start-up and SIGHUP). Running jobs keep their copy.
+  void set_specs(std::map<std::string, ClusterSpec> specs);
+  // A message from an agent whose identity the bus has checked; `now_ms` is
+  // pivotd's steady clock. Returns the change of primary it caused, if any.
+  std::optional<PrimaryChange> on_message(const protocol::Message& message, std::uint64_t now_ms);
+  // The next message of each cluster reports its primary again as a change
+  // (a new journal must hear it).
+  void forget_primaries();
+
+  // A copy of a loaded spec (a job keeps its own), nullopt when not loaded.
+  std::optional<ClusterSpec> spec(const std::string& cluster) const;
+  // The primary the model sees now; nullopt when none (or no such cluster).
+  std::optional<std::string> primary(const std::string& cluster, std::uint64_t now_ms) const;
+
+  // GET /v1/clusters: `last_job` names each cluster's newest job.
+  std::vector<ClusterSummary> clusters(std::uint64_t now_ms,
+                                       const std::function<std::optional<std::string>(const std::string&)>& last_job) const;
+  // GET /v1/clusters/{name} without `attention` (the job registry's); nullopt: not loaded.
+  std::optional<ClusterDetail> cluster(const std::string& name, std::uint64_t now_ms) const;
+  // Pivot status from the model as it is now; `other_job`: another job holds the cluster.
+  PivotStatus pivot_status(const std::string& cluster, const std::optional<std::string>& candidate,
+                           std::uint64_t now_ms, bool other_job) const;
+
+ private:
+  const ClusterObservation& observed(const std::string& cluster) const;
+
+  mutable std::mutex mu_;
+  std::map<std::string, ClusterSpec> specs_;
+  std::map<std::string, ClusterObservation> observed_;           // by cluster
+  std::map<std::string, std::optional<std::string>> primaries_;  // by cluster: the last reported
+};
+
+}  // namespace pivot::controller

@@ -1,0 +1,121 @@
+#include "pivot/controller/observed_model.hpp"
+
+#include <algorithm>
+
+namespace pivot::controller {
+namespace {
+
+bool replicating(const protocol::NodeState& state) {
+  return state.replica && state.replica->io_running == protocol::IoThread::yes && state.replica->sql_running;
+}
+
+const ClusterObservation kNothingSeen;
+
+}  // namespace
+
+void ObservedModel::set_specs(std::map<std::string, ClusterSpec> specs) {
+  std::lock_guard lock(mu_);
+  specs_ = std::move(specs);
+}
+
+std::optional<ObservedModel::PrimaryChange> ObservedModel::on_message(const protocol::Message& message,
+                                                                     std::uint64_t now_ms) {
+  const auto& env = message.envelope;
+  std::lock_guard lock(mu_);
+  auto& cluster = observed_[env.cluster];
+  auto& node = cluster.nodes[env.node];
+  node.received_at_ms = now_ms;
+  node.boot_id = env.boot_id;
+  if (const auto* state = std::get_if<protocol::NodeState>(&message.body)) node.state = *state;
+  auto spec = specs_.find(env.cluster);
+  if (spec == specs_.end()) return std::nullopt;
+  auto primary = observed_primary(spec->second, cluster, now_ms);
+  auto last = primaries_.find(env.cluster);
+  if (last != primaries_.end() && last->second == primary) return std::nullopt;
+  primaries_[env.cluster] = primary;
+  return PrimaryChange{env.cluster, std::move(primary)};
+}
+
+void ObservedModel::forget_primaries() {
+  std::lock_guard lock(mu_);
+  primaries_.clear();
+}
+
+// Expects mu_ held. A cluster no agent has spoken for reads as seen by nobody.
+const ClusterObservation& ObservedModel::observed(const std::string& cluster) const {
+  auto it = observed_.find(cluster);
+  return it == observed_.end() ? kNothingSeen : it->second;
+}
+
+std::optional<ClusterSpec> ObservedModel::spec(const std::string& cluster) const {
+  std::lock_guard lock(mu_);
+  auto it = specs_.find(cluster);
+  if (it == specs_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<std::string> ObservedModel::primary(const std::string& cluster, std::uint64_t now_ms) const {
+  std::lock_guard lock(mu_);
+  auto it = specs_.find(cluster);
+  if (it == specs_.end()) return std::nullopt;
+  return observed_primary(it->second, observed(cluster), now_ms);
+}
+
+std::vector<ClusterSummary> ObservedModel::clusters(
+    std::uint64_t now_ms, const std::function<std::optional<std::string>(const std::string&)>& last_job) const {
+  std::lock_guard lock(mu_);
+  std::vector<ClusterSummary> out;
+  out.reserve(specs_.size());
+  for (const auto& [name, spec] : specs_) {
+    const auto& seen_cluster = observed(name);
+    ClusterSummary s{name, spec.labels, observed_primary(spec, seen_cluster, now_ms), true, std::nullopt,
+                     last_job(name)};
+    s.healthy = s.primary.has_value();
+    for (const auto& node : spec.nodes) {
+      const auto* seen = seen_cluster.find(node.name);
+      const auto current = current_role(seen, now_ms, spec.policy);
+      if (current == Current::down || current == Current::unknown) s.healthy = false;
+      if (current != Current::replica) continue;
+      if (!replicating(*seen->state)) s.healthy = false;
+      if (auto lag = seen->state->replica->seconds_behind) {
+        s.max_lag_s = std::max(s.max_lag_s.value_or(0.0), static_cast<double>(*lag));
+      }
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::optional<ClusterDetail> ObservedModel::cluster(const std::string& name, std::uint64_t now_ms) const {
+  std::lock_guard lock(mu_);
+  auto it = specs_.find(name);
+  if (it == specs_.end()) return std::nullopt;
+  const auto& spec = it->second;
+  const auto& seen_cluster = observed(name);
+  ClusterDetail d{name, spec.labels, spec.policy, observed_primary(spec, seen_cluster, now_ms), {}};
+  for (const auto& node : spec.nodes) {
+    NodeView v{node, Current::unknown, std::nullopt, std::nullopt};
+    const auto* seen = seen_cluster.find(node.name);
+    v.current = current_role(seen, now_ms, spec.policy);
+    if (seen) {
+      v.state = seen->state;
+      v.age_ms = age_ms(*seen, now_ms);
+    }
+    d.nodes.push_back(std::move(v));
+  }
+  return d;
+}
+
+PivotStatus ObservedModel::pivot_status(const std::string& cluster, const std::optional<std::string>& candidate,
+                                        std::uint64_t now_ms, bool other_job) const {
+  std::lock_guard lock(mu_);
+  auto it = specs_.find(cluster);
+  if (it == specs_.end()) {
+    PivotStatus gone;
+    gone.checks.push_back({"spec_loaded", false, "cluster '" + cluster + "' is no longer loaded"});
+    return gone;
+  }
+  return evaluate_pivot_status({it->second, observed(cluster), now_ms, other_job, candidate});
+}
+
+}  // namespace pivot::controller
