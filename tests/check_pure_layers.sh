@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The pure controller layers stay pure (issue 13; docs/pivotd.md, "Targets"):
-#  1. no source or header of src/model or src/rules includes JSON, YAML,
+#  1. no source or header of src/model, src/rules or src/plan includes JSON, YAML,
 #     threads, locks, logging or an I/O library (the compiler would find
 #     them in /usr/include whatever the target links, so this reads the text);
 #  2. cmake/PureTargets.cmake refuses a pure target that links such a
@@ -12,13 +12,14 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 status=0
 
 forbidden='#include *[<"](nlohmann/|yaml-cpp/|thread>|mutex>|condition_variable>|future>|spdlog/|pivot/log\.hpp|pivot/yaml_reader\.hpp|boost/|zmq|sqlite3|mysql|fstream>|iostream>)'
-hits="$(grep -rnE "$forbidden" "$root/controller/src/model" "$root/controller/src/rules" || true)"
+hits="$(grep -rnE "$forbidden" "$root/controller/src/model" "$root/controller/src/rules" \
+  "$root/controller/src/plan" || true)"
 if [ -n "$hits" ]; then
   echo "check_pure_layers: a pure layer includes what belongs to an adapter:" >&2
   echo "$hits" >&2
   status=1
 else
-  echo "check_pure_layers: src/model and src/rules include no JSON, YAML, threads, logging or I/O"
+  echo "check_pure_layers: src/model, src/rules and src/plan include no JSON, YAML, threads, logging or I/O"
 fi
 
 scratch="$(mktemp -d)"

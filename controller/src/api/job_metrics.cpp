@@ -28,9 +28,9 @@ void JobMetrics::job_state(const Job& job) {
   const std::string outcome(protocol::to_string(job.state));
   ++jobs_[{kind, outcome}];
   if (job.kind == JobKind::failover) ++failovers_[{job.cluster, outcome}];
-  if (job.kind == JobKind::pivot && !job.dry_run && job.result.is_object()) {
-    if (auto it = job.result.find("write_blocked_ms"); it != job.result.end() && it->is_number()) {
-      write_blocked_.observe(kWriteBlockedBounds, it->get<double>() / 1000);
+  if (job.kind == JobKind::pivot && !job.dry_run) {
+    if (const Detail* blocked = job.result.find("write_blocked_ms"); blocked && blocked->is_number()) {
+      write_blocked_.observe(kWriteBlockedBounds, blocked->as_double() / 1000);
     }
   }
 }

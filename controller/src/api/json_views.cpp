@@ -64,7 +64,7 @@ json step_json(const JobStep& step) {
           {"started_at", rfc3339_ms(step.started_at_ms)},
           {"finished_at", step.finished_at_ms == 0 ? json() : json(rfc3339_ms(step.finished_at_ms))},
           {"summary", step.summary},
-          {"detail", step.detail}};
+          {"detail", to_json(step.detail)}};
 }
 
 }  // namespace
@@ -119,7 +119,7 @@ json to_json(const Job& job) {
           {"requested_by", job.requested_by},
           {"created_at", rfc3339_ms(job.created_at_ms)},
           {"steps", std::move(steps)},
-          {"result", job.result}};
+          {"result", to_json(job.result)}};
 }
 
 json to_json(const ClusterSummary& c) {

@@ -9,6 +9,7 @@
 
 #include <array>
 
+#include "pivot/controller/detail_json.hpp"
 #include "pivot/log.hpp"
 #include "pivot/protocol/enum_names.hpp"
 
@@ -77,7 +78,7 @@ nlohmann::json steps_json(const std::vector<JobStep>& steps) {
                    {"state", protocol::to_string(s.state)},
                    {"started_at_ms", s.started_at_ms},
                    {"finished_at_ms", s.finished_at_ms},
-                   {"detail", s.detail},
+                   {"detail", to_json(s.detail)},
                    {"summary", s.summary}});
   }
   return out;
@@ -93,7 +94,7 @@ std::vector<JobStep> steps_of(const std::string& text) {
     step.state = protocol::enum_from_string<StepState>(s.value("state", "")).value_or(StepState::failed);
     step.started_at_ms = s.value("started_at_ms", std::uint64_t{0});
     step.finished_at_ms = s.value("finished_at_ms", std::uint64_t{0});
-    step.detail = s.value("detail", nlohmann::json::object());
+    step.detail = s.contains("detail") ? detail_from_json(s["detail"]) : Detail::object();
     step.summary = s.value("summary", "");
     out.push_back(std::move(step));
   }
@@ -111,8 +112,8 @@ Job job_of(const Statement& row) {
   job.dry_run = row.column_integer(5) != 0;
   job.created_at_ms = row.column_integer(6);
   job.steps = steps_of(row.column_text(7));
-  job.result = nlohmann::json::parse(row.column_text(8), nullptr, false);
-  if (job.result.is_discarded()) job.result = nullptr;
+  const auto result = nlohmann::json::parse(row.column_text(8), nullptr, false);
+  job.result = result.is_discarded() ? Detail() : detail_from_json(result);
   return job;
 }
 
@@ -191,7 +192,7 @@ ON CONFLICT(id) DO UPDATE SET state = excluded.state, dry_run = excluded.dry_run
     upsert.null(8);
   }
   upsert.text(9, steps_json(job.steps).dump());
-  upsert.text(10, job.result.dump());
+  upsert.text(10, to_json(job.result).dump());
   if (!upsert.prepared() || upsert.step() != SQLITE_DONE) {
     log::event(*logger(), spdlog::level::err, {.cluster = job.cluster, .job = job.id},
                "journal {}: cannot save the job: {}", path_, upsert.error());

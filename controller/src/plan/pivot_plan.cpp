@@ -3,7 +3,6 @@
 #include <type_traits>
 #include <variant>
 
-#include "pivot/controller/pivot_executor.hpp"
 
 namespace pivot::controller {
 
@@ -144,11 +143,11 @@ std::string describe_failure(const CallOutcome& o) {
   return text;
 }
 
-nlohmann::json to_json(const protocol::ValueMap& values) {
-  nlohmann::json out = nlohmann::json::object();
+Detail detail_of(const protocol::ValueMap& values) {
+  Detail out = Detail::object();
   for (const auto& [key, value] : values) {
     out[key] = std::visit(
-        [](const auto& v) -> nlohmann::json {
+        [](const auto& v) -> Detail {
           if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::monostate>) {
             return nullptr;
           } else {
@@ -160,10 +159,9 @@ nlohmann::json to_json(const protocol::ValueMap& values) {
   return out;
 }
 
-protocol::ValueMap value_map_of(const nlohmann::json& object) {
+protocol::ValueMap value_map_of(const Detail& object) {
   protocol::ValueMap out;
-  if (!object.is_object()) return out;
-  for (const auto& [key, value] : object.items()) {
+  for (const auto& [key, value] : object.members()) {
     if (value.is_boolean()) {
       out[key] = value.get<bool>();
     } else if (value.is_number_integer()) {
@@ -177,9 +175,9 @@ protocol::ValueMap value_map_of(const nlohmann::json& object) {
   return out;
 }
 
-nlohmann::json to_json(const CallOutcome& o) {
-  nlohmann::json out{{"node", o.node},   {"action", o.command.action}, {"id", o.command.id},
-                     {"args", to_json(o.command.args)}, {"ok", o.ok}, {"detail", to_json(o.detail)}};
+Detail detail_of(const CallOutcome& o) {
+  Detail out{{"node", o.node},   {"action", o.command.action}, {"id", o.command.id},
+             {"args", detail_of(o.command.args)}, {"ok", o.ok}, {"detail", detail_of(o.detail)}};
   if (!o.ok) {
     out["error"] = o.error;
     out["message"] = o.message;

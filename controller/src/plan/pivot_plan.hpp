@@ -8,9 +8,8 @@
 #include <optional>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "pivot/controller/cluster_spec.hpp"
+#include "pivot/controller/detail.hpp"
 #include "pivot/protocol/command.hpp"
 #include "pivot/protocol/command_result.hpp"
 #include "pivot/result.hpp"
@@ -100,11 +99,11 @@ std::optional<std::string> not_applying(const protocol::ValueMap& change_source_
 // "wait_for_position on db2 failed (position_timeout): ..."
 std::string describe_failure(const CallOutcome& outcome);
 
-nlohmann::json to_json(const protocol::ValueMap& values);
+Detail detail_of(const protocol::ValueMap& values);
 // The inverse, for details read back from a saved job: scalars only (a
 // nested value becomes nil).
-protocol::ValueMap value_map_of(const nlohmann::json& object);
-nlohmann::json to_json(const CallOutcome& outcome);
+protocol::ValueMap value_map_of(const Detail& object);
+Detail detail_of(const CallOutcome& outcome);
 
 // "host:port" of a spec node, as hooks and messages name it.
 std::string host_port(const NodeSpec& node);

@@ -14,11 +14,6 @@ const JobStep* last_named(const Job& job, const std::string& name) {
   return nullptr;
 }
 
-std::string text_at(const nlohmann::json& object, const char* key) {
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
 }  // namespace
 
 Result<RecoveryPoint> recovery_point(const Job& saved, const std::vector<JournalEntry>& entries,
@@ -50,12 +45,12 @@ Result<RecoveryPoint> recovery_point(const Job& saved, const std::vector<Journal
     if (state == "succeeded" || state == "skipped") point.succeeded.insert(*name);
   }
   if (const JobStep* check = last_named(saved, "check"); check && check->state == StepState::succeeded) {
-    point.old_primary = text_at(check->detail, "primary");
-    point.candidate = text_at(check->detail, "candidate");
+    point.old_primary = check->detail.value("primary", "");
+    point.candidate = check->detail.value("candidate", "");
   }
   if (const JobStep* capture = last_named(saved, "capture_position");
       capture && capture->state == StepState::succeeded && capture->detail.contains("position")) {
-    point.position = Position{text_at(capture->detail, "position"), text_at(capture->detail, "use_gtid")};
+    point.position = Position{capture->detail.value("position", ""), capture->detail.value("use_gtid", "")};
   }
   if (point.changed_anything && (point.old_primary.empty() || point.candidate.empty())) {
     return make_error("bad_journal", "job " + saved.id + " reached " + point.last_started +

@@ -6,35 +6,19 @@
 namespace pivot::controller {
 namespace {
 
-using nlohmann::json;
-
 // A summary is one line: a hook's last line or an agent's message may be long.
 constexpr std::size_t kMaxSummary = 300;
 
-std::string text(const json& object, const char* key) {
-  if (!object.is_object()) return "";
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+std::string text(const Detail& object, const char* key) { return object.value(key, ""); }
+
+bool flag(const Detail& object, const char* key) { return object.value(key, false); }
+
+std::int64_t number(const Detail& object, const char* key, std::int64_t fallback = 0) {
+  const Detail* found = object.find(key);
+  return found && found->is_number_integer() ? found->as_int() : fallback;
 }
 
-bool flag(const json& object, const char* key) {
-  if (!object.is_object()) return false;
-  auto it = object.find(key);
-  return it != object.end() && it->is_boolean() && it->get<bool>();
-}
-
-std::int64_t number(const json& object, const char* key, std::int64_t fallback = 0) {
-  if (!object.is_object()) return fallback;
-  auto it = object.find(key);
-  return it != object.end() && it->is_number_integer() ? it->get<std::int64_t>() : fallback;
-}
-
-const json& member(const json& object, const char* key) {
-  static const json none;
-  if (!object.is_object()) return none;
-  auto it = object.find(key);
-  return it == object.end() ? none : *it;
-}
+const Detail& member(const Detail& object, const char* key) { return object[key]; }
 
 std::string plural(std::int64_t n, const std::string& one, const std::string& many) {
   return std::to_string(n) + " " + (n == 1 ? one : many);
@@ -66,11 +50,11 @@ std::string one_line(std::string s) {
 }
 
 // What one agent command did, as a clause: "db1 read-only (was writable)".
-std::string command_sentence(const json& c) {
+std::string command_sentence(const Detail& c) {
   const std::string node = text(c, "node");
   const std::string action = text(c, "action");
-  const json& args = member(c, "args");
-  const json& detail = member(c, "detail");
+  const Detail& args = member(c, "args");
+  const Detail& detail = member(c, "detail");
   if (!flag(c, "ok")) {
     std::string out = action + " on " + node + " failed";
     if (const std::string error = text(c, "error"); !error.empty()) out += " (" + error + ")";
@@ -139,9 +123,9 @@ std::string command_sentence(const json& c) {
   return action + " on " + node + " ok";
 }
 
-std::vector<const json*> commands_of(const JobStep& step) {
-  std::vector<const json*> out;
-  const json& list = member(step.detail, "commands");
+std::vector<const Detail*> commands_of(const JobStep& step) {
+  std::vector<const Detail*> out;
+  const Detail& list = member(step.detail, "commands");
   if (list.is_array()) {
     for (const auto& c : list) out.push_back(&c);
   }
@@ -150,12 +134,12 @@ std::vector<const json*> commands_of(const JobStep& step) {
 
 std::string commands_sentence(const JobStep& step) {
   std::string out;
-  for (const json* c : commands_of(step)) out += (out.empty() ? "" : "; ") + command_sentence(*c);
+  for (const Detail* c : commands_of(step)) out += (out.empty() ? "" : "; ") + command_sentence(*c);
   return out;
 }
 
-bool all_ok(const std::vector<const json*>& commands) {
-  for (const json* c : commands) {
+bool all_ok(const std::vector<const Detail*>& commands) {
+  for (const Detail* c : commands) {
     if (!flag(*c, "ok")) return false;
   }
   return true;
@@ -184,7 +168,7 @@ std::string catch_up_sentence(const JobStep& step) {
   const auto commands = commands_of(step);
   const std::string position = text(step.detail, "position");
   if (commands.empty()) return "nothing to catch up: the old primary has no transactions";
-  const json& c = *commands.front();
+  const Detail& c = *commands.front();
   if (flag(c, "ok") && flag(member(c, "detail"), "reached")) {
     const auto waited = number(member(c, "detail"), "waited_ms");
     if (waited == 0) return text(c, "node") + " already had " + position_text(position);
@@ -200,13 +184,13 @@ std::string repoint_sentence(const JobStep& step) {
   if (commands.empty()) return "no other replica to repoint";
   std::vector<std::string> nodes, stopped;
   std::string source;
-  for (const json* c : commands) {
-    const json& args = member(*c, "args");
+  for (const Detail* c : commands) {
+    const Detail& args = member(*c, "args");
     const std::string to = text(args, "host") + ":" + std::to_string(number(args, "port"));
     if (!flag(*c, "ok") || (!source.empty() && to != source)) return commands_sentence(step);
     source = to;
     nodes.push_back(text(*c, "node"));
-    const json& detail = member(*c, "detail");
+    const Detail& detail = member(*c, "detail");
     if (detail.contains("started") && !flag(detail, "started")) stopped.push_back(text(*c, "node"));
   }
   std::string out = listed(nodes) + (nodes.size() == 1 ? " now replicates from " : " now replicate from ") + source;
@@ -218,13 +202,13 @@ std::string verify_sentence(const JobStep& step) {
   const std::string position = text(step.detail, "position");
   if (position.empty() && step.detail.contains("position")) return "no transactions to verify";
   const auto commands = commands_of(step);
-  std::vector<const json*> waits;
-  for (const json* c : commands) {
+  std::vector<const Detail*> waits;
+  for (const Detail* c : commands) {
     if (text(*c, "action") == "wait_for_position") waits.push_back(c);
   }
   // Nodes the operator stopped or delayed are repointed, not waited for.
   std::string not_waited;
-  if (const json& list = member(step.detail, "not_waited"); list.is_array()) {
+  if (const Detail& list = member(step.detail, "not_waited"); list.is_array()) {
     for (const auto& n : list) not_waited += "; " + text(n, "node") + " not waited for (" + text(n, "reason") + ")";
   }
   if (!waits.empty() && all_ok(waits)) {

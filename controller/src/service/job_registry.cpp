@@ -170,7 +170,7 @@ void JobRegistry::record_step(const std::string& job_id, const JobStep& step) {
              protocol::to_string(step.state), step.finished_at_ms - step.started_at_ms);
 }
 
-void JobRegistry::finish(const std::string& job_id, JobState state, nlohmann::json result) {
+void JobRegistry::finish(const std::string& job_id, JobState state, Detail result) {
   std::lock_guard lock(mu_);
   auto& job = jobs_[job_id];
   if (job.finished()) return;  // the crash path after a normal finish

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 
+#include <nlohmann/json.hpp>
+
 #include "pivot/controller/api_errors.hpp"
-#include "pivot/controller/json_views.hpp"
+#include "pivot/controller/pivot_status_detail.hpp"
 #include "pivot/controller/pivot_executor.hpp"
 #include "pivot/log.hpp"
 
@@ -112,7 +114,7 @@ Result<std::string> PivotService::start_pivot_status(const std::string& cluster,
   log::event(*logger(), spdlog::level::info, {.cluster = cluster, .job = id}, "pivot status requested by {}",
              requested_by);
   run(id, [this, id, cluster, candidate] {
-    registry_.finish(id, JobState::succeeded, to_json(pivot_status_for(cluster, candidate, "")));
+    registry_.finish(id, JobState::succeeded, detail_of(pivot_status_for(cluster, candidate, "")));
   });
   return id;
 }

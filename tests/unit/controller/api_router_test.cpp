@@ -81,7 +81,7 @@ class ApiRouterTest : public ::testing::Test {
     job.requested_by = "alice";
     job.created_at_ms = kT0;
     job.steps = {{"check", StepState::succeeded, kT0, kT0 + 5, {{"eligible", true}}, "db2 chosen to replace db1"},
-                 {"fence", StepState::running, kT0 + 5, 0, json::object(), ""}};
+                 {"fence", StepState::running, kT0 + 5, 0, Detail::object(), ""}};
     Job other = job;
     other.id = "j-6";
     other.cluster = "sms-2";
@@ -483,7 +483,7 @@ TEST_F(ApiRouterTest, InvalidUtf8InAJobNeverMakesTheJobsFail) {
   const std::string cut = std::string(10, 'x') + "\xC3";  // the first byte of "é", alone
   const std::string latin1 = "Duplicate entry 'caf\xE9' for key 'PRIMARY'";
   service_.job_list[0].steps[0].detail["output"] = cut;
-  service_.job_list[0].steps[0].detail["commands"] = json::array({{{"message", latin1}}});
+  service_.job_list[0].steps[0].detail["commands"] = Detail::array({{{"message", latin1}}});
   service_.job_list[1].result["message"] = latin1;
   service_.job_list[1].result[std::string("k\xFF")] = "a key too";
   for (const char* target : {"/v1/jobs", "/v1/jobs/j-7", "/v1/jobs/j-6", "/v1/jobs?cluster=sms-1"}) {

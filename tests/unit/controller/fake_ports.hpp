@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "detail_print.hpp"
 #include "pivot/controller/ports.hpp"
 
 namespace pivot::controller::test {

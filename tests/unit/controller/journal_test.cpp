@@ -1,5 +1,6 @@
 // The journal and leadership ports' in-memory implementations.
 #include "pivot/controller/journal.hpp"
+#include "pivot/controller/memory_journal.hpp"
 
 #include <thread>
 

@@ -40,7 +40,7 @@ TEST(PrometheusTextTest, AHistogramIsCumulativeWithInfSumAndCount) {
 }
 
 JobStep step(const std::string& name, StepState state, std::uint64_t started, std::uint64_t finished) {
-  return {name, state, started, finished, nlohmann::json::object(), ""};
+  return {name, state, started, finished, Detail::object(), ""};
 }
 
 Job job_of(const std::string& id, JobKind kind, const std::string& cluster, JobState state) {

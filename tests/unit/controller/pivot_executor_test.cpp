@@ -94,7 +94,7 @@ const std::vector<std::string> kUnfence = {"db1 kill_connections", "db1 release_
 
 TEST_F(PivotExecutorTest, ASuccessfulPivotSendsTheCommandsInPlanOrder) {
   auto outcome = run();
-  EXPECT_EQ(outcome.state, JobState::succeeded) << outcome.result.dump(2);
+  EXPECT_EQ(outcome.state, JobState::succeeded) << to_json(outcome.result).dump(2);
 
   auto seq = sent();
   ASSERT_EQ(seq.size(), 18u);
@@ -299,7 +299,7 @@ TEST_P(PivotRollbackTest, TheOldPrimaryIsWritableAgain) {
   const auto& c = GetParam();
   agents.fail_once(c.node, c.action, c.first);
   auto outcome = run();
-  EXPECT_EQ(outcome.state, JobState::rolled_back) << outcome.result.dump(2);
+  EXPECT_EQ(outcome.state, JobState::rolled_back) << to_json(outcome.result).dump(2);
   EXPECT_EQ(sent(), c.sent);
   const auto all = agents.calls();
   const auto& undo = all.back().command;
@@ -378,7 +378,7 @@ TEST_F(PivotExecutorTest, AFenceSlowerThanTheCatchUpBudgetStillChecksOnceThenRol
 TEST_F(PivotExecutorTest, AFailedResetRepointsTheCandidateBackToTheOldPrimary) {
   agents.fail("db2", "reset_replication");
   auto outcome = run();
-  EXPECT_EQ(outcome.state, JobState::rolled_back) << outcome.result.dump(2);
+  EXPECT_EQ(outcome.state, JobState::rolled_back) << to_json(outcome.result).dump(2);
   auto seq = sent();
   EXPECT_EQ(std::vector<std::string>(seq.begin() + 6, seq.end()),
             (std::vector<std::string>{"db1 release_fence", "db1 set_read_only", "db2 change_source"}));
@@ -395,7 +395,7 @@ TEST_F(PivotExecutorTest, AFailedResetRepointsTheCandidateBackToTheOldPrimary) {
 TEST_F(PivotExecutorTest, ARefusedWritableSwitchMakesTheCandidateReadOnlyBeforeTheOldPrimaryWritable) {
   agents.fail_once("db2", "set_read_only", FakeAgents::refused("mysql_error", "lock wait timeout"));
   auto outcome = run();
-  EXPECT_EQ(outcome.state, JobState::rolled_back) << outcome.result.dump(2);
+  EXPECT_EQ(outcome.state, JobState::rolled_back) << to_json(outcome.result).dump(2);
   EXPECT_EQ(sent_after_promote(), (std::vector<std::string>{"db2 set_read_only", "db2 report_position",
                                                            "db1 release_fence", "db1 set_read_only",
                                                            "db2 change_source"}));
@@ -413,7 +413,7 @@ TEST_F(PivotExecutorTest, ALostWritableAnswerWithNothingWrittenRollsBackCleanly)
   // position is compared with the captured one: nothing beyond, so undo all.
   lose_writable_answer();
   auto outcome = run();
-  EXPECT_EQ(outcome.state, JobState::rolled_back) << outcome.result.dump(2);
+  EXPECT_EQ(outcome.state, JobState::rolled_back) << to_json(outcome.result).dump(2);
   EXPECT_EQ(sent_after_promote(), (std::vector<std::string>{"db2 set_read_only", "db2 report_position",
                                                            "db1 release_fence", "db1 set_read_only",
                                                            "db2 change_source"}));
@@ -436,7 +436,7 @@ TEST_F(PivotExecutorTest, ATransactionWrittenOnTheCandidateMeanwhileStopsTheRoll
   agents.reply("db2", "report_position", {FakeAgents::ok({{"gtid_binlog_pos", std::string("0-2-102")},
                                                           {"gtid_executed", std::monostate{}}})});
   auto outcome = run();
-  EXPECT_EQ(outcome.state, JobState::failed) << outcome.result.dump(2);
+  EXPECT_EQ(outcome.state, JobState::failed) << to_json(outcome.result).dump(2);
   EXPECT_EQ(outcome.result["error"], "candidate_written");
   EXPECT_EQ(sent_after_promote(), (std::vector<std::string>{"db2 set_read_only", "db2 report_position"}))
       << "db1 must stay read-only and db2 must not be repointed";
@@ -460,7 +460,7 @@ TEST_F(PivotExecutorTest, OnMySqlTheCandidatesExtraGtidsAreNamed) {
   agents.reply("db2", "report_position", {FakeAgents::ok({{"gtid_binlog_pos", std::monostate{}},
                                                           {"gtid_executed", uuid1 + ":1-77," + uuid2 + ":1"}})});
   auto outcome = run();
-  EXPECT_EQ(outcome.state, JobState::failed) << outcome.result.dump(2);
+  EXPECT_EQ(outcome.state, JobState::failed) << to_json(outcome.result).dump(2);
   EXPECT_EQ(outcome.result["rollback"]["candidate_transactions"], uuid2 + ":1");
 }
 
@@ -516,7 +516,7 @@ TEST_F(PivotExecutorTest, AFailingPostPromoteHookIsReportedAndThePivotCompletes)
   auto outcome = run();
   EXPECT_EQ(outcome.state, JobState::failed);
   EXPECT_EQ(outcome.result["error"], "hook_failed");
-  EXPECT_EQ(outcome.result["failed_steps"], nlohmann::json::array({"post_promote"}));
+  EXPECT_EQ(to_json(outcome.result["failed_steps"]), nlohmann::json::array({"post_promote"}));
   EXPECT_EQ(sent().size(), 18u) << "unfence, repoint, demote and verify still ran";
   EXPECT_EQ(state_of("post_promote"), "failed");
   EXPECT_EQ(state_of("verify"), "succeeded");
@@ -528,7 +528,7 @@ TEST_F(PivotExecutorTest, AFailingPostPivotHookEndsTheJobFailed) {
   hooks.outcome("/hooks/notify", test::FakeHooks::exits(2));
   auto outcome = run();
   EXPECT_EQ(outcome.state, JobState::failed);
-  EXPECT_EQ(outcome.result["failed_steps"], nlohmann::json::array({"post_pivot"}));
+  EXPECT_EQ(to_json(outcome.result["failed_steps"]), nlohmann::json::array({"post_pivot"}));
   EXPECT_EQ(state_of("verify"), "succeeded");
 }
 
@@ -566,7 +566,7 @@ TEST_F(PivotExecutorTest, VerifyFailsWhenANodeDoesNotReachTheNewPrimarysPosition
   EXPECT_EQ(state_of("verify"), "failed");
   EXPECT_EQ(observer.step("verify").detail["position"], "0-2-5");
   EXPECT_EQ(outcome.result["error"], "position_timeout");
-  EXPECT_EQ(outcome.result["failed_steps"], nlohmann::json::array({"verify"}));
+  EXPECT_EQ(to_json(outcome.result["failed_steps"]), nlohmann::json::array({"verify"}));
 }
 
 TEST_F(PivotExecutorTest, VerifyNamesTheBrokenReplicaAndTheServersError) {
@@ -591,13 +591,13 @@ TEST_F(PivotExecutorTest, VerifyDoesNotWaitForReplicasStoppedOrDelayedOnlyForThe
                {FakeAgents::ok({{"started", true}, {"io_started", true}, {"sql_started", false},
                                 {"sql_delay", std::int64_t{0}}})});
   auto outcome = run();
-  EXPECT_EQ(outcome.state, JobState::succeeded) << outcome.result.dump(2);
+  EXPECT_EQ(outcome.state, JobState::succeeded) << to_json(outcome.result).dump(2);
   auto seq = sent();
   EXPECT_EQ(std::count(seq.begin(), seq.end(), "db4 wait_for_position"), 0);
   EXPECT_EQ(std::count(seq.begin(), seq.end(), "db3 wait_for_position"), 0);
   EXPECT_EQ(std::count(seq.begin(), seq.end(), "db1 wait_for_position"), 1)
       << "the demoted old primary runs both threads: it is waited for";
-  EXPECT_EQ(observer.step("verify").detail["not_waited"],
+  EXPECT_EQ(to_json(observer.step("verify").detail["not_waited"]),
             nlohmann::json::parse(R"([{"node": "db3", "reason": "SQL thread left stopped, as the operator had it"},
               {"node": "db4", "reason": "replication left stopped, as the operator had it; delayed 3600 s"}])"));
 }
@@ -607,8 +607,8 @@ TEST_F(PivotExecutorTest, ADelayedReplicaThatRunsIsNotWaitedForEither) {
                {FakeAgents::ok({{"started", true}, {"io_started", true}, {"sql_started", true},
                                 {"sql_delay", std::int64_t{60}}})});
   auto outcome = run();
-  EXPECT_EQ(outcome.state, JobState::succeeded) << outcome.result.dump(2);
-  EXPECT_EQ(observer.step("verify").detail["not_waited"],
+  EXPECT_EQ(outcome.state, JobState::succeeded) << to_json(outcome.result).dump(2);
+  EXPECT_EQ(to_json(observer.step("verify").detail["not_waited"]),
             nlohmann::json::parse(R"([{"node": "db3", "reason": "delayed 60 s"}])"));
 }
 
@@ -671,7 +671,7 @@ TEST_F(PivotExecutorTest, AFenceLostBeforePromoteRollsBack) {
                 FakeAgents::ok({{"gtid_binlog_pos", std::string("0-1-100")}, {"fence", std::string("lost")}})});
   agents.reply("db1", "release_fence", {FakeAgents::refused("fence_lost", "the fence's session ended")});
   auto outcome = run();
-  EXPECT_EQ(outcome.state, JobState::rolled_back) << outcome.result.dump(2);
+  EXPECT_EQ(outcome.state, JobState::rolled_back) << to_json(outcome.result).dump(2);
   EXPECT_EQ(outcome.result["error"], "fence_lost");
   EXPECT_THAT(outcome.result["message"].get<std::string>(), ::testing::HasSubstr("is lost (not held)"));
   EXPECT_EQ(sent(), (std::vector<std::string>{"db1 set_read_only", "db1 fence_writes", "db1 report_position",
@@ -687,7 +687,7 @@ TEST_F(PivotExecutorTest, AnOldPrimaryThatMovedWhileFencedRollsBack) {
                {FakeAgents::ok({{"gtid_binlog_pos", std::string("0-1-100")}, {"fence", std::string("held")}}),
                 FakeAgents::ok({{"gtid_binlog_pos", std::string("0-1-101")}, {"fence", std::string("held")}})});
   auto outcome = run();
-  EXPECT_EQ(outcome.state, JobState::rolled_back) << outcome.result.dump(2);
+  EXPECT_EQ(outcome.state, JobState::rolled_back) << to_json(outcome.result).dump(2);
   EXPECT_EQ(outcome.result["error"], "fence_lost");
   EXPECT_THAT(outcome.result["message"].get<std::string>(), ::testing::HasSubstr("to 0-1-101 while fenced"));
   const auto seq = sent();
@@ -704,7 +704,7 @@ TEST_F(PivotExecutorTest, AnAgentThatDoesNotSayItsFenceCountsAsLost) {
 TEST_F(PivotExecutorTest, ClientSessionsAreKilledAfterTheTrafficSwitchAndBeforeTheRelease) {
   input.spec.hooks.post_promote = "/hooks/route";
   auto outcome = run();
-  EXPECT_EQ(outcome.state, JobState::succeeded) << outcome.result.dump(2);
+  EXPECT_EQ(outcome.state, JobState::succeeded) << to_json(outcome.result).dump(2);
   auto names = step_names();
   auto at = [&](const std::string& name) { return std::find(names.begin(), names.end(), name) - names.begin(); };
   EXPECT_LT(at("post_promote"), at("fence_kill_connections"));
@@ -728,7 +728,7 @@ TEST_F(PivotExecutorTest, SessionsThatCannotBeKilledKeepTheLockHeld) {
 TEST_F(PivotExecutorTest, AFenceLostAfterPromoteIsReported) {
   agents.reply("db1", "release_fence", {FakeAgents::refused("fence_lost", "the fence's lease passed")});
   auto outcome = run();
-  EXPECT_EQ(outcome.state, JobState::failed) << outcome.result.dump(2);
+  EXPECT_EQ(outcome.state, JobState::failed) << to_json(outcome.result).dump(2);
   EXPECT_EQ(outcome.result["error"], "fence_lost");
   EXPECT_THAT(outcome.result["message"].get<std::string>(), ::testing::HasSubstr("after the promotion"));
   EXPECT_EQ(state_of("verify_old_primary"), "succeeded") << "nothing got through: verify says so";
@@ -757,7 +757,7 @@ TEST_F(PivotExecutorTest, WhatTheOldPrimaryReplicatedFromTheNewOneIsNotCountedAs
                 FakeAgents::ok({{"gtid_binlog_pos", std::string("0-2-120")}, {"fence", std::string("none")}})});
   agents.reply("db2", "report_position", {FakeAgents::ok({{"gtid_binlog_pos", std::string("0-2-130")}})});
   auto outcome = run();
-  EXPECT_EQ(outcome.state, JobState::succeeded) << outcome.result.dump(2);
+  EXPECT_EQ(outcome.state, JobState::succeeded) << to_json(outcome.result).dump(2);
   EXPECT_EQ(observer.step("verify_old_primary").detail["transactions"], "");
 }
 
@@ -768,7 +768,7 @@ TEST_F(PivotExecutorTest, ThePositionReadUnderTheLockIsCapturedWithoutAnotherRou
                {FakeAgents::ok({{"lock", std::string("backup_stage_block_commit")}, {"held", true},
                                 {"gtid_binlog_pos", std::string("0-1-100")}, {"gtid_executed", std::monostate{}}})});
   auto outcome = run();
-  EXPECT_EQ(outcome.state, JobState::succeeded) << outcome.result.dump(2);
+  EXPECT_EQ(outcome.state, JobState::succeeded) << to_json(outcome.result).dump(2);
   auto seq = sent();
   EXPECT_EQ(std::vector<std::string>(seq.begin(), seq.begin() + 6),
             (std::vector<std::string>{"db1 set_read_only", "db1 fence_writes", "db2 wait_for_position",
@@ -786,7 +786,7 @@ TEST_F(PivotExecutorTest, ConfirmFenceAndTheCandidatesResetGoOutTogether) {
                                 {"gtid_binlog_pos", std::string("0-1-100")}})});
   agents.rendezvous("*", {"db1 report_position", "db2 reset_replication"});
   auto outcome = run();
-  EXPECT_EQ(outcome.state, JobState::succeeded) << outcome.result.dump(2);
+  EXPECT_EQ(outcome.state, JobState::succeeded) << to_json(outcome.result).dump(2);
   EXPECT_TRUE(agents.overlapped("*")) << "confirm_fence and the reset were sent one after the other";
   const auto seq = sent();
   EXPECT_EQ(std::find(seq.begin(), seq.end(), "db2 set_read_only") - seq.begin(), 5)
@@ -840,7 +840,7 @@ TEST_F(PivotPortsTest, TheHoldIsCheckedBeforeCheckTheFencePromotePostPromoteAndV
 TEST_F(PivotPortsTest, AHoldLostBeforeTheFenceStopsWithNothingSent) {
   lock.lost_from = 2;  // asked before check, then at the commit point (a cancel)
   auto outcome = run_with_ports();
-  EXPECT_EQ(outcome.state, JobState::failed) << outcome.result.dump(2);
+  EXPECT_EQ(outcome.state, JobState::failed) << to_json(outcome.result).dump(2);
   EXPECT_EQ(outcome.result["error"], "hold_lost");
   EXPECT_TRUE(sent().empty()) << "a command went out after the job was cancelled";
   EXPECT_EQ(observer.step("fence_read_only").name, "(absent)");
@@ -849,7 +849,7 @@ TEST_F(PivotPortsTest, AHoldLostBeforeTheFenceStopsWithNothingSent) {
 TEST_F(PivotPortsTest, AHoldLostBeforePromoteRollsBackAndTheCandidateIsNeverWritable) {
   lock.lost_from = 3;  // asked before check, the fence, then promote
   auto outcome = run_with_ports();
-  EXPECT_EQ(outcome.state, JobState::rolled_back) << outcome.result.dump(2);
+  EXPECT_EQ(outcome.state, JobState::rolled_back) << to_json(outcome.result).dump(2);
   EXPECT_EQ(outcome.result["error"], "hold_lost");
   EXPECT_EQ(outcome.result["rollback"]["failed_step"], "promote");
   auto expected = std::vector<std::string>(kForward.begin(), kForward.begin() + 6);
@@ -862,10 +862,10 @@ TEST_F(PivotPortsTest, AHoldLostBeforePromoteRollsBackAndTheCandidateIsNeverWrit
 TEST_F(PivotPortsTest, AHoldLostAfterPromoteRollsForwardAndTheJobFails) {
   lock.lost_from = 4;  // asked before post_promote
   auto outcome = run_with_ports();
-  EXPECT_EQ(outcome.state, JobState::failed) << outcome.result.dump(2);
+  EXPECT_EQ(outcome.state, JobState::failed) << to_json(outcome.result).dump(2);
   EXPECT_EQ(outcome.result["error"], "hold_lost");
   // A lost hold stays lost: each later edge says so too.
-  EXPECT_EQ(outcome.result["failed_steps"], nlohmann::json::array({"post_promote", "verify_old_primary"}));
+  EXPECT_EQ(to_json(outcome.result["failed_steps"]), nlohmann::json::array({"post_promote", "verify_old_primary"}));
   EXPECT_EQ(step_names(), pivot_plan_steps()) << "every step still runs: the cluster ends whole";
   EXPECT_FALSE(outcome.result.contains("rollback"));
 }

@@ -149,7 +149,7 @@ class RollsBack : public PivotRecoveryTest, public ::testing::WithParamInterface
 TEST_P(RollsBack, ToTheOldPrimaryWritable) {
   crash(GetParam().step);
   const auto outcome = recover();
-  EXPECT_EQ(outcome.state, JobState::rolled_back) << outcome.result.dump(2);
+  EXPECT_EQ(outcome.state, JobState::rolled_back) << to_json(outcome.result).dump(2);
   EXPECT_EQ(outcome.result["error"], "interrupted");
   EXPECT_EQ(outcome.result["recovered"]["way"], "roll_back");
   EXPECT_EQ(outcome.result["recovered"]["interrupted_step"], GetParam().step);
@@ -195,7 +195,7 @@ TEST_P(RollsForward, FromTheStepItStoppedIn) {
   crash(GetParam());
   candidate_answers_writable();
   const auto outcome = recover();
-  EXPECT_EQ(outcome.state, JobState::succeeded) << outcome.result.dump(2);
+  EXPECT_EQ(outcome.state, JobState::succeeded) << to_json(outcome.result).dump(2);
   EXPECT_EQ(outcome.result["recovered"]["way"], "roll_forward");
   EXPECT_EQ(outcome.result["old_primary"], "db1");
   EXPECT_EQ(outcome.result["new_primary"], "db2");
@@ -224,7 +224,7 @@ TEST_F(PivotRecoveryTest, ForwardCommandsKeepTheirIdsSoAnAgentDoesNotRunThemTwic
   crash("", "pv-1-1/release_fence/db1");  // it ran; pivotd died on the answer
   candidate_answers_writable();
   const auto outcome = recover();
-  ASSERT_EQ(outcome.state, JobState::succeeded) << observer.step("recover").detail.dump(2);
+  ASSERT_EQ(outcome.state, JobState::succeeded) << to_json(observer.step("recover").detail).dump(2);
   std::vector<std::string> ids;
   for (const auto& c : agents.calls()) ids.push_back(c.command.id);
   EXPECT_THAT(ids, ::testing::Contains("pv-1-1/release_fence/db1"));
@@ -236,7 +236,7 @@ TEST_F(PivotRecoveryTest, WritableSentButTheCandidateStillReadOnlyRollsBackExact
   // candidate answers read-only now: it never served as a primary.
   crash("", "pv-1-1/promote/db2/set_read_only");
   const auto outcome = recover();
-  EXPECT_EQ(outcome.state, JobState::rolled_back) << outcome.result.dump(2);
+  EXPECT_EQ(outcome.state, JobState::rolled_back) << to_json(outcome.result).dump(2);
   EXPECT_EQ(changes(), (std::vector<std::string>{"db2 set_read_only", "db1 release_fence", "db1 set_read_only",
                                                  "db2 change_source"}));
   EXPECT_EQ(observer.step("rollback_candidate_position").state, StepState::succeeded);
@@ -246,7 +246,7 @@ TEST_F(PivotRecoveryTest, WritableAndAnsweredWritableRollsForwardFromPostPromote
   crash("", "pv-1-1/promote/db2/set_read_only");
   candidate_answers_writable();
   const auto outcome = recover();
-  EXPECT_EQ(outcome.state, JobState::succeeded) << outcome.result.dump(2);
+  EXPECT_EQ(outcome.state, JobState::succeeded) << to_json(outcome.result).dump(2);
   EXPECT_EQ(finished_steps().at(0), "promote");
   EXPECT_EQ(finished_steps().at(2), "post_promote");
   EXPECT_EQ(hooks.calls.back().path, "/hooks/route") << "the traffic still has to move";
@@ -299,7 +299,7 @@ TEST_F(PivotRecoveryTest, RecoveredTwiceReadsTheJobAnew) {
   PivotRecoveryInput in{input, saved.job, journal.entries(input.job_id), 3, 10000};
   PivotExecutor executor(agents, hooks, source, clock, observer, lock, journal);
   const auto outcome = executor.recover(in);
-  EXPECT_EQ(outcome.state, JobState::rolled_back) << outcome.result.dump(2);
+  EXPECT_EQ(outcome.state, JobState::rolled_back) << to_json(outcome.result).dump(2);
   EXPECT_EQ(outcome.result["recovered"]["after_step"], "catch_up");
 }
 

@@ -151,7 +151,7 @@ TEST_F(PivotServiceTest, PivotStatusJobChoosesACandidate) {
   EXPECT_EQ(job.kind, JobKind::pivot_status);
   EXPECT_EQ(job.state, JobState::succeeded);
   EXPECT_EQ(job.requested_by, "ops");
-  EXPECT_EQ(job.result["eligible"], true) << job.result.dump(2);
+  EXPECT_EQ(job.result["eligible"], true) << to_json(job.result).dump(2);
   EXPECT_EQ(job.result["candidate"], "db2");
   EXPECT_EQ(job.id.rfind("ps-7-", 0), 0u) << job.id;
 }
@@ -178,7 +178,7 @@ TEST_F(PivotServiceTest, APivotRunsThroughTheAgentsAndHoldsTheCluster) {
   EXPECT_FALSE(service_.job(*first)->dry_run);
   gate_.open();
   auto job = finished(first);
-  EXPECT_EQ(job.state, JobState::succeeded) << job.result.dump(2);
+  EXPECT_EQ(job.state, JobState::succeeded) << to_json(job.result).dump(2);
   EXPECT_EQ(job.result["new_primary"], "db2");
   EXPECT_FALSE(job.steps.empty());
   EXPECT_EQ(agents_.sequence().front(), "db1 set_read_only");
@@ -271,7 +271,7 @@ TEST_F(PivotServiceTest, JobsOnTheSqliteJournalSurviveARestart) {
   const Job pivot =
       finished(service_.start_pivot("sms-1", {.candidate = "db2", .idempotency_key = "key-1"}, "ops"));
   const Job status = finished(service_.start_pivot_status("sms-1", std::nullopt, "ci", std::nullopt));
-  ASSERT_EQ(pivot.state, JobState::succeeded) << pivot.result.dump(2);
+  ASSERT_EQ(pivot.state, JobState::succeeded) << to_json(pivot.result).dump(2);
   ASSERT_TRUE((*journal)->entries(pivot.id)->size() >= 4u) << "the runner's events reach the file";
   journal.value().reset();  // pivotd stops: the file is closed
 

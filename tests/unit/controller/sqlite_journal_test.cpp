@@ -13,6 +13,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "pivot/controller/detail_json.hpp"
+
 namespace pivot::controller {
 namespace {
 
@@ -89,7 +91,7 @@ TEST_F(SqliteJournalTest, KeepsJobsAndEntriesAcrossAReopen) {
   EXPECT_EQ(job.state, JobState::succeeded);
   EXPECT_EQ(job.requested_by, "ops");
   EXPECT_EQ(job.created_at_ms, 1000u);
-  EXPECT_EQ(job.result, nlohmann::json({{"new_primary", "db2"}}));
+  EXPECT_EQ(to_json(job.result), nlohmann::json({{"new_primary", "db2"}}));
   ASSERT_EQ(job.steps.size(), 1u);
   EXPECT_EQ(job.steps[0].name, "fence_read_only");
   EXPECT_EQ(job.steps[0].state, StepState::succeeded);

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "fake_ports.hpp"
+#include "pivot/controller/memory_journal.hpp"
 
 namespace pivot::controller::plan {
 namespace {

@@ -10,7 +10,6 @@
 namespace pivot::controller {
 namespace {
 
-using nlohmann::json;
 using test::FakeAgents;
 
 ClusterSpec three_nodes() {
@@ -64,7 +63,7 @@ class StepSummaryPivot : public ::testing::Test {
 TEST_F(StepSummaryPivot, ASuccessfulPivotReadsAsSentences) {
   PivotExecutor executor(agents, hooks, source, clock, observer);
   const auto outcome = executor.run(input);
-  ASSERT_EQ(outcome.state, JobState::succeeded) << outcome.result.dump(2);
+  ASSERT_EQ(outcome.state, JobState::succeeded) << to_json(outcome.result).dump(2);
 
   EXPECT_EQ(summary("check"), "db2 chosen to replace db1; every check passed");
   EXPECT_EQ(summary("pre_pivot"), "no pre_pivot hook in the spec");
@@ -114,12 +113,12 @@ TEST_F(StepSummaryPivot, AFailedStepReadsAsItsFailureAndTheUndoAsWhatWasRestored
   agents.fail("db2", "wait_for_position", "position_timeout");
   PivotExecutor executor(agents, hooks, source, clock, observer);
   const auto outcome = executor.run(input);
-  ASSERT_EQ(outcome.state, JobState::rolled_back) << outcome.result.dump(2);
+  ASSERT_EQ(outcome.state, JobState::rolled_back) << to_json(outcome.result).dump(2);
   EXPECT_EQ(summary("catch_up"), "catch_up: wait_for_position on db2 failed (position_timeout): the server said no");
   EXPECT_EQ(summary("rollback_old_primary_writable"), "db1 writable (was read-only)");
 }
 
-JobStep step_of(const std::string& name, StepState state, json detail) {
+JobStep step_of(const std::string& name, StepState state, Detail detail) {
   JobStep s;
   s.name = name;
   s.state = state;
@@ -127,14 +126,14 @@ JobStep step_of(const std::string& name, StepState state, json detail) {
   return s;
 }
 
-json command(const std::string& node, const std::string& action, json args, json detail, bool ok = true) {
+Detail command(const std::string& node, const std::string& action, Detail args, Detail detail, bool ok = true) {
   return {{"node", node}, {"action", action}, {"args", std::move(args)}, {"ok", ok}, {"detail", std::move(detail)}};
 }
 
 TEST(StepSummary, ReplicasLeftStoppedAreSaid) {
-  const json to_db2{{"host", "127.0.0.1"}, {"port", 22498}};
+  const Detail to_db2{{"host", "127.0.0.1"}, {"port", 22498}};
   auto s = step_of("repoint_replicas", StepState::succeeded,
-                   {{"commands", json::array({command("db3", "change_source", to_db2, {{"started", true}}),
+                   {{"commands", Detail::array({command("db3", "change_source", to_db2, {{"started", true}}),
                                               command("db4", "change_source", to_db2, {{"started", false}})})}});
   EXPECT_EQ(step_summary(s),
             "db3 and db4 now replicate from 127.0.0.1:22498 (db4 left stopped, as the operator had them)");
@@ -143,20 +142,20 @@ TEST(StepSummary, ReplicasLeftStoppedAreSaid) {
 TEST(StepSummary, NothingToWaitForOrKillSaysSo) {
   auto catch_up = step_of("catch_up", StepState::succeeded,
                           {{"position", "0-2-350"},
-                           {"commands", json::array({command("db1", "wait_for_position", {{"position", "0-2-350"}},
+                           {"commands", Detail::array({command("db1", "wait_for_position", {{"position", "0-2-350"}},
                                                              {{"reached", true}, {"waited_ms", 0}})})}});
   EXPECT_EQ(step_summary(catch_up), "db1 already had 0-2-350");
   auto kill = step_of("fence_kill_connections", StepState::succeeded,
-                      {{"commands", json::array({command("db2", "kill_connections", json::object(),
+                      {{"commands", Detail::array({command("db2", "kill_connections", Detail::object(),
                                                          {{"killed", 0}, {"remaining", 0}})})}});
   EXPECT_EQ(step_summary(kill), "no client session to kill on db2");
 }
 
 TEST(StepSummary, TheReleaseSaysWhatItsSweepFound) {
-  auto release = [](json detail) {
+  auto release = [](Detail detail) {
     detail["was"] = "held";
     return step_summary(step_of("release_fence", StepState::succeeded,
-                                {{"commands", json::array({command("db1", "release_fence", {{"kill_clients", true}},
+                                {{"commands", Detail::array({command("db1", "release_fence", {{"kill_clients", true}},
                                                                    std::move(detail))})}}));
   };
   EXPECT_EQ(release({{"swept", 0}, {"sweeps", 1}, {"remaining", 0}}), "db1's commits released (no client session left)");
@@ -164,20 +163,20 @@ TEST(StepSummary, TheReleaseSaysWhatItsSweepFound) {
             "db1's commits released after killing 1 more client session");
   EXPECT_EQ(release({{"swept", 40}, {"sweeps", 40}, {"remaining", 2}}),
             "db1's commits released while 2 client sessions kept connecting to it (pinned to its address?)");
-  EXPECT_EQ(release(json::object()), "db1's commits released") << "an agent without the sweep";
+  EXPECT_EQ(release(Detail::object()), "db1's commits released") << "an agent without the sweep";
 }
 
 TEST(StepSummary, AnUnknownStepReadsAsItsCommands) {
   auto s = step_of("fence_hold", StepState::succeeded,
-                   {{"commands", json::array({command("db1", "hold_fence", json::object(), json::object())})}});
+                   {{"commands", Detail::array({command("db1", "hold_fence", Detail::object(), Detail::object())})}});
   EXPECT_EQ(step_summary(s), "hold_fence on db1 ok");
 }
 
 TEST(StepSummary, AFailedCommandWithoutARecordedFailureStillSaysWhy) {
-  json failed = command("db3", "change_source", {{"host", "h"}, {"port", 1}}, json::object(), false);
+  Detail failed = command("db3", "change_source", {{"host", "h"}, {"port", 1}}, Detail::object(), false);
   failed["error"] = "mysql_unreachable";
   failed["message"] = "Can't connect";
-  auto s = step_of("repoint_replicas", StepState::failed, {{"commands", json::array({failed})}});
+  auto s = step_of("repoint_replicas", StepState::failed, {{"commands", Detail::array({failed})}});
   EXPECT_EQ(step_summary(s), "change_source on db3 failed (mysql_unreachable): Can't connect");
 }
 
@@ -196,13 +195,13 @@ TEST(StepSummary, AHookWhoseOutputWasCutSaysSo) {
 }
 
 TEST(StepSummary, TheCandidatesPositionAfterALostAnswerSaysWhatItTook) {
-  const json report = command("db2", "report_position", json::object(), {{"gtid_binlog_pos", "0-1-10"}});
+  const Detail report = command("db2", "report_position", Detail::object(), {{"gtid_binlog_pos", "0-1-10"}});
   auto clean = step_of("rollback_candidate_position", StepState::succeeded,
-                       {{"commands", json::array({report})}, {"captured", "0-1-10"}, {"position", "0-1-10"},
+                       {{"commands", Detail::array({report})}, {"captured", "0-1-10"}, {"position", "0-1-10"},
                         {"beyond", ""}});
   EXPECT_EQ(step_summary(clean), "db2 took nothing while it may have been writable (at 0-1-10, as captured)");
   auto written = step_of("rollback_candidate_position", StepState::failed,
-                         {{"commands", json::array({report})}, {"captured", "0-1-10"}, {"position", "0-2-11"},
+                         {{"commands", Detail::array({report})}, {"captured", "0-1-10"}, {"position", "0-2-11"},
                           {"beyond", "0-2-11 (1 past 0-1-10)"}});
   EXPECT_EQ(step_summary(written), "db2 took transactions while it may have been writable: 0-2-11 (1 past 0-1-10)");
 }
@@ -213,11 +212,11 @@ TEST(StepSummary, StaysOneLineAndCutsOnACharacterBoundary) {
   auto s = step_of("post_pivot", StepState::succeeded, {{"exit_code", 0}, {"output", output}});
   const std::string summary = step_summary(s);
   EXPECT_EQ(summary, std::string(298, 'x') + "\xC3\xA9...");
-  EXPECT_NO_THROW((void)json(summary).dump());
+  EXPECT_NO_THROW((void)nlohmann::json(summary).dump()) << "valid UTF-8 for the API";
 }
 
 TEST(StepSummary, ARunningStepHasNone) {
-  EXPECT_EQ(step_summary(step_of("catch_up", StepState::running, json::object())), "");
+  EXPECT_EQ(step_summary(step_of("catch_up", StepState::running, Detail::object())), "");
 }
 
 }  // namespace

@@ -23,6 +23,7 @@
 
 #include "pivot/controller/job.hpp"
 #include "pivot/controller/journal.hpp"
+#include "pivot/controller/memory_journal.hpp"
 #include "pivot/controller/ports.hpp"
 #include "pivot/result.hpp"
 
@@ -76,7 +77,7 @@ class JobRegistry {
   void record_step(const std::string& job_id, const JobStep& step);
   // Ends the job (once; a second finish is ignored): a job cancelled before
   // its commit point ends `cancelled` unless it succeeded; the hold is freed.
-  void finish(const std::string& job_id, JobState state, nlohmann::json result);
+  void finish(const std::string& job_id, JobState state, Detail result);
 
   // JobLock: whether the job still holds its cluster (a dry run holds nothing:
   // true); false once it was cancelled.

@@ -8,15 +8,12 @@
 #include <nlohmann/json.hpp>
 
 #include "pivot/controller/controller_service.hpp"
+#include "pivot/controller/detail_json.hpp"
 #include "pivot/controller/job.hpp"
-#include "pivot/controller/pivot_status.hpp"
 #include "pivot/protocol/node_state.hpp"
 
 namespace pivot::controller {
 
-// {"eligible", "candidate", "candidate_reason", "rejected": [{node, reason}], "checks": [{id, ok, detail}]}
-nlohmann::json to_json(const PivotStatus& status);
-// Implemented in src/api/json_views.cpp:
 nlohmann::json to_json(const protocol::NodeState& state);
 nlohmann::json to_json(const Job& job);
 nlohmann::json to_json(const ClusterSummary& summary);

@@ -13,11 +13,11 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 
 #include "pivot/controller/cluster_spec.hpp"
 #include "pivot/controller/job.hpp"
 #include "pivot/controller/journal.hpp"
+#include "pivot/controller/memory_journal.hpp"
 #include "pivot/controller/ports.hpp"
 
 namespace pivot::controller {
@@ -41,7 +41,7 @@ struct PivotRecoveryInput {
 
 struct PivotJobOutcome {
   JobState state = JobState::failed;   // succeeded, failed or rolled_back
-  nlohmann::json result;               // the pivot-status fields + old_primary, new_primary, write_blocked_ms (or plan)
+  Detail result;                       // the pivot-status fields + old_primary, new_primary, write_blocked_ms (or plan)
 };
 
 // The step names of the plan, in order (the dry run's `plan`).

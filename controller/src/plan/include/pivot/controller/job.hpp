@@ -9,8 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "pivot/controller/detail.hpp"
 #include "pivot/protocol/enum_names.hpp"
 
 namespace pivot::controller {
@@ -25,7 +24,7 @@ struct JobStep {
   StepState state = StepState::running;
   std::uint64_t started_at_ms = 0;
   std::uint64_t finished_at_ms = 0;  // 0 while running
-  nlohmann::json detail = nlohmann::json::object();
+  Detail detail = Detail::object();
   // One sentence of what happened (step_summary.hpp), set when the step ends.
   std::string summary;
 };
@@ -39,7 +38,7 @@ struct Job {
   bool dry_run = false;  // a pivot's dry run: it only reads, holds nothing
   std::uint64_t created_at_ms = 0;
   std::vector<JobStep> steps;
-  nlohmann::json result;  // null until the job ends
+  Detail result;  // null until the job ends
   bool finished() const { return state != JobState::queued && state != JobState::running; }
 };
 

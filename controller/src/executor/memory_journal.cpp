@@ -1,35 +1,9 @@
-// The runner events as rows (EntryJournal), the journal in memory, and the tee (journal.hpp).
-#include "pivot/controller/journal.hpp"
+// The journal in memory and the tee (memory_journal.hpp).
+#include "pivot/controller/memory_journal.hpp"
 
-#include "pivot/protocol/enum_names.hpp"
+#include <algorithm>
 
 namespace pivot::controller {
-
-using Kind = JournalEntry::Kind;
-
-void EntryJournal::job_created(const std::string& job_id, const std::string& cluster, JobKind kind,
-                                std::uint64_t at_ms) {
-  append({Kind::job_created, job_id, cluster, std::string(protocol::to_string(kind)), 0, at_ms});
-}
-
-void EntryJournal::step_started(const std::string& job_id, const std::string& step, std::uint64_t deadline_ms,
-                                 std::uint64_t at_ms) {
-  append({Kind::step_started, job_id, step, "", deadline_ms, at_ms});
-}
-
-void EntryJournal::command_sent(const std::string& job_id, const std::string& step, const std::string& command_id,
-                                 std::uint64_t at_ms) {
-  append({Kind::command_sent, job_id, step, command_id, 0, at_ms});
-}
-
-void EntryJournal::step_finished(const std::string& job_id, const std::string& step, StepState state,
-                                  std::uint64_t at_ms) {
-  append({Kind::step_finished, job_id, step, std::string(protocol::to_string(state)), 0, at_ms});
-}
-
-void EntryJournal::job_finished(const std::string& job_id, JobState state, std::uint64_t at_ms) {
-  append({Kind::job_finished, job_id, "", std::string(protocol::to_string(state)), 0, at_ms});
-}
 
 std::vector<JournalEntry> MemoryJournal::entries() const {
   std::lock_guard lock(mutex_);

@@ -8,7 +8,7 @@
 #include <future>
 
 #include "pivot/controller/failpoints.hpp"
-#include "pivot/controller/json_views.hpp"
+#include "pivot/controller/pivot_status_detail.hpp"
 #include "old_primary_writes.hpp"
 #include "pivot_run.hpp"
 
@@ -261,7 +261,7 @@ void PivotRun::settle() {
 }
 
 plan::Verdict PivotRun::repoint_replicas(JobStep& s) {
-  s.detail["commands"] = nlohmann::json::array();
+  s.detail["commands"] = Detail::array();
   const auto outcomes = call_each(nodes_except({old_primary_, candidate_}), [&](const NodeSpec& node) {
     return plan::change_source(id("repoint_replicas", node), *candidate_, position_.use_gtid, false);
   });
@@ -291,7 +291,7 @@ plan::Verdict PivotRun::verify(JobStep& s) {
   s.detail["position"] = position->gtid;
   // A node the operator stopped or delayed was repointed (repoint_replicas
   // said so): waiting for it to apply would wait for the operator.
-  s.detail["not_waited"] = nlohmann::json::array();
+  s.detail["not_waited"] = Detail::array();
   std::vector<const NodeSpec*> waited;
   for (const NodeSpec* node : nodes_except({candidate_})) {
     auto it = not_applying_.find(node->name);
@@ -348,7 +348,7 @@ plan::Verdict PivotRun::verify_old_primary(JobStep& s) {
 // ---- plumbing ----
 
 bool PivotRun::record(JobStep& s, const plan::CallOutcome& o) {
-  s.detail["commands"].push_back(plan::to_json(o));
+  s.detail["commands"].push_back(plan::detail_of(o));
   if (!o.ok) record_failure(s.name, o.error, s.name + ": " + plan::describe_failure(o));
   return o.ok;
 }
@@ -384,22 +384,22 @@ std::vector<const NodeSpec*> PivotRun::nodes_except(const std::vector<const Node
   return out;
 }
 
-nlohmann::json PivotRun::base_result() const {
+Detail PivotRun::base_result() const {
   // A recovered job's pivot status was its first pivotd's: not repeated.
-  auto result = recovered_.is_null() ? to_json(status_) : nlohmann::json{{"recovered", recovered_}};
-  result["old_primary"] = old_primary_ ? nlohmann::json(old_primary_->name) : nlohmann::json();
-  result["new_primary"] = candidate_ ? nlohmann::json(candidate_->name) : nlohmann::json();
+  auto result = recovered_.is_null() ? detail_of(status_) : Detail{{"recovered", recovered_}};
+  result["old_primary"] = old_primary_ ? Detail(old_primary_->name) : Detail();
+  result["new_primary"] = candidate_ ? Detail(candidate_->name) : Detail();
   return result;
 }
 
-PivotJobOutcome PivotRun::finish(JobState state, nlohmann::json extra) const {
+PivotJobOutcome PivotRun::finish(JobState state, Detail extra) const {
   auto result = base_result();
   if (write_blocked_ms_) result["write_blocked_ms"] = *write_blocked_ms_;
   if (!runner_.failures().empty()) {
     // The first failure names the job's error; the message tells them all.
     result["error"] = runner_.failures().front().error;
     std::string message;
-    nlohmann::json steps = nlohmann::json::array();
+    Detail steps = Detail::array();
     for (const auto& f : runner_.failures()) {
       message += (message.empty() ? "" : "; ") + f.message;
       steps.push_back(f.step);

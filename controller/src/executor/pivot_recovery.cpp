@@ -29,14 +29,14 @@ std::string flag_text(const protocol::ValueMap& detail, const char* key) {
 }  // namespace
 
 PivotJobOutcome PivotRun::recover(const PivotRecoveryInput& in) {
-  recovered_ = nlohmann::json{{"epoch", in.epoch}};
+  recovered_ = Detail{{"epoch", in.epoch}};
   auto point = plan::recovery_point(in.saved, in.entries, pivot_plan_steps());
   if (!point) {
     record_failure("recover", "needs_attention", point.error().message + "; nothing was done: check the cluster by hand");
     return finish(JobState::failed);
   }
   const std::string where = point->interrupted.empty() ? "after " + point->last_started : "during " + point->interrupted;
-  recovered_["interrupted_step"] = point->interrupted.empty() ? nlohmann::json() : nlohmann::json(point->interrupted);
+  recovered_["interrupted_step"] = point->interrupted.empty() ? Detail() : Detail(point->interrupted);
   recovered_["after_step"] = point->last_started;
   if (!point->interrupted.empty()) {
     // The step ends: what it did is unknown, what follows says it.
@@ -78,7 +78,7 @@ PivotJobOutcome PivotRun::recover(const PivotRecoveryInput& in) {
         if (o.ok || clock_.steady_ms() + kAskAgain.count() >= until) break;
         std::this_thread::sleep_for(kAskAgain);
       }
-      s.detail["commands"].push_back(plan::to_json(o));
+      s.detail["commands"].push_back(plan::detail_of(o));
       if (!o.ok) {
         record_failure("recover", "needs_attention",
                        "pivotd stopped " + where + " and " + node->name + " did not answer within " +
@@ -125,7 +125,7 @@ PivotJobOutcome PivotRun::recover(const PivotRecoveryInput& in) {
     for (const JobStep& saved : in.saved.steps) {
       if (saved.name != "repoint_replicas" || !saved.detail.contains("commands")) continue;
       for (const auto& c : saved.detail["commands"]) {
-        if (auto why = plan::not_applying(plan::value_map_of(c.value("detail", nlohmann::json::object())))) {
+        if (auto why = plan::not_applying(plan::value_map_of(c["detail"]))) {
           not_applying_[c.value("node", "")] = *why;
         }
       }

@@ -112,8 +112,8 @@ class PivotRun {
   std::vector<plan::CallOutcome> call_each(const std::vector<const NodeSpec*>& nodes,
                                            const std::function<protocol::Command(const NodeSpec&)>& build);
   std::vector<const NodeSpec*> nodes_except(const std::vector<const NodeSpec*>& excluded) const;
-  nlohmann::json base_result() const;
-  PivotJobOutcome finish(JobState state, nlohmann::json extra = nlohmann::json::object()) const;
+  Detail base_result() const;
+  PivotJobOutcome finish(JobState state, Detail extra = Detail::object()) const;
 
   AgentPort& agents_;
   HookRunner& hooks_;
@@ -138,11 +138,11 @@ class PivotRun {
   std::map<std::string, std::string> not_applying_;
   // The rollback, as the result tells it: its steps, what was restored, and
   // why it stopped when a gate failed.
-  nlohmann::json undone_ = nlohmann::json::array();
+  Detail undone_ = Detail::array();
   std::string restored_;
   std::optional<plan::StepFailure> rollback_stop_;
   std::optional<std::string> candidate_transactions_;
-  nlohmann::json recovered_;  // null unless recover(): where it stood, which way it went
+  Detail recovered_;  // null unless recover(): where it stood, which way it went
 };
 
 }  // namespace pivot::controller
