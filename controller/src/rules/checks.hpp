@@ -75,6 +75,10 @@ struct GtidLack {
   std::uint64_t count = 0;
 };
 GtidLack lacking(const GtidHoldings& a, const GtidHoldings& b);
+// Holdings as text: the binlog state (MariaDB) or the GTID set (MySQL).
+std::string holdings_text(const GtidHoldings& holdings);
+// "1 transaction", "3 transactions".
+std::string transactions(std::uint64_t n);
 
 // Server versions (server_version.cpp): the numeric prefix of @@version,
 // "10.11.6-MariaDB-log" -> {10, 11, 6}; nullopt when it has no digits.

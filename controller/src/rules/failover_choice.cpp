@@ -68,8 +68,6 @@ bool better(const Survivor& a, const Survivor& b) {
   return a.name() < b.name();
 }
 
-std::string transactions(std::uint64_t n) { return std::to_string(n) + (n == 1 ? " transaction" : " transactions"); }
-
 // Why `first` comes before `second`, said of `first` ("db2 lacks fewer...").
 std::string why_first(const Survivor& first, const Survivor& second, const std::string& most_advanced,
                       const std::string& dead_az) {
@@ -78,7 +76,8 @@ std::string why_first(const Survivor& first, const Survivor& second, const std::
   switch (deciding(first, second)) {
     case Criterion::transactions:
       if (first.missing == 0) {
-        return f + " holds every transaction any survivor holds, " + s + " lacks " + transactions(second.missing);
+        return f + " holds every transaction any survivor holds, " + s + " lacks " +
+             rules::transactions(second.missing);
       }
       return f + " lacks fewer of the transactions " + most_advanced + " holds than " + s + " (" +
              std::to_string(first.missing) + " vs " + std::to_string(second.missing) + ")";
@@ -238,8 +237,7 @@ FailoverChoice choose_failover_candidate(const FailoverChoiceInput& input) {
                              " replicates from it until it has all of it, before it becomes writable.";
   }
   if (auto last = rules::gtid_holdings(primary)) {
-    choice.primary_last_gtids = last->flavor == protocol::Flavor::mariadb ? last->mariadb.to_string()
-                                                                          : last->mysql.to_string();
+    choice.primary_last_gtids = rules::holdings_text(*last);
     choice.lacking_from_primary = rules::lacking(source->holdings, *last).gtids;
   } else {
     choice.lacking_from_primary = "unknown: " + last.error().message;

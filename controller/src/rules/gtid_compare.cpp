@@ -168,6 +168,12 @@ GtidLack lacking(const GtidHoldings& a, const GtidHoldings& b) {
   return lack;
 }
 
+std::string holdings_text(const GtidHoldings& holdings) {
+  return holdings.flavor == Flavor::mariadb ? holdings.mariadb.to_string() : holdings.mysql.to_string();
+}
+
+std::string transactions(std::uint64_t n) { return std::to_string(n) + (n == 1 ? " transaction" : " transactions"); }
+
 Result<GtidDistance> gtid_distance(const NodeView& candidate, const NodeView& primary) {
   auto flavor = common_flavor(candidate, primary);
   if (!flavor) return flavor.error();
