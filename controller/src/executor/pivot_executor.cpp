@@ -5,7 +5,6 @@
 #include "pivot/controller/pivot_executor.hpp"
 
 #include <algorithm>
-#include <future>
 
 #include "pivot/controller/failpoints.hpp"
 #include "pivot/controller/pivot_status_detail.hpp"
@@ -97,28 +96,9 @@ plan::Verdict PivotRun::post_promote(JobStep& s) {
 
 plan::Verdict PivotRun::post_pivot(JobStep& s) { return hook(s, input_.spec.hooks.post_pivot); }
 
-// A hook step; without a hook in the spec, skipped with the reason.
 plan::Verdict PivotRun::hook(JobStep& s, const std::string& path) {
-  const std::string& name = s.name;
-  if (path.empty()) {
-    s.detail = {{"reason", "no " + name + " hook in the spec"}};
-    return plan::Verdict::skipped;
-  }
-  const auto env = plan::hook_env(input_.spec.name, input_.job_id, *old_primary_, *candidate_);
-  const auto timeout_ms = static_cast<std::uint64_t>(input_.spec.policy.hook_timeout_ms);
-  HookOutcome o = hooks_.run(path, env, timeout_ms);
-  // A hook's last line ends with a newline; the transcript shows text, not framing.
-  while (!o.output.empty() && (o.output.back() == '\n' || o.output.back() == '\r')) o.output.pop_back();
-  s.detail = {{"path", path},           {"started", o.started},         {"exit_code", o.exit_code},
-              {"timed_out", o.timed_out}, {"duration_ms", o.duration_ms}, {"output", o.output},
-              {"output_truncated", o.output_truncated}};
-  if (!o.error.empty()) s.detail["error"] = o.error;
-  if (o.ok()) return plan::Verdict::succeeded;
-  std::string why = !o.started    ? "could not start: " + o.error
-                    : o.timed_out ? "was killed after " + std::to_string(timeout_ms) + " ms"
-                                  : "exited with " + std::to_string(o.exit_code);
-  record_failure(name, "hook_failed", name + " hook " + path + " " + why);
-  return plan::Verdict::failed;
+  return calls_.hook(s, path, plan::hook_env(input_.spec.name, input_.job_id, *old_primary_, *candidate_),
+                     static_cast<std::uint64_t>(input_.spec.policy.hook_timeout_ms));
 }
 
 // Its undo (old primary writable again) is planned before it runs: an
@@ -346,35 +326,6 @@ plan::Verdict PivotRun::verify_old_primary(JobStep& s) {
 }
 
 // ---- plumbing ----
-
-bool PivotRun::record(JobStep& s, const plan::CallOutcome& o) {
-  s.detail["commands"].push_back(plan::detail_of(o));
-  if (!o.ok) record_failure(s.name, o.error, s.name + ": " + plan::describe_failure(o));
-  return o.ok;
-}
-
-std::string PivotRun::id(const std::string& step, const NodeSpec& node, const std::string& action) const {
-  return plan::command_id(input_.job_id, step, node.name, action);
-}
-
-plan::CallOutcome PivotRun::call(const NodeSpec& node, protocol::Command command) {
-  journal_.command_sent(input_.job_id, step_of_command(command.id), command.id, clock_.wall_ms());
-  auto answer = agents_.call(input_.spec.name, node.name, command);
-  return plan::outcome_of(node.name, std::move(command), answer);
-}
-
-std::vector<plan::CallOutcome> PivotRun::call_each(const std::vector<const NodeSpec*>& nodes,
-                                                   const std::function<protocol::Command(const NodeSpec&)>& build) {
-  std::vector<std::future<plan::CallOutcome>> pending;
-  for (const NodeSpec* node : nodes) {
-    pending.push_back(std::async(std::launch::async, [this, node, command = build(*node)]() mutable {
-      return call(*node, std::move(command));
-    }));
-  }
-  std::vector<plan::CallOutcome> outcomes;
-  for (auto& p : pending) outcomes.push_back(p.get());
-  return outcomes;
-}
 
 std::vector<const NodeSpec*> PivotRun::nodes_except(const std::vector<const NodeSpec*>& excluded) const {
   std::vector<const NodeSpec*> out;

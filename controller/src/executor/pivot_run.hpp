@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "pivot/controller/pivot_executor.hpp"
+#include "job_calls.hpp"
 #include "pivot_plan.hpp"
 #include "step_runner.hpp"
 
@@ -56,7 +57,8 @@ class PivotRun {
   PivotRun(AgentPort& agents, HookRunner& hooks, ClusterSource& source, plan::RunnerPorts ports,
            const PivotJobInput& input)
       : agents_(agents), hooks_(hooks), source_(source), clock_(ports.clock), journal_(ports.journal),
-        input_(input), runner_(ports, input.job_id, input.spec.name) {}
+        input_(input), runner_(ports, input.job_id, input.spec.name),
+        calls_(agents, hooks, ports.journal, ports.clock, runner_, input.spec.name, input.job_id) {}
   PivotJobOutcome run();
   // A job found running at start (pivot_recovery.cpp).
   PivotJobOutcome recover(const PivotRecoveryInput& input);
@@ -103,14 +105,18 @@ class PivotRun {
   void record_failure(const std::string& step, std::string error, std::string message) {
     runner_.record_failure(step, std::move(error), std::move(message));
   }
-  // Appends the outcome to the step's detail.commands; false (and a failure) when it failed.
-  bool record(JobStep& step, const plan::CallOutcome& outcome);
-  std::string id(const std::string& step, const NodeSpec& node, const std::string& action = "") const;
-  // Journals the command's id, then sends it.
-  plan::CallOutcome call(const NodeSpec& node, protocol::Command command);
-  // One thread per node, all joined; outcomes in the order of `nodes`.
+  // The shared plumbing (job_calls.hpp).
+  bool record(JobStep& step, const plan::CallOutcome& outcome) { return calls_.record(step, outcome); }
+  std::string id(const std::string& step, const NodeSpec& node, const std::string& action = "") const {
+    return calls_.id(step, node, action);
+  }
+  plan::CallOutcome call(const NodeSpec& node, protocol::Command command) {
+    return calls_.call(node, std::move(command));
+  }
   std::vector<plan::CallOutcome> call_each(const std::vector<const NodeSpec*>& nodes,
-                                           const std::function<protocol::Command(const NodeSpec&)>& build);
+                                           const std::function<protocol::Command(const NodeSpec&)>& build) {
+    return calls_.call_each(nodes, build);
+  }
   std::vector<const NodeSpec*> nodes_except(const std::vector<const NodeSpec*>& excluded) const;
   Detail base_result() const;
   PivotJobOutcome finish(JobState state, Detail extra = Detail::object()) const;
@@ -122,6 +128,7 @@ class PivotRun {
   Journal& journal_;
   const PivotJobInput& input_;
   plan::StepRunner runner_;
+  JobCalls calls_;
 
   PivotStatus status_;
   const NodeSpec* old_primary_ = nullptr;

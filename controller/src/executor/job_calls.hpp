@@ -1,0 +1,54 @@
+#pragma once
+// What the actions of every plan share (private to src/executor; Vitess keeps
+// its planned and emergency reparenters over one such util): a command
+// journaled before it goes out, commands to several nodes at once, an answer
+// recorded in the step's detail, a hook run with its transcript.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "pivot/controller/cluster_spec.hpp"
+#include "pivot/controller/journal.hpp"
+#include "pivot/controller/ports.hpp"
+#include "pivot_plan.hpp"
+#include "step_runner.hpp"
+
+namespace pivot::controller {
+
+class JobCalls {
+ public:
+  JobCalls(AgentPort& agents, HookRunner& hooks, Journal& journal, Clock& clock, plan::StepRunner& runner,
+           std::string cluster, std::string job_id)
+      : agents_(agents), hooks_(hooks), journal_(journal), clock_(clock), runner_(runner),
+        cluster_(std::move(cluster)), job_id_(std::move(job_id)) {}
+
+  // "<job>/<step>/<node>[/<action>]" (plan::command_id).
+  std::string id(const std::string& step, const NodeSpec& node, const std::string& action = "") const;
+  // Journals the command's id, then sends it and waits for the answer.
+  plan::CallOutcome call(const NodeSpec& node, protocol::Command command);
+  // One thread per node, all joined; outcomes in the order of `nodes`.
+  std::vector<plan::CallOutcome> call_each(const std::vector<const NodeSpec*>& nodes,
+                                           const std::function<protocol::Command(const NodeSpec&)>& build);
+  // Appends the outcome to the step's detail.commands; false (and a failure
+  // recorded on the step) when it failed.
+  bool record(JobStep& step, const plan::CallOutcome& outcome);
+  // A hook step: skipped with the reason when `path` is empty; the hook's
+  // transcript in the detail; a failure (error hook_failed) when it did not
+  // exit 0 in time.
+  plan::Verdict hook(JobStep& step, const std::string& path, const std::map<std::string, std::string>& env,
+                     std::uint64_t timeout_ms);
+
+ private:
+  AgentPort& agents_;
+  HookRunner& hooks_;
+  Journal& journal_;
+  Clock& clock_;
+  plan::StepRunner& runner_;
+  const std::string cluster_;
+  const std::string job_id_;
+};
+
+}  // namespace pivot::controller
