@@ -67,6 +67,14 @@ protocol::ValueMap previous_source_detail(const std::optional<protocol::ReplicaS
   return detail;
 }
 
+protocol::ValueMap io_stop_detail(bool was_running, const std::optional<protocol::ReplicaStatus>& after,
+                                  const std::optional<std::string>& executed) {
+  return {{"was_running", was_running},
+          {"received", after ? after->received_gtids : std::string()},
+          {"executed", executed.value_or("")},
+          {"sql_running", after && after->sql_running}};
+}
+
 protocol::ValueMap read_only_detail(std::optional<bool> read_only, std::optional<bool> super_read_only, bool changed) {
   return {{"read_only", value_of(read_only)}, {"super_read_only", value_of(super_read_only)}, {"changed", changed}};
 }

@@ -119,6 +119,12 @@ class ActionExecutor::Run {
   Result<std::optional<std::string>> value(const std::string& step, const std::string& text) {
     return step_on(step, [&](SqlSession& s) { return first_value(s.query(text), text); });
   }
+  // The default connection's replica status; nullopt when no source is configured.
+  Result<std::optional<protocol::ReplicaStatus>> replica(const std::string& step) {
+    auto status = query(step, sql().replica_status());
+    if (!status) return status.error();
+    return replica_of(sql().flavor(), *status);
+  }
 
   // A failure as the result reports it: slug of the result, never the
   // replication password, and a broken session dropped for the next command.
@@ -201,6 +207,7 @@ Result<void> ActionExecutor::dispatch(Run& run, const protocol::Command& command
   if (action == "set_read_only") return set_read_only(run, bool_arg(command.args, "read_only", true));
   if (action == "kill_connections") return kill_connections(run);
   if (action == "stop_replication") return stop_replication(run);
+  if (action == "stop_io_thread") return stop_io_thread(run);
   if (action == "start_replication") return start_replication(run);
   if (action == "reset_replication") return reset_replication(run);
   if (action == "change_source") return change_source(run, command.args);
@@ -326,32 +333,52 @@ Result<void> ActionExecutor::sweep_clients(Run& run) {
 }
 
 Result<void> ActionExecutor::stop_replication(Run& run) {
-  auto status = run.query("reading replica status", run.sql().replica_status());
-  if (!status) return status.error();
-  auto replica = replica_of(run.sql().flavor(), *status);
-  const bool was_running = replica && replication_running(*replica);
+  auto replica = run.replica("reading replica status");
+  if (!replica) return replica.error();
+  const bool was_running = *replica && replication_running(**replica);
   run.detail["was_running"] = was_running;
   if (!was_running) return ok();
   return run.execute("stopping replication", run.sql().stop_replica());
 }
 
+// A failover's first step on every survivor: a dead primary that systemd
+// restarts must not feed anyone while the controller chooses, and the SQL
+// thread goes on applying what the relay log holds (ARCHITECTURE.md,
+// "Failover"). `received` is read after the stop, so nothing arrives after
+// it; the controller has it applied with wait_for_position.
+Result<void> ActionExecutor::stop_io_thread(Run& run) {
+  const ActionSql& sql = run.sql();
+  auto replica = run.replica("reading replica status");
+  if (!replica) return replica.error();
+  const bool was_running = *replica && (*replica)->io_running != protocol::IoThread::no;
+  run.detail["was_running"] = was_running;
+  if (was_running) {
+    if (auto stopped = run.execute("stopping the IO thread", sql.stop_io_thread()); !stopped) return stopped;
+    replica = run.replica("reading replica status after the stop");
+    if (!replica) return replica.error();
+  }
+  auto executed = run.value("reading the replicated position", sql.replicated_position());
+  if (!executed) return executed.error();
+  run.detail = io_stop_detail(was_running, *replica, *executed);
+  return ok();
+}
+
 Result<void> ActionExecutor::start_replication(Run& run) {
   const ActionSql& sql = run.sql();
-  auto status = run.query("reading replica status", sql.replica_status());
-  if (!status) return status.error();
-  auto replica = replica_of(sql.flavor(), *status);
-  if (!replica) {
+  auto replica = run.replica("reading replica status");
+  if (!replica) return replica.error();
+  if (!*replica) {
     return make_error(action_errc::not_a_replica,
                       "no replication source is configured on this node: change_source first");
   }
-  if (replica->io_running != protocol::IoThread::yes || !replica->sql_running) {
+  if ((*replica)->io_running != protocol::IoThread::yes || !(*replica)->sql_running) {
     if (auto started = run.execute("starting replication", sql.start_replica()); !started) return started;
-    status = run.query("reading replica status after the start", sql.replica_status());
-    if (!status) return status.error();
-    replica = replica_of(sql.flavor(), *status);
+    replica = run.replica("reading replica status after the start");
+    if (!replica) return replica.error();
   }
-  run.detail["io_running"] = replica ? std::string(protocol::to_string(replica->io_running)) : "no";
-  run.detail["sql_running"] = replica && replica->sql_running;
+  const auto& now = *replica;
+  run.detail["io_running"] = now ? std::string(protocol::to_string(now->io_running)) : "no";
+  run.detail["sql_running"] = now && now->sql_running;
   return ok();
 }
 

@@ -34,6 +34,7 @@ std::vector<std::string> ActionSql::set_read_only(bool on) const {
 
 std::string ActionSql::replica_status() const { return mariadb() ? "SHOW ALL SLAVES STATUS" : "SHOW REPLICA STATUS"; }
 std::string ActionSql::stop_replica() const { return mariadb() ? "STOP SLAVE" : "STOP REPLICA"; }
+std::string ActionSql::stop_io_thread() const { return stop_replica() + " IO_THREAD"; }
 std::string ActionSql::start_replica() const { return mariadb() ? "START SLAVE" : "START REPLICA"; }
 std::string ActionSql::start_replica_threads(bool io, bool sql) const {
   if (io == sql) return start_replica();
@@ -89,6 +90,10 @@ std::string ActionSql::wait_for_position(const std::string& position, std::chron
 
 std::string ActionSql::applied_position() const {
   return mariadb() ? "SELECT @@global.gtid_current_pos" : "SELECT @@global.gtid_executed";
+}
+
+std::string ActionSql::replicated_position() const {
+  return mariadb() ? gtid_slave_pos() : applied_position();
 }
 
 std::string ActionSql::positions() const {

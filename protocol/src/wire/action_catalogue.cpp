@@ -29,6 +29,17 @@ const std::vector<ActionSpec>& catalogue() {
        .doc = "STOP REPLICA (both threads).",
        .args = {},
        .detail = {{"was_running", "bool: whether a thread was running before"}}},
+      {.name = "stop_io_thread",
+       .doc = "STOP REPLICA IO_THREAD: nothing more is received from the source, and the SQL "
+              "thread goes on applying the relay log (a failover's first step on every survivor).",
+       .args = {},
+       .detail = {{"was_running", "bool: whether the IO thread was running or connecting before"},
+                  {"received", "string: what the node received from its source, read after the stop: "
+                               "MariaDB Gtid_IO_Pos, MySQL Retrieved_Gtid_Set (\"\" when none or no "
+                               "source): the position wait_for_position takes to apply the relay log"},
+                  {"executed", "string: MariaDB gtid_slave_pos, MySQL gtid_executed, read after the stop"},
+                  {"sql_running", "bool: the SQL thread runs after the stop (false: the relay log is "
+                                  "not being applied)"}}},
       {.name = "start_replication",
        .doc = "START REPLICA (both threads).",
        .args = {},

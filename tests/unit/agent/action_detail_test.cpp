@@ -115,6 +115,19 @@ TEST(ActionDetail, ReadOnlyDetail) {
             (ValueMap{{"read_only", false}, {"super_read_only", false}, {"changed", true}}));
 }
 
+TEST(ActionDetail, IoStopDetail) {
+  protocol::ReplicaStatus after;
+  after.source_host = "db1";
+  after.sql_running = true;
+  after.received_gtids = "0-1-42,1-1-7";
+  EXPECT_EQ(io_stop_detail(true, after, "0-1-40"),
+            (ValueMap{{"was_running", true}, {"received", "0-1-42,1-1-7"}, {"executed", "0-1-40"},
+                      {"sql_running", true}}));
+  EXPECT_EQ(io_stop_detail(false, std::nullopt, std::nullopt),
+            (ValueMap{{"was_running", false}, {"received", ""}, {"executed", ""}, {"sql_running", false}}))
+      << "no source: strings stay strings";
+}
+
 TEST(ActionDetail, PositionsPerFlavor) {
   auto maria = rows({"Variable_name", "Value"}, {{"gtid_binlog_pos", "0-1-100"},
                                                  {"gtid_current_pos", "0-1-100"},

@@ -91,6 +91,12 @@ class ActionExecutorTest : public ::testing::Test {
                          .timeout_ms = static_cast<std::uint64_t>(timeout.count())},
                         std::chrono::steady_clock::now() + timeout);
   }
+  // stop_io_thread, expected to succeed with exactly `detail`.
+  void stops_io_thread(const ValueMap& detail) {
+    auto r = run("stop_io_thread");
+    ASSERT_TRUE(r.ok) << r.error;
+    EXPECT_EQ(r.detail, detail);
+  }
   void TearDown() override {
     for (const auto& left : script->expected) ADD_FAILURE() << "never run: " << left.sql;
   }
@@ -228,6 +234,78 @@ TEST_F(ActionExecutorTest, WaitEndsAtOnceWithTheServersErrorWhenReplicationBroke
   const auto& message = std::get<std::string>(r.detail.at("message"));
   EXPECT_NE(message.find("IO thread no, SQL thread yes; IO error 13114: Got fatal error 1236"), std::string::npos)
       << message;
+}
+
+// The default connection's row of SHOW ALL SLAVES STATUS, MariaDB's columns.
+mysql::Rows mariadb_replica(const char* io, const char* sql, const char* io_pos) {
+  return {{"Connection_name", "Master_Host", "Master_Port", "Slave_IO_Running", "Slave_SQL_Running", "Gtid_IO_Pos"},
+          {{"", "10.0.1.11", "3306", io, sql, io_pos}}};
+}
+
+TEST_F(ActionExecutorTest, StopIoThreadLeavesTheSqlThreadAndSaysWhatWasReceivedAfterTheStop) {
+  connects("10.11.6-MariaDB-log");
+  expect("SHOW ALL SLAVES STATUS", mariadb_replica("Yes", "Yes", "0-1-41"));
+  expect("STOP SLAVE IO_THREAD");
+  // Events that came between the first read and the stop count: read again.
+  expect("SHOW ALL SLAVES STATUS", mariadb_replica("No", "Yes", "0-1-42,1-1-7"));
+  expect("SELECT @@global.gtid_slave_pos", one("0-1-40"));
+  stops_io_thread(
+      {{"was_running", true}, {"received", "0-1-42,1-1-7"}, {"executed", "0-1-40"}, {"sql_running", true}});
+}
+
+TEST_F(ActionExecutorTest, StopIoThreadStopsNothingWhenTheIoThreadIsStoppedOrThereIsNoSource) {
+  connects("10.11.6-MariaDB-log");
+  expect("SHOW ALL SLAVES STATUS", mariadb_replica("No", "Yes", "0-1-42"));
+  expect("SELECT @@global.gtid_slave_pos", one("0-1-42"));
+  stops_io_thread({{"was_running", false}, {"received", "0-1-42"}, {"executed", "0-1-42"}, {"sql_running", true}});
+
+  expect("SELECT @@version AS version", one("10.11.6-MariaDB-log"));  // the same session again
+  expect("SHOW ALL SLAVES STATUS", mysql::Rows{{"Connection_name"}, {}});  // a primary
+  expect("SELECT @@global.gtid_slave_pos", one(""));
+  stops_io_thread({{"was_running", false}, {"received", ""}, {"executed", ""}, {"sql_running", false}});
+}
+
+TEST_F(ActionExecutorTest, StopIoThreadSaysWhenTheSqlThreadWillNotApplyTheRelayLog) {
+  connects("10.11.6-MariaDB-log");
+  expect("SHOW ALL SLAVES STATUS", mariadb_replica("Yes", "No", "0-1-50"));  // stopped on an error, say
+  expect("STOP SLAVE IO_THREAD");
+  expect("SHOW ALL SLAVES STATUS", mariadb_replica("No", "No", "0-1-50"));
+  expect("SELECT @@global.gtid_slave_pos", one("0-1-44"));
+  auto r = run("stop_io_thread");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.detail.at("was_running"), Value(true));
+  EXPECT_EQ(r.detail.at("sql_running"), Value(false));
+  EXPECT_EQ(r.detail.at("executed"), Value("0-1-44"));
+}
+
+TEST_F(ActionExecutorTest, MysqlStopIoThreadStopsAConnectingThreadAndReadsTheGtidSets) {
+  const char* uuid_set = "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-9";
+  auto received = [uuid_set](const char* io) {
+    mysql::Rows rows = mysql_replica(io, "Yes", "2003", "error connecting to source");  // the primary is down
+    rows.columns.push_back("Retrieved_Gtid_Set");
+    rows.rows.front().push_back(std::string(uuid_set));
+    return rows;
+  };
+  connects();
+  expect("SHOW REPLICA STATUS", received("Connecting"));
+  expect("STOP REPLICA IO_THREAD");
+  expect("SHOW REPLICA STATUS", received("No"));
+  expect("SELECT @@global.gtid_executed", one("3e11fa47-71ca-11e1-9e33-c80aa9429562:1-7"));
+  stops_io_thread({{"was_running", true},
+                   {"received", uuid_set},
+                   {"executed", "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-7"},
+                   {"sql_running", true}});
+}
+
+TEST_F(ActionExecutorTest, StopIoThreadRefusedKeepsWhatWasRead) {
+  connects("10.11.6-MariaDB-log");
+  expect("SHOW ALL SLAVES STATUS", mariadb_replica("Yes", "Yes", "0-1-41"));
+  expect("STOP SLAVE IO_THREAD",
+         refused(mysql::kErrAccessDenied, "error 1227: you need (at least one of) the REPLICATION SLAVE ADMIN "
+                                          "privilege(s)"));
+  auto r = run("stop_io_thread");
+  EXPECT_EQ(r.error, "access_denied");
+  EXPECT_EQ(r.detail.at("was_running"), Value(true));
 }
 
 TEST_F(ActionExecutorTest, MysqlReportPosition) {

@@ -37,6 +37,8 @@ TEST(ActionSql, MysqlSuperReadOnlyFollowsReadOnly) {
 TEST(ActionSql, ReplicationStatementsPerFlavor) {
   EXPECT_EQ(kMariadb.replica_status(), "SHOW ALL SLAVES STATUS");
   EXPECT_EQ(kMariadb.stop_replica(), "STOP SLAVE");
+  EXPECT_EQ(kMariadb.stop_io_thread(), "STOP SLAVE IO_THREAD");
+  EXPECT_EQ(kMariadb.replicated_position(), "SELECT @@global.gtid_slave_pos");
   EXPECT_EQ(kMariadb.start_replica(), "START SLAVE");
   EXPECT_EQ(kMariadb.start_replica_threads(true, true), "START SLAVE");
   EXPECT_EQ(kMariadb.start_replica_threads(false, true), "START SLAVE SQL_THREAD");
@@ -44,6 +46,8 @@ TEST(ActionSql, ReplicationStatementsPerFlavor) {
   EXPECT_EQ(kMariadb.seed_gtid_slave_pos(), "SET GLOBAL gtid_slave_pos = @@global.gtid_binlog_pos");
   EXPECT_EQ(kMysql.replica_status(), "SHOW REPLICA STATUS");
   EXPECT_EQ(kMysql.stop_replica(), "STOP REPLICA");
+  EXPECT_EQ(kMysql.stop_io_thread(), "STOP REPLICA IO_THREAD");
+  EXPECT_EQ(kMysql.replicated_position(), "SELECT @@global.gtid_executed");
   EXPECT_EQ(kMysql.start_replica(), "START REPLICA");
   EXPECT_EQ(kMysql.start_replica_threads(true, false), "START REPLICA IO_THREAD");
   EXPECT_EQ(kMysql.reset_replica_all(), "RESET REPLICA ALL");

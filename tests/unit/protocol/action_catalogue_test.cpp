@@ -8,11 +8,12 @@
 namespace pivot::protocol {
 namespace {
 
-TEST(ActionCatalogue, HoldsTheTenAgentActions) {
+TEST(ActionCatalogue, HoldsTheElevenAgentActions) {
   std::vector<std::string_view> names;
   for (const auto& action : action_catalogue()) names.push_back(action.name);
   EXPECT_EQ(names, (std::vector<std::string_view>{
-                       "set_read_only", "kill_connections", "stop_replication", "start_replication",
+                       "set_read_only", "kill_connections", "stop_replication", "stop_io_thread",
+                       "start_replication",
                        "reset_replication", "change_source", "wait_for_position",
                        "report_position", "fence_writes", "release_fence"}));
 }
@@ -72,6 +73,9 @@ INSTANTIATE_TEST_SUITE_P(
         ArgsCase{"set_read_only_on", "set_read_only", {{"read_only", true}}, "", ""},
         ArgsCase{"kill_connections_no_args", "kill_connections", {}, "", ""},
         ArgsCase{"stop_replication_no_args", "stop_replication", {}, "", ""},
+        ArgsCase{"stop_io_thread_no_args", "stop_io_thread", {}, "", ""},
+        ArgsCase{"stop_io_thread_takes_no_position", "stop_io_thread", {{"position", std::string("0-1-5")}},
+                 errc::unknown_arg, "position"},
         ArgsCase{"start_replication_no_args", "start_replication", {}, "", ""},
         ArgsCase{"reset_replication_no_args", "reset_replication", {}, "", ""},
         ArgsCase{"report_position_no_args", "report_position", {}, "", ""},

@@ -37,6 +37,12 @@ bool replication_stopped(const Row& row, const protocol::ReplicaStatus& replica)
 // previous_source_host / previous_source_port (nil when there was no source).
 protocol::ValueMap previous_source_detail(const std::optional<protocol::ReplicaStatus>& replica);
 
+// stop_io_thread: was_running, and from the status read after the stop
+// (nullopt: no source) received and sql_running; executed as the server gave
+// it ("" for NULL: the key is a string on the wire).
+protocol::ValueMap io_stop_detail(bool was_running, const std::optional<protocol::ReplicaStatus>& after,
+                                  const std::optional<std::string>& executed);
+
 // set_read_only: read_only, super_read_only (nil on MariaDB), changed.
 protocol::ValueMap read_only_detail(std::optional<bool> read_only, std::optional<bool> super_read_only, bool changed);
 

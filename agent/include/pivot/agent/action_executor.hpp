@@ -104,6 +104,7 @@ class ActionExecutor {
   Result<KillRound> kill_round(Run& run, long long own_id, Clock::time_point settle_until);
   Result<void> sweep_clients(Run& run);
   Result<void> stop_replication(Run& run);
+  Result<void> stop_io_thread(Run& run);
   Result<void> start_replication(Run& run);
   Result<void> reset_replication(Run& run);
   Result<void> change_source(Run& run, const protocol::ValueMap& args);

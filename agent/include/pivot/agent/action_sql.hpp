@@ -47,6 +47,8 @@ class ActionSql {
   // SHOW ALL SLAVES STATUS: every connection, the default one picked by name.
   std::string replica_status() const;
   std::string stop_replica() const;
+  // The IO thread alone: the SQL thread goes on applying the relay log.
+  std::string stop_io_thread() const;
   std::string start_replica() const;
   // Only the threads asked for: a repoint starts what ran before it and no
   // more (an operator's stopped thread stays stopped). Both: start_replica().
@@ -66,6 +68,9 @@ class ActionSql {
   // Name/value rows of the GTID variables report_position returns.
   std::string positions() const;
   std::string gtid_slave_pos() const { return "SELECT @@global.gtid_slave_pos"; }
+  // What replication applied: gtid_slave_pos (MariaDB; gtid_current_pos would
+  // add the node's own binlog), gtid_executed (MySQL).
+  std::string replicated_position() const;
 
  private:
   protocol::Flavor flavor_;
