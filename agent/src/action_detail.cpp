@@ -1,5 +1,8 @@
 #include "pivot/agent/action_detail.hpp"
 
+#include "pivot/gtid/mariadb_position.hpp"
+#include "pivot/gtid/mysql_gtid_set.hpp"
+
 namespace pivot::agent {
 
 std::vector<Row> records_of(const mysql::Rows& rows) {
@@ -52,10 +55,24 @@ std::string replication_state(const Row& row, const protocol::ReplicaStatus& rep
   return out;
 }
 
-bool replication_stopped(const Row& row, const protocol::ReplicaStatus& replica) {
+bool received_covers(protocol::Flavor flavor, const protocol::ReplicaStatus& replica, std::string_view position) {
+  if (flavor == protocol::Flavor::mariadb) {
+    auto received = gtid::MariadbPosition::parse(replica.received_gtids);
+    auto wanted = gtid::MariadbPosition::parse(position);
+    return received && wanted && received->at_least(*wanted);
+  }
+  auto retrieved = gtid::MysqlGtidSet::parse(replica.received_gtids);
+  auto executed = gtid::MysqlGtidSet::parse(replica.executed_gtids);
+  auto wanted = gtid::MysqlGtidSet::parse(position);
+  return retrieved && executed && wanted && retrieved->unite(*executed).contains(*wanted);
+}
+
+bool replication_stopped(protocol::Flavor flavor, const Row& row, const protocol::ReplicaStatus& replica,
+                         std::string_view position) {
   if (!replica.sql_running) return true;
+  if (replica.io_running != protocol::IoThread::no) return false;
   const bool io_error = !replica.last_io_error.empty() || !errno_of(row, "Last_IO_Errno").empty();
-  return replica.io_running == protocol::IoThread::no && io_error;
+  return io_error && !received_covers(flavor, replica, position);
 }
 
 protocol::ValueMap previous_source_detail(const std::optional<protocol::ReplicaStatus>& replica) {

@@ -497,7 +497,7 @@ Result<void> ActionExecutor::wait_for_position(Run& run, const ValueMap& args) {
     const Row* row = default_connection(records);
     auto replica = replica_of(sql.flavor(), *status);
     replication = row && replica ? std::optional(replication_state(*row, *replica)) : std::nullopt;
-    stopped = row && replica && replication_stopped(*row, *replica);
+    stopped = row && replica && replication_stopped(sql.flavor(), *row, *replica, position);
     // Never a slice of 0 after the first: MySQL may read a 0 timeout as no timeout.
     if (stopped || left <= milliseconds(0)) break;
   }

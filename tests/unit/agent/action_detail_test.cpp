@@ -115,6 +115,42 @@ TEST(ActionDetail, ReadOnlyDetail) {
             (ValueMap{{"read_only", false}, {"super_read_only", false}, {"changed", true}}));
 }
 
+// A wait gives up (replication_stopped) only when the replica cannot get
+// there: SQL thread stopped, or IO thread stopped on an error before it
+// received the position. A failover stops the IO thread of a replica that
+// was retrying a dead primary: its error stays shown, and the relay log still
+// holds the position.
+TEST(ActionDetail, ReplicationStoppedOnlyWhenThePositionCannotBeReached) {
+  const Row row{{"Last_IO_Errno", "2013"}};
+  protocol::ReplicaStatus maria;
+  maria.sql_running = true;
+  maria.io_running = protocol::IoThread::no;
+  maria.last_io_error = "error reconnecting to master 'repl@127.0.0.1:31839'";
+  maria.received_gtids = "1-1-1,0-1-17";
+  EXPECT_FALSE(replication_stopped(Flavor::mariadb, row, maria, "0-1-17,1-1-1")) << "all in the relay log";
+  EXPECT_FALSE(replication_stopped(Flavor::mariadb, row, maria, "0-1-12"));
+  EXPECT_TRUE(replication_stopped(Flavor::mariadb, row, maria, "0-1-18")) << "never received";
+  EXPECT_TRUE(replication_stopped(Flavor::mariadb, row, maria, "0-1-17,2-1-1")) << "a domain never received";
+  EXPECT_TRUE(replication_stopped(Flavor::mariadb, row, maria, "junk"));
+  protocol::ReplicaStatus clean;
+  clean.sql_running = true;
+  EXPECT_FALSE(replication_stopped(Flavor::mariadb, {{"Last_IO_Errno", "0"}}, clean, "0-1-18"))
+      << "an IO thread stopped cleanly: someone may start it";
+  maria.io_running = protocol::IoThread::connecting;
+  EXPECT_FALSE(replication_stopped(Flavor::mariadb, row, maria, "0-1-18")) << "still trying";
+  maria.sql_running = false;
+  EXPECT_TRUE(replication_stopped(Flavor::mariadb, row, maria, "0-1-12")) << "nothing applies the relay log";
+
+  protocol::ReplicaStatus my;
+  my.sql_running = true;
+  my.last_io_error = "error connecting to source";
+  my.received_gtids = "3e11fa47-71ca-11e1-9e33-c80aa9429562:8-9";
+  my.executed_gtids = "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-7";
+  EXPECT_FALSE(replication_stopped(Flavor::mysql, row, my, "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-9"))
+      << "retrieved and executed together cover it";
+  EXPECT_TRUE(replication_stopped(Flavor::mysql, row, my, "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-10"));
+}
+
 TEST(ActionDetail, IoStopDetail) {
   protocol::ReplicaStatus after;
   after.source_host = "db1";

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pivot/agent/state_builder.hpp"
@@ -29,10 +30,18 @@ bool replication_running(const protocol::ReplicaStatus& replica);
 // names a broken replica: "IO thread no, SQL thread yes; IO error 1236: Got
 // fatal error ...". `row` is that connection's status row (Last_*_Errno).
 std::string replication_state(const Row& row, const protocol::ReplicaStatus& replica);
-// A replica that cannot reach a position by waiting: its SQL thread is
-// stopped, or its IO thread stopped with an error (1236 and the like). An IO
-// thread stopped cleanly may still leave the position in the relay log.
-bool replication_stopped(const Row& row, const protocol::ReplicaStatus& replica);
+// A replica that cannot reach `position` by waiting: its SQL thread is
+// stopped, or its IO thread stopped with an error (1236 and the like) before
+// it received the position. An IO thread stopped cleanly may still leave the
+// position in the relay log; so may one that stopped on an error, or was
+// stopped (stop_io_thread) while it retried a dead source with its error
+// still shown, when what it received covers the position.
+bool replication_stopped(protocol::Flavor flavor, const Row& row, const protocol::ReplicaStatus& replica,
+                         std::string_view position);
+// `position` is within what the replica received: MariaDB Gtid_IO_Pos at
+// least position in every domain; MySQL position within Retrieved_Gtid_Set
+// united with Executed_Gtid_Set. False when a text does not parse.
+bool received_covers(protocol::Flavor flavor, const protocol::ReplicaStatus& replica, std::string_view position);
 
 // previous_source_host / previous_source_port (nil when there was no source).
 protocol::ValueMap previous_source_detail(const std::optional<protocol::ReplicaStatus>& replica);

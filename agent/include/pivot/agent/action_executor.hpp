@@ -15,8 +15,9 @@
 //   position_timeout   wait_for_position: not reached in time (the message
 //                      also gives the replica's threads and last errors)
 //   replication_stopped  wait_for_position: the node's SQL thread stopped, or
-//                      its IO thread stopped with an error, before the
-//                      position was reached (the server's error in the message)
+//                      its IO thread stopped with an error without having
+//                      received the position, before the position was
+//                      reached (the server's error in the message)
 //   not_a_replica      start_replication on a node with no source configured
 //   fence_not_held     fence_writes on MySQL while super_read_only is OFF
 //   fence_lost         release_fence: the fence's session ended (or its lease
