@@ -5,8 +5,10 @@
 // nothing lost.
 #include "pivot/agent/action_executor.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -71,9 +73,27 @@ class ActionsTest : public ClusterTest {
     return record.count(column) ? record.at(column) : "";
   }
 
+  // A replica that applies 3 s behind its source (whole seconds of the
+  // events' timestamps: 2 s at least): its relay log holds what it received
+  // and has not applied yet. The fixture's reset keeps a delay: undo_lag.
+  void lag_behind(int node) {
+    cluster().execute(node, "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY = 3; START SLAVE");
+  }
+  void undo_lag(int node) { cluster().execute(node, "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY = 0; START SLAVE"); }
+
   mysql::ThreadScope thread_scope_;
   int ids_ = 0;
 };
+
+// A GTID position's elements, in order: MariaDB does not promise one order of
+// domains between gtid_binlog_pos and Gtid_IO_Pos.
+std::vector<std::string> gtids(const std::string& position) {
+  std::vector<std::string> out;
+  std::stringstream in(position);
+  for (std::string gtid; std::getline(in, gtid, ',');) out.push_back(gtid);
+  std::sort(out.begin(), out.end());
+  return out;
+}
 
 TEST_F(ActionsTest, SetReadOnlyChangesItOnceAndSaysSo) {
   ActionExecutor db1 = agent(1);
@@ -417,6 +437,84 @@ TEST_F(ActionsTest, PlannedPivotByHandLosesNothing) {
     EXPECT_EQ(slave(node, "Last_SQL_Errno"), "0") << node;
     EXPECT_EQ(cluster().value(node, "SELECT @@global.read_only"), "1") << node;
   }
+}
+
+// A failover's first step on a survivor (ARCHITECTURE.md, "Failover"): the
+// IO thread stops, `received` names the last transaction the source sent
+// (over two GTID domains here), nothing more arrives, the SQL thread applies
+// the relay log up to `received` through wait_for_position, and
+// start_replication resumes. Last in the suite: it leaves a second domain.
+TEST_F(ActionsTest, StopIoThreadKeepsWhatArrivedAndTheRelayLogIsAppliedUpToIt) {
+  lag_behind(2);
+  cluster().execute(1, "SET SESSION gtid_domain_id = 1; INSERT INTO pivot_test.probe VALUES (50, 'd1', 1)");
+  for (int seq = 51; seq <= 53; ++seq) {
+    cluster().execute(1, "INSERT INTO pivot_test.probe VALUES (" + std::to_string(seq) + ", 'd0', 1)");
+  }
+  const std::string sent = cluster().value(1, "SELECT @@global.gtid_binlog_pos");
+  ASSERT_EQ(gtids(sent).size(), 2u) << sent;
+  ASSERT_TRUE(pivot::test::wait_until([&] { return gtids(slave(2, "Gtid_IO_Pos")) == gtids(sent); }, 10s))
+      << slave(2, "Gtid_IO_Pos") << " vs " << sent;
+
+  ActionExecutor db2 = agent(2);
+  auto stop = run(db2, "stop_io_thread");
+  ASSERT_TRUE(stop.ok) << show(stop);
+  EXPECT_EQ(stop.detail.at("was_running"), Value(true));
+  const std::string received = std::get<std::string>(stop.detail.at("received"));
+  EXPECT_EQ(gtids(received), gtids(sent)) << "received names the source's last transaction of each domain";
+  EXPECT_NE(gtids(std::get<std::string>(stop.detail.at("executed"))), gtids(sent))
+      << "the delay: not applied yet, still in the relay log";
+  EXPECT_EQ(stop.detail.at("sql_running"), Value(true));
+  EXPECT_EQ(slave(2, "Slave_IO_Running"), "No");
+  EXPECT_EQ(slave(2, "Slave_SQL_Running"), "Yes");
+
+  // Written after the stop: never received.
+  cluster().execute(1, "INSERT INTO pivot_test.probe VALUES (54, 'after', 1)");
+  auto again = run(db2, "stop_io_thread");
+  ASSERT_TRUE(again.ok) << show(again);
+  EXPECT_EQ(again.detail.at("was_running"), Value(false));
+  EXPECT_EQ(gtids(std::get<std::string>(again.detail.at("received"))), gtids(sent));
+
+  auto applied = run(db2, "wait_for_position", {{"position", received}, {"timeout_ms", std::int64_t{10000}}});
+  ASSERT_TRUE(applied.ok) << show(applied);
+  EXPECT_EQ(cluster().value(2, "SELECT COUNT(*) FROM pivot_test.probe WHERE seq BETWEEN 50 AND 53"), "4");
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(cluster().value(2, "SELECT COUNT(*) FROM pivot_test.probe WHERE seq = 54"), "0")
+      << "a row written after the stop reached the replica";
+  EXPECT_EQ(gtids(slave(2, "Gtid_IO_Pos")), gtids(sent));
+
+  auto start = run(db2, "start_replication");
+  ASSERT_TRUE(start.ok) << show(start);
+  cluster().sync_replicas(1, 20s);
+  EXPECT_EQ(cluster().value(2, "SELECT COUNT(*) FROM pivot_test.probe WHERE seq = 54"), "1");
+  undo_lag(2);
+}
+
+// The same step when the primary is dead: the IO thread is reconnecting with
+// an error, and the relay log is still applied up to `received` (an IO error
+// from before the stop does not make the wait give up).
+TEST_F(ActionsTest, StopIoThreadOfAReplicaWhosePrimaryDiedStillAppliesItsRelayLog) {
+  lag_behind(2);
+  for (int seq = 60; seq <= 62; ++seq) {
+    cluster().execute(1, "INSERT INTO pivot_test.probe VALUES (" + std::to_string(seq) + ", 'x', 1)");
+  }
+  const std::string sent = cluster().value(1, "SELECT @@global.gtid_binlog_pos");
+  ASSERT_TRUE(pivot::test::wait_until([&] { return gtids(slave(2, "Gtid_IO_Pos")) == gtids(sent); }, 10s));
+  cluster().stop(1, pivot::test::StopMode::kill);
+  ASSERT_TRUE(pivot::test::wait_until([&] { return slave(2, "Last_IO_Errno") != "0"; }, 10s));
+
+  ActionExecutor db2 = agent(2);
+  auto stop = run(db2, "stop_io_thread");
+  ASSERT_TRUE(stop.ok) << show(stop);
+  EXPECT_EQ(stop.detail.at("was_running"), Value(true)) << "connecting counts as running";
+  const std::string received = std::get<std::string>(stop.detail.at("received"));
+  EXPECT_EQ(gtids(received), gtids(sent));
+  EXPECT_NE(gtids(std::get<std::string>(stop.detail.at("executed"))), gtids(sent)) << "the wait below has to wait";
+  auto applied = run(db2, "wait_for_position", {{"position", received}, {"timeout_ms", std::int64_t{10000}}});
+  EXPECT_TRUE(applied.ok) << show(applied);
+  EXPECT_EQ(cluster().value(2, "SELECT COUNT(*) FROM pivot_test.probe WHERE seq BETWEEN 60 AND 62"), "3");
+
+  cluster().start_node(1);
+  undo_lag(2);
 }
 
 }  // namespace
