@@ -303,6 +303,13 @@ CommandResult SimCluster::run(Node& node, const Pending& pending, std::uint64_t 
   } else if (c.action == "stop_replication") {
     d["was_running"] = node.io_running || node.sql_running;
     node.io_running = node.sql_running = false;
+  } else if (c.action == "stop_io_thread") {
+    // The simulator has no relay log: what a replica received it applied.
+    d["was_running"] = node.source.has_value() && node.io_running;
+    node.io_running = false;
+    d["received"] = node.source ? gtid_of(node.seq) : std::string();
+    d["executed"] = gtid_of(node.slave_seq);
+    d["sql_running"] = node.source.has_value() && node.sql_running;
   } else if (c.action == "start_replication") {
     if (!node.source) return agent::error_result(c.id, "not_a_replica", node.spec.name + " has no source configured");
     node.io_running = node.sql_running = true;

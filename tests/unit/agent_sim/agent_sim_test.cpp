@@ -223,6 +223,7 @@ TEST(SimCluster, EveryDetailKeyIsOneTheCatalogueNames) {
       command("8", "reset_replication"),
       command("9", "change_source", {{"host", cluster.spec(0).host}, {"port", std::int64_t{3306}}, {"use_gtid", "slave_pos"}}),
       command("10", "wait_for_position", {{"position", pos}, {"timeout_ms", std::int64_t{3000}}}),
+      command("11", "stop_io_thread"),
   };
   // fence_writes also carries report_position's keys (the catalogue says so in words).
   std::set<std::string> report_keys;
@@ -230,7 +231,8 @@ TEST(SimCluster, EveryDetailKeyIsOneTheCatalogueNames) {
   std::set<std::string> actions_seen;
   for (const auto& c : all) {
     // Replication actions on db4, the catch-up wait on db3, the rest on the primary.
-    const bool replication = c.action.ends_with("_replication") || c.action == "change_source";
+    const bool replication =
+        c.action.ends_with("_replication") || c.action == "change_source" || c.action == "stop_io_thread";
     const auto r = call(cluster, replication ? 3 : c.action == "wait_for_position" ? 2 : 0, c, now);
     EXPECT_TRUE(r.ok) << c.action << ": " << r.error;
     const auto* spec = protocol::find_action(c.action);
