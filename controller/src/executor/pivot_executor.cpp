@@ -346,18 +346,7 @@ Detail PivotRun::base_result() const {
 PivotJobOutcome PivotRun::finish(JobState state, Detail extra) const {
   auto result = base_result();
   if (write_blocked_ms_) result["write_blocked_ms"] = *write_blocked_ms_;
-  if (!runner_.failures().empty()) {
-    // The first failure names the job's error; the message tells them all.
-    result["error"] = runner_.failures().front().error;
-    std::string message;
-    Detail steps = Detail::array();
-    for (const auto& f : runner_.failures()) {
-      message += (message.empty() ? "" : "; ") + f.message;
-      steps.push_back(f.step);
-    }
-    result["message"] = message;
-    result["failed_steps"] = std::move(steps);
-  }
+  plan::add_failures(result, runner_.failures());
   result.update(extra);
   return PivotJobOutcome{state, std::move(result)};
 }

@@ -34,6 +34,7 @@
 #include "job_calls.hpp"
 #include "pivot_plan.hpp"
 #include "step_runner.hpp"
+#include "step_table.hpp"
 
 namespace pivot::controller {
 
@@ -42,15 +43,7 @@ class PivotRun;
 // One step of the pivot plan as data (pivot_steps.cpp holds the table, the
 // one place its step names are written): bound to a PivotRun, it becomes a
 // plan::PlanStep for the runner.
-struct PivotStep {
-  const char* name;
-  plan::Phase phase;
-  std::uint64_t (*deadline_ms)(const Policy&);
-  plan::Verdict (PivotRun::*action)(JobStep&);
-  plan::Undo (PivotRun::*undo)() = nullptr;       // planned before the action runs
-  bool (PivotRun::*when)() const = nullptr;       // run only when true
-  bool commit_point = false;                      // the runner asks JobLock::commits first
-};
+using PivotStep = StepDef<PivotRun>;
 
 class PivotRun {
  public:

@@ -56,18 +56,7 @@ const std::vector<PivotStep>& PivotRun::steps() {
 }
 
 plan::Plan PivotRun::plan() {
-  plan::Plan p;
-  for (const PivotStep& def : steps()) {
-    plan::PlanStep step;
-    step.name = def.name;
-    step.phase = def.phase;
-    step.deadline_ms = def.deadline_ms(input_.spec.policy);
-    step.action = [this, action = def.action](JobStep& s) { return (this->*action)(s); };
-    if (def.undo) step.undo = (this->*def.undo)();
-    if (def.when) step.when = [this, when = def.when] { return (this->*when)(); };
-    step.commit_point = def.commit_point;
-    p.steps.push_back(std::move(step));
-  }
+  plan::Plan p = bind_plan(*this, steps(), input_.spec.policy);
   p.settle = [this] { settle(); };
   return p;
 }

@@ -62,6 +62,14 @@ protocol::Command report_position(std::string id) {
   return command(std::move(id), "report_position", kReportPositionTimeoutMs);
 }
 
+protocol::Command stop_io_thread(std::string id) {
+  return command(std::move(id), "stop_io_thread", kStopReplicationTimeoutMs);
+}
+
+protocol::Command start_replication(std::string id) {
+  return command(std::move(id), "start_replication", kStopReplicationTimeoutMs);
+}
+
 protocol::Command reset_replication(std::string id) {
   return command(std::move(id), "reset_replication", kResetReplicationTimeoutMs);
 }

@@ -34,6 +34,9 @@ inline constexpr std::uint64_t kKillConnectionsTimeoutMs = 3000;
 inline constexpr std::uint64_t kReportPositionTimeoutMs = 3000;
 // STOP SLAVE waits for the SQL thread to finish the event group it applies.
 inline constexpr std::uint64_t kResetReplicationTimeoutMs = 10000;
+// STOP or START of replication's threads: STOP SLAVE IO_THREAD waits for the
+// IO thread to leave its read, START for the threads to begin.
+inline constexpr std::uint64_t kStopReplicationTimeoutMs = 10000;
 // STOP, CHANGE MASTER, START and a read; the STOP may wait as above.
 inline constexpr std::uint64_t kChangeSourceTimeoutMs = 10000;
 // wait_for_position: the agent keeps 300 ms of the command's deadline to read
@@ -61,6 +64,11 @@ protocol::Command release_fence(std::string id, bool kill_clients = false);
 // plus a margin. A pivotd that died mid-pivot leaves no node fenced forever.
 std::uint64_t fence_lease_ms(const Policy& policy);
 protocol::Command report_position(std::string id);
+// The failover's first change on a survivor: its IO thread stopped, its SQL
+// thread left to apply the relay log (answers received and executed).
+protocol::Command stop_io_thread(std::string id);
+// The undo of stop_io_thread on a node whose IO thread ran.
+protocol::Command start_replication(std::string id);
 protocol::Command reset_replication(std::string id);
 protocol::Command wait_for_position(std::string id, const std::string& position, std::uint64_t wait_ms);
 protocol::Command change_source(std::string id, const NodeSpec& source, const std::string& use_gtid,

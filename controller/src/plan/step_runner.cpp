@@ -111,4 +111,18 @@ void StepRunner::end(JobStep& s, StepState state) {
   ports_.observer.step_finished(job_id_, s);
 }
 
+void add_failures(Detail& result, const std::vector<StepFailure>& failures) {
+  if (failures.empty()) return;
+  // The first failure names the job's error; the message tells them all.
+  result["error"] = failures.front().error;
+  std::string message;
+  Detail steps = Detail::array();
+  for (const auto& f : failures) {
+    message += (message.empty() ? "" : "; ") + f.message;
+    steps.push_back(f.step);
+  }
+  result["message"] = message;
+  result["failed_steps"] = std::move(steps);
+}
+
 }  // namespace pivot::controller::plan

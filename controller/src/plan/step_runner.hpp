@@ -132,6 +132,10 @@ class StepRunner {
   std::vector<StepFailure> failures_;
 };
 
+// A job's result names its failures: `error` (the first's slug), `message`
+// (every failure's sentence, in order) and `failed_steps`. Nothing when none.
+void add_failures(Detail& result, const std::vector<StepFailure>& failures);
+
 // Whether the step at `index` is at an edge of its phase (the first or the
 // last of the plan's steps in that phase): where the hold is re-checked.
 bool at_phase_edge(const std::vector<PlanStep>& steps, std::size_t index);

@@ -1,6 +1,7 @@
 #include "pivot/controller/observed_model.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 namespace pivot::controller {
 namespace {
@@ -27,9 +28,12 @@ std::optional<ObservedModel::PrimaryChange> ObservedModel::on_message(const prot
   node.received_at_ms = now_ms;
   node.boot_id = env.boot_id;
   if (const auto* state = std::get_if<protocol::NodeState>(&message.body)) node.state = *state;
+  reported_.notify_all();
   auto spec = specs_.find(env.cluster);
   if (spec == specs_.end()) return std::nullopt;
   auto primary = observed_primary(spec->second, cluster, now_ms);
+  if (primary) last_writable_[env.cluster] = *primary;
+  if (primary == env.node && node.state && node.state->mysql_reachable) last_primary_state_[env.cluster] = *node.state;
   auto last = primaries_.find(env.cluster);
   if (last != primaries_.end() && last->second == primary) return std::nullopt;
   primaries_[env.cluster] = primary;
@@ -104,6 +108,32 @@ std::optional<ClusterDetail> ObservedModel::cluster(const std::string& name, std
     d.nodes.push_back(std::move(v));
   }
   return d;
+}
+
+ObservedCluster ObservedModel::snapshot(const std::string& cluster, const std::vector<std::string>& fresh,
+                                        std::uint64_t after_ms, std::uint64_t deadline_ms,
+                                        const std::function<std::uint64_t()>& now) const {
+  std::unique_lock lock(mu_);
+  auto all_fresh = [&] {
+    const auto& seen = observed(cluster);
+    return std::all_of(fresh.begin(), fresh.end(), [&](const std::string& node) {
+      const auto* n = seen.find(node);
+      return n && n->received_at_ms >= after_ms;
+    });
+  };
+  // Woken by each message; bounded by the deadline (a silent node is
+  // reported as it last stood, and the caller reads its age).
+  for (std::uint64_t t = now(); !all_fresh() && t < deadline_ms; t = now()) {
+    reported_.wait_for(lock, std::chrono::milliseconds(deadline_ms - t));
+  }
+  ObservedCluster out;
+  out.observed = observed(cluster);
+  out.now_ms = now();
+  if (auto last = last_writable_.find(cluster); last != last_writable_.end()) out.last_primary = last->second;
+  if (auto state = last_primary_state_.find(cluster); state != last_primary_state_.end()) {
+    out.last_primary_state = state->second;
+  }
+  return out;
 }
 
 PivotStatus ObservedModel::pivot_status(const std::string& cluster, const std::optional<std::string>& candidate,

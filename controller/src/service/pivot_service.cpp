@@ -30,6 +30,10 @@ class JobPorts : public ClusterSource, public JobObserver, public JobLock {
   }
   void step_started(const std::string& job_id, const JobStep& step) override { registry_.record_step(job_id, step); }
   void step_finished(const std::string& job_id, const JobStep& step) override { registry_.record_step(job_id, step); }
+  ObservedCluster snapshot(const std::string& cluster, const std::vector<std::string>& fresh, std::uint64_t after_ms,
+                           std::uint64_t timeout_ms) override {
+    return service_.snapshot_for(cluster, fresh, after_ms, timeout_ms);
+  }
   bool holds(const std::string& cluster, const std::string& job_id) override { return registry_.holds(cluster, job_id); }
   bool commits(const std::string& cluster, const std::string& job_id) override {
     return registry_.commits(cluster, job_id);
@@ -59,7 +63,8 @@ Result<void> check_candidate(const ClusterSpec& spec, const std::optional<std::s
 }  // namespace
 
 PivotService::PivotService(AgentPort& agents, HookRunner& hooks, Clock& clock, std::uint64_t epoch)
-    : agents_(agents), hooks_(hooks), clock_(clock), epoch_(epoch), registry_(clock, epoch, kJobsKept) {}
+    : agents_(agents), hooks_(hooks), clock_(clock), epoch_(epoch), started_ms_(clock.steady_ms()),
+      registry_(clock, epoch, kJobsKept) {}
 
 PivotService::~PivotService() { wait_idle(); }
 
@@ -92,6 +97,13 @@ PivotStatus PivotService::pivot_status_for(const std::string& cluster, const std
                                            const std::string& holder) {
   const auto held = registry_.holder(cluster);
   return model_.pivot_status(cluster, candidate, clock_.steady_ms(), held && *held != holder);
+}
+
+ObservedCluster PivotService::snapshot_for(const std::string& cluster, const std::vector<std::string>& fresh,
+                                           std::uint64_t after_ms, std::uint64_t timeout_ms) {
+  auto out = model_.snapshot(cluster, fresh, after_ms, clock_.steady_ms() + timeout_ms, [this] { return clock_.steady_ms(); });
+  out.observing_since_ms = started_ms_;
+  return out;
 }
 
 Result<std::string> PivotService::start_pivot_status(const std::string& cluster,

@@ -112,6 +112,7 @@ void read_hooks(yaml::MapReader m, Hooks& hooks, const HookCheck& check_hook) {
   hook("pre_pivot", hooks.pre_pivot);
   hook("post_promote", hooks.post_promote);
   hook("post_pivot", hooks.post_pivot);
+  hook("pre_failover", hooks.pre_failover);
   hook("post_failover", hooks.post_failover);
   m.reject_unknown_keys();
 }

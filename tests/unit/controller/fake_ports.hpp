@@ -122,6 +122,13 @@ class FakeAgents : public AgentPort {
     if (action == "kill_connections") return {{"killed", std::int64_t{3}}, {"remaining", std::int64_t{0}}};
     if (action == "reset_replication") return {{"had_source", true}};
     if (action == "change_source") return {{"started", true}};
+    if (action == "stop_io_thread") {
+      return {{"was_running", true},
+              {"received", std::string("0-1-100")},
+              {"executed", std::string("0-1-100")},
+              {"sql_running", true}};
+    }
+    if (action == "start_replication") return {{"io_running", std::string("yes")}, {"sql_running", true}};
     return {};
   }
 
@@ -229,8 +236,19 @@ class FakeClusterSource : public ClusterSource {
     calls.emplace_back(cluster, candidate);
     return status;
   }
+  // The snapshots to answer, in turn; the last one repeats.
+  ObservedCluster snapshot(const std::string&, const std::vector<std::string>& fresh, std::uint64_t,
+                           std::uint64_t) override {
+    fresh_asked.push_back(fresh);
+    if (snapshots.empty()) return {};
+    const std::size_t i = std::min(snapshots_taken++, snapshots.size() - 1);
+    return snapshots[i];
+  }
   PivotStatus status;
   std::vector<std::pair<std::string, std::optional<std::string>>> calls;
+  std::vector<ObservedCluster> snapshots;
+  std::size_t snapshots_taken = 0;
+  std::vector<std::vector<std::string>> fresh_asked;
 };
 
 // Holds until the given call of holds() (1-based); 0: always holds. Every ask recorded.

@@ -239,7 +239,7 @@ TEST_F(PivotExecutorTest, AnExpectedPrimaryThatDiffersFailsThePrecondition) {
 }
 
 TEST_F(PivotExecutorTest, HooksSeeTheClusterJobAndBothPrimariesWithThePolicyTimeout) {
-  input.spec.hooks = {"/hooks/pre", "/hooks/promote", "/hooks/post", ""};
+  input.spec.hooks = {"/hooks/pre", "/hooks/promote", "/hooks/post", "", ""};
   EXPECT_EQ(run().state, JobState::succeeded);
   ASSERT_EQ(hooks.calls.size(), 3u);
   EXPECT_EQ(hooks.calls[0].path, "/hooks/pre");

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -20,6 +21,7 @@
 #include "pivot/controller/controller_service.hpp"
 #include "pivot/controller/observed.hpp"
 #include "pivot/controller/pivot_status.hpp"
+#include "pivot/controller/ports.hpp"
 #include "pivot/protocol/message.hpp"
 
 namespace pivot::controller {
@@ -51,6 +53,12 @@ class ObservedModel {
                                        const std::function<std::optional<std::string>(const std::string&)>& last_job) const;
   // GET /v1/clusters/{name} without `attention` (the job registry's); nullopt: not loaded.
   std::optional<ClusterDetail> cluster(const std::string& name, std::uint64_t now_ms) const;
+  // The cluster as a failover reads it (ClusterSource::snapshot): waits, at
+  // most until `deadline_ms` on the steady clock `now` reads, until each of
+  // `fresh` has reported at or after `after_ms`. `observing_since_ms` is the
+  // caller's (when pivotd began to listen).
+  ObservedCluster snapshot(const std::string& cluster, const std::vector<std::string>& fresh, std::uint64_t after_ms,
+                           std::uint64_t deadline_ms, const std::function<std::uint64_t()>& now) const;
   // Pivot status from the model as it is now; `other_job`: another job holds the cluster.
   PivotStatus pivot_status(const std::string& cluster, const std::optional<std::string>& candidate,
                            std::uint64_t now_ms, bool other_job) const;
@@ -59,9 +67,12 @@ class ObservedModel {
   const ClusterObservation& observed(const std::string& cluster) const;
 
   mutable std::mutex mu_;
+  mutable std::condition_variable reported_;  // a message arrived (snapshot's wait)
   std::map<std::string, ClusterSpec> specs_;
   std::map<std::string, ClusterObservation> observed_;           // by cluster
   std::map<std::string, std::optional<std::string>> primaries_;  // by cluster: the last reported
+  std::map<std::string, std::string> last_writable_;             // by cluster: the last primary seen, never cleared
+  std::map<std::string, protocol::NodeState> last_primary_state_;  // by cluster: that primary's last state with mysqld up
 };
 
 }  // namespace pivot::controller

@@ -79,6 +79,9 @@ class PivotService : public ControllerService {
   // does not count as a job in progress).
   PivotStatus pivot_status_for(const std::string& cluster, const std::optional<std::string>& candidate,
                                const std::string& holder);
+  // ClusterSource::snapshot for a job: the model, waiting for fresh reports.
+  ObservedCluster snapshot_for(const std::string& cluster, const std::vector<std::string>& fresh,
+                               std::uint64_t after_ms, std::uint64_t timeout_ms);
   // The JobLock: whether the job still holds the cluster (a dry run holds
   // nothing and changes nothing: true); false once it was cancelled.
   bool job_holds(const std::string& cluster, const std::string& job_id) { return registry_.holds(cluster, job_id); }
@@ -121,6 +124,7 @@ class PivotService : public ControllerService {
   HookRunner& hooks_;
   Clock& clock_;
   const std::uint64_t epoch_;
+  const std::uint64_t started_ms_;  // steady: when this pivotd began to listen (failover detection)
   ObservedModel model_;
   JobRegistry registry_;
   std::function<AgentsView()> agents_source_;  // set once, before the API serves

@@ -54,7 +54,7 @@ struct Policy {
 };
 
 struct Hooks {
-  std::string pre_pivot, post_promote, post_pivot, post_failover;  // "" when unset
+  std::string pre_pivot, post_promote, post_pivot, post_failover, pre_failover;  // "" when unset
 };
 
 struct ClusterSpec {

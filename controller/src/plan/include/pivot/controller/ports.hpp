@@ -8,9 +8,11 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "pivot/controller/cluster_spec.hpp"
 #include "pivot/controller/job.hpp"
+#include "pivot/controller/observed.hpp"
 #include "pivot/controller/pivot_status.hpp"
 #include "pivot/protocol/command.hpp"
 #include "pivot/protocol/command_result.hpp"
@@ -57,12 +59,29 @@ class Clock {
   virtual std::uint64_t wall_ms() = 0;
 };
 
+// The cluster as the model holds it at one instant (a failover's detection
+// and choice read it).
+struct ObservedCluster {
+  ClusterObservation observed;
+  std::uint64_t now_ms = 0;              // pivotd's steady clock, as observed's received_at_ms
+  std::uint64_t observing_since_ms = 0;  // when pivotd began to listen (same clock)
+  std::string last_primary;              // the node last observed writable ("" when never)
+  // Its last state with mysqld reachable (a failover's choice tells errant
+  // transactions from the dead primary's own by it).
+  std::optional<protocol::NodeState> last_primary_state;
+};
+
 // The model, as a job sees it: a fresh pivot status (the `check` step), taken
 // while the job itself holds the cluster (so no_job_in_progress ignores it).
 class ClusterSource {
  public:
   virtual ~ClusterSource() = default;
   virtual PivotStatus pivot_status(const std::string& cluster, const std::optional<std::string>& candidate) = 0;
+  // The cluster now, once each of `fresh` has reported at or after
+  // `after_ms` (steady), or `timeout_ms` passed (then as it stands: the
+  // caller reads each node's received_at_ms). Without `fresh`, at once.
+  virtual ObservedCluster snapshot(const std::string& cluster, const std::vector<std::string>& fresh = {},
+                                   std::uint64_t after_ms = 0, std::uint64_t timeout_ms = 0) = 0;
 };
 
 // Whether the job still holds its cluster: the runner asks at each phase

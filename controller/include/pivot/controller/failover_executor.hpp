@@ -1,0 +1,53 @@
+#pragma once
+// Runs one failover (ARCHITECTURE.md, "Failover"): the failover plan on the
+// step runner, through the same ports as a pivot. Its steps mirror the
+// pivot's where they can: check, pre_failover, fence the old primary when
+// its agent answers, stop every survivor's IO thread and apply its relay log,
+// choose (failover_choice.hpp), catch up from a survivor that holds more,
+// promote, post_promote (the traffic switch, at once), repoint, post_failover,
+// verify. Private parts: src/executor/failover_run.hpp.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pivot/controller/cluster_spec.hpp"
+#include "pivot/controller/failover_policy.hpp"
+#include "pivot/controller/journal.hpp"
+#include "pivot/controller/pivot_executor.hpp"
+#include "pivot/controller/ports.hpp"
+
+namespace pivot::controller {
+
+struct FailoverJobInput {
+  std::string job_id;
+  ClusterSpec spec;                      // a copy: a SIGHUP reload does not change a running job
+  std::optional<std::string> candidate;  // named by the operator: it must be the node the rules choose
+  FailoverKind kind = FailoverKind::manual;
+};
+
+// The step names of the failover plan, in order.
+std::vector<std::string> failover_plan_steps();
+
+class FailoverExecutor {
+ public:
+  FailoverExecutor(AgentPort& agents, HookRunner& hooks, ClusterSource& source, Clock& clock, JobObserver& observer,
+                   JobLock& lock, Journal& journal)
+      : agents_(agents), hooks_(hooks), source_(source), clock_(clock), observer_(observer), lock_(lock),
+        journal_(journal) {}
+  // The job's state: succeeded, failed (a step failed; what it changed is
+  // in the steps), or rolled_back (stopped before promote: every IO thread
+  // it stopped started again).
+  PivotJobOutcome run(const FailoverJobInput& input);
+
+ private:
+  AgentPort& agents_;
+  HookRunner& hooks_;
+  ClusterSource& source_;
+  Clock& clock_;
+  JobObserver& observer_;
+  JobLock& lock_;
+  Journal& journal_;
+};
+
+}  // namespace pivot::controller
