@@ -72,6 +72,10 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& args, const
   pivot->add_flag("-y,--yes", inv.yes, "do not ask for confirmation");
   auto* failover = app.add_subcommand("failover", "promote a replica of a cluster whose primary is lost");
   add_cluster(*failover, inv);
+  failover->add_option_function<std::string>(
+      "--candidate", [&](const std::string& v) { inv.candidate = v; },
+      "the node to promote: it must be the one pivotd's rules choose (else pivotd chooses)");
+  failover->add_flag("-y,--yes", inv.yes, "do not ask for confirmation");
   auto* jobs = app.add_subcommand("jobs", "list jobs, newest first");
   jobs->add_option("--cluster", inv.cluster, "only this cluster's jobs");
   jobs->add_option("--limit", inv.limit, "at most N jobs (default 20)")->check(CLI::Range(1u, 1000u));

@@ -154,8 +154,26 @@ ExitCode run_cancel(Session& session) {
 }
 
 ExitCode run_failover(Session& session) {
+  const auto& inv = session.invocation;
+  if (!inv.yes) {
+    if (!session.context.stdin_terminal) {
+      session.context.err << "pivotctl: not failing over " << inv.cluster
+                          << ": confirmation is needed and stdin is not a terminal; pass --yes to fail over without "
+                             "asking\n";
+      return ExitCode::usage;
+    }
+    session.human << "Fail over " << inv.cluster
+                  << ": replace its primary, which pivotd must find dead (else it refuses: use pivot)? [y/N] "
+                  << std::flush;
+    if (!confirmed(session.context.in)) {
+      session.human << "Not failed over.\n";
+      return ExitCode::declined;
+    }
+  }
   const std::string target = cluster_path(session, "failover");
-  auto reply = session.api.post(target, json::object());
+  json body = json::object();
+  if (inv.candidate) body["candidate"] = *inv.candidate;
+  auto reply = session.api.post(target, body);
   if (!reply.ok() && reply.error->status == 501) {
     if (session.invocation.json && !reply.error->body.is_null()) print_json(session, reply.error->body);
     session.context.err << "pivotctl: failover is not supported yet by this pivotd (HTTP 501)\n";

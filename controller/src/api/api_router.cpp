@@ -200,8 +200,13 @@ ApiResponse start_pivot(const Context& ctx, const Call& call) {
   return accepted_job(*id);
 }
 
-ApiResponse start_failover(const Context&, const Call&) {
-  return error_response(api_error::not_implemented, "failover is not supported yet");
+ApiResponse start_failover(const Context& ctx, const Call& call) {
+  auto body = parse_pivot_status_body(call.request.body);  // {"candidate"?}, the same shape
+  if (!body) return service_error(body.error());
+  auto id = ctx.service.start_failover(call.params[0], body->candidate, call.requested_by,
+                                       call.request.idempotency_key);
+  if (!id) return service_error(id.error());
+  return accepted_job(*id);
 }
 
 ApiResponse cancel_job(const Context& ctx, const Call& call) {

@@ -99,7 +99,8 @@ void JobRegistry::remember(const std::optional<std::string>& key, const std::str
 // every cluster, every second: a lookup, not a scan of the jobs kept.
 void JobRegistry::index(const Job& job) {
   last_job_[job.cluster] = job.id;
-  if (job.kind == JobKind::pivot && !job.dry_run && job.finished()) last_pivot_[job.cluster] = job.id;
+  const bool changes = (job.kind == JobKind::pivot && !job.dry_run) || job.kind == JobKind::failover;
+  if (changes && job.finished()) last_pivot_[job.cluster] = job.id;
 }
 
 void JobRegistry::changed(const Job& job, bool save) {
@@ -301,7 +302,7 @@ std::vector<Job> JobRegistry::claim_unfinished() {
   for (const std::string& id : job_order_) {
     const Job& job = jobs_[id];
     if (job.finished()) continue;
-    if (job.kind == JobKind::pivot && !job.dry_run) {
+    if ((job.kind == JobKind::pivot && !job.dry_run) || job.kind == JobKind::failover) {
       holds_[job.cluster] = id;
       committed_.insert(id);
     }

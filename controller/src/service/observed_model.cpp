@@ -122,9 +122,14 @@ ObservedCluster ObservedModel::snapshot(const std::string& cluster, const std::v
     });
   };
   // Woken by each message; bounded by the deadline (a silent node is
-  // reported as it last stood, and the caller reads its age).
-  for (std::uint64_t t = now(); !all_fresh() && t < deadline_ms; t = now()) {
-    reported_.wait_for(lock, std::chrono::milliseconds(deadline_ms - t));
+  // reported as it last stood, and the caller reads its age). The wait is
+  // also bounded on the real clock: pivotd's clock is a port (a test's may
+  // stand still).
+  const std::uint64_t start = now();
+  const auto until = std::chrono::steady_clock::now() +
+                     std::chrono::milliseconds(deadline_ms > start ? deadline_ms - start : 0);
+  while (!all_fresh() && now() < deadline_ms) {
+    if (reported_.wait_until(lock, until) == std::cv_status::timeout) break;
   }
   ObservedCluster out;
   out.observed = observed(cluster);

@@ -6,6 +6,8 @@
 
 #include "pivot/controller/api_errors.hpp"
 #include "pivot/controller/pivot_status_detail.hpp"
+#include "pivot/controller/failover_detection.hpp"
+#include "pivot/controller/failover_executor.hpp"
 #include "pivot/controller/pivot_executor.hpp"
 #include "pivot/log.hpp"
 
@@ -170,6 +172,53 @@ Result<std::string> PivotService::start_pivot(const std::string& cluster, const 
   return id;
 }
 
+std::optional<std::string> PivotService::primary_lives(const ClusterSpec& spec) {
+  const auto now = snapshot_for(spec.name, {}, 0, 0);
+  const auto detection =
+      detect_failover({spec, now.observed, now.now_ms, now.last_primary, now.observing_since_ms});
+  if (detection.verdict != FailoverVerdict::healthy && detection.verdict != FailoverVerdict::degraded) {
+    return std::nullopt;
+  }
+  return (detection.reasons.empty() ? "the primary lives" : detection.reasons.front()) +
+         std::string(": use pivot to change the primary of a cluster whose primary lives");
+}
+
+Result<std::string> PivotService::start_failover(const std::string& cluster,
+                                                 const std::optional<std::string>& candidate,
+                                                 const std::string& requested_by,
+                                                 const std::optional<std::string>& idempotency_key) {
+  const auto spec = model_.spec(cluster);
+  JobRegistry::Admission admission{.kind = JobKind::failover,
+                                   .cluster = cluster,
+                                   .requested_by = requested_by,
+                                   .holds = true,
+                                   .idempotency_key = idempotency_key,
+                                   .request = describe_request(cluster, "failover", {{"candidate", or_null(candidate)}})};
+  auto admitted = registry_.admit(
+      admission,
+      [&]() -> Result<void> {
+        if (!spec) return make_error(api_error::not_found, "no cluster '" + cluster + "' is loaded");
+        return check_candidate(*spec, candidate);
+      },
+      [&]() -> Result<void> {
+        if (auto lives = primary_lives(*spec)) return make_error(api_error::conflict, *lives);
+        return ok();
+      });
+  if (!admitted) return admitted.error();
+  const std::string id = admitted->job_id;
+  if (admitted->replayed) return id;
+  log::event(*logger(), spdlog::level::warn, {.cluster = cluster, .job = id}, "manual failover requested by {}",
+             requested_by);
+  FailoverJobInput input{id, *spec, candidate, FailoverKind::manual};
+  run(id, [this, input = std::move(input)] {
+    JobPorts ports(*this, registry_, input.job_id);
+    FailoverExecutor executor(agents_, hooks_, ports, clock_, ports, ports, registry_.journal());
+    auto outcome = executor.run(input);
+    registry_.finish(input.job_id, outcome.state, std::move(outcome.result));
+  });
+  return id;
+}
+
 void PivotService::use_journal(Journal& durable, std::vector<Job> restored, std::vector<KeyedRequest> keys) {
   registry_.use_journal(durable, std::move(restored), std::move(keys));
   model_.forget_primaries();  // each cluster's primary reaches the new journal with the next message
@@ -179,6 +228,19 @@ std::size_t PivotService::recover_jobs(const EntriesOf& entries_of) {
   std::size_t recovering = 0;
   for (Job& job : registry_.claim_unfinished()) {
     const std::string id = job.id;
+    if (job.kind == JobKind::failover) {
+      // Not recovered yet (a failover past its fence may have stopped IO
+      // threads or promoted a node): the operator looks, said plainly.
+      log::event(*logger(), spdlog::level::err, {.cluster = job.cluster, .job = id},
+                 "failover found running at start: not recovered automatically, needs the operator");
+      run(id, [this, id] {
+        registry_.finish(id, JobState::failed,
+                         {{"error", "needs_attention"},
+                          {"message", "pivotd stopped while this failover ran; failovers are not recovered yet: check "
+                                      "which node is writable and what every replica replicates from"}});
+      });
+      continue;
+    }
     if (job.kind != JobKind::pivot || job.dry_run) {
       // It only read: nothing to undo.
       run(id, [this, id] {

@@ -358,10 +358,18 @@ TEST_F(ApiRouterTest, ServiceErrorsMapToStatuses) {
   }
 }
 
-TEST_F(ApiRouterTest, FailoverIsNotImplementedYet) {
-  expect_error(post("/v1/clusters/sms-1/failover", R"({"candidate": "db2"})"), 501, "not_implemented",
-               "failover is not supported yet");
-  EXPECT_TRUE(service_.starts.empty());
+TEST_F(ApiRouterTest, AFailoverStartsAJobWithItsCandidateOrSaysWhyNot) {
+  const auto response = post("/v1/clusters/sms-1/failover", R"({"candidate": "db2"})");
+  EXPECT_EQ(response.status, 202);
+  EXPECT_EQ(body_of(response), (json{{"job", "j-1"}}));
+  ASSERT_EQ(service_.starts.size(), 1u);
+  EXPECT_EQ(service_.starts[0].kind, "failover");
+  EXPECT_EQ(service_.starts[0].options.candidate, "db2");
+  EXPECT_EQ(service_.starts[0].requested_by, "alice");
+  service_.start_error = make_error("conflict", "db1 lives: use pivot");
+  expect_error(post("/v1/clusters/sms-1/failover", "{}"), 409, "conflict", "db1 lives: use pivot");
+  expect_error(post("/v1/clusters/sms-1/failover", R"({"candidate": 3})"), 400, "bad_request",
+               "field 'candidate' must be a string (a node name)");
 }
 
 TEST_F(ApiRouterTest, ACancelAnswersTheJobOrWhyNot) {

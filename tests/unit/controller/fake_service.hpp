@@ -58,6 +58,15 @@ class FakeService : public ControllerService {
     return start("pivot", cluster, options, requested_by);
   }
 
+  Result<std::string> start_failover(const std::string& cluster, const std::optional<std::string>& candidate,
+                                     const std::string& requested_by,
+                                     const std::optional<std::string>& idempotency_key) override {
+    PivotOptions options;
+    options.candidate = candidate;
+    options.idempotency_key = idempotency_key;
+    return start("failover", cluster, options, requested_by);
+  }
+
   Result<Job> job(const std::string& id) override {
     for (const auto& j : job_list) {
       if (j.id == id) return j;

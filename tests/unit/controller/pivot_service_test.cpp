@@ -424,5 +424,39 @@ TEST_F(PivotServiceTest, AReloadReplacesTheSpecs) {
   EXPECT_TRUE(service_.clusters().empty());
 }
 
+// A manual failover is refused at once while the primary lives ("use pivot"),
+// and admitted once its mysqld is gone and the replicas lost it: the job
+// then runs the failover plan through the agents.
+TEST_F(PivotServiceTest, AManualFailoverNeedsTheModelToFindThePrimaryGone) {
+  auto alive = service_.start_failover("sms-1", std::nullopt, "ops", std::nullopt);
+  ASSERT_FALSE(alive.ok());
+  EXPECT_EQ(alive.error().code, "conflict");
+  EXPECT_NE(alive.error().message.find("use pivot"), std::string::npos) << alive.error().message;
+  EXPECT_TRUE(service_.jobs(std::nullopt, 10).empty()) << "no job for a refused request";
+
+  Topology t = Topology::healthy();
+  t.down("db1");
+  for (const char* node : {"db2", "db3", "db4", "db5"}) {
+    auto& r = t.replica_of(node);
+    r.io_running = protocol::IoThread::connecting;
+    r.last_io_error = "error reconnecting to master: Can't connect to MySQL server (111)";
+    r.seconds_behind = std::nullopt;
+  }
+  // The choice waits up to 2 x agent_fresh_ms for states reported after the
+  // relay logs were applied; none come here: keep that wait short.
+  t.spec.policy.agent_fresh_ms = 100;
+  service_.set_specs({{t.spec.name, t.spec}});
+  feed(t);
+  gate_.open();
+  const Job job = finished(service_.start_failover("sms-1", std::nullopt, "ops", std::nullopt));
+  EXPECT_EQ(job.kind, JobKind::failover);
+  EXPECT_EQ(job.id.rfind("fo-7-", 0), 0u) << job.id;
+  ASSERT_FALSE(job.steps.empty());
+  EXPECT_EQ(job.steps.front().name, "check");
+  EXPECT_EQ(job.steps.front().detail["verdict"], "dead") << to_json(job.result).dump(2);
+  const auto sent = agents_.sequence();
+  EXPECT_NE(std::find(sent.begin(), sent.end(), "db2 stop_io_thread"), sent.end()) << "the plan ran through the agents";
+}
+
 }  // namespace
 }  // namespace pivot::controller

@@ -256,12 +256,41 @@ TEST(Cancel, ACancelledJobExitsZeroAndARefusalFive) {
   EXPECT_NE(late.err.str().find("begun to fence"), std::string::npos) << late.err.str();
 }
 
-TEST(Failover, NotSupportedYetExitsFive) {
+TEST(Failover, AnOlderPivotdWithoutFailoverExitsFive) {
   Harness h;
   h.transport.on(Method::post, "/v1/clusters/sms-1/failover",
                  testing::error_reply(501, "not_implemented", "failover is not implemented"));
-  EXPECT_EQ(h.run({"failover", "sms-1"}), 5);
+  EXPECT_EQ(h.run({"failover", "sms-1", "--yes"}), 5);
   EXPECT_NE(h.err.str().find("failover is not supported yet"), std::string::npos) << h.err.str();
+}
+
+TEST(Failover, WithoutTerminalOrYesNothingIsAsked) {
+  Harness h;
+  EXPECT_EQ(h.run({"failover", "sms-1"}), 2);
+  EXPECT_NE(h.err.str().find("--yes"), std::string::npos) << h.err.str();
+  EXPECT_TRUE(h.transport.posts().empty());
+}
+
+TEST(Failover, APrimaryThatLivesIsRefusedWithPivotdsReason) {
+  Harness h;
+  h.transport.on(Method::post, "/v1/clusters/sms-1/failover",
+                 testing::error_reply(409, "conflict", "db1 lives: use pivot to change the primary"));
+  EXPECT_EQ(h.run({"failover", "sms-1", "--yes", "--candidate", "db3"}), 5);
+  EXPECT_NE(h.err.str().find("use pivot"), std::string::npos) << h.err.str();
+  ASSERT_EQ(h.transport.posts().size(), 1u);
+  EXPECT_EQ(json::parse(h.transport.posts()[0].body), (json{{"candidate", "db3"}}));
+}
+
+TEST(Failover, TheJobIsFollowedToItsEnd) {
+  Harness h;
+  h.transport.on(Method::post, "/v1/clusters/sms-1/failover", {reply(202, {{"job", "fo-3-1"}})});
+  json result{{"old_primary", "db1"}, {"new_primary", "db2"}, {"to_writable_ms", 812}};
+  h.transport.on(Method::get, "/v1/jobs/fo-3-1",
+                 {reply(200, job("fo-3-1", "failover", "running", json::array())),
+                  reply(200, job("fo-3-1", "failover", "succeeded", json::array(), result))});
+  EXPECT_EQ(h.run({"failover", "sms-1", "--yes"}), 0) << h.err.str();
+  EXPECT_NE(h.out.str().find("Failover job fo-3-1"), std::string::npos) << h.out.str();
+  EXPECT_NE(h.out.str().find("Failed over sms-1"), std::string::npos) << h.out.str();
 }
 
 }  // namespace

@@ -85,6 +85,12 @@ class ControllerService {
                                                  const std::optional<std::string>& idempotency_key) = 0;
   virtual Result<std::string> start_pivot(const std::string& cluster, const PivotOptions& options,
                                           const std::string& requested_by) = 0;
+  // A manual failover: the failover plan replaces a dead primary. Errors:
+  // not_found, bad_request (candidate not in the spec), conflict (the
+  // primary lives: "use pivot"; or a pivot or failover holds the cluster).
+  virtual Result<std::string> start_failover(const std::string& cluster, const std::optional<std::string>& candidate,
+                                             const std::string& requested_by,
+                                             const std::optional<std::string>& idempotency_key) = 0;
   // not_found
   virtual Result<Job> job(const std::string& id) = 0;
   // A pivot (or its dry run) stops before the fence, with nothing changed,

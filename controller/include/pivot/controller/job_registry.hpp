@@ -97,8 +97,8 @@ class JobRegistry {
   std::optional<std::string> attention_of(const std::string& cluster);
 
   // Crash recovery: the jobs restored unfinished (running, or queued and never
-  // taken), oldest first. Each pivot among them (not
-  // a dry run) takes its cluster's hold in the same breath, committed: nothing
+  // taken), oldest first. Each pivot (not a dry run) or failover among them
+  // takes its cluster's hold in the same breath, committed: nothing
   // else can start on that cluster first, and a recovery, which undoes or
   // finishes what was begun, cannot be cancelled. finish() frees the hold.
   std::vector<Job> claim_unfinished();
@@ -134,7 +134,7 @@ class JobRegistry {
   std::deque<std::string> job_order_;                 // oldest first, bounded
   std::map<std::string, std::string> holds_;          // cluster -> pivot/failover job id
   std::map<std::string, std::string> last_job_;       // cluster -> its newest job's id
-  std::map<std::string, std::string> last_pivot_;     // cluster -> its newest ended pivot's id
+  std::map<std::string, std::string> last_pivot_;     // cluster -> its newest ended pivot's or failover's id
   std::map<std::string, std::string> cancels_;        // job id -> who cancelled it (until it ends)
   std::set<std::string> committed_;                   // running jobs past their commit point
   std::map<std::string, KeyedRequest> idempotency_;   // by Idempotency-Key

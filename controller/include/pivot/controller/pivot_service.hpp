@@ -67,6 +67,9 @@ class PivotService : public ControllerService {
                                          const std::optional<std::string>& idempotency_key) override;
   Result<std::string> start_pivot(const std::string& cluster, const PivotOptions& options,
                                   const std::string& requested_by) override;
+  Result<std::string> start_failover(const std::string& cluster, const std::optional<std::string>& candidate,
+                                     const std::string& requested_by,
+                                     const std::optional<std::string>& idempotency_key) override;
   Result<Job> job(const std::string& id) override { return registry_.job(id); }
   Result<Job> cancel_job(const std::string& id, const std::string& requested_by) override {
     return registry_.cancel(id, requested_by);
@@ -117,6 +120,9 @@ class PivotService : public ControllerService {
   // Runs a job the registry counted as launched on a worker; a body that
   // throws (a bug) still ends its job, failed, and frees its hold.
   void run(const std::string& job_id, std::function<void()> body);
+  // Whether the cluster's primary lives, as detection reads the model now
+  // (a manual failover is refused then: "use pivot"); the reason when it does.
+  std::optional<std::string> primary_lives(const ClusterSpec& spec);
   // A pivot's run or recovery through the ports, with this job's view of the model.
   void run_pivot(const std::string& job_id, const std::function<PivotJobOutcome(PivotExecutor&)>& body);
 

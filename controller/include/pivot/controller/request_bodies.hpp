@@ -14,7 +14,7 @@
 
 namespace pivot::controller {
 
-// POST /v1/clusters/{name}/pivot-status: {"candidate"?: string}
+// POST /v1/clusters/{name}/pivot-status and .../failover: {"candidate"?: string}
 struct PivotStatusBody {
   std::optional<std::string> candidate;
 };
