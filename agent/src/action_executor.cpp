@@ -402,6 +402,7 @@ Result<void> ActionExecutor::change_source(Run& run, const ValueMap& args) {
                               text_arg(args, "use_gtid")};
   const bool seed = bool_arg(args, "seed_gtid_slave_pos", false);
   const bool start = bool_arg(args, "start", true);
+  const bool start_io = bool_arg(args, "start_io", false);
   if (auto host = check_source_host(request.host); !host) return host;
   if (auto mode = check_use_gtid(sql.flavor(), request.use_gtid); !mode) return mode;
 
@@ -421,8 +422,9 @@ Result<void> ActionExecutor::change_source(Run& run, const ValueMap& args) {
   run.detail["gtid_slave_pos"] = std::monostate{};
   // The node's running state is the operator's: start only the threads that
   // ran (a stopped delayed backup stays stopped). A node without a source
-  // (an old primary being demoted) starts both.
-  const bool io_ran = !replica || replica->io_running != protocol::IoThread::no;
+  // (an old primary being demoted) starts both; start_io: a failover stopped
+  // the IO thread itself and wants it running towards the new primary.
+  const bool io_ran = !replica || replica->io_running != protocol::IoThread::no || start_io;
   const bool sql_ran = !replica || replica->sql_running;
 
   if (replica && replication_running(*replica)) {

@@ -252,7 +252,8 @@ plan::Verdict FailoverRun::catch_up(JobStep& s) {
     return plan::Verdict::failed;
   }
   if (!calls_.record(s, calls_.call(*candidate_, plan::change_source(calls_.id("catch_up", *candidate_, "change_source"),
-                                                                     *source, use_gtid(*candidate_), false)))) {
+                                                                     *source, use_gtid(*candidate_), false,
+                                                                     io_may_run_.count(candidate_->name) > 0)))) {
     return plan::Verdict::failed;
   }
   auto waited = calls_.call(*candidate_, plan::wait_for_position(calls_.id("catch_up", *candidate_, "wait_for_position"),
@@ -289,7 +290,9 @@ plan::Verdict FailoverRun::repoint(JobStep& s) {
   repointed_ = survivors_except(candidate_);
   bool all = true;
   for (const auto& o : calls_.call_each(repointed_, [this](const NodeSpec& n) {
-         return plan::change_source(calls_.id("repoint", n), *candidate_, use_gtid(n), false);
+         // The IO thread stop_io stopped starts again, towards the new primary.
+         return plan::change_source(calls_.id("repoint", n), *candidate_, use_gtid(n), false,
+                                    io_may_run_.count(n.name) > 0);
        })) {
     all = calls_.record(s, o) && all;
   }

@@ -80,11 +80,12 @@ protocol::Command wait_for_position(std::string id, const std::string& position,
 }
 
 protocol::Command change_source(std::string id, const NodeSpec& source, const std::string& use_gtid,
-                                bool seed_gtid_slave_pos) {
+                                bool seed_gtid_slave_pos, bool start_io) {
   protocol::ValueMap args{{"host", source.host},
                           {"port", static_cast<std::int64_t>(source.port)},
                           {"use_gtid", use_gtid}};
   if (seed_gtid_slave_pos) args["seed_gtid_slave_pos"] = true;
+  if (start_io) args["start_io"] = true;
   return command(std::move(id), "change_source", kChangeSourceTimeoutMs, std::move(args));
 }
 

@@ -71,8 +71,10 @@ protocol::Command stop_io_thread(std::string id);
 protocol::Command start_replication(std::string id);
 protocol::Command reset_replication(std::string id);
 protocol::Command wait_for_position(std::string id, const std::string& position, std::uint64_t wait_ms);
+// start_io: the IO thread starts although it is stopped now (a failover
+// stopped it itself); otherwise only the threads that ran are started.
 protocol::Command change_source(std::string id, const NodeSpec& source, const std::string& use_gtid,
-                                bool seed_gtid_slave_pos);
+                                bool seed_gtid_slave_pos, bool start_io = false);
 
 // A GTID position and the flavor it reveals: MariaDB reports gtid_binlog_pos
 // (repoint with MASTER_USE_GTID=slave_pos), MySQL gtid_executed (auto_position).

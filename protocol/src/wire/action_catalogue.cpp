@@ -68,7 +68,10 @@ const std::vector<ActionSpec>& catalogue() {
                         "first (demoting an old primary)"},
                 {.name = "start", .type = ArgType::boolean, .required = false,
                  .doc = "default true: START REPLICA afterwards, for the threads that ran "
-                        "before (both when there was no source)"}},
+                        "before (both when there was no source)"},
+                {.name = "start_io", .type = ArgType::boolean, .required = false,
+                 .doc = "default false: with start, the IO thread too although it is stopped "
+                        "now (a failover stopped it itself with stop_io_thread)"}},
        .detail = {{"previous_source_host", "string, nil when none"},
                   {"previous_source_port", "integer, nil when none"},
                   {"gtid_slave_pos", "string, nil on MySQL: gtid_slave_pos after the change"},

@@ -183,6 +183,25 @@ TEST_F(ActionExecutorTest, ChangeSourceOfAStoppedReplicaStartsNothing) {
   EXPECT_EQ(r.detail.at("started"), Value(false));
 }
 
+// A failover stopped the IO thread itself (stop_io_thread): start_io starts
+// it again towards the new primary; the SQL thread is still the operator's.
+TEST_F(ActionExecutorTest, ChangeSourceWithStartIoStartsTheIoThreadAFailoverStopped) {
+  connects();
+  expect("SHOW REPLICA STATUS", mysql_replica("No", "Yes"));
+  expect("STOP REPLICA");
+  expect("CHANGE REPLICATION SOURCE TO SOURCE_HOST = '10.0.2.11', SOURCE_PORT = 3306, SOURCE_USER = 'repl', "
+         "SOURCE_PASSWORD = 's3cret\\'pw', SOURCE_AUTO_POSITION = 1, SOURCE_CONNECT_RETRY = 1, "
+         "SOURCE_HEARTBEAT_PERIOD = 2, SOURCE_DELAY = 0, SOURCE_SSL = 0, SOURCE_SSL_VERIFY_SERVER_CERT = 0");
+  expect("START REPLICA");
+  auto r = run("change_source", {{"host", "10.0.2.11"},
+                                 {"port", std::int64_t{3306}},
+                                 {"use_gtid", "auto_position"},
+                                 {"start_io", true}});
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.detail.at("io_started"), Value(true));
+  EXPECT_EQ(r.detail.at("sql_started"), Value(true));
+}
+
 TEST_F(ActionExecutorTest, ANodeWithoutASourceGetsTheConfiguredTls) {
   executor.set_replication({.user = "repl", .password_file = "/x", .connect_retry_s = 1, .heartbeat_period_s = 2,
                             .ssl = false, .ssl_ca = "/etc/pivot/ca.pem"},

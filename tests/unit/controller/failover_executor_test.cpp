@@ -121,6 +121,11 @@ TEST_F(FailoverExecutorTest, ADeadPrimaryIsReplacedByTheMostAdvancedSurvivor) {
   for (const char* node : {"db2", "db4", "db5"}) {
     EXPECT_EQ(count(std::string(node) + " change_source"), 1u) << node << " repointed";
   }
+  for (const auto& call : agents.calls()) {
+    if (call.command.action != "change_source") continue;
+    EXPECT_EQ(call.command.args.at("start_io"), protocol::Value(true))
+        << call.node << ": the IO thread stop_io stopped starts again, towards db3";
+  }
   EXPECT_THAT(source.fresh_asked.back(), ElementsAre("db2", "db3", "db4", "db5"))
       << "the choice waits for states reported after the relay logs were applied";
 }
