@@ -35,7 +35,10 @@ void print_pivot_status(std::ostream& out, const std::string& cluster, const jso
     for (const auto& c : list) {
       const json& ok = member(c, "ok");
       const bool passed = ok.is_boolean() && ok.get<bool>();
-      checks.add({cell_text(c, "id"), Cell(passed ? "ok" : "FAIL", passed ? Tone::good : Tone::bad),
+      const json& warning = member(c, "warning");  // a failing warning leaves the cluster eligible
+      const bool warns = !passed && warning.is_boolean() && warning.get<bool>();
+      checks.add({cell_text(c, "id"),
+                  Cell(passed ? "ok" : warns ? "WARN" : "FAIL", passed ? Tone::good : warns ? Tone::warn : Tone::bad),
                   string_of(c, "detail")});
     }
   }

@@ -247,7 +247,8 @@ stack_write_spec() {
       "${STACK_SPEC_REVISION:+, revision: \"$STACK_SPEC_REVISION\"}"
     printf 'policy:\n  max_lag_seconds: 5\n  min_replicas: %s\n  az_spread: %s\n' \
       "$STACK_SPEC_MIN_REPLICAS" "$STACK_SPEC_AZ_SPREAD"
-    printf '  catch_up_timeout_ms: %s\n  hook_timeout_ms: 5000\n  agent_fresh_ms: 3000\n' "$STACK_SPEC_CATCH_UP_MS"
+    # agent_dead_ms above the harness's slave_net_timeout (3 s): no warning.
+    printf '  catch_up_timeout_ms: %s\n  hook_timeout_ms: 5000\n  agent_fresh_ms: 3000\n  agent_dead_ms: 5000\n' "$STACK_SPEC_CATCH_UP_MS"
     printf '  durability: %s\n' "$STACK_SPEC_DURABILITY"
     printf 'nodes:\n'
     for (( i = 1; i <= STACK_NODES; i++ )); do

@@ -82,6 +82,18 @@ TEST(StatusView, NoPrimaryIsSaid) {
   EXPECT_EQ(lines_of(out.str())[0], "Cluster sms-1: no primary observed (environment=prod, service=sms)");
 }
 
+TEST(PivotStatusView, AFailingWarningReadsWarnBesideAnEligibleCluster) {
+  json result = testing::pivot_status_result(true);
+  result["checks"].push_back({{"id", "slave_net_timeout"},
+                              {"ok", false},
+                              {"warning", true},
+                              {"detail", "db3's slave_net_timeout (60 s) is at or above agent_dead_ms (3000 ms)"}});
+  std::ostringstream out;
+  print_pivot_status(out, "sms-1", result, false);
+  EXPECT_NE(out.str().find("slave_net_timeout  WARN    db3's"), std::string::npos) << out.str();
+  EXPECT_EQ(out.str().find("FAIL"), std::string::npos) << out.str();
+}
+
 TEST(PivotStatusView, EachCheckOkOrFailWithItsDetail) {
   std::ostringstream out;
   print_pivot_status(out, "sms-1", testing::pivot_status_result(false), false);

@@ -1,7 +1,7 @@
 #pragma once
 // Pivot status as a job's result (REST `result` of a pivot-status job, and
 // the first fields of a pivot's): {"eligible", "primary", "candidate",
-// "candidate_reason", "rejected": [{node, reason}], "checks": [{id, ok, detail}]}.
+// "candidate_reason", "rejected": [{node, reason}], "checks": [{id, ok, detail, warning}]}.
 
 #include "pivot/controller/detail.hpp"
 #include "pivot/controller/pivot_status.hpp"
