@@ -118,6 +118,12 @@ std::string command_sentence(const Detail& c) {
     }
     return out;
   }
+  if (action == "stop_io_thread") {
+    if (!flag(detail, "was_running")) return node + "'s IO thread was already stopped";
+    std::string out = node + "'s IO thread stopped, having received " + position_text(text(detail, "received"));
+    if (detail.contains("sql_running") && !flag(detail, "sql_running")) out += " (its SQL thread is stopped)";
+    return out;
+  }
   if (action == "stop_replication") return node + " replication stopped";
   if (action == "start_replication") return node + " replication started";
   return action + " on " + node + " ok";
@@ -158,6 +164,11 @@ std::string hook_sentence(const JobStep& step) {
 }
 
 std::string check_sentence(const JobStep& step) {
+  // A failover's check: detection's verdict, its sentence first.
+  if (step.detail.contains("verdict")) {
+    const Detail& reasons = member(step.detail, "reasons");
+    return reasons.empty() ? "the primary is " + text(step.detail, "verdict") : reasons[std::size_t{0}].as_string();
+  }
   const std::string candidate = text(step.detail, "candidate");
   const std::string primary = text(step.detail, "primary");
   if (candidate.empty()) return "pivot status checked";
@@ -276,7 +287,7 @@ std::string step_summary(const JobStep& step, const std::string& failure) {
     out = capture_sentence(step);
   } else if (step.name == "catch_up") {
     out = catch_up_sentence(step);
-  } else if (step.name == "repoint_replicas") {
+  } else if (step.name == "repoint_replicas" || step.name == "repoint") {
     out = repoint_sentence(step);
   } else if (step.name == "verify") {
     out = verify_sentence(step);
@@ -284,6 +295,13 @@ std::string step_summary(const JobStep& step, const std::string& failure) {
     out = confirm_fence_sentence(step);
   } else if (step.name == "verify_old_primary") {
     out = verify_old_primary_sentence(step);
+  } else if (step.name == "choose") {  // a failover's choice
+    out = text(step.detail, "candidate").empty() ? commands_sentence(step) : text(step.detail, "reason");
+    if (const std::string from = text(step.detail, "catch_up_from"); !from.empty()) {
+      out += " It catches up from " + from + " first.";
+    }
+  } else if (step.name == "fence_old_primary" && !flag(step.detail, "fenced")) {
+    out = text(step.detail, "reason");
   } else if (step.name == "recover") {
     out = text(step.detail, "outcome");
   } else if (step.name == "rollback_candidate_position") {

@@ -213,6 +213,16 @@ TEST_F(FailoverExecutorTest, AnAskedCandidateThatIsNotTheRulesChoiceIsRefused) {
   EXPECT_THAT(outcome.result["message"].get<std::string>(), HasSubstr("the rules choose db2"));
 }
 
+// Each step says in one sentence what it did (the job's steps, the TUI).
+TEST_F(FailoverExecutorTest, EveryStepHasItsSentence) {
+  ASSERT_EQ(run().state, JobState::succeeded);
+  EXPECT_THAT(observer.step("check").summary, HasSubstr("db1 is dead"));
+  EXPECT_THAT(observer.step("fence_old_primary").summary, HasSubstr("db1 could not be made read-only"));
+  EXPECT_THAT(observer.step("stop_io").summary, HasSubstr("db2's IO thread stopped, having received 0-1-100"));
+  EXPECT_THAT(observer.step("choose").summary, HasSubstr("db2"));
+  EXPECT_THAT(observer.step("repoint").summary, HasSubstr("now replicate from 10.0.2.11:3306"));
+}
+
 TEST_F(FailoverExecutorTest, APlanStepsListIsReadFromTheTable) {
   EXPECT_THAT(failover_plan_steps(), ElementsAre("check", "pre_failover", "fence_old_primary", "stop_io", "apply_relay",
                                                  "choose", "catch_up", "promote", "post_promote", "repoint",
