@@ -65,15 +65,13 @@ std::optional<std::string> ObservedModel::primary(const std::string& cluster, st
   return observed_primary(it->second, observed(cluster), now_ms);
 }
 
-std::vector<ClusterSummary> ObservedModel::clusters(
-    std::uint64_t now_ms, const std::function<std::optional<std::string>(const std::string&)>& last_job) const {
+std::vector<ClusterSummary> ObservedModel::clusters(std::uint64_t now_ms) const {
   std::lock_guard lock(mu_);
   std::vector<ClusterSummary> out;
   out.reserve(specs_.size());
   for (const auto& [name, spec] : specs_) {
     const auto& seen_cluster = observed(name);
-    ClusterSummary s{name, spec.labels, observed_primary(spec, seen_cluster, now_ms), true, std::nullopt,
-                     last_job(name)};
+    ClusterSummary s{name, spec.labels, observed_primary(spec, seen_cluster, now_ms), true, std::nullopt, std::nullopt};
     s.healthy = s.primary.has_value();
     for (const auto& node : spec.nodes) {
       const auto* seen = seen_cluster.find(node.name);

@@ -82,8 +82,13 @@ void PivotService::on_message(const protocol::Message& message, std::uint64_t re
   }
 }
 
+// Lock order: the registry's, then the model's (admission reads the model
+// under the registry's lock), never the other way: last_job is filled in here,
+// after the model's lock is released.
 std::vector<ClusterSummary> PivotService::clusters() {
-  return model_.clusters(clock_.steady_ms(), [this](const std::string& name) { return registry_.last_job_of(name); });
+  auto out = model_.clusters(clock_.steady_ms());
+  for (auto& summary : out) summary.last_job = registry_.last_job_of(summary.name);
+  return out;
 }
 
 Result<ClusterDetail> PivotService::cluster(const std::string& name) {

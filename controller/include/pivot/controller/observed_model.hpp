@@ -48,9 +48,10 @@ class ObservedModel {
   // The primary the model sees now; nullopt when none (or no such cluster).
   std::optional<std::string> primary(const std::string& cluster, std::uint64_t now_ms) const;
 
-  // GET /v1/clusters: `last_job` names each cluster's newest job.
-  std::vector<ClusterSummary> clusters(std::uint64_t now_ms,
-                                       const std::function<std::optional<std::string>(const std::string&)>& last_job) const;
+  // GET /v1/clusters without `last_job` (the job registry's: the caller fills
+  // it in after this returns, so that no lock of the registry is ever taken
+  // under the model's; the registry's admission takes the model's under its own).
+  std::vector<ClusterSummary> clusters(std::uint64_t now_ms) const;
   // GET /v1/clusters/{name} without `attention` (the job registry's); nullopt: not loaded.
   std::optional<ClusterDetail> cluster(const std::string& name, std::uint64_t now_ms) const;
   // The cluster as a failover reads it (ClusterSource::snapshot): waits, at

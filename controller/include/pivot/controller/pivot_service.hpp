@@ -6,7 +6,9 @@
 // - JobScheduler: a fixed set of workers (kJobWorkers; more wait queued) on
 //   which each job runs through the ports (the executor's calls block until
 //   the agents answer, holding neither the model's lock nor the registry's).
-// The agents' counters are the bus's (set_agents_source).
+// The agents' counters are the bus's (set_agents_source). Lock order: the
+// registry's, then the model's (admission reads the model under the
+// registry's lock), never the reverse.
 //
 // Deviation from ARCHITECTURE.md's "one strand": the model and the registry
 // live behind a mutex each, and a job runs on a worker thread, because the
