@@ -101,8 +101,8 @@ plan::Verdict FailoverRun::check(JobStep& s) {
 }
 
 std::map<std::string, std::string> FailoverRun::hook_env() const {
-  auto env = plan::hook_env(input_.spec.name, input_.job_id, *dead_, candidate_ ? *candidate_ : *dead_);
-  if (!candidate_) env["PIVOT_NEW_PRIMARY"] = "";  // pre_failover: not chosen yet
+  auto env = plan::hook_env("failover", input_.spec.name, input_.job_id, *dead_, candidate_ ? *candidate_ : *dead_);
+  if (!candidate_) env["PIVOT_NEW_PRIMARY"] = env["PIVOT_NEW_NODE"] = "";  // pre_failover: not chosen yet
   return env;
 }
 

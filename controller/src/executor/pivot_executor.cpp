@@ -97,7 +97,7 @@ plan::Verdict PivotRun::post_promote(JobStep& s) {
 plan::Verdict PivotRun::post_pivot(JobStep& s) { return hook(s, input_.spec.hooks.post_pivot); }
 
 plan::Verdict PivotRun::hook(JobStep& s, const std::string& path) {
-  return calls_.hook(s, path, plan::hook_env(input_.spec.name, input_.job_id, *old_primary_, *candidate_),
+  return calls_.hook(s, path, plan::hook_env("pivot", input_.spec.name, input_.job_id, *old_primary_, *candidate_),
                      static_cast<std::uint64_t>(input_.spec.policy.hook_timeout_ms));
 }
 

@@ -196,10 +196,13 @@ Detail detail_of(const CallOutcome& o) {
 
 std::string host_port(const NodeSpec& node) { return node.host + ":" + std::to_string(node.port); }
 
-std::map<std::string, std::string> hook_env(const std::string& cluster, const std::string& job_id,
+std::map<std::string, std::string> hook_env(const std::string& kind, const std::string& cluster, const std::string& job_id,
                                             const NodeSpec& old_primary, const NodeSpec& new_primary) {
-  return {{"PIVOT_CLUSTER", cluster},
+  return {{"PIVOT_KIND", kind},
+          {"PIVOT_CLUSTER", cluster},
           {"PIVOT_JOB", job_id},
+          {"PIVOT_OLD_NODE", old_primary.name},
+          {"PIVOT_NEW_NODE", new_primary.name},
           {"PIVOT_OLD_PRIMARY", host_port(old_primary)},
           {"PIVOT_NEW_PRIMARY", host_port(new_primary)}};
 }

@@ -118,7 +118,9 @@ Detail detail_of(const CallOutcome& outcome);
 // "host:port" of a spec node, as hooks and messages name it.
 std::string host_port(const NodeSpec& node);
 // The hooks' environment (ARCHITECTURE.md, "Pivot plan").
-std::map<std::string, std::string> hook_env(const std::string& cluster, const std::string& job_id,
+// kind: "pivot" or "failover" (PIVOT_KIND); the node names beside the
+// addresses (PIVOT_OLD_NODE, PIVOT_NEW_NODE) let a hook match by name.
+std::map<std::string, std::string> hook_env(const std::string& kind, const std::string& cluster, const std::string& job_id,
                                             const NodeSpec& old_primary, const NodeSpec& new_primary);
 
 }  // namespace pivot::controller::plan

@@ -193,6 +193,9 @@ TEST_F(FailoverExecutorTest, AFailingPreFailoverHookAbortsBeforeAnythingChanged)
   ASSERT_EQ(hooks.calls.size(), 1u);
   EXPECT_EQ(hooks.calls[0].env.at("PIVOT_OLD_PRIMARY"), "10.0.1.11:3306");
   EXPECT_EQ(hooks.calls[0].env.at("PIVOT_NEW_PRIMARY"), "") << "not chosen yet";
+  EXPECT_EQ(hooks.calls[0].env.at("PIVOT_NEW_NODE"), "");
+  EXPECT_EQ(hooks.calls[0].env.at("PIVOT_OLD_NODE"), "db1");
+  EXPECT_EQ(hooks.calls[0].env.at("PIVOT_KIND"), "failover");
 }
 
 TEST_F(FailoverExecutorTest, AReachableOldPrimaryIsFencedFirst) {

@@ -245,8 +245,11 @@ TEST_F(PivotExecutorTest, HooksSeeTheClusterJobAndBothPrimariesWithThePolicyTime
   EXPECT_EQ(hooks.calls[0].path, "/hooks/pre");
   EXPECT_EQ(hooks.calls[1].path, "/hooks/promote");
   EXPECT_EQ(hooks.calls[2].path, "/hooks/post");
-  EXPECT_EQ(hooks.calls[0].env, (std::map<std::string, std::string>{{"PIVOT_CLUSTER", "sms-1"},
+  EXPECT_EQ(hooks.calls[0].env, (std::map<std::string, std::string>{{"PIVOT_KIND", "pivot"},
+                                                                    {"PIVOT_CLUSTER", "sms-1"},
                                                                     {"PIVOT_JOB", "j7"},
+                                                                    {"PIVOT_OLD_NODE", "db1"},
+                                                                    {"PIVOT_NEW_NODE", "db2"},
                                                                     {"PIVOT_OLD_PRIMARY", "10.0.1.11:3306"},
                                                                     {"PIVOT_NEW_PRIMARY", "10.0.2.11:3307"}}));
   EXPECT_EQ(hooks.calls[0].timeout_ms, 7000u);
