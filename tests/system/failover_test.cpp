@@ -93,18 +93,7 @@ TEST_F(Failover, AKilledPrimaryIsReplacedWithNothingReceivedLost) {
   cluster().execute(winner, "INSERT INTO pivot_test.probe VALUES (" + std::to_string(kRows + 1) + ", 'new', 0)",
                     Account::app);
   // Every survivor replicates from the winner, read-only, and holds every row.
-  for (int node = 2; node <= 5; ++node) {
-    if (node == winner) continue;
-    EXPECT_TRUE(wait_until(
-        [&] {
-          auto r = cluster().record(node, "SHOW SLAVE STATUS");
-          return r["Master_Port"] == std::to_string(cluster().port(winner)) && r["Slave_IO_Running"] == "Yes" &&
-                 r["Slave_SQL_Running"] == "Yes";
-        },
-        15s))
-        << "db" << node << " does not replicate from db" << winner << "\n" << cluster().status();
-    EXPECT_EQ(cluster().value(node, "SELECT @@global.read_only"), "1") << "db" << node;
-  }
+  expect_replicating_from(winner, {1});
   // sync_replicas would ask the dead db1 too: each survivor waits here.
   const std::string position = cluster().value(winner, "SELECT @@global.gtid_binlog_pos");
   for (int node = 2; node <= 5; ++node) {

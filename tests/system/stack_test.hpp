@@ -2,6 +2,7 @@
 // The fixture of the system tests: a 5-node cluster (db1 primary, db2 and db3
 // replicas, db4 backup, db5 analytics) with pivotd and five secure agents,
 // one stack per suite; each test starts from the reset topology.
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -54,10 +55,11 @@ class StackTest : public ClusterTest {
     if (HasFailure() && stack_) std::cout << "---- pivotd log ----\n" << stack_->pivotd_log() << "\n";
     ClusterTest::TearDown();
   }
-  // Every node but `primary` replicates from it with both threads running.
-  void expect_replicating_from(int primary) {
+  // Every node but `primary` (and the `down` ones: a failover's dead
+  // primary) replicates from it with both threads running, read-only.
+  void expect_replicating_from(int primary, const std::vector<int>& down = {}) {
     for (int node = 1; node <= cluster().nodes(); ++node) {
-      if (node == primary) continue;
+      if (node == primary || std::find(down.begin(), down.end(), node) != down.end()) continue;
       EXPECT_TRUE(wait_until(
           [&] {
             auto r = cluster().record(node, "SHOW SLAVE STATUS");
