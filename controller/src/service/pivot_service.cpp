@@ -224,6 +224,20 @@ Result<std::string> PivotService::start_failover(const std::string& cluster,
   return id;
 }
 
+// Being built (issue 15): the failover guard keeps these.
+Result<FailoverView> PivotService::acknowledge(const std::string&, const AcknowledgeRequest&, const std::string&) {
+  return make_error(api_error::not_implemented, "acknowledge is not implemented yet");
+}
+Result<FailoverView> PivotService::set_maintenance(const std::string&, const MaintenanceWindow&, const std::string&) {
+  return make_error(api_error::not_implemented, "maintenance is not implemented yet");
+}
+Result<FailoverView> PivotService::end_maintenance(const std::string&, const std::string&) {
+  return make_error(api_error::not_implemented, "maintenance is not implemented yet");
+}
+Result<std::string> PivotService::start_reopen(const std::string&, const std::string&, const std::optional<std::string>&) {
+  return make_error(api_error::not_implemented, "reopen is not implemented yet");
+}
+
 void PivotService::use_journal(Journal& durable, std::vector<Job> restored, std::vector<KeyedRequest> keys) {
   registry_.use_journal(durable, std::move(restored), std::move(keys));
   model_.forget_primaries();  // each cluster's primary reaches the new journal with the next message

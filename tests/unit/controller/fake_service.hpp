@@ -12,7 +12,7 @@
 namespace pivot::controller {
 
 struct FakeStart {
-  std::string kind;  // "pivot_status" or "pivot"
+  std::string kind;  // "pivot_status", "pivot", "failover" or "reopen"
   std::string cluster;
   PivotOptions options;  // candidate and idempotency_key for pivot_status too
   std::string requested_by;
@@ -93,7 +93,44 @@ class FakeService : public ControllerService {
     return out;
   }
 
+  // acknowledge, set_maintenance, end_maintenance: recorded; the cluster's
+  // detail's `failover` view is answered (not_found when no detail is set).
+  struct PolicyCall {
+    std::string what;  // "acknowledge", "set_maintenance", "end_maintenance"
+    std::string cluster;
+    AcknowledgeRequest acknowledge;
+    MaintenanceWindow window;
+    std::string requested_by;
+  };
+  std::vector<PolicyCall> policy_calls;
+  std::optional<Error> policy_error;  // when set, every policy call fails with it
+
+  Result<FailoverView> acknowledge(const std::string& cluster, const AcknowledgeRequest& request,
+                                   const std::string& requested_by) override {
+    return policy_call({"acknowledge", cluster, request, {}, requested_by});
+  }
+  Result<FailoverView> set_maintenance(const std::string& cluster, const MaintenanceWindow& window,
+                                       const std::string& requested_by) override {
+    return policy_call({"set_maintenance", cluster, {}, window, requested_by});
+  }
+  Result<FailoverView> end_maintenance(const std::string& cluster, const std::string& requested_by) override {
+    return policy_call({"end_maintenance", cluster, {}, {}, requested_by});
+  }
+  Result<std::string> start_reopen(const std::string& cluster, const std::string& requested_by,
+                                   const std::optional<std::string>& idempotency_key) override {
+    PivotOptions options;
+    options.idempotency_key = idempotency_key;
+    return start("reopen", cluster, options, requested_by);
+  }
+
  private:
+  Result<FailoverView> policy_call(PolicyCall call) {
+    policy_calls.push_back(call);
+    if (policy_error) return *policy_error;
+    auto it = details.find(call.cluster);
+    if (it == details.end()) return make_error("not_found", "no cluster named '" + call.cluster + "'");
+    return it->second.failover;
+  }
   Result<std::string> start(const std::string& kind, const std::string& cluster, const PivotOptions& options,
                             const std::string& requested_by) {
     starts.push_back({kind, cluster, options, requested_by});

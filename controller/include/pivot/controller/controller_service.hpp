@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "pivot/controller/cluster_marks.hpp"
 #include "pivot/controller/cluster_spec.hpp"
 #include "pivot/controller/job.hpp"
 #include "pivot/controller/latency_histogram.hpp"
@@ -33,6 +34,24 @@ struct NodeView {
   std::optional<std::uint64_t> age_ms;       // since the agent's last message, pivotd's clock
 };
 
+// What pivotd decided about failing the cluster over (ARCHITECTURE.md,
+// "Failover"), as GET /v1/clusters/{name} shows it beside the nodes.
+struct FailoverView {
+  bool auto_failover = false;  // the spec's policy
+  // The last evaluation of detection: healthy, degraded, dead, no_decision.
+  std::string detection = "healthy";
+  // Why pivotd does not fail over, reopen or rejoin now (one sentence each;
+  // empty when there is nothing to say): what `health` shows and the log said.
+  std::vector<std::string> reasons = {};
+  bool failing_over = false;  // a failover job holds the cluster now
+  std::optional<FailoverMemo> last_failover = {};
+  // Wall clock: the cooldown holds back automatic failovers until then
+  // (absent once it passed or an operator acknowledged the failover).
+  std::optional<std::uint64_t> cooldown_until_ms = {};
+  std::optional<MaintenanceWindow> maintenance = {};  // only while it is in force
+  std::map<std::string, RebuildMark> needs_rebuild = {};  // by node, until an operator clears it
+};
+
 struct ClusterDetail {
   std::string name;
   std::map<std::string, std::string> labels;
@@ -42,6 +61,7 @@ struct ClusterDetail {
   // The cluster's last pivot ended leaving it for the operator (a recovery
   // whose node stayed silent, a rollback stopped fenced): the job and why.
   std::optional<std::string> attention = {};
+  FailoverView failover = {};
 };
 
 struct AgentView {
@@ -60,6 +80,14 @@ struct AgentsView {
   // Every accepted message: its ts_ms (the agent's clock) to the model updated
   // (pivotd's clock); meaningful as far as the two clocks agree.
   LatencyHistogram message_latency = {};
+};
+
+// POST /v1/clusters/{name}/acknowledge.
+struct AcknowledgeRequest {
+  std::string comment;  // required: why the operator says the failover is dealt with
+  // Nodes marked needs_rebuild that the operator rebuilt (or checked): their
+  // marks are cleared. Each must be marked (else bad_request).
+  std::vector<std::string> rebuilt = {};
 };
 
 // Members have initializers so that designated initializers may name any subset.
@@ -91,6 +119,24 @@ class ControllerService {
   virtual Result<std::string> start_failover(const std::string& cluster, const std::optional<std::string>& candidate,
                                              const std::string& requested_by,
                                              const std::optional<std::string>& idempotency_key) = 0;
+  // Clears the cooldown of the cluster's last failover (an automatic failover
+  // may follow at once) and the needs_rebuild marks of `rebuilt`; journaled.
+  // Errors: not_found; bad_request (no comment, a node not marked).
+  virtual Result<FailoverView> acknowledge(const std::string& cluster, const AcknowledgeRequest& request,
+                                           const std::string& requested_by) = 0;
+  // Puts the cluster in maintenance until window.until_ms (wall clock), with
+  // window.reason; set_by and set_ms are the service's. No automatic
+  // failover and no pivot while it lasts; a manual failover still runs.
+  // Errors: not_found; bad_request (no reason, `until` not in the future).
+  virtual Result<FailoverView> set_maintenance(const std::string& cluster, const MaintenanceWindow& window,
+                                               const std::string& requested_by) = 0;
+  // Ends the window now (none in force: the view as it is). Errors: not_found.
+  virtual Result<FailoverView> end_maintenance(const std::string& cluster, const std::string& requested_by) = 0;
+  // A primary that restarted read-only made writable (a `reopen` job).
+  // Errors: not_found; conflict (a job holds the cluster; the reopen is
+  // refused: the reasons); the job itself re-checks before it writes.
+  virtual Result<std::string> start_reopen(const std::string& cluster, const std::string& requested_by,
+                                           const std::optional<std::string>& idempotency_key) = 0;
   // not_found
   virtual Result<Job> job(const std::string& id) = 0;
   // A pivot (or its dry run) stops before the fence, with nothing changed,

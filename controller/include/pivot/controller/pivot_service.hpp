@@ -55,6 +55,9 @@ class PivotService : public ControllerService {
   // What GET /v1/agents and /metrics list: the bus's counters (set once at
   // start-up; without it, no agent is listed).
   void set_agents_source(std::function<AgentsView()> source);
+  // The event stream's per-tick read of one cluster (ClusterWatcher): each
+  // node's role and change counters, on the clock GET /v1/clusters/{name} reads.
+  bool stamps(const std::string& cluster, ClusterStamps& out) { return model_.stamps(cluster, clock_.steady_ms(), out); }
   // Blocks until no job runs (shutdown, tests).
   void wait_idle() { registry_.wait_idle(); }
   // The same, for at most `timeout`: false when jobs still run then.
@@ -72,6 +75,13 @@ class PivotService : public ControllerService {
   Result<std::string> start_failover(const std::string& cluster, const std::optional<std::string>& candidate,
                                      const std::string& requested_by,
                                      const std::optional<std::string>& idempotency_key) override;
+  Result<FailoverView> acknowledge(const std::string& cluster, const AcknowledgeRequest& request,
+                                   const std::string& requested_by) override;
+  Result<FailoverView> set_maintenance(const std::string& cluster, const MaintenanceWindow& window,
+                                       const std::string& requested_by) override;
+  Result<FailoverView> end_maintenance(const std::string& cluster, const std::string& requested_by) override;
+  Result<std::string> start_reopen(const std::string& cluster, const std::string& requested_by,
+                                   const std::optional<std::string>& idempotency_key) override;
   Result<Job> job(const std::string& id) override { return registry_.job(id); }
   Result<Job> cancel_job(const std::string& id, const std::string& requested_by) override {
     return registry_.cancel(id, requested_by);

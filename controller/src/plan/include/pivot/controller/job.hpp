@@ -14,7 +14,10 @@
 
 namespace pivot::controller {
 
-enum class JobKind { pivot_status, pivot, failover };
+// reopen: a primary that restarted read-only made writable; rejoin: an old
+// primary that returned after a failover fenced and repointed (or marked
+// needs_rebuild). Both are additions to ARCHITECTURE.md's kinds.
+enum class JobKind { pivot_status, pivot, failover, reopen, rejoin };
 enum class JobState { queued, running, succeeded, failed, rolled_back, cancelled };
 // A step: running, succeeded, failed, skipped (e.g. a hook that is not set), rolled_back.
 enum class StepState { running, succeeded, failed, skipped, rolled_back };
@@ -48,7 +51,7 @@ struct Job {
 namespace pivot::protocol {
 template <>
 struct EnumNames<controller::JobKind> {
-  static constexpr std::array<std::string_view, 3> names{"pivot_status", "pivot", "failover"};
+  static constexpr std::array<std::string_view, 5> names{"pivot_status", "pivot", "failover", "reopen", "rejoin"};
 };
 template <>
 struct EnumNames<controller::JobState> {
