@@ -173,7 +173,9 @@ int run(const std::optional<std::string>& config_path, const PivotdOverrides& ov
   PivotService service(agent_port, hooks, clock, leadership.epoch());
   service.add_state_sink(events);
   service.add_state_sink(job_metrics);
-  ClusterWatcher watcher(service, events);
+  ClusterWatcher watcher(
+      service, [&service](const std::string& cluster, ClusterStamps& out) { return service.stamps(cluster, out); },
+      clock, events);
   if (!failpoints->empty()) {
     service.set_step_start_hook([fps = *failpoints](const std::string& job_id, const std::string& step) {
       if (auto fp = crash_at_start(fps, step)) crash_for_failpoint(*fp, "job " + job_id + " started step " + step);

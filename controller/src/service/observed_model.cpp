@@ -17,6 +17,7 @@ const ClusterObservation kNothingSeen;
 void ObservedModel::set_specs(std::map<std::string, ClusterSpec> specs) {
   std::lock_guard lock(mu_);
   specs_ = std::move(specs);
+  ++specs_generation_;
 }
 
 std::optional<ObservedModel::PrimaryChange> ObservedModel::on_message(const protocol::Message& message,
@@ -27,7 +28,23 @@ std::optional<ObservedModel::PrimaryChange> ObservedModel::on_message(const prot
   auto& node = cluster.nodes[env.node];
   node.received_at_ms = now_ms;
   node.boot_id = env.boot_id;
-  if (const auto* state = std::get_if<protocol::NodeState>(&message.body)) node.state = *state;
+  if (const auto* state = std::get_if<protocol::NodeState>(&message.body)) {
+    if (!node.state) {
+      node.state = *state;
+      ++node.revision;
+    } else {
+      switch (absorb_state(*node.state, *state)) {
+        case NodeChange::none:
+          break;
+        case NodeChange::positions:
+          ++node.position_moves;
+          break;
+        case NodeChange::other:
+          ++node.revision;
+          break;
+      }
+    }
+  }
   reported_.notify_all();
   auto spec = specs_.find(env.cluster);
   if (spec == specs_.end()) return std::nullopt;
@@ -106,6 +123,20 @@ std::optional<ClusterDetail> ObservedModel::cluster(const std::string& name, std
     d.nodes.push_back(std::move(v));
   }
   return d;
+}
+
+bool ObservedModel::stamps(const std::string& name, std::uint64_t now_ms, ClusterStamps& out) const {
+  std::lock_guard lock(mu_);
+  auto it = specs_.find(name);
+  if (it == specs_.end()) return false;
+  const auto& spec = it->second;
+  const auto& seen_cluster = observed(name);
+  out.specs_generation = specs_generation_;
+  out.nodes.resize(spec.nodes.size());
+  for (std::size_t i = 0; i < spec.nodes.size(); ++i) {
+    stamp_node(out.nodes[i], spec.nodes[i], seen_cluster.find(spec.nodes[i].name), now_ms, spec.policy);
+  }
+  return true;
 }
 
 ObservedCluster ObservedModel::snapshot(const std::string& cluster, const std::vector<std::string>& fresh,

@@ -156,7 +156,13 @@ TEST(EventHubTest, KeepAliveIsAComment) {
 
 class ClusterWatcherTest : public ::testing::Test {
  protected:
-  ClusterWatcherTest() : agents_(clock_), hooks_(clock_), service_(agents_, hooks_, clock_, 3), watcher_(service_, hub_) {
+  ClusterWatcherTest()
+      : agents_(clock_),
+        hooks_(clock_),
+        service_(agents_, hooks_, clock_, 3),
+        watcher_(
+            service_, [this](const std::string& cluster, ClusterStamps& out) { return service_.stamps(cluster, out); },
+            clock_, hub_, {.position_interval_ms = 2000}) {
     service_.set_specs({{topology_.spec.name, topology_.spec}});
     stream_ = hub_.subscribe(std::nullopt, std::nullopt);
     stream_->take();
@@ -226,6 +232,89 @@ TEST_F(ClusterWatcherTest, ASilentNodeIsSentAsUnknownOnTheFullRefresh) {
   EXPECT_EQ(events[0].data["current"], "unknown");
   EXPECT_EQ(events[1].data["health"]["state"], "degraded");
   EXPECT_EQ(events[1].data["health"]["reasons"], (json{"db3: no fresh state, or read-only without a source"}));
+}
+
+// At scale the agents of a busy cluster report a new GTID at every probe: a
+// node whose only change is its positions is sent at most once per interval,
+// with the newest positions; anything else goes at once.
+TEST_F(ClusterWatcherTest, PositionsAloneAreSentAtMostOncePerInterval) {
+  feed();
+  refresh();
+  clock_.advance(1000);
+  topology_.replica("db2", "db1", "0-1-101", 1);
+  feed();
+  EXPECT_TRUE(refresh().empty());  // 1 s after db2's last event
+  clock_.advance(500);
+  topology_.replica("db2", "db1", "0-1-102", 0);
+  feed();
+  EXPECT_TRUE(refresh().empty());
+  EXPECT_TRUE(refresh(true).empty());  // the full refresh keeps the rate too
+  clock_.advance(500);  // 2 s since db2's event: the next heartbeat sends what it holds now
+  feed();
+  auto events = refresh();
+  ASSERT_EQ(types(events), (std::vector<std::string>{"node db2"}));
+  EXPECT_EQ(events[0].data["state"]["gtid_current_pos"], "0-1-102");
+  EXPECT_TRUE(refresh(true).empty());  // sent: nothing pending
+}
+
+TEST_F(ClusterWatcherTest, APendingPositionIsSentByTheFullRefreshWhenNoAgentSpeaksAgain) {
+  feed();
+  refresh();
+  clock_.advance(100);
+  topology_.replica("db3", "db1", "0-1-101", 0);
+  feed();
+  EXPECT_TRUE(refresh().empty());
+  clock_.advance(2000);  // nobody marks the cluster any more
+  EXPECT_TRUE(refresh().empty());
+  const auto events = refresh(true);
+  ASSERT_EQ(types(events), (std::vector<std::string>{"node db3"}));
+  EXPECT_EQ(events[0].data["state"]["gtid_slave_pos"], "0-1-101");
+}
+
+TEST_F(ClusterWatcherTest, ThreadsReadOnlyAndLagAboveTheLimitAreSentAtOnce) {
+  feed();
+  refresh();
+  clock_.advance(100);
+  topology_.replica_of("db3").sql_running = false;  // and a GTID step beside it
+  topology_.state("db3").gtid_slave_pos = "0-1-101";
+  feed();
+  auto events = refresh();
+  ASSERT_EQ(types(events), (std::vector<std::string>{"node db3", "cluster sms-1"}));
+  EXPECT_EQ(events[0].data["state"]["replica"]["sql_running"], false);
+  EXPECT_EQ(events[1].data["health"]["state"], "degraded");
+
+  clock_.advance(100);
+  topology_.replica("db2", "db1", "0-1-90", 6);  // max_lag_seconds 5: crossed
+  topology_.replica("db4", "db1", "0-1-99", 4);  // within it: a position
+  feed();
+  events = refresh();
+  ASSERT_EQ(types(events), (std::vector<std::string>{"node db2"}));  // db4's lag is a position
+  EXPECT_EQ(events[0].data["state"]["replica"]["seconds_behind"], 6);
+
+  clock_.advance(100);
+  topology_.primary("db1", "0-1-101");
+  topology_.state("db1").read_only = true;  // fenced: no primary any more
+  feed();
+  events = refresh();
+  ASSERT_EQ(types(events), (std::vector<std::string>{"node db1", "cluster sms-1"}));
+  EXPECT_EQ(events[0].data["current"], "unknown");
+  EXPECT_EQ(events[1].data["primary"], nullptr);
+}
+
+TEST_F(ClusterWatcherTest, AReloadedSpecSendsTheNodesItChanged) {
+  feed();
+  refresh();
+  auto spec = topology_.spec;
+  spec.nodes[2].az = "d";  // db3 moved
+  spec.nodes.pop_back();   // db5 left the cluster
+  service_.set_specs({{spec.name, spec}});
+  watcher_.mark(spec.name);
+  auto events = refresh();
+  ASSERT_EQ(types(events), (std::vector<std::string>{"node db3"}));
+  EXPECT_EQ(events[0].data["az"], "d");
+  EXPECT_TRUE(refresh(true).empty());
+  service_.set_specs({});  // unloaded: nothing, and no error
+  EXPECT_TRUE(refresh(true).empty());
 }
 
 }  // namespace

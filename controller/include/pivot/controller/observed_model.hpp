@@ -19,6 +19,7 @@
 
 #include "pivot/controller/cluster_spec.hpp"
 #include "pivot/controller/controller_service.hpp"
+#include "pivot/controller/node_change.hpp"
 #include "pivot/controller/observed.hpp"
 #include "pivot/controller/pivot_status.hpp"
 #include "pivot/controller/ports.hpp"
@@ -54,6 +55,11 @@ class ObservedModel {
   std::vector<ClusterSummary> clusters(std::uint64_t now_ms) const;
   // GET /v1/clusters/{name} without `attention` (the job registry's); nullopt: not loaded.
   std::optional<ClusterDetail> cluster(const std::string& name, std::uint64_t now_ms) const;
+  // What the event stream's watcher compares at each tick (ClusterWatcher):
+  // each node's observed role and change counters, into `out` (its buffers
+  // reused: nothing is allocated under the lock once they are grown). false:
+  // the cluster is not loaded.
+  bool stamps(const std::string& name, std::uint64_t now_ms, ClusterStamps& out) const;
   // The cluster as a failover reads it (ClusterSource::snapshot): waits, at
   // most until `deadline_ms` on the steady clock `now` reads, until each of
   // `fresh` has reported at or after `after_ms`. `observing_since_ms` is the
@@ -70,6 +76,7 @@ class ObservedModel {
   mutable std::mutex mu_;
   mutable std::condition_variable reported_;  // a message arrived (snapshot's wait)
   std::map<std::string, ClusterSpec> specs_;
+  std::uint64_t specs_generation_ = 0;  // rises at every set_specs
   std::map<std::string, ClusterObservation> observed_;           // by cluster
   std::map<std::string, std::optional<std::string>> primaries_;  // by cluster: the last reported
   std::map<std::string, std::string> last_writable_;             // by cluster: the last primary seen, never cleared

@@ -17,6 +17,10 @@ struct ObservedNode {
   std::optional<protocol::NodeState> state;  // nil until the first `state` message
   std::uint64_t received_at_ms = 0;           // pivotd's steady clock, last message of any type
   std::string boot_id;                        // the agent's current boot
+  // How often its state changed, as the event stream counts (node_change.hpp):
+  // anything but positions and timing; positions only.
+  std::uint64_t revision = 0;
+  std::uint64_t position_moves = 0;
 };
 
 // Node name -> observation; a node never heard from is absent.
