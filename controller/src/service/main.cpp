@@ -57,6 +57,11 @@ int check_config(const PivotdSetup& setup) {
     }
     std::cout << "\n";
   }
+  // Layouts a spec's policy can never accept: said, but the exit status is
+  // the problems' alone (the spec loads and runs).
+  for (const auto& [cluster, warnings] : setup.clusters.warnings) {
+    for (const auto& w : warnings) std::cout << "warning: " << w << "\n";
+  }
   const bool ok = setup.fatal.empty() && setup.refused.empty();
   std::cout << (ok ? "configuration OK" : "configuration has problems") << "\n";
   return ok ? 0 : 1;
@@ -64,6 +69,10 @@ int check_config(const PivotdSetup& setup) {
 
 void log_refused(spdlog::logger& log, const PivotdSetup& setup) {
   for (const auto& p : setup.refused) log.error("refused: {}", p);
+  // Loaded, but no pivot of it can ever be eligible (spec_layout.hpp).
+  for (const auto& [cluster, warnings] : setup.clusters.warnings) {
+    for (const auto& w : warnings) log.warn("cluster={} unsafe layout: {}", cluster, w);
+  }
 }
 
 // PIVOT_FAILPOINT, honoured only with --enable-failpoints (tests); armed ones

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "pivot/controller/cluster_spec_yaml.hpp"
+#include "pivot/controller/spec_layout.hpp"
 
 namespace pivot::controller {
 namespace fs = std::filesystem;
@@ -59,6 +60,9 @@ SpecDirectory load_spec_directory(const std::string& dir, const HookCheck& check
       continue;
     }
     file_of[spec->name] = file.string();
+    for (const auto& w : layout_warnings(*spec)) {
+      out.warnings[spec->name].push_back(file.string() + ": " + w.key + ": " + w.message);
+    }
     out.specs.emplace(spec->name, std::move(spec).value());
   }
   return out;

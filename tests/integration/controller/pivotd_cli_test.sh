@@ -56,6 +56,10 @@ rm "$work/clusters.d/broken.yaml"
 expect_rc 0 "--check-config, all good" "$pivotd" --check-config "${secure[@]}"
 has "1 cluster(s) valid, 1 agent key(s), 1 token(s)"
 has "configuration OK"
+# good.yaml's two promotable nodes can never give min_replicas' default of 2:
+# said with the file and the nodes, and the exit status stays 0.
+has "warning: $work/clusters.d/good.yaml: policy.min_replicas: 2 can never be met"
+has "db2 (replica, az b)"
 
 # a start that must not happen, each problem named
 expect_rc 2 "a missing key file" "$pivotd" "${base[@]}" --key "$work/nope.key" --tokens-file "$work/tokens"

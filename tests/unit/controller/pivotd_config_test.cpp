@@ -193,6 +193,20 @@ TEST_F(SpecDirectoryTest, HooksMustBeExecutable) {
   EXPECT_EQ(check_hook_executable("/nonexistent/hook"), "no such file");
 }
 
+TEST_F(SpecDirectoryTest, AnUnsafeLayoutLoadsWithAWarningNamingItsFile) {
+  // Two promotable nodes in two AZs: min_replicas 2 is out of reach, az_spread 2 is not.
+  write("a.yaml", spec("alpha", "policy: {min_replicas: 1}\n"));
+  write("b.yaml", spec("beta"));
+  auto loaded = load_spec_directory(dir_.string());
+  EXPECT_EQ(loaded.specs.size(), 2u);
+  EXPECT_TRUE(loaded.problems.empty());
+  EXPECT_EQ(loaded.warnings.count("alpha"), 0u);
+  ASSERT_EQ(loaded.warnings.count("beta"), 1u);
+  ASSERT_EQ(loaded.warnings.at("beta").size(), 1u);
+  const auto& w = loaded.warnings.at("beta")[0];
+  EXPECT_EQ(w.rfind((dir_ / "b.yaml").string() + ": policy.min_replicas: 2 can never be met", 0), 0u) << w;
+}
+
 TEST_F(SpecDirectoryTest, AMissingDirIsOneProblem) {
   auto loaded = load_spec_directory((dir_ / "nope").string());
   EXPECT_TRUE(loaded.specs.empty());

@@ -1,7 +1,8 @@
 #pragma once
 // Loads every cluster spec of a directory (`clusters_dir`): *.yaml and *.yml,
 // in name order. A bad spec is refused with its problems and the others load,
-// so that one typo in one shard's file does not take every cluster away.
+// so that one typo in one shard's file does not take every cluster away. A
+// spec that loads but whose layout can never satisfy its policy is warned about.
 
 #include <map>
 #include <string>
@@ -15,6 +16,10 @@ struct SpecDirectory {
   std::map<std::string, ClusterSpec> specs;  // by cluster name
   std::vector<std::string> problems;         // "FILE:LINE: key: problem", one per entry
   std::vector<std::string> refused_files;    // files with at least one problem
+  // A loaded spec whose own policy its layout can never satisfy
+  // (spec_layout.hpp): by cluster name, "FILE: key: warning" each. The spec
+  // loads anyway; --check-config prints these and a start or reload logs them.
+  std::map<std::string, std::vector<std::string>> warnings;
 };
 
 // The real hook check: the path is absolute, exists, is a regular file and executable.
