@@ -86,6 +86,14 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& args, const
   cancel->add_option("id", inv.job_id, "the job's id")->required();
   auto* agents = app.add_subcommand("agents", "connected agents, last seen, rejected keys and messages");
   auto* tui = app.add_subcommand("tui", "full-screen terminal UI: fleet, clusters, pivot status, pivots, jobs, agents");
+  auto* import_mha = app.add_subcommand("import-mha", "an MHA application config to a cluster spec on stdout (no pivotd needed)");
+  import_mha->add_option("app_cnf", inv.mha_config, "the MHA application config (app1.cnf)")->required();
+  import_mha->add_option_function<std::string>(
+      "--name", [&](const std::string& v) { inv.name = v; }, "the cluster's name (else the file's base name)");
+  import_mha->add_option_function<std::string>(
+      "--primary", [&](const std::string& v) { inv.primary = v; }, "HOST:PORT of the current master (else the first server, with a warning)");
+  // One value per --az, so that `--az h:1=a app.cnf` leaves app.cnf positional.
+  import_mha->add_option("--az", inv.azs, "HOST:PORT=AZ, a server's availability zone; repeat it")->allow_extra_args(false);
 
   // CLI11 wants argv with the program name first.
   std::vector<std::string> storage{"pivotctl"};
@@ -104,7 +112,7 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& args, const
       {clusters, Command::clusters}, {status, Command::status}, {pivot_status, Command::pivot_status},
       {pivot, Command::pivot},       {failover, Command::failover}, {jobs, Command::jobs},
       {job, Command::job},           {cancel, Command::cancel},     {agents, Command::agents},
-      {tui, Command::tui}};
+      {tui, Command::tui},           {import_mha, Command::import_mha}};
   for (const auto& [sub, command] : commands) {
     if (sub->parsed()) inv.command = command;
   }

@@ -13,6 +13,8 @@ int run_pivotctl(const std::vector<std::string>& args, Context& context) {
   auto parsed = parse_command_line(args, context.env, context.out, context.err);
   if (!parsed.invocation) return to_int(parsed.exit);
   const Invocation& inv = *parsed.invocation;
+  // A local conversion: no pivotd, no URL, no token.
+  if (inv.command == Command::import_mha) return to_int(run_import_mha(inv, context));
 
   auto url = parse_controller_url(inv.controller);
   if (!url) {
@@ -38,6 +40,7 @@ int run_pivotctl(const std::vector<std::string>& args, Context& context) {
     case Command::cancel: code = run_cancel(session); break;
     case Command::agents: code = run_agents(session); break;
     case Command::tui: code = run_tui(context, api); break;
+    case Command::import_mha: break;  // ran above
   }
   context.out.flush();
   return to_int(code);

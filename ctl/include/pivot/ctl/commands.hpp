@@ -65,5 +65,8 @@ ExitCode run_failover(Session& session);
 // POST /v1/jobs/{id}/cancel: 0 when pivotd took it (the job ends cancelled),
 // 5 when it refused (409: ended, past the fence; 404).
 ExitCode run_cancel(Session& session);
+// import-mha: the spec on stdout, warnings on stderr; 2 for a file or option
+// it cannot use (import_mha_command.cpp). Runs without pivotd.
+ExitCode run_import_mha(const Invocation& inv, Context& context);
 
 }  // namespace pivot::ctl

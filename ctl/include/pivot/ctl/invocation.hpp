@@ -12,7 +12,7 @@
 
 namespace pivot::ctl {
 
-enum class Command { clusters, status, pivot_status, pivot, failover, jobs, job, cancel, agents, tui };
+enum class Command { clusters, status, pivot_status, pivot, failover, jobs, job, cancel, agents, tui, import_mha };
 
 struct Invocation {
   Command command = Command::clusters;
@@ -26,6 +26,10 @@ struct Invocation {
   std::string job_id;                           // job, cancel
   bool follow = false;                          // job
   unsigned limit = 20;                          // jobs
+  std::string mha_config;                       // import-mha: APP.CNF
+  std::optional<std::string> name;              // import-mha --name
+  std::optional<std::string> primary;           // import-mha --primary HOST:PORT
+  std::vector<std::string> azs;                 // import-mha --az HOST:PORT=AZ, repeated
 };
 
 // Either an invocation to run, or the exit code of what was already printed
