@@ -108,6 +108,8 @@ stop_pivotd() {  # SIGTERM: exit 0
 }
 PIVOT_FAILPOINT="promote/set_read_only:drop_answer" start_pivotd
 grep -q "refused: .*broken.yaml:2" "$work/pivotd.log" || { cat "$work/pivotd.log" >&2; fail "the bad spec was not logged as refused"; }
+grep -q "cluster=good unsafe layout: .*good.yaml: policy.min_replicas: 2 can never be met" "$work/pivotd.log" \
+  || { cat "$work/pivotd.log" >&2; fail "the good spec's unsafe layout was not logged"; }
 grep -q "PIVOT_FAILPOINT is set but ignored" "$work/pivotd.log" || { cat "$work/pivotd.log" >&2; fail "an ignored failpoint was not said"; }
 if grep -q "FAILPOINT ARMED" "$work/pivotd.log"; then cat "$work/pivotd.log" >&2; fail "a failpoint armed without --enable-failpoints"; fi
 ctl() { "$pivotctl" --controller "http://127.0.0.1:$port" "$@"; }
