@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "fakes.hpp"
 #include "pivot/controller/cluster_spec_yaml.hpp"
 
 namespace pivot::ctl {
@@ -266,6 +267,33 @@ TEST(MhaImport, HostsAndAzsThatYamlWouldMisreadAreQuoted) {
   EXPECT_EQ(spec.nodes[0].az, "1");
   EXPECT_EQ(spec.nodes[1].az, "yes");
   EXPECT_EQ(spec.nodes[0].name, "server1");
+}
+
+// The command as an operator types it: no pivotd reached (a URL pivotctl
+// would refuse does not matter), --az before the file, the spec on stdout.
+TEST(MhaImportCommand, PrintsTheSpecWithoutPivotdAndExitsTwoOnABadFile) {
+  const char* root = std::getenv("PIVOT_SOURCE_DIR");
+  const auto file = (fs::path(root != nullptr ? root : ".") / "tests/fixtures/mha/tutorial.cnf").string();
+  testing::Harness h;
+  EXPECT_EQ(h.run({"import-mha", "--az", "host1=a", "--az", "host2:3306=b", file, "--primary", "host2:3306",
+                   "--controller", "https://unused.example"}),
+            0)
+      << h.err.str();
+  EXPECT_EQ(h.connected_to, "");  // no transport was made
+  EXPECT_NE(h.out.str().find("name: tutorial\n"), std::string::npos) << h.out.str();
+  EXPECT_NE(h.out.str().find("{name: host2, host: host2, port: 3306, az: b, role: primary}"), std::string::npos)
+      << h.out.str();
+  EXPECT_NE(h.err.str().find("warning: no AZ given for host3 (host3:3306)"), std::string::npos) << h.err.str();
+  EXPECT_EQ(h.out.str().find("warning"), std::string::npos);
+
+  testing::Harness missing;
+  EXPECT_EQ(missing.run({"import-mha", "/nonexistent/app1.cnf"}), 2);
+  EXPECT_NE(missing.err.str().find("/nonexistent/app1.cnf: cannot be read"), std::string::npos) << missing.err.str();
+  testing::Harness unknown;
+  EXPECT_EQ(unknown.run({"import-mha", file, "--primary", "host9"}), 2);
+  EXPECT_EQ(unknown.out.str(), "");
+  EXPECT_NE(unknown.err.str().find("pivotctl: import-mha: --primary host9: no server"), std::string::npos)
+      << unknown.err.str();
 }
 
 }  // namespace
