@@ -331,7 +331,7 @@ PivotJobOutcome FailoverRun::finish(JobState state) const {
   Detail result{{"old_primary", dead_ ? Detail(dead_->name) : Detail()},
                 {"new_primary", candidate_ && to_writable_ms_ ? Detail(candidate_->name) : Detail()},
                 {"old_primary_state", old_primary_state_},
-                {"detect_ms", nullptr},  // a manual failover: detection is the operator's
+                {"detect_ms", input_.detect_ms},  // null for a manual failover: detection is the operator's
                 {"to_writable_ms", to_writable_ms_},
                 {"total_ms", clock_.steady_ms() - started_ms_},
                 {"last_known_primary_position", choice_.primary_last_gtids},

@@ -84,4 +84,9 @@ void JournalTee::primary_observed(const std::string& cluster, const std::optiona
   if (second_) second_->primary_observed(cluster, primary, at_ms);
 }
 
+void JournalTee::marks_saved(const std::string& cluster, const ClusterMarks& marks, std::uint64_t at_ms) {
+  first_.marks_saved(cluster, marks, at_ms);
+  if (second_) second_->marks_saved(cluster, marks, at_ms);
+}
+
 }  // namespace pivot::controller

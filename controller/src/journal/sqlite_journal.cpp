@@ -10,6 +10,7 @@
 #include <array>
 
 #include "pivot/controller/detail_json.hpp"
+#include "pivot/controller/marks_json.hpp"
 #include "pivot/log.hpp"
 #include "pivot/protocol/enum_names.hpp"
 
@@ -35,6 +36,8 @@ CREATE TABLE IF NOT EXISTS idempotency_keys(
   at_ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS primaries(
   cluster TEXT PRIMARY KEY, node TEXT NOT NULL, at_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS cluster_marks(
+  cluster TEXT PRIMARY KEY, marks TEXT NOT NULL, at_ms INTEGER NOT NULL);
 )sql";
 
 constexpr std::array<std::string_view, 5> kKindNames{"job_created", "step_started", "command_sent", "step_finished",
@@ -244,6 +247,34 @@ Result<std::map<std::string, std::string>> SqliteJournal::primaries() {
   Statement select(db_, "SELECT cluster, node FROM primaries");
   std::map<std::string, std::string> out;
   while (select.prepared() && select.step() == SQLITE_ROW) out[select.column_text(0)] = select.column_text(1);
+  if (!select.done()) return journal_error(path_, select.error());
+  return out;
+}
+
+void SqliteJournal::marks_saved(const std::string& cluster, const ClusterMarks& marks, std::uint64_t at_ms) {
+  std::lock_guard lock(mutex_);
+  Statement write(db_, marks.empty() ? "DELETE FROM cluster_marks WHERE cluster = ?1"
+                                     : "INSERT OR REPLACE INTO cluster_marks(cluster, marks, at_ms) VALUES(?1, ?2, ?3)");
+  write.text(1, cluster);
+  if (!marks.empty()) {
+    write.text(2, marks_to_json(marks));
+    write.integer(3, at_ms);
+  }
+  if (!write.prepared() || write.step() != SQLITE_DONE) {
+    log::event(*logger(), spdlog::level::err, {.cluster = cluster}, "journal {}: cannot write the cluster's marks: {}",
+               path_, write.error());
+  }
+}
+
+Result<std::map<std::string, ClusterMarks>> SqliteJournal::cluster_marks() {
+  std::lock_guard lock(mutex_);
+  Statement select(db_, "SELECT cluster, marks FROM cluster_marks");
+  std::map<std::string, ClusterMarks> out;
+  while (select.prepared() && select.step() == SQLITE_ROW) {
+    auto marks = marks_from_json(select.column_text(1));
+    if (!marks) return journal_error(path_, "cluster " + select.column_text(0) + ": " + marks.error().message);
+    out[select.column_text(0)] = std::move(marks).value();
+  }
   if (!select.done()) return journal_error(path_, select.error());
   return out;
 }

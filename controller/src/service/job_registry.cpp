@@ -46,7 +46,23 @@ void JobRegistry::set_step_start_hook(std::function<void(const std::string&, con
 }
 
 std::string JobRegistry::new_job_id(JobKind kind) {
-  const char* prefix = kind == JobKind::pivot_status ? "ps" : kind == JobKind::pivot ? "pv" : "fo";
+  const char* prefix = "fo";
+  switch (kind) {
+    case JobKind::pivot_status:
+      prefix = "ps";
+      break;
+    case JobKind::pivot:
+      prefix = "pv";
+      break;
+    case JobKind::reopen:
+      prefix = "ro";
+      break;
+    case JobKind::rejoin:
+      prefix = "rj";
+      break;
+    case JobKind::failover:
+      break;
+  }
   return std::string(prefix) + "-" + std::to_string(epoch_) + "-" + std::to_string(++next_job_);
 }
 

@@ -193,6 +193,15 @@ int run(const std::optional<std::string>& config_path, const PivotdOverrides& ov
   log->info("journal {}: {} job(s) and {} Idempotency-Key(s) restored", (*journal)->path(), restored->size(),
             keys->size());
   service.use_journal(**journal, std::move(restored).value(), std::move(keys).value());
+  // Cooldowns, maintenance windows, needs_rebuild marks and the last primary
+  // of each cluster: a pivotd that cannot read them must not guess them.
+  auto marks = (*journal)->cluster_marks();
+  if (!marks) {
+    log->critical("cannot read the cluster marks: {}", marks.error().message);
+    return 1;
+  }
+  log->info("journal {}: marks of {} cluster(s) restored", (*journal)->path(), marks->size());
+  service.restore_marks(std::move(marks).value());
   service.set_job_archive([&journal = **journal, &log](const std::string& id) -> std::optional<Job> {
     auto found = journal.job(id);
     if (found) return *found;
@@ -230,6 +239,7 @@ int run(const std::optional<std::string>& config_path, const PivotdOverrides& ov
       recovering > 0) {
     log->warn("{} pivot(s) found running in the journal: recovering them", recovering);
   }
+  service.start_guard(static_cast<std::uint64_t>(config.failover_guard_tick_ms), config.max_auto_failovers_per_hour);
 
   log->info("pivotd {} started: epoch {}, {} cluster(s), API on {}:{}, events {}, commands {}", PIVOT_VERSION, *epoch,
             setup.clusters.specs.size(), http->host, server.port(), config.events_bind, config.commands_bind);

@@ -182,4 +182,19 @@ PivotStatus ObservedModel::pivot_status(const std::string& cluster, const std::o
   return evaluate_pivot_status({it->second, observed(cluster), now_ms, other_job, candidate});
 }
 
+void ObservedModel::restore_last_primary(const std::string& cluster, const std::string& node,
+                                         protocol::NodeState state) {
+  std::lock_guard lock(mu_);
+  if (last_writable_.count(cluster)) return;
+  last_writable_[cluster] = node;
+  last_primary_state_[cluster] = std::move(state);
+}
+
+std::vector<std::string> ObservedModel::names() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [name, spec] : specs_) out.push_back(name);
+  return out;
+}
+
 }  // namespace pivot::controller

@@ -9,6 +9,7 @@
 #include "pivot/controller/failover_detection.hpp"
 #include "pivot/controller/failover_executor.hpp"
 #include "pivot/controller/pivot_executor.hpp"
+#include "pivot/controller/repair_executor.hpp"
 #include "pivot/log.hpp"
 
 namespace pivot::controller {
@@ -16,6 +17,9 @@ namespace {
 
 // How long a recovered job waits for the nodes it needs to answer, at least.
 constexpr int kRecoveryWaitMs = 10000;
+// After a job the failover guard started ended failed: nothing more of its
+// own on that cluster for this long (a failing hook must not run every tick).
+constexpr std::uint64_t kGuardRetryMs = 30000;
 
 auto logger() {
   static auto l = log::get("pivotd.jobs");
@@ -68,7 +72,15 @@ PivotService::PivotService(AgentPort& agents, HookRunner& hooks, Clock& clock, s
     : agents_(agents), hooks_(hooks), clock_(clock), epoch_(epoch), started_ms_(clock.steady_ms()),
       registry_(clock, epoch, kJobsKept) {}
 
-PivotService::~PivotService() { wait_idle(); }
+PivotService::~PivotService() {
+  {
+    std::lock_guard lock(guard_stop_mu_);
+    guard_stop_ = true;
+  }
+  guard_stop_cv_.notify_all();
+  if (guard_thread_.joinable()) guard_thread_.join();
+  wait_idle();
+}
 
 void PivotService::set_specs(std::map<std::string, ClusterSpec> specs) { model_.set_specs(std::move(specs)); }
 
@@ -79,6 +91,21 @@ void PivotService::on_message(const protocol::Message& message, std::uint64_t re
   // crash): written when it changes, not per message, outside the model's lock.
   if (auto change = model_.on_message(message, received_at_ms)) {
     registry_.journal().primary_observed(change->cluster, change->primary, clock_.wall_ms());
+    // A new writable primary is remembered with its state, across restarts:
+    // once it dies, nothing observable says which node it was.
+    const auto* state = std::get_if<protocol::NodeState>(&message.body);
+    if (change->primary && state && state->node == *change->primary) {
+      marks_.update(
+          change->cluster,
+          [&](ClusterMarks& m) {
+            m.last_primary = LastPrimary{.node = state->node,
+                                         .gtid_binlog_pos = state->gtid_binlog_pos.value_or(""),
+                                         .gtid_executed = state->gtid_executed.value_or(""),
+                                         .uptime_s = state->uptime_s,
+                                         .seen_ms = clock_.wall_ms()};
+          },
+          clock_.wall_ms());
+    }
   }
 }
 
@@ -95,6 +122,7 @@ Result<ClusterDetail> PivotService::cluster(const std::string& name) {
   auto detail = model_.cluster(name, clock_.steady_ms());
   if (!detail) return make_error(api_error::not_found, "no cluster '" + name + "' is loaded");
   detail->attention = registry_.attention_of(name);
+  detail->failover = failover_view(name, detail->policy);
   return std::move(*detail);
 }
 
@@ -158,6 +186,13 @@ Result<std::string> PivotService::start_pivot(const std::string& cluster, const 
         return check_candidate(*spec, options.candidate);
       },
       [&]() -> Result<void> {
+        const auto marks = marks_.get(cluster);
+        if (!options.dry_run && in_maintenance(marks, clock_.wall_ms())) {
+          return make_error(api_error::conflict,
+                            "cluster '" + cluster + "' is in maintenance for another " +
+                                std::to_string((marks.maintenance->until_ms - clock_.wall_ms()) / 1000) + " s (" +
+                                marks.maintenance->reason + "): no pivot until it ends");
+        }
         if (!options.expected_primary) return ok();
         const auto primary = model_.primary(cluster, clock_.steady_ms());
         if (primary == options.expected_primary) return ok();
@@ -193,6 +228,15 @@ Result<std::string> PivotService::start_failover(const std::string& cluster,
                                                  const std::string& requested_by,
                                                  const std::optional<std::string>& idempotency_key) {
   const auto spec = model_.spec(cluster);
+  if (!spec) return make_error(api_error::not_found, "no cluster '" + cluster + "' is loaded");
+  return launch_failover(*spec, candidate, requested_by, idempotency_key, FailoverKind::manual, std::nullopt);
+}
+
+Result<std::string> PivotService::launch_failover(const ClusterSpec& spec, const std::optional<std::string>& candidate,
+                                                  const std::string& requested_by,
+                                                  const std::optional<std::string>& idempotency_key, FailoverKind kind,
+                                                  std::optional<std::uint64_t> detect_ms) {
+  const std::string& cluster = spec.name;
   JobRegistry::Admission admission{.kind = JobKind::failover,
                                    .cluster = cluster,
                                    .requested_by = requested_by,
@@ -200,42 +244,371 @@ Result<std::string> PivotService::start_failover(const std::string& cluster,
                                    .idempotency_key = idempotency_key,
                                    .request = describe_request(cluster, "failover", {{"candidate", or_null(candidate)}})};
   auto admitted = registry_.admit(
-      admission,
+      admission, [&]() -> Result<void> { return check_candidate(spec, candidate); },
       [&]() -> Result<void> {
-        if (!spec) return make_error(api_error::not_found, "no cluster '" + cluster + "' is loaded");
-        return check_candidate(*spec, candidate);
-      },
-      [&]() -> Result<void> {
-        if (auto lives = primary_lives(*spec)) return make_error(api_error::conflict, *lives);
+        if (kind == FailoverKind::automatic) return ok();  // the guard's detection decided it
+        if (auto lives = primary_lives(spec)) return make_error(api_error::conflict, *lives);
         return ok();
       });
   if (!admitted) return admitted.error();
   const std::string id = admitted->job_id;
   if (admitted->replayed) return id;
-  log::event(*logger(), spdlog::level::warn, {.cluster = cluster, .job = id}, "manual failover requested by {}",
-             requested_by);
-  FailoverJobInput input{id, *spec, candidate, FailoverKind::manual};
-  run(id, [this, input = std::move(input)] {
+  log::event(*logger(), spdlog::level::warn, {.cluster = cluster, .job = id}, "{} failover requested by {}",
+             kind == FailoverKind::automatic ? "automatic" : "manual", requested_by);
+  FailoverJobInput input{id, spec, candidate, kind, detect_ms};
+  const std::uint64_t started = clock_.wall_ms();
+  run(id, [this, input = std::move(input), started] {
     JobPorts ports(*this, registry_, input.job_id);
     FailoverExecutor executor(agents_, hooks_, ports, clock_, ports, ports, registry_.journal());
     auto outcome = executor.run(input);
+    failover_ended(input.spec, input.job_id, input.kind, started, outcome.result);
+    if (input.kind == FailoverKind::automatic && outcome.state != JobState::succeeded) {
+      guard_backoff(input.spec.name, "the automatic failover " + input.job_id + " ended " +
+                                         std::string(protocol::to_string(outcome.state)));
+    }
     registry_.finish(input.job_id, outcome.state, std::move(outcome.result));
   });
   return id;
 }
 
-// Being built (issue 15): the failover guard keeps these.
-Result<FailoverView> PivotService::acknowledge(const std::string&, const AcknowledgeRequest&, const std::string&) {
-  return make_error(api_error::not_implemented, "acknowledge is not implemented yet");
+void PivotService::failover_ended(const ClusterSpec& spec, const std::string& job_id, FailoverKind kind,
+                                  std::uint64_t started_wall_ms, const Detail& result) {
+  // A failover stopped in its checks changed nothing: no cooldown, no memo.
+  const auto job = registry_.job(job_id);
+  const bool acted = job && std::any_of(job->steps.begin(), job->steps.end(),
+                                        [](const JobStep& s) { return s.name == "fence_old_primary"; });
+  if (!acted) return;
+  const auto* old_primary = result.find("old_primary");
+  const auto* new_primary = result.find("new_primary");
+  marks_.update(
+      spec.name,
+      [&](ClusterMarks& m) {
+        m.last_failover = FailoverMemo{.job_id = job_id,
+                                       .old_primary = old_primary && old_primary->is_string() ? old_primary->as_string() : "",
+                                       .new_primary = new_primary && new_primary->is_string() ? new_primary->as_string() : "",
+                                       .automatic = kind == FailoverKind::automatic,
+                                       .started_ms = started_wall_ms};
+        if (kind == FailoverKind::automatic) m.auto_failovers_ms.push_back(started_wall_ms);
+        if (m.last_failover->new_primary.empty()) return;
+        // The promoted node is the last writable primary from now on.
+        m.last_primary = LastPrimary{.node = m.last_failover->new_primary, .seen_ms = clock_.wall_ms()};
+      },
+      clock_.wall_ms());
 }
-Result<FailoverView> PivotService::set_maintenance(const std::string&, const MaintenanceWindow&, const std::string&) {
-  return make_error(api_error::not_implemented, "maintenance is not implemented yet");
+
+Result<std::string> PivotService::launch_rejoin(const ClusterSpec& spec, const FailoverMemo& memo, bool marked) {
+  JobRegistry::Admission admission{.kind = JobKind::rejoin,
+                                   .cluster = spec.name,
+                                   .requested_by = "pivotd",
+                                   .holds = true,
+                                   .request = "rejoin " + spec.name + " " + memo.old_primary};
+  auto admitted = registry_.admit(admission, [] { return ok(); });
+  if (!admitted) return admitted.error();
+  const std::string id = admitted->job_id;
+  log::event(*logger(), spdlog::level::warn, {.cluster = spec.name, .node = memo.old_primary, .job = id},
+             "the old primary {} is back: fencing it and judging whether it may rejoin {}", memo.old_primary,
+             memo.new_primary);
+  RejoinJobInput input{id, spec, memo.old_primary, memo.new_primary, marked};
+  run(id, [this, input = std::move(input)] {
+    JobPorts ports(*this, registry_, input.job_id);
+    RepairExecutor executor({agents_, hooks_, ports, clock_, ports, ports, registry_.journal()});
+    auto outcome = executor.rejoin(input);
+    const bool judged = outcome.job.state == JobState::succeeded;
+    if (judged) {
+      marks_.update(
+          input.spec.name,
+          [&](ClusterMarks& m) {
+            if (outcome.verdict == ReturnVerdict::needs_rebuild && !m.needs_rebuild.count(input.old_primary)) {
+              m.needs_rebuild[input.old_primary] = RebuildMark{.extra_gtids = outcome.extra_gtids,
+                                                               .extra_count = outcome.extra_count,
+                                                               .job_id = m.last_failover ? m.last_failover->job_id : "",
+                                                               .marked_ms = clock_.wall_ms()};
+            }
+            if (m.last_failover && m.last_failover->old_primary == input.old_primary) {
+              m.last_failover->old_primary_settled = true;
+            }
+          },
+          clock_.wall_ms());
+      log::event(*logger(), outcome.verdict == ReturnVerdict::needs_rebuild ? spdlog::level::err : spdlog::level::info,
+                 {.cluster = input.spec.name, .node = input.old_primary, .job = input.job_id}, "old primary {}: {}",
+                 input.old_primary, to_string(outcome.verdict));
+    } else {
+      guard_backoff(input.spec.name, "the rejoin of " + input.old_primary + " (" + input.job_id + ") failed");
+    }
+    registry_.finish(input.job_id, outcome.job.state, std::move(outcome.job.result));
+  });
+  return id;
 }
-Result<FailoverView> PivotService::end_maintenance(const std::string&, const std::string&) {
-  return make_error(api_error::not_implemented, "maintenance is not implemented yet");
+
+Result<std::string> PivotService::launch_reopen(const ClusterSpec& spec, FailoverKind kind,
+                                                const std::string& requested_by,
+                                                const std::optional<std::string>& idempotency_key) {
+  JobRegistry::Admission admission{.kind = JobKind::reopen,
+                                   .cluster = spec.name,
+                                   .requested_by = requested_by,
+                                   .holds = true,
+                                   .idempotency_key = idempotency_key,
+                                   .request = describe_request(spec.name, "reopen", nlohmann::json::object())};
+  std::optional<protocol::NodeState> last_writable;
+  auto admitted = registry_.admit(
+      admission, [] { return ok(); },
+      [&]() -> Result<void> {
+        if (kind == FailoverKind::automatic) return ok();  // the guard decided on this instant's states
+        const auto now = snapshot_for(spec.name, {}, 0, 0);
+        last_writable = now.last_primary_state;
+        const auto decision = decide_reopen({.spec = spec,
+                                             .observed = now.observed,
+                                             .now_ms = now.now_ms,
+                                             .primary = now.last_primary,
+                                             .kind = FailoverKind::manual,
+                                             .last_writable_state = now.last_primary_state,
+                                             .job_in_progress = false,
+                                             .maintenance = std::nullopt});
+        if (decision.verdict == ReopenVerdict::reopen) return ok();
+        std::string why;
+        for (const auto& r : decision.reasons) why += (why.empty() ? "" : " ") + r;
+        return make_error(api_error::conflict, why);
+      });
+  if (!admitted) return admitted.error();
+  const std::string id = admitted->job_id;
+  if (admitted->replayed) return id;
+  log::event(*logger(), spdlog::level::warn, {.cluster = spec.name, .job = id}, "{} reopen requested by {}",
+             kind == FailoverKind::automatic ? "automatic" : "manual", requested_by);
+  if (!last_writable) last_writable = snapshot_for(spec.name, {}, 0, 0).last_primary_state;
+  const auto marks = marks_.get(spec.name);
+  std::optional<Maintenance> maintenance;
+  if (in_maintenance(marks, clock_.wall_ms())) maintenance = Maintenance{marks.maintenance->until_ms, marks.maintenance->reason};
+  ReopenJobInput input{id, spec, kind, last_writable, maintenance};
+  run(id, [this, input = std::move(input)] {
+    JobPorts ports(*this, registry_, input.job_id);
+    RepairExecutor executor({agents_, hooks_, ports, clock_, ports, ports, registry_.journal()});
+    auto outcome = executor.reopen(input);
+    if (input.kind == FailoverKind::automatic && outcome.state != JobState::succeeded) {
+      guard_backoff(input.spec.name, "the automatic reopen " + input.job_id + " failed");
+    }
+    registry_.finish(input.job_id, outcome.state, std::move(outcome.result));
+  });
+  return id;
 }
-Result<std::string> PivotService::start_reopen(const std::string&, const std::string&, const std::optional<std::string>&) {
-  return make_error(api_error::not_implemented, "reopen is not implemented yet");
+
+Result<FailoverView> PivotService::acknowledge(const std::string& cluster, const AcknowledgeRequest& request,
+                                               const std::string& requested_by) {
+  const auto spec = model_.spec(cluster);
+  if (!spec) return make_error(api_error::not_found, "no cluster '" + cluster + "' is loaded");
+  if (request.comment.empty()) return make_error(api_error::bad_request, "an acknowledge needs a comment: what was done");
+  const auto before = marks_.get(cluster);
+  for (const auto& node : request.rebuilt) {
+    if (!before.needs_rebuild.count(node)) {
+      return make_error(api_error::bad_request, "node '" + node + "' of cluster '" + cluster + "' is not marked needs_rebuild");
+    }
+  }
+  const auto now = clock_.wall_ms();
+  marks_.update(
+      cluster,
+      [&](ClusterMarks& m) {
+        if (m.last_failover && !m.last_failover->acknowledged) {
+          m.last_failover->acknowledged = true;
+          m.last_failover->acknowledged_by = requested_by;
+          m.last_failover->comment = request.comment;
+          m.last_failover->acknowledged_ms = now;
+        }
+        for (const auto& node : request.rebuilt) m.needs_rebuild.erase(node);
+      },
+      now);
+  log::event(*logger(), spdlog::level::warn, {.cluster = cluster}, "acknowledged by {} ({}){}{}", requested_by,
+             request.comment, request.rebuilt.empty() ? "" : "; needs_rebuild cleared on ",
+             [&] {
+               std::string names;
+               for (const auto& n : request.rebuilt) names += (names.empty() ? "" : ", ") + n;
+               return names;
+             }());
+  return failover_view(cluster, spec->policy);
+}
+
+Result<FailoverView> PivotService::set_maintenance(const std::string& cluster, const MaintenanceWindow& window,
+                                                   const std::string& requested_by) {
+  const auto spec = model_.spec(cluster);
+  if (!spec) return make_error(api_error::not_found, "no cluster '" + cluster + "' is loaded");
+  if (window.reason.empty()) return make_error(api_error::bad_request, "a maintenance window needs a reason");
+  const auto now = clock_.wall_ms();
+  if (window.until_ms <= now) return make_error(api_error::bad_request, "a maintenance window must end in the future");
+  marks_.update(
+      cluster,
+      [&](ClusterMarks& m) {
+        m.maintenance = MaintenanceWindow{.until_ms = window.until_ms, .reason = window.reason, .set_by = requested_by,
+                                          .set_ms = now};
+      },
+      now);
+  log::event(*logger(), spdlog::level::warn, {.cluster = cluster},
+             "maintenance set by {} for {} s ({}): no automatic failover, no pivot", requested_by,
+             (window.until_ms - now) / 1000, window.reason);
+  return failover_view(cluster, spec->policy);
+}
+
+Result<FailoverView> PivotService::end_maintenance(const std::string& cluster, const std::string& requested_by) {
+  const auto spec = model_.spec(cluster);
+  if (!spec) return make_error(api_error::not_found, "no cluster '" + cluster + "' is loaded");
+  const auto now = clock_.wall_ms();
+  bool ended = false;
+  marks_.update(
+      cluster,
+      [&](ClusterMarks& m) {
+        ended = m.maintenance.has_value();
+        m.maintenance.reset();
+      },
+      now);
+  if (ended) log::event(*logger(), spdlog::level::warn, {.cluster = cluster}, "maintenance ended by {}", requested_by);
+  return failover_view(cluster, spec->policy);
+}
+
+Result<std::string> PivotService::start_reopen(const std::string& cluster, const std::string& requested_by,
+                                               const std::optional<std::string>& idempotency_key) {
+  const auto spec = model_.spec(cluster);
+  if (!spec) return make_error(api_error::not_found, "no cluster '" + cluster + "' is loaded");
+  return launch_reopen(*spec, FailoverKind::manual, requested_by, idempotency_key);
+}
+
+FailoverView PivotService::failover_view(const std::string& cluster, const Policy& policy) {
+  const auto now = clock_.wall_ms();
+  const auto marks = marks_.get(cluster);
+  FailoverView v;
+  v.auto_failover = policy.auto_failover;
+  v.last_failover = marks.last_failover;
+  v.cooldown_until_ms = cooldown_until(marks, policy, now);
+  if (in_maintenance(marks, now)) v.maintenance = marks.maintenance;
+  v.needs_rebuild = marks.needs_rebuild;
+  if (const auto holder = registry_.holder(cluster)) {
+    const auto job = registry_.job(*holder);
+    v.failing_over = job && job->kind == JobKind::failover;
+  }
+  std::lock_guard lock(guard_mu_);
+  if (auto it = guard_.find(cluster); it != guard_.end()) {
+    v.detection = to_string(it->second.last.verdict);
+    v.reasons = it->second.last.reasons;
+    if (it->second.retry_after_ms > clock_.steady_ms()) {
+      v.reasons.push_back(it->second.retry_reason + ": pivotd waits " +
+                          std::to_string((it->second.retry_after_ms - clock_.steady_ms() + 999) / 1000) +
+                          " s before it acts on this cluster again.");
+    }
+  }
+  return v;
+}
+
+void PivotService::restore_marks(std::map<std::string, ClusterMarks> marks) {
+  for (const auto& [cluster, m] : marks) {
+    if (!m.last_primary || m.last_primary->node.empty()) continue;
+    // Enough of its last state for detection, the failover's account of what
+    // may be lost, and reopen's restart evidence (uptime).
+    protocol::NodeState state;
+    state.cluster = cluster;
+    state.node = m.last_primary->node;
+    state.mysql_reachable = true;
+    state.read_only = false;
+    if (!m.last_primary->gtid_binlog_pos.empty()) state.gtid_binlog_pos = m.last_primary->gtid_binlog_pos;
+    if (!m.last_primary->gtid_executed.empty()) state.gtid_executed = m.last_primary->gtid_executed;
+    state.uptime_s = m.last_primary->uptime_s;
+    model_.restore_last_primary(cluster, m.last_primary->node, std::move(state));
+  }
+  marks_.restore(std::move(marks));
+}
+
+void PivotService::start_guard(std::uint64_t tick_ms, int max_auto_failovers_per_hour) {
+  max_auto_failovers_per_hour_ = max_auto_failovers_per_hour;
+  guard_thread_ = std::thread([this, tick_ms] {
+    std::unique_lock lock(guard_stop_mu_);
+    while (!guard_stop_cv_.wait_for(lock, std::chrono::milliseconds(tick_ms), [this] { return guard_stop_; })) {
+      lock.unlock();
+      try {
+        guard_tick();
+      } catch (const std::exception& e) {
+        // A bug: said loudly, and the guard keeps watching.
+        log::event(*logger(), spdlog::level::err, {}, "failover guard tick failed: {}", e.what());
+      }
+      lock.lock();
+    }
+  });
+}
+
+void PivotService::guard_tick() {
+  for (const auto& cluster : model_.names()) guard_one(cluster);
+}
+
+void PivotService::guard_backoff(const std::string& cluster, const std::string& why) {
+  std::lock_guard lock(guard_mu_);
+  auto& g = guard_[cluster];
+  g.retry_after_ms = clock_.steady_ms() + kGuardRetryMs;
+  g.retry_reason = why;
+}
+
+void PivotService::guard_one(const std::string& cluster) {
+  const auto spec = model_.spec(cluster);
+  if (!spec) return;
+  const auto now = snapshot_for(cluster, {}, 0, 0);
+  const auto marks = marks_.get(cluster);
+  const auto wall = clock_.wall_ms();
+  const GuardDecision d = guard_cluster({.spec = *spec,
+                                         .observed = now.observed,
+                                         .now_ms = now.now_ms,
+                                         .observing_since_ms = now.observing_since_ms,
+                                         .last_primary = now.last_primary,
+                                         .last_primary_state = now.last_primary_state,
+                                         .marks = marks,
+                                         .wall_ms = wall,
+                                         .job_holds = registry_.holder(cluster).has_value(),
+                                         .fleet_auto_failovers_ms = marks_.fleet_auto_failovers(wall),
+                                         .max_auto_failovers_per_hour = max_auto_failovers_per_hour_});
+  std::optional<std::uint64_t> detect_ms;
+  bool act = d.action != GuardAction::none;
+  {
+    std::lock_guard lock(guard_mu_);
+    auto& g = guard_[cluster];
+    if (registry_.holder(cluster)) {
+      g.failing_since_ms.reset();  // a job decides; detection starts again after it
+    } else if (d.verdict == FailoverVerdict::healthy) {
+      g.failing_since_ms.reset();
+    } else if (!g.failing_since_ms) {
+      g.failing_since_ms = now.now_ms;
+    }
+    if (g.failing_since_ms) detect_ms = now.now_ms - *g.failing_since_ms;
+    // After a failed job of the guard's own, nothing is started for a while
+    // (a failing hook must not run every tick); fencing a writable old primary is never held back.
+    if (act && !d.urgent && g.retry_after_ms > now.now_ms && d.action != GuardAction::settle) act = false;
+    g.last = d;
+    std::string said = std::string(to_string(d.action)) + ":";
+    for (const auto& r : d.reasons) said += " " + r;
+    if (said != g.logged && !(d.action == GuardAction::none && d.reasons.empty() && g.logged.empty())) {
+      g.logged = said;
+      const auto level = d.action == GuardAction::none && d.verdict == FailoverVerdict::healthy ? spdlog::level::info
+                                                                                                : spdlog::level::warn;
+      log::event(*logger(), level, {.cluster = cluster}, "failover guard: detection {}, action {}{}{}",
+                 to_string(d.verdict), to_string(d.action), d.reasons.empty() ? "" : ":", said.substr(said.find(':') + 1));
+    }
+  }
+  if (!act) return;
+  Result<std::string> started = std::string();
+  switch (d.action) {
+    case GuardAction::failover:
+      started = launch_failover(*spec, std::nullopt, "pivotd", std::nullopt, FailoverKind::automatic, detect_ms);
+      break;
+    case GuardAction::rejoin:
+      started = launch_rejoin(*spec, *marks.last_failover,
+                              marks.needs_rebuild.count(marks.last_failover->old_primary) > 0);
+      break;
+    case GuardAction::reopen:
+      started = launch_reopen(*spec, FailoverKind::automatic, "pivotd", std::nullopt);
+      break;
+    case GuardAction::settle:
+      marks_.update(
+          cluster, [](ClusterMarks& m) { if (m.last_failover) m.last_failover->old_primary_settled = true; }, wall);
+      break;
+    case GuardAction::none:
+      break;
+  }
+  // A job that took the cluster in between wins: the guard looks again next tick.
+  if (!started && started.error().code != api_error::conflict) {
+    log::event(*logger(), spdlog::level::err, {.cluster = cluster}, "failover guard could not start its {}: {}",
+               to_string(d.action), started.error().message);
+  }
 }
 
 void PivotService::use_journal(Journal& durable, std::vector<Job> restored, std::vector<KeyedRequest> keys) {
@@ -257,6 +630,20 @@ std::size_t PivotService::recover_jobs(const EntriesOf& entries_of) {
                          {{"error", "needs_attention"},
                           {"message", "pivotd stopped while this failover ran; failovers are not recovered yet: check "
                                       "which node is writable and what every replica replicates from"}});
+      });
+      continue;
+    }
+    if (job.kind == JobKind::reopen || job.kind == JobKind::rejoin) {
+      // Each step is idempotent and the guard judges the cluster again on
+      // fresh states: the job ends, and what is still needed starts anew.
+      log::event(*logger(), spdlog::level::warn, {.cluster = job.cluster, .job = id},
+                 "{} found running at start: ended; the failover guard judges the cluster again",
+                 protocol::to_string(job.kind));
+      run(id, [this, id] {
+        registry_.finish(id, JobState::failed,
+                         {{"error", "interrupted"},
+                          {"message", "pivotd stopped while this job ran; the failover guard judges the cluster "
+                                      "again and starts what is still needed"}});
       });
       continue;
     }

@@ -78,6 +78,10 @@ Result<PivotdConfig> parse_pivotd_yaml(const std::string& text, const std::strin
     if (auto ms = top.integer("event_keepalive_ms", 100, 600000)) config.event_keepalive_ms = static_cast<int>(*ms);
     if (auto kib = top.integer("event_client_buffer_kib", 16, 1048576)) config.event_client_buffer_kib = static_cast<int>(*kib);
     if (auto kib = top.integer("event_history_kib", 64, 1048576)) config.event_history_kib = static_cast<int>(*kib);
+    if (auto cap = top.integer("max_auto_failovers_per_hour", 0, 10000)) {
+      config.max_auto_failovers_per_hour = static_cast<int>(*cap);
+    }
+    if (auto ms = top.integer("failover_guard_tick_ms", 10, 10000)) config.failover_guard_tick_ms = static_cast<int>(*ms);
     top.reject_unknown_keys();
   }
   if (!problems.empty()) return make_error("bad_config", problems.joined());

@@ -55,13 +55,7 @@ Policy read_policy(yaml::MapReader m) {
       m.problems().add(m.mark(), m.key_path("durability"), "unknown durability '" + *v + "': async or semi_sync");
     }
   }
-  if (auto v = m.boolean("auto_failover")) {
-    p.auto_failover = *v;
-    if (*v) {
-      m.problems().add(m.mark(), m.key_path("auto_failover"),
-                       "true is not supported yet: automatic failover does not exist in this version");
-    }
-  }
+  if (auto v = m.boolean("auto_failover")) p.auto_failover = *v;
   m.reject_unknown_keys();
   return p;
 }

@@ -93,8 +93,6 @@ INSTANTIATE_TEST_SUITE_P(
              "nodes[0].port: expected a whole number, got 'mysql'"},
         Case{"missing host", "host: 10.0.3.12, ", "", "nodes[4].host: required"},
         Case{"policy out of range", "min_replicas: 2", "min_replicas: -1", "policy.min_replicas: -1 is out of range"},
-        Case{"auto failover", "auto_failover: false", "auto_failover: true",
-             "policy.auto_failover: true is not supported yet"},
         Case{"yes is not a boolean", "auto_failover: false", "auto_failover: yes",
              "policy.auto_failover: expected true or false, got 'yes'"},
         Case{"relative hook", "/etc/pivot/hooks/route-traffic", "hooks/route", "hooks.post_promote: must be an absolute path"},
@@ -134,6 +132,13 @@ TEST(ClusterSpec, DefaultsWhenPolicyAndHooksAreLeftOut) {
   EXPECT_FALSE(spec->policy.auto_failover);
   EXPECT_EQ(spec->policy.durability, Durability::async);
   EXPECT_EQ(spec->hooks.pre_pivot, "");
+}
+
+TEST(ClusterSpec, AutoFailoverTrueIsRead) {
+  auto spec = parse_cluster_spec(replace(kExample, "auto_failover: false", "auto_failover: true"), "sms-1.yaml",
+                                 all_executable);
+  ASSERT_TRUE(spec.ok()) << spec.error().message;
+  EXPECT_TRUE(spec->policy.auto_failover);
 }
 
 // auto_failover: false is the default, so its line can hold agent_dead_ms.

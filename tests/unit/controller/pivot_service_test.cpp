@@ -435,13 +435,7 @@ TEST_F(PivotServiceTest, AManualFailoverNeedsTheModelToFindThePrimaryGone) {
   EXPECT_TRUE(service_.jobs(std::nullopt, 10).empty()) << "no job for a refused request";
 
   Topology t = Topology::healthy();
-  t.down("db1");
-  for (const char* node : {"db2", "db3", "db4", "db5"}) {
-    auto& r = t.replica_of(node);
-    r.io_running = protocol::IoThread::connecting;
-    r.last_io_error = "error reconnecting to master: Can't connect to MySQL server (111)";
-    r.seconds_behind = std::nullopt;
-  }
+  t.primary_lost("db1");
   // The choice waits up to 2 x agent_fresh_ms for states reported after the
   // relay logs were applied; none come here: keep that wait short.
   t.spec.policy.agent_fresh_ms = 100;
@@ -456,6 +450,101 @@ TEST_F(PivotServiceTest, AManualFailoverNeedsTheModelToFindThePrimaryGone) {
   EXPECT_EQ(job.steps.front().detail["verdict"], "dead") << to_json(job.result).dump(2);
   const auto sent = agents_.sequence();
   EXPECT_NE(std::find(sent.begin(), sent.end(), "db2 stop_io_thread"), sent.end()) << "the plan ran through the agents";
+}
+
+// db1's mysqld gone: its agent says so and every replica's IO thread lost it.
+Topology primary_dead() {
+  Topology t = Topology::healthy();
+  t.primary_lost("db1");
+  t.spec.policy.agent_fresh_ms = 100;  // the choice's wait for fresh states, kept short
+  return t;
+}
+
+TEST_F(PivotServiceTest, MaintenanceRefusesAPivotButNotItsDryRunAndEndsOnRequest) {
+  const auto until = clock_.wall_ms() + 3'600'000;
+  auto refused = service_.set_maintenance("sms-1", {.until_ms = clock_.wall_ms(), .reason = "late"}, "ops");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, "bad_request");
+  EXPECT_FALSE(service_.set_maintenance("sms-1", {.until_ms = until, .reason = ""}, "ops").ok());
+  EXPECT_EQ(service_.set_maintenance("nope", {.until_ms = until, .reason = "x"}, "ops").error().code, "not_found");
+
+  auto view = service_.set_maintenance("sms-1", {.until_ms = until, .reason = "kernel upgrade"}, "ops");
+  ASSERT_TRUE(view.ok()) << view.error().message;
+  ASSERT_TRUE(view->maintenance);
+  EXPECT_EQ(view->maintenance->reason, "kernel upgrade");
+  EXPECT_EQ(view->maintenance->set_by, "ops");
+  auto pivot = service_.start_pivot("sms-1", {.candidate = "db2"}, "ops");
+  ASSERT_FALSE(pivot.ok());
+  EXPECT_EQ(pivot.error().code, "conflict");
+  EXPECT_NE(pivot.error().message.find("kernel upgrade"), std::string::npos) << pivot.error().message;
+  EXPECT_TRUE(service_.start_pivot("sms-1", {.candidate = "db2", .dry_run = true}, "ops").ok());
+  EXPECT_TRUE(service_.cluster("sms-1")->failover.maintenance) << "GET /v1/clusters/{name} shows it";
+
+  view = service_.end_maintenance("sms-1", "ops");
+  ASSERT_TRUE(view.ok());
+  EXPECT_FALSE(view->maintenance);
+  service_.wait_idle();
+  gate_.open();
+  EXPECT_TRUE(service_.start_pivot("sms-1", {.candidate = "db2"}, "ops").ok());
+}
+
+TEST_F(PivotServiceTest, AnAcknowledgeNeedsACommentAndClearsOnlyMarkedNodes) {
+  EXPECT_EQ(service_.acknowledge("sms-1", {.comment = ""}, "ops").error().code, "bad_request");
+  auto unmarked = service_.acknowledge("sms-1", {.comment = "rebuilt", .rebuilt = {"db1"}}, "ops");
+  ASSERT_FALSE(unmarked.ok());
+  EXPECT_NE(unmarked.error().message.find("not marked needs_rebuild"), std::string::npos);
+  EXPECT_TRUE(service_.acknowledge("sms-1", {.comment = "nothing to do"}, "ops").ok());
+}
+
+// The guard's own failover: started by pivotd when the primary is dead and
+// auto_failover is on; the cooldown then holds back a second one until an
+// operator acknowledges the first.
+TEST_F(PivotServiceTest, TheGuardFailsOverADeadPrimaryOnceThenHoldsTheCooldownUntilAcknowledged) {
+  Topology t = primary_dead();
+  t.spec.policy.auto_failover = false;
+  service_.set_specs({{t.spec.name, t.spec}});
+  feed(t);
+  gate_.open();
+  service_.guard_tick();
+  service_.wait_idle();
+  EXPECT_TRUE(service_.jobs(std::nullopt, 10).empty()) << "auto_failover is off";
+  auto view = service_.cluster("sms-1")->failover;
+  EXPECT_EQ(view.detection, "dead");
+  ASSERT_FALSE(view.reasons.empty());
+
+  t.spec.policy.auto_failover = true;
+  service_.set_specs({{t.spec.name, t.spec}});
+  feed(t);
+  service_.guard_tick();
+  service_.wait_idle();
+  auto jobs = service_.jobs(std::nullopt, 10);
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0].kind, JobKind::failover);
+  EXPECT_EQ(jobs[0].requested_by, "pivotd");
+  view = service_.cluster("sms-1")->failover;
+  ASSERT_TRUE(view.last_failover) << to_json(jobs[0].result).dump(2);
+  EXPECT_TRUE(view.last_failover->automatic);
+  EXPECT_EQ(view.last_failover->old_primary, "db1");
+  EXPECT_TRUE(view.cooldown_until_ms);
+
+  // The same death seen again (its states replayed): the cooldown holds it back.
+  feed(t);
+  service_.guard_tick();
+  service_.wait_idle();
+  EXPECT_EQ(service_.jobs(std::nullopt, 10).size(), 1u);
+  view = service_.cluster("sms-1")->failover;
+  std::string reasons;
+  for (const auto& r : view.reasons) reasons += r + "\n";
+  EXPECT_NE(reasons.find("cooldown"), std::string::npos) << reasons;
+
+  ASSERT_TRUE(service_.acknowledge("sms-1", {.comment = "db1 looked at"}, "ops").ok());
+  view = service_.cluster("sms-1")->failover;
+  EXPECT_FALSE(view.cooldown_until_ms);
+  EXPECT_EQ(view.last_failover->acknowledged_by, "ops");
+  feed(t);
+  service_.guard_tick();
+  service_.wait_idle();
+  EXPECT_EQ(service_.jobs(std::nullopt, 10).size(), 2u) << "acknowledged: the guard may act again";
 }
 
 }  // namespace

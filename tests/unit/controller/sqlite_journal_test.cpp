@@ -123,6 +123,34 @@ TEST_F(SqliteJournalTest, KeepsJobsAndEntriesAcrossAReopen) {
   EXPECT_EQ((*entries)[4].at_ms, 1020u);
 }
 
+// Cooldowns, maintenance, needs_rebuild marks and the last primary outlive a
+// restart, every field as written; empty marks leave no row.
+TEST_F(SqliteJournalTest, KeepsClusterMarksAcrossAReopen) {
+  ClusterMarks marks;
+  marks.last_failover = FailoverMemo{.job_id = "fo-3-9", .old_primary = "db1", .new_primary = "db2", .automatic = true,
+                                     .started_ms = 1000, .acknowledged = true, .acknowledged_by = "ops",
+                                     .comment = "db1's disk replaced", .acknowledged_ms = 2000,
+                                     .old_primary_settled = true};
+  marks.maintenance = MaintenanceWindow{.until_ms = 5000, .reason = "kernel \"upgrade\"", .set_by = "ops", .set_ms = 3000};
+  marks.needs_rebuild["db1"] = RebuildMark{.extra_gtids = "0-1-104 to 0-1-105", .extra_count = 2, .job_id = "fo-3-9",
+                                           .marked_ms = 4000};
+  marks.auto_failovers_ms = {1000, 900};
+  marks.last_primary = LastPrimary{.node = "db2", .gtid_binlog_pos = "0-2-7", .uptime_s = 42, .seen_ms = 4500};
+  {
+    auto journal = open();
+    ASSERT_TRUE(journal);
+    journal->marks_saved("sms-1", marks, 10);
+    journal->marks_saved("sms-2", ClusterMarks{.maintenance = MaintenanceWindow{.until_ms = 1}}, 11);
+    journal->marks_saved("sms-2", ClusterMarks{}, 12);  // cleared: no row
+  }
+  auto journal = open();
+  ASSERT_TRUE(journal);
+  auto kept = journal->cluster_marks();
+  ASSERT_TRUE(kept.ok()) << kept.error().message;
+  ASSERT_EQ(kept->size(), 1u);
+  EXPECT_TRUE(kept->at("sms-1") == marks);
+}
+
 TEST_F(SqliteJournalTest, KeepsIdempotencyKeysAndPrimariesAcrossAReopen) {
   {
     auto journal = open();

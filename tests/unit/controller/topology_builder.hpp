@@ -89,6 +89,21 @@ struct Topology {
     return *this;
   }
 
+  // `node`'s mysqld gone (killed): its agent says so, and every other node
+  // that replicated from it has its IO thread reconnecting in vain.
+  Topology& primary_lost(const std::string& node) {
+    down(node);
+    const auto* gone = spec.find(node);
+    for (auto& [name, o] : observed.nodes) {
+      if (!o.state || !o.state->replica || !gone || o.state->replica->source_host != gone->host) continue;
+      auto& r = *o.state->replica;
+      r.io_running = protocol::IoThread::connecting;
+      r.last_io_error = "error reconnecting to master: Can't connect to MySQL server (111)";
+      r.seconds_behind = std::nullopt;
+    }
+    return *this;
+  }
+
   Topology& forget(const std::string& node) {
     observed.nodes.erase(node);
     return *this;

@@ -24,6 +24,9 @@ struct FailoverJobInput {
   ClusterSpec spec;                      // a copy: a SIGHUP reload does not change a running job
   std::optional<std::string> candidate;  // named by the operator: it must be the node the rules choose
   FailoverKind kind = FailoverKind::manual;
+  // An automatic failover: from when pivotd first saw the primary failing
+  // (its mysqld reported down, or its agent's last message) to the decision.
+  std::optional<std::uint64_t> detect_ms = std::nullopt;
 };
 
 // The step names of the failover plan, in order.

@@ -20,6 +20,7 @@ class MemoryJournal : public EntryJournal {
   void job_saved(const Job& job, std::uint64_t at_ms) override;
   void key_taken(const KeyedRequest&, std::uint64_t) override {}
   void primary_observed(const std::string&, const std::optional<std::string>&, std::uint64_t) override {}
+  void marks_saved(const std::string&, const ClusterMarks&, std::uint64_t) override {}  // the service holds them
   std::size_t saves() const;
 
   std::vector<JournalEntry> entries() const;
@@ -54,6 +55,7 @@ class JournalTee : public Journal {
   void key_taken(const KeyedRequest& keyed, std::uint64_t at_ms) override;
   void primary_observed(const std::string& cluster, const std::optional<std::string>& primary,
                         std::uint64_t at_ms) override;
+  void marks_saved(const std::string& cluster, const ClusterMarks& marks, std::uint64_t at_ms) override;
 
  private:
   Journal& first_;

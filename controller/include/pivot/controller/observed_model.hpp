@@ -43,6 +43,12 @@ class ObservedModel {
   // The next message of each cluster reports its primary again as a change
   // (a new journal must hear it).
   void forget_primaries();
+  // The last writable primary and its last state, as the journal kept them
+  // (pivotd's start): a primary that died while pivotd was down is still
+  // known as the one to replace. A message seen since takes precedence.
+  void restore_last_primary(const std::string& cluster, const std::string& node, protocol::NodeState state);
+  // The names of the loaded clusters (the failover guard's tick).
+  std::vector<std::string> names() const;
 
   // A copy of a loaded spec (a job keeps its own), nullopt when not loaded.
   std::optional<ClusterSpec> spec(const std::string& cluster) const;

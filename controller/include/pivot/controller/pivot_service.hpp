@@ -17,18 +17,24 @@
 // still has no locks.
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "pivot/controller/cluster_guard.hpp"
 #include "pivot/controller/cluster_spec.hpp"
 #include "pivot/controller/controller_service.hpp"
+#include "pivot/controller/failover_policy.hpp"
 #include "pivot/controller/job_registry.hpp"
 #include "pivot/controller/job_scheduler.hpp"
 #include "pivot/controller/journal.hpp"
+#include "pivot/controller/marks_store.hpp"
 #include "pivot/controller/observed_model.hpp"
 #include "pivot/controller/pivot_executor.hpp"
 #include "pivot/controller/pivot_status.hpp"
@@ -120,6 +126,19 @@ class PivotService : public ControllerService {
   // bus runs. Returns how many pivots are being recovered.
   using EntriesOf = std::function<Result<std::vector<JournalEntry>>(const std::string& job_id)>;
   std::size_t recover_jobs(const EntriesOf& entries_of);
+  // What the journal kept of each cluster (cooldowns, maintenance windows,
+  // needs_rebuild marks, the last writable primary): call at start-up,
+  // after use_journal and before the bus delivers its first message.
+  void restore_marks(std::map<std::string, ClusterMarks> marks);
+  // The failover guard (ARCHITECTURE.md, "Failover"): every `tick_ms` each
+  // cluster is judged (cluster_guard.hpp) and what that decides is started
+  // as a job: an automatic failover, a rejoin of a returned old primary, an
+  // automatic reopen. Every decision not to act is logged once per change
+  // and shown in the cluster's `failover` view. Call once the bus runs and
+  // recover_jobs has claimed the interrupted jobs; stopped by the destructor.
+  void start_guard(std::uint64_t tick_ms, int max_auto_failovers_per_hour);
+  // One tick of the guard on every cluster, now (the guard's thread; tests).
+  void guard_tick();
   // Called as each step starts, once it is journaled (pivotd: crash failpoints).
   void set_step_start_hook(std::function<void(const std::string& job_id, const std::string& step)> hook) {
     registry_.set_step_start_hook(std::move(hook));
@@ -135,6 +154,28 @@ class PivotService : public ControllerService {
   // Whether the cluster's primary lives, as detection reads the model now
   // (a manual failover is refused then: "use pivot"); the reason when it does.
   std::optional<std::string> primary_lives(const ClusterSpec& spec);
+  // The guard's memory of one cluster between ticks.
+  struct GuardState {
+    GuardDecision last;
+    std::optional<std::uint64_t> failing_since_ms;  // steady: detection first said other than healthy
+    std::string logged;                              // the last decision logged (logged again only when it changes)
+    std::uint64_t retry_after_ms = 0;                // steady: a job the guard started failed; not again before
+    std::string retry_reason;
+  };
+  void guard_one(const std::string& cluster);
+  // The guard's job ended failed: nothing more of that kind before a pause.
+  void guard_backoff(const std::string& cluster, const std::string& why);
+  FailoverView failover_view(const std::string& cluster, const Policy& policy);
+  Result<std::string> launch_failover(const ClusterSpec& spec, const std::optional<std::string>& candidate,
+                                      const std::string& requested_by, const std::optional<std::string>& idempotency_key,
+                                      FailoverKind kind, std::optional<std::uint64_t> detect_ms);
+  Result<std::string> launch_rejoin(const ClusterSpec& spec, const FailoverMemo& memo, bool marked);
+  Result<std::string> launch_reopen(const ClusterSpec& spec, FailoverKind kind, const std::string& requested_by,
+                                    const std::optional<std::string>& idempotency_key);
+  // The failover ended: its memo (the cooldown, the old primary to watch)
+  // when it went past its checks; nothing when it changed nothing.
+  void failover_ended(const ClusterSpec& spec, const std::string& job_id, FailoverKind kind,
+                      std::uint64_t started_wall_ms, const Detail& result);
   // A pivot's run or recovery through the ports, with this job's view of the model.
   void run_pivot(const std::string& job_id, const std::function<PivotJobOutcome(PivotExecutor&)>& body);
 
@@ -146,6 +187,15 @@ class PivotService : public ControllerService {
   ObservedModel model_;
   JobRegistry registry_;
   std::function<AgentsView()> agents_source_;  // set once, before the API serves
+  MarksStore marks_{registry_.journal()};
+  // The guard: its per-cluster memory (a leaf lock) and its thread.
+  std::mutex guard_mu_;
+  std::map<std::string, GuardState> guard_;
+  int max_auto_failovers_per_hour_ = 3;
+  std::mutex guard_stop_mu_;
+  std::condition_variable guard_stop_cv_;
+  bool guard_stop_ = false;
+  std::thread guard_thread_;
   // Last: destroyed (its workers joined) once wait_idle has let every job end.
   JobScheduler scheduler_{kJobWorkers};
 };

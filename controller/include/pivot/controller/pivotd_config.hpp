@@ -33,6 +33,12 @@ struct PivotdConfig {
   int event_keepalive_ms = 15000;
   int event_client_buffer_kib = 1024;
   int event_history_kib = 8192;
+  // Automatic failovers across every cluster within an hour, at most: one
+  // network event must not fail over the whole fleet (ARCHITECTURE.md).
+  int max_auto_failovers_per_hour = 3;
+  // How often the failover guard judges every cluster (detection's reaction
+  // time adds at most this to an agent's report).
+  int failover_guard_tick_ms = 100;
   std::string source;       // the file it came from, for messages
 };
 

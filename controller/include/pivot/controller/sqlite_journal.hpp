@@ -34,6 +34,7 @@ class SqliteJournal : public EntryJournal {
   void key_taken(const KeyedRequest& keyed, std::uint64_t at_ms) override;
   void primary_observed(const std::string& cluster, const std::optional<std::string>& primary,
                         std::uint64_t at_ms) override;
+  void marks_saved(const std::string& cluster, const ClusterMarks& marks, std::uint64_t at_ms) override;
 
   // The newest `limit` jobs, oldest first (pivotd's registry at start).
   Result<std::vector<Job>> recent_jobs(std::size_t limit);
@@ -43,6 +44,8 @@ class SqliteJournal : public EntryJournal {
   Result<std::vector<KeyedRequest>> keys();
   // Each cluster's last observed primary ("" for none).
   Result<std::map<std::string, std::string>> primaries();
+  // Each cluster's marks as last saved (a cluster whose marks are empty is absent).
+  Result<std::map<std::string, ClusterMarks>> cluster_marks();
   // The runner's entries of one job, in order.
   Result<std::vector<JournalEntry>> entries(const std::string& job_id);
   // Deletes the jobs that finished before `before_ms` with their entries and keys; a

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "pivot/controller/cluster_marks.hpp"
 #include "pivot/controller/job.hpp"
 
 namespace pivot::controller {
@@ -57,6 +58,9 @@ class Journal {
   // The primary pivotd sees for a cluster, each time it changes (nullopt: none).
   virtual void primary_observed(const std::string& cluster, const std::optional<std::string>& primary,
                                 std::uint64_t at_ms) = 0;
+  // What pivotd decided about a cluster (cooldown, maintenance, needs_rebuild
+  // marks, the last writable primary), whole, each time it changes.
+  virtual void marks_saved(const std::string& cluster, const ClusterMarks& marks, std::uint64_t at_ms) = 0;
 };
 
 // The five runner events as JournalEntry rows, handed to append(): one mapping

@@ -1,0 +1,48 @@
+#include "pivot/controller/marks_store.hpp"
+
+#include <algorithm>
+
+namespace pivot::controller {
+
+void MarksStore::restore(std::map<std::string, ClusterMarks> marks) {
+  std::lock_guard lock(mu_);
+  marks_ = std::move(marks);
+}
+
+ClusterMarks MarksStore::get(const std::string& cluster) const {
+  std::lock_guard lock(mu_);
+  auto it = marks_.find(cluster);
+  return it == marks_.end() ? ClusterMarks{} : it->second;
+}
+
+ClusterMarks MarksStore::update(const std::string& cluster, const std::function<void(ClusterMarks&)>& change,
+                                std::uint64_t wall_ms) {
+  std::lock_guard lock(mu_);
+  ClusterMarks next = marks_.count(cluster) ? marks_.at(cluster) : ClusterMarks{};
+  change(next);
+  // The hour's automatic failovers only: older ones count for nothing.
+  std::erase_if(next.auto_failovers_ms, [&](std::uint64_t at) { return at + kHourMs <= wall_ms; });
+  auto it = marks_.find(cluster);
+  const bool same = it == marks_.end() ? next.empty() : it->second == next;
+  if (same) return next;
+  journal_.marks_saved(cluster, next, wall_ms);  // before anyone reads it
+  if (next.empty()) {
+    marks_.erase(cluster);
+  } else {
+    marks_[cluster] = next;
+  }
+  return next;
+}
+
+std::vector<std::uint64_t> MarksStore::fleet_auto_failovers(std::uint64_t wall_ms) const {
+  std::lock_guard lock(mu_);
+  std::vector<std::uint64_t> out;
+  for (const auto& [cluster, marks] : marks_) {
+    for (auto at : marks.auto_failovers_ms) {
+      if (at + kHourMs > wall_ms) out.push_back(at);
+    }
+  }
+  return out;
+}
+
+}  // namespace pivot::controller
