@@ -209,6 +209,36 @@ ApiResponse start_failover(const Context& ctx, const Call& call) {
   return accepted_job(*id);
 }
 
+// acknowledge and maintenance answer the cluster's failover view as it now is.
+ApiResponse failover_view(const Call& call, const Result<FailoverView>& view) {
+  if (!view) return service_error(view.error());
+  return json_response(200, {{"cluster", call.params[0]}, {"failover", to_json(*view)}});
+}
+
+ApiResponse acknowledge(const Context& ctx, const Call& call) {
+  auto request = parse_acknowledge_body(call.request.body);
+  if (!request) return service_error(request.error());
+  return failover_view(call, ctx.service.acknowledge(call.params[0], *request, call.requested_by));
+}
+
+ApiResponse set_maintenance(const Context& ctx, const Call& call) {
+  auto window = parse_maintenance_body(call.request.body);
+  if (!window) return service_error(window.error());
+  return failover_view(call, ctx.service.set_maintenance(call.params[0], *window, call.requested_by));
+}
+
+ApiResponse end_maintenance(const Context& ctx, const Call& call) {
+  if (auto body = parse_empty_body(call.request.body); !body) return service_error(body.error());
+  return failover_view(call, ctx.service.end_maintenance(call.params[0], call.requested_by));
+}
+
+ApiResponse start_reopen(const Context& ctx, const Call& call) {
+  if (auto body = parse_empty_body(call.request.body); !body) return service_error(body.error());
+  auto id = ctx.service.start_reopen(call.params[0], call.requested_by, call.request.idempotency_key);
+  if (!id) return service_error(id.error());
+  return accepted_job(*id);
+}
+
 ApiResponse cancel_job(const Context& ctx, const Call& call) {
   auto job = ctx.service.cancel_job(call.params[0], call.requested_by);
   if (!job) return service_error(job.error());
@@ -274,6 +304,10 @@ const std::vector<Route>& routes() {
       {"POST", {"v1", "clusters", "{}", "pivot-status"}, Access::operate, {}, start_pivot_status},
       {"POST", {"v1", "clusters", "{}", "pivot"}, Access::operate, {}, start_pivot},
       {"POST", {"v1", "clusters", "{}", "failover"}, Access::operate, {}, start_failover},
+      {"POST", {"v1", "clusters", "{}", "acknowledge"}, Access::operate, {}, acknowledge},
+      {"PUT", {"v1", "clusters", "{}", "maintenance"}, Access::operate, {}, set_maintenance},
+      {"DELETE", {"v1", "clusters", "{}", "maintenance"}, Access::operate, {}, end_maintenance},
+      {"POST", {"v1", "clusters", "{}", "reopen"}, Access::operate, {}, start_reopen},
       {"POST", {"v1", "jobs", "{}", "cancel"}, Access::operate, {}, cancel_job},
       {"GET", {"v1", "jobs", "{}"}, Access::view, {}, get_job},
       {"GET", {"v1", "jobs"}, Access::view, {"cluster", "limit"}, list_jobs},

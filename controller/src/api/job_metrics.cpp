@@ -58,10 +58,11 @@ void JobMetrics::write(PrometheusText& out, const std::vector<std::string>& clus
              "Each finished pivot's write-blocked window: the old primary fenced to the new one writable.");
   out.histogram("pivot_write_blocked_seconds", {}, kWriteBlockedBounds, write_blocked_.counts, write_blocked_.sum);
 
-  out.family("pivot_failovers_total", "counter", "Failovers ended since pivotd started, by cluster and outcome.");
+  out.family("pivot_failovers_total", "counter",
+             "Failovers ended since pivotd started, by cluster and outcome (the failover job's final state).");
   std::map<Key, std::uint64_t> failovers;
   for (const auto& cluster : clusters) {
-    for (const char* outcome : {"succeeded", "failed"}) failovers[{cluster, outcome}] = 0;
+    for (const char* outcome : kOutcomes) failovers[{cluster, outcome}] = 0;
   }
   for (const auto& [key, n] : failovers_) failovers[key] = n;
   for (const auto& [key, n] : failovers) {

@@ -1,8 +1,6 @@
 #include "pivot/controller/json_views.hpp"
 
-#include <ctime>
-
-#include <fmt/format.h>
+#include "pivot/rfc3339.hpp"
 
 namespace pivot::controller {
 namespace {
@@ -42,9 +40,41 @@ json policy_json(const Policy& p) {
           {"durability", to_string(p.durability)}};
 }
 
+// Wall-clock milliseconds, 0 meaning "never", as RFC 3339 or null.
+json time_or_null(std::uint64_t unix_ms) { return unix_ms == 0 ? json() : json(rfc3339_ms(unix_ms)); }
+json time_or_null(const std::optional<std::uint64_t>& unix_ms) { return unix_ms ? time_or_null(*unix_ms) : json(); }
+
+json rebuild_json(const RebuildMark& mark) {
+  return {{"extra_gtids", mark.extra_gtids},
+          {"count", mark.extra_count},
+          {"job", mark.job_id},
+          {"marked_at", time_or_null(mark.marked_ms)}};
+}
+
+// The acknowledge's fields are null until an operator acknowledged it.
+json failover_memo_json(const FailoverMemo& memo) {
+  const auto if_acknowledged = [&](json value) { return memo.acknowledged ? std::move(value) : json(); };
+  return {{"job", memo.job_id},
+          {"old_primary", memo.old_primary},
+          {"new_primary", memo.new_primary.empty() ? json() : json(memo.new_primary)},
+          {"automatic", memo.automatic},
+          {"started_at", time_or_null(memo.started_ms)},
+          {"acknowledged", memo.acknowledged},
+          {"acknowledged_by", if_acknowledged(memo.acknowledged_by)},
+          {"comment", if_acknowledged(memo.comment)},
+          {"acknowledged_at", if_acknowledged(time_or_null(memo.acknowledged_ms))}};
+}
+
+json maintenance_json(const MaintenanceWindow& window) {
+  return {{"until", time_or_null(window.until_ms)},
+          {"reason", window.reason},
+          {"set_by", window.set_by},
+          {"set_at", time_or_null(window.set_ms)}};
+}
+
 }  // namespace
 
-json to_json(const NodeView& node) {
+json to_json(const NodeView& node, const RebuildMark* needs_rebuild) {
   json state;  // null: never heard from
   if (node.state) {
     state = to_json(*node.state);
@@ -53,7 +83,23 @@ json to_json(const NodeView& node) {
   return {{"name", node.spec.name},         {"host", node.spec.host},
           {"port", node.spec.port},         {"az", node.spec.az},
           {"role", to_string(node.spec.role)}, {"priority", node.spec.priority},
-          {"current", to_string(node.current)}, {"state", std::move(state)}};
+          {"current", to_string(node.current)}, {"state", std::move(state)},
+          {"needs_rebuild", needs_rebuild ? rebuild_json(*needs_rebuild) : json()}};
+}
+
+json node_json(const ClusterDetail& detail, const NodeView& node) {
+  const auto mark = detail.failover.needs_rebuild.find(node.spec.name);
+  return to_json(node, mark == detail.failover.needs_rebuild.end() ? nullptr : &mark->second);
+}
+
+json to_json(const FailoverView& view) {
+  return {{"auto_failover", view.auto_failover},
+          {"detection", view.detection},
+          {"reasons", view.reasons},
+          {"failing_over", view.failing_over},
+          {"last_failover", view.last_failover ? failover_memo_json(*view.last_failover) : json()},
+          {"cooldown_until", time_or_null(view.cooldown_until_ms)},
+          {"maintenance", view.maintenance ? maintenance_json(*view.maintenance) : json()}};
 }
 
 namespace {
@@ -69,13 +115,7 @@ json step_json(const JobStep& step) {
 
 }  // namespace
 
-std::string rfc3339_ms(std::uint64_t unix_ms) {
-  const auto seconds = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
-                     utc.tm_hour, utc.tm_min, utc.tm_sec, unix_ms % 1000);
-}
+std::string rfc3339_ms(std::uint64_t unix_ms) { return format_rfc3339_ms(unix_ms); }
 
 json to_json(const protocol::NodeState& s) {
   return {{"cluster", s.cluster},
@@ -129,12 +169,13 @@ json to_json(const ClusterSummary& c) {
 
 json to_json(const ClusterDetail& c) {
   json nodes = json::array();
-  for (const auto& node : c.nodes) nodes.push_back(to_json(node));
+  for (const auto& node : c.nodes) nodes.push_back(node_json(c, node));
   return {{"name", c.name},
           {"labels", c.labels},
           {"policy", policy_json(c.policy)},
           {"primary", or_null(c.primary)},
-          {"nodes", std::move(nodes)}};
+          {"nodes", std::move(nodes)},
+          {"failover", to_json(c.failover)}};
 }
 
 json to_json(const AgentsView& view) {

@@ -6,6 +6,7 @@
 
 #include "pivot/controller/api_errors.hpp"
 #include "pivot/protocol/names.hpp"
+#include "pivot/rfc3339.hpp"
 
 namespace pivot::controller {
 namespace {
@@ -36,7 +37,7 @@ Result<json> parse_object(std::string_view body, const std::set<std::string>& al
     if (!allowed.count(key)) {
       std::string choices;
       for (const auto& name : allowed) choices += (choices.empty() ? "" : ", ") + name;
-      return bad_request("unknown field '" + key + "' (allowed: " + choices + ")");
+      return bad_request("unknown field '" + key + "' (" + (choices.empty() ? "this route takes none" : "allowed: " + choices) + ")");
     }
   }
   return parsed;
@@ -54,7 +55,67 @@ Result<std::optional<std::string>> optional_name(const json& object, const std::
   return std::optional<std::string>(std::move(name));
 }
 
+// A string that says something: present, a string, not blank.
+Result<std::string> required_text(const json& object, const std::string& field, const std::string& what) {
+  const auto it = object.find(field);
+  if (it == object.end() || it->is_null()) return bad_request("field '" + field + "' is required (" + what + ")");
+  if (!it->is_string()) return bad_request("field '" + field + "' must be a string (" + what + ")");
+  auto text = it->get<std::string>();
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return bad_request("field '" + field + "' must not be empty (" + what + ")");
+  }
+  return text;
+}
+
 }  // namespace
+
+Result<AcknowledgeRequest> parse_acknowledge_body(std::string_view body) {
+  auto object = parse_object(body, {"comment", "rebuilt"});
+  if (!object) return object.error();
+  auto comment = required_text(*object, "comment", "why the failover is dealt with");
+  if (!comment) return comment.error();
+  AcknowledgeRequest request{std::move(*comment)};
+  if (const auto it = object->find("rebuilt"); it != object->end() && !it->is_null()) {
+    if (!it->is_array()) return bad_request("field 'rebuilt' must be an array of node names");
+    std::set<std::string> seen;
+    for (const auto& node : *it) {
+      if (!node.is_string() || !protocol::is_valid_name(node.get<std::string>())) {
+        return bad_request("field 'rebuilt' must hold node names ([a-z0-9][a-z0-9_-]{0,62})");
+      }
+      if (!seen.insert(node.get<std::string>()).second) {
+        return bad_request("field 'rebuilt' names " + node.get<std::string>() + " twice");
+      }
+      request.rebuilt.push_back(node.get<std::string>());
+    }
+  }
+  return request;
+}
+
+Result<MaintenanceWindow> parse_maintenance_body(std::string_view body) {
+  auto object = parse_object(body, {"until", "reason"});
+  if (!object) return object.error();
+  const auto until = object->find("until");
+  if (until == object->end() || until->is_null()) {
+    return bad_request("field 'until' is required (an RFC 3339 time, e.g. 2026-11-24T22:00:00Z)");
+  }
+  const auto until_ms = until->is_string() ? parse_rfc3339_ms(until->get<std::string>()) : std::nullopt;
+  if (!until_ms || *until_ms < 0) {
+    return bad_request("field 'until' must be an RFC 3339 time with its offset, e.g. 2026-11-24T22:00:00Z or "
+                       "2026-11-24T23:00:00+01:00");
+  }
+  auto reason = required_text(*object, "reason", "why the cluster is in maintenance");
+  if (!reason) return reason.error();
+  MaintenanceWindow window;
+  window.until_ms = static_cast<std::uint64_t>(*until_ms);
+  window.reason = std::move(*reason);
+  return window;
+}
+
+Result<void> parse_empty_body(std::string_view body) {
+  auto object = parse_object(body, {});
+  if (!object) return object.error();
+  return ok();
+}
 
 Result<PivotStatusBody> parse_pivot_status_body(std::string_view body) {
   auto object = parse_object(body, {"candidate"});

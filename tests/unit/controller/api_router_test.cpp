@@ -114,6 +114,18 @@ class ApiRouterTest : public ::testing::Test {
     EXPECT_THAT(body.at("message").get<std::string>(), HasSubstr(in_message));
   }
 
+  // 202 {"job": "j-1"} with its Location, and the one job started: `kind`
+  // on sms-1 for alice.
+  void expect_one_start(const ApiResponse& response, const std::string& kind) {
+    EXPECT_EQ(response.status, 202) << response.body;
+    EXPECT_EQ(body_of(response), (json{{"job", "j-1"}}));
+    EXPECT_EQ(header(response, "Location"), "/v1/jobs/j-1");
+    ASSERT_EQ(service_.starts.size(), 1u);
+    EXPECT_EQ(service_.starts[0].kind, kind);
+    EXPECT_EQ(service_.starts[0].cluster, "sms-1");
+    EXPECT_EQ(service_.starts[0].requested_by, "alice");
+  }
+
   FakeService service_;
   Tokens tokens_;
   ApiRouter router_;
@@ -272,15 +284,9 @@ TEST_F(ApiRouterTest, BadJobQueriesAre400) {
 // --- jobs started ---
 
 TEST_F(ApiRouterTest, PivotStatusStartsAJobForTheOperator) {
-  const auto response = post("/v1/clusters/sms-1/pivot-status", R"({"candidate": "db2"})");
-  EXPECT_EQ(response.status, 202);
-  EXPECT_EQ(body_of(response), (json{{"job", "j-1"}}));
-  EXPECT_EQ(header(response, "Location"), "/v1/jobs/j-1");
+  expect_one_start(post("/v1/clusters/sms-1/pivot-status", R"({"candidate": "db2"})"), "pivot_status");
   ASSERT_EQ(service_.starts.size(), 1u);
-  EXPECT_EQ(service_.starts[0].kind, "pivot_status");
-  EXPECT_EQ(service_.starts[0].cluster, "sms-1");
   EXPECT_EQ(service_.starts[0].options.candidate, "db2");
-  EXPECT_EQ(service_.starts[0].requested_by, "alice");
 }
 
 TEST_F(ApiRouterTest, AnEmptyBodyMeansNoCandidate) {
@@ -386,6 +392,182 @@ TEST_F(ApiRouterTest, ACancelAnswersTheJobOrWhyNot) {
   EXPECT_EQ(service_.cancels[0].first, "j-7");
   service_.cancel_error = make_error("conflict", "job j-7 has begun to fence sms-1's primary");
   expect_error(post("/v1/jobs/j-7/cancel"), 409, "conflict", "begun to fence");
+}
+
+// --- failover policy: acknowledge, maintenance, reopen (issue 15) ---
+
+// sms-1 after an automatic failover from db1 to db2: db1 marked needs_rebuild,
+// the cooldown running, a maintenance window set by bob.
+FailoverView failed_over_view() {
+  FailoverView view;
+  view.auto_failover = true;
+  view.detection = "healthy";
+  view.reasons = {"cooldown: no automatic failover of sms-1 until 2026-11-24T21:15:03.123Z (acknowledge ends it)"};
+  view.last_failover = FailoverMemo{"fo-4-2", "db1", "db2", true, kT0, false, "", "", 0, false};
+  view.cooldown_until_ms = kT0 + 3600000;
+  view.maintenance = MaintenanceWindow{kT0 + 7200000, "kernel upgrade", "bob", kT0 + 1000};
+  view.needs_rebuild["db2"] = RebuildMark{"0-1-101", 1, "fo-4-2", kT0 + 2000};
+  return view;
+}
+
+TEST_F(ApiRouterTest, ClusterDetailCarriesTheFailoverViewAndEachNodesRebuildMark) {
+  service_.details["sms-1"].failover = failed_over_view();
+  const auto body = body_of(call("GET", "/v1/clusters/sms-1"));
+  EXPECT_EQ(body["failover"], json::parse(R"J({
+    "auto_failover": true, "detection": "healthy", "failing_over": false,
+    "reasons": ["cooldown: no automatic failover of sms-1 until 2026-11-24T21:15:03.123Z (acknowledge ends it)"],
+    "last_failover": {"job": "fo-4-2", "old_primary": "db1", "new_primary": "db2", "automatic": true,
+                      "started_at": "2026-11-24T20:15:03.123Z", "acknowledged": false, "acknowledged_by": null,
+                      "comment": null, "acknowledged_at": null},
+    "cooldown_until": "2026-11-24T21:15:03.123Z",
+    "maintenance": {"until": "2026-11-24T22:15:03.123Z", "reason": "kernel upgrade", "set_by": "bob",
+                    "set_at": "2026-11-24T20:15:04.123Z"}})J"));
+  EXPECT_EQ(body["nodes"][0]["needs_rebuild"], json::parse(R"({"extra_gtids": "0-1-101", "count": 1, "job": "fo-4-2",
+    "marked_at": "2026-11-24T20:15:05.123Z"})"));
+  EXPECT_TRUE(body["nodes"][1]["needs_rebuild"].is_null());
+  EXPECT_TRUE(body["nodes"][1].contains("needs_rebuild"));
+  // The mark outranks the maintenance window.
+  EXPECT_EQ(body["health"]["state"], "needs_attention");
+  EXPECT_THAT(body["health"]["reasons"][0].get<std::string>(), HasSubstr("db2 needs rebuild"));
+}
+
+TEST_F(ApiRouterTest, AQuietClusterHasNullsInItsFailoverView) {
+  const auto body = body_of(call("GET", "/v1/clusters/sms-1"));
+  EXPECT_EQ(body["failover"], json::parse(R"({"auto_failover": false, "detection": "healthy", "reasons": [],
+    "failing_over": false, "last_failover": null, "cooldown_until": null, "maintenance": null})"));
+  EXPECT_TRUE(body["nodes"][0]["needs_rebuild"].is_null());
+}
+
+TEST_F(ApiRouterTest, AnAcknowledgedFailoverSaysWhoAndWhy) {
+  auto view = failed_over_view();
+  view.last_failover->acknowledged = true;
+  view.last_failover->acknowledged_by = "alice";
+  view.last_failover->comment = "db1's disk replaced";
+  view.last_failover->acknowledged_ms = kT0 + 60000;
+  view.cooldown_until_ms.reset();
+  service_.details["sms-1"].failover = view;
+  const auto memo = body_of(call("GET", "/v1/clusters/sms-1"))["failover"]["last_failover"];
+  EXPECT_EQ(memo["acknowledged"], true);
+  EXPECT_EQ(memo["acknowledged_by"], "alice");
+  EXPECT_EQ(memo["comment"], "db1's disk replaced");
+  EXPECT_EQ(memo["acknowledged_at"], "2026-11-24T20:16:03.123Z");
+}
+
+TEST_F(ApiRouterTest, AcknowledgePassesTheCommentAndRebuiltNodesAndAnswersTheView) {
+  service_.details["sms-1"].failover = failed_over_view();
+  const auto response = post("/v1/clusters/sms-1/acknowledge", R"({"comment": "db2 rebuilt from a backup", "rebuilt": ["db2"]})");
+  ASSERT_EQ(response.status, 200) << response.body;
+  const auto body = body_of(response);
+  EXPECT_EQ(body["cluster"], "sms-1");
+  EXPECT_EQ(body["failover"], to_json(failed_over_view()));
+  ASSERT_EQ(service_.policy_calls.size(), 1u);
+  const auto& c = service_.policy_calls[0];
+  EXPECT_EQ(c.what, "acknowledge");
+  EXPECT_EQ(c.cluster, "sms-1");
+  EXPECT_EQ(c.acknowledge.comment, "db2 rebuilt from a backup");
+  EXPECT_EQ(c.acknowledge.rebuilt, std::vector<std::string>{"db2"});
+  EXPECT_EQ(c.requested_by, "alice");
+  EXPECT_EQ(post("/v1/clusters/sms-1/acknowledge", R"({"comment": "seen"})").status, 200);
+  EXPECT_TRUE(service_.policy_calls[1].acknowledge.rebuilt.empty());
+}
+
+TEST_F(ApiRouterTest, MaintenanceIsSetWithItsOffsetReadAndEndedByDelete) {
+  auto response = call("PUT", "/v1/clusters/sms-1/maintenance", kOperator,
+                       R"({"until": "2026-11-24T23:15:03.123+02:00", "reason": "kernel upgrade"})");
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(body_of(response)["cluster"], "sms-1");
+  EXPECT_TRUE(body_of(response).contains("failover"));
+  ASSERT_EQ(service_.policy_calls.size(), 1u);
+  EXPECT_EQ(service_.policy_calls[0].what, "set_maintenance");
+  EXPECT_EQ(service_.policy_calls[0].window.until_ms, kT0 + 3600000);  // 21:15:03.123Z
+  EXPECT_EQ(service_.policy_calls[0].window.reason, "kernel upgrade");
+  EXPECT_EQ(service_.policy_calls[0].requested_by, "alice");
+
+  response = call("DELETE", "/v1/clusters/sms-1/maintenance", kOperator);
+  ASSERT_EQ(response.status, 200) << response.body;
+  ASSERT_EQ(service_.policy_calls.size(), 2u);
+  EXPECT_EQ(service_.policy_calls[1].what, "end_maintenance");
+  EXPECT_EQ(service_.policy_calls[1].cluster, "sms-1");
+}
+
+TEST_F(ApiRouterTest, PolicyBodiesAreReadStrictly) {
+  struct Case {
+    std::string method, path, body, in_message;
+  };
+  for (const auto& c : std::vector<Case>{
+           {"POST", "acknowledge", "", "'comment' is required"},
+           {"POST", "acknowledge", "{}", "'comment' is required"},
+           {"POST", "acknowledge", R"({"comment": "  "})", "must not be empty"},
+           {"POST", "acknowledge", R"({"comment": 5})", "'comment' must be a string"},
+           {"POST", "acknowledge", R"({"coment": "x"})", "coment"},
+           {"POST", "acknowledge", R"({"comment": "x", "rebuilt": "db2"})", "'rebuilt' must be an array"},
+           {"POST", "acknowledge", R"({"comment": "x", "rebuilt": ["DB2"]})", "node names"},
+           {"POST", "acknowledge", R"({"comment": "x", "rebuilt": ["db2", "db2"]})", "twice"},
+           {"PUT", "maintenance", R"({"reason": "x"})", "'until' is required"},
+           {"PUT", "maintenance", R"({"until": "tomorrow", "reason": "x"})", "RFC 3339"},
+           {"PUT", "maintenance", R"({"until": "2026-11-24T22:00:00", "reason": "x"})", "offset"},
+           {"PUT", "maintenance", R"({"until": "2026-02-30T22:00:00Z", "reason": "x"})", "RFC 3339"},
+           {"PUT", "maintenance", R"({"until": "2026-11-24T22:00:00Z junk", "reason": "x"})", "RFC 3339"},
+           {"PUT", "maintenance", R"({"until": 1795551303, "reason": "x"})", "RFC 3339"},
+           {"PUT", "maintenance", R"({"until": "2026-11-24T22:00:00Z"})", "'reason' is required"},
+           {"PUT", "maintenance", R"({"until": "2026-11-24T22:00:00Z", "reason": ""})", "must not be empty"},
+           {"PUT", "maintenance", R"({"until": "2026-11-24T22:00:00Z", "reason": "x", "by": "me"})", "'by'"},
+           {"DELETE", "maintenance", R"({"reason": "x"})", "takes none"},
+       }) {
+    SCOPED_TRACE(c.method + " " + c.path + " " + c.body);
+    expect_error(call(c.method, "/v1/clusters/sms-1/" + c.path, kOperator, c.body), 400, "bad_request", c.in_message);
+  }
+  EXPECT_TRUE(service_.policy_calls.empty());
+}
+
+TEST_F(ApiRouterTest, PolicyErrorsMapToStatuses) {
+  struct Case {
+    std::string code;
+    int status;
+  };
+  for (const auto& c : std::vector<Case>{{"not_found", 404}, {"bad_request", 400}, {"conflict", 409},
+                                         {"not_implemented", 501}}) {
+    SCOPED_TRACE(c.code);
+    service_.policy_error = make_error(c.code, "because " + c.code);
+    expect_error(post("/v1/clusters/sms-1/acknowledge", R"({"comment": "x"})"), c.status, c.code, "because " + c.code);
+    expect_error(call("PUT", "/v1/clusters/sms-1/maintenance", kOperator,
+                      R"({"until": "2026-11-24T22:00:00Z", "reason": "x"})"),
+                 c.status, c.code, "because " + c.code);
+    expect_error(call("DELETE", "/v1/clusters/sms-1/maintenance", kOperator), c.status, c.code, "because " + c.code);
+  }
+  service_.policy_error.reset();
+  expect_error(post("/v1/clusters/sms-9/acknowledge", R"({"comment": "x"})"), 404, "not_found", "sms-9");
+}
+
+TEST_F(ApiRouterTest, ReopenStartsAJobWithTheIdempotencyKey) {
+  for (const std::string body : {"", "{}"}) {
+    SCOPED_TRACE(body);
+    service_.starts.clear();
+    expect_one_start(call("POST", "/v1/clusters/sms-1/reopen", kOperator, body, "reopen-1"), "reopen");
+    ASSERT_EQ(service_.starts.size(), 1u);
+    EXPECT_EQ(service_.starts[0].options.idempotency_key, "reopen-1");
+  }
+  service_.starts.clear();
+  expect_error(post("/v1/clusters/sms-1/reopen", R"({"force": true})"), 400, "bad_request", "force");
+  EXPECT_TRUE(service_.starts.empty());
+  service_.start_error = make_error("conflict", "db3 holds transactions db1 lacks: not reopened");
+  expect_error(post("/v1/clusters/sms-1/reopen"), 409, "conflict", "db3 holds transactions db1 lacks");
+  service_.start_error = make_error("not_implemented", "reopen is not implemented yet");
+  expect_error(post("/v1/clusters/sms-1/reopen"), 501, "not_implemented", "reopen");
+}
+
+TEST_F(ApiRouterTest, PolicyRoutesNeedAnOperatorAndTheirMethods) {
+  expect_error(post("/v1/clusters/sms-1/acknowledge", R"({"comment": "x"})", kViewer), 403, "forbidden", "operator");
+  expect_error(post("/v1/clusters/sms-1/reopen", "", kViewer), 403, "forbidden", "operator");
+  expect_error(call("PUT", "/v1/clusters/sms-1/maintenance", kViewer, R"({"until": "2026-11-24T22:00:00Z", "reason": "x"})"),
+               403, "forbidden", "PUT needs an operator token");
+  expect_error(call("DELETE", "/v1/clusters/sms-1/maintenance", kViewer), 403, "forbidden", "DELETE");
+  expect_error(call("PUT", "/v1/clusters/sms-1/maintenance", std::nullopt), 401, "unauthorized");
+  const auto response = call("POST", "/v1/clusters/sms-1/maintenance", kOperator);
+  expect_error(response, 405, "method_not_allowed");
+  EXPECT_EQ(header(response, "Allow"), "PUT, DELETE");
+  EXPECT_TRUE(service_.policy_calls.empty());
+  EXPECT_TRUE(service_.starts.empty());
 }
 
 // --- paths and methods ---

@@ -1,10 +1,25 @@
 #pragma once
-// A cluster's health as the event stream and the metrics tell it: a state and
-// the reasons for it, read off what GET /v1/clusters/{name} shows (pure: the
-// detail carries each node's observed role and state). The same test as
-// ClusterSummary::healthy: one writable primary, every node fresh and up,
-// every replica replicating. The states failing_over, maintenance and
-// needs_attention of ARCHITECTURE.md come with failover and maintenance.
+// A cluster's health as GET /v1/clusters/{name}, the event stream and the
+// metrics tell it: a state and the reasons for it, read off the detail (pure:
+// it carries each node's observed role and state, and what pivotd decided
+// about failing over). One state, the first that holds, in this precedence:
+//
+//   failing_over     a failover job holds the cluster now
+//   needs_attention  an operator must decide: a job left the cluster fenced
+//                    with no writable primary (detail.attention), a node is
+//                    marked needs_rebuild (named, with its extra GTIDs), or
+//                    detection found the primary dead (or could not decide)
+//                    with no writable primary and no failover running
+//   maintenance      a maintenance window is in force (its end and reason)
+//   degraded         a node is not as it should be (the same test as
+//                    ClusterSummary::healthy: one writable primary, every
+//                    node fresh and up, every replica replicating)
+//   ok
+//
+// Reasons: the state's own sentences first, then every node problem, then
+// the failover view's reasons (why pivotd does not fail over, reopen or
+// rejoin now: "db1's agent is silent but db2 still receives"). Those last
+// never change the state by themselves: an `ok` cluster may carry them.
 
 #include <array>
 #include <string>
@@ -16,8 +31,8 @@
 namespace pivot::controller {
 
 struct ClusterHealth {
-  std::string state;                 // ok, degraded
-  std::vector<std::string> reasons;  // one sentence per problem; empty when ok
+  std::string state;                 // one of kHealthStates
+  std::vector<std::string> reasons;  // one sentence per problem; empty when ok, unless pivotd has a reason to say
 };
 
 // Every state a cluster may be in, for metrics that give each a series.

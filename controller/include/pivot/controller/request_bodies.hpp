@@ -24,4 +24,16 @@ Result<PivotStatusBody> parse_pivot_status_body(std::string_view body);
 // "expected_primary"?: string}. idempotency_key is left unset (it is a header).
 Result<PivotOptions> parse_pivot_body(std::string_view body);
 
+// POST /v1/clusters/{name}/acknowledge: {"comment": string (not blank),
+// "rebuilt"?: [node, ...] (no repeats)}.
+Result<AcknowledgeRequest> parse_acknowledge_body(std::string_view body);
+
+// PUT /v1/clusters/{name}/maintenance: {"until": RFC 3339 with its offset,
+// "reason": string (not blank)}. set_by and set_ms are left for the service;
+// whether `until` is in the future is the service's to say (it has the clock).
+Result<MaintenanceWindow> parse_maintenance_body(std::string_view body);
+
+// POST /v1/clusters/{name}/reopen: nothing, or {}; any field is unknown.
+Result<void> parse_empty_body(std::string_view body);
+
 }  // namespace pivot::controller
