@@ -24,6 +24,12 @@ ApiReply ApiClient::post(const std::string& target, const nlohmann::json& body) 
   return call(Method::post, target, body.dump());
 }
 
+ApiReply ApiClient::put(const std::string& target, const nlohmann::json& body) {
+  return call(Method::put, target, body.dump());
+}
+
+ApiReply ApiClient::del(const std::string& target) { return call(Method::delete_, target, ""); }
+
 ApiReply ApiClient::call(Method method, const std::string& target, const std::string& body) {
   ApiReply reply;
   auto http = transport_.request(method, target, body, token_);

@@ -96,9 +96,12 @@ Result<HttpReply> BeastTransport::request(Method method, const std::string& targ
     beast::tcp_stream stream(io);
     if (auto connected = connect(io, stream, url_, timeouts_.connect); !connected) return connected.error();
 
-    auto req = make_request(method == Method::post ? http::verb::post : http::verb::get, url_, target, token,
-                            "application/json");
-    if (method == Method::post) {
+    const http::verb verb = method == Method::post     ? http::verb::post
+                            : method == Method::put     ? http::verb::put
+                            : method == Method::delete_ ? http::verb::delete_
+                                                        : http::verb::get;
+    auto req = make_request(verb, url_, target, token, "application/json");
+    if (method == Method::post || method == Method::put) {
       req.set(http::field::content_type, "application/json");
       req.body() = body;
     }

@@ -76,6 +76,9 @@ void print_cluster_status(std::ostream& out, const json& cluster, bool colour) {
   const std::string labels = labels_text(member(cluster, "labels"));
   if (!labels.empty()) out << " (" << labels << ")";
   out << "\n";
+  const std::string name = cell_text(cluster, "name");
+  print_health(out, member(cluster, "health"), colour);
+  print_failover_view(out, name, member(cluster, "failover"), colour);
 
   Table table({"NODE", "ROLE", "CURRENT", "AZ", "READ_ONLY", "GTID", "LAG", "THREADS", "HEARTBEAT"});
   const json& nodes = member(cluster, "nodes");
@@ -105,6 +108,7 @@ void print_cluster_status(std::ostream& out, const json& cluster, bool colour) {
     }
   }
   table.print(out, colour);
+  print_rebuild_marks(out, name, nodes, colour);
 }
 
 void print_agents(std::ostream& out, const json& agents, bool colour) {

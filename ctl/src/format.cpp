@@ -39,26 +39,6 @@ std::string one_decimal(double value, const char* unit) {
   return buf;
 }
 
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-bool digits(const std::string& s, std::size_t pos, std::size_t n, int& value) {
-  if (pos + n > s.size()) return false;
-  value = 0;
-  for (std::size_t i = pos; i < pos + n; ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    value = value * 10 + (s[i] - '0');
-  }
-  return true;
-}
-
 }  // namespace
 
 std::string format_age_ms(std::uint64_t ms) {
@@ -80,44 +60,33 @@ std::string format_duration_ms(std::uint64_t ms) {
   return std::to_string(ms / 60000) + "m" + std::to_string(ms % 60000 / 1000) + "s";
 }
 
-std::optional<std::int64_t> parse_rfc3339_ms(const std::string& s) {
-  int year, month, day, hour, minute, second;
-  if (!digits(s, 0, 4, year) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, month) || s[7] != '-' ||
-      !digits(s, 8, 2, day) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s, 11, 2, hour) ||
-      s[13] != ':' || !digits(s, 14, 2, minute) || s[16] != ':' || !digits(s, 17, 2, second)) {
-    return std::nullopt;
-  }
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return std::nullopt;
-  std::size_t pos = 19;
-  std::int64_t millis = 0;
-  if (pos < s.size() && s[pos] == '.') {
-    ++pos;
-    int scale = 100;
+std::optional<std::uint64_t> parse_duration_ms(const std::string& text) {
+  constexpr std::uint64_t kMaxMs = 366ULL * 86400 * 1000;
+  std::uint64_t total = 0;
+  std::size_t pos = 0;
+  if (text.empty()) return std::nullopt;
+  while (pos < text.size()) {
+    std::uint64_t number = 0;
     const std::size_t start = pos;
-    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-      millis += (s[pos] - '0') * scale;  // digits past the third add nothing
-      scale /= 10;
+    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9' && pos - start < 9) {
+      number = number * 10 + static_cast<std::uint64_t>(text[pos] - '0');
       ++pos;
     }
-    if (pos == start) return std::nullopt;
-  }
-  std::int64_t offset_s = 0;
-  if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
-    ++pos;
-  } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
-    int oh, om;
-    if (!digits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' || !digits(s, pos + 4, 2, om)) {
-      return std::nullopt;
+    if (pos == start || pos == text.size()) return std::nullopt;  // no number, or no unit
+    std::uint64_t unit_ms = 0;
+    switch (text[pos]) {
+      case 's': unit_ms = 1000; break;
+      case 'm': unit_ms = 60000; break;
+      case 'h': unit_ms = 3600000; break;
+      case 'd': unit_ms = 86400000; break;
+      default: return std::nullopt;
     }
-    offset_s = (s[pos] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
-    pos += 6;
-  } else {
-    return std::nullopt;
+    ++pos;
+    total += number * unit_ms;
+    if (total > kMaxMs) return std::nullopt;
   }
-  if (pos != s.size()) return std::nullopt;
-  const std::int64_t days = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-  const std::int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset_s;
-  return seconds * 1000 + millis;
+  if (total == 0) return std::nullopt;
+  return total;
 }
 
 std::string short_time(const std::string& rfc3339) {

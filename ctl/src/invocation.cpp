@@ -5,6 +5,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "pivot/ctl/format.hpp"
+
 #ifndef PIVOT_VERSION
 #define PIVOT_VERSION "0.0.0"
 #endif
@@ -28,6 +30,20 @@ Result<std::string> read_token_file(const std::string& path) {
   std::string token = trimmed(line);
   if (token.empty()) return make_error("token_file", "--token-file " + path + ": no token on its first line");
   return token;
+}
+
+// `maintenance` takes --until and --reason, or --end alone; a blank text is
+// no reason, and --until must read as a time or a duration.
+std::optional<std::string> maintenance_problem(const Invocation& inv) {
+  if (inv.end) return std::nullopt;  // CLI11 refused --until and --reason beside it
+  if (inv.until.empty() || trimmed(inv.reason).empty()) {
+    return std::string("give --until T and --reason R to set a window, or --end to end it");
+  }
+  if (!parse_rfc3339_ms(inv.until) && !parse_duration_ms(inv.until)) {
+    return "--until " + inv.until + ": neither an RFC 3339 time with its offset (2026-11-24T22:00:00Z) nor a " +
+           "duration from now (90s, 30m, 2h, 1d, 1h30m)";
+  }
+  return std::nullopt;
 }
 
 void add_cluster(CLI::App& command, Invocation& inv) {
@@ -76,6 +92,27 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& args, const
       "--candidate", [&](const std::string& v) { inv.candidate = v; },
       "the node to promote: it must be the one pivotd's rules choose (else pivotd chooses)");
   failover->add_flag("-y,--yes", inv.yes, "do not ask for confirmation");
+  auto* acknowledge = app.add_subcommand(
+      "acknowledge", "say a failover is dealt with: ends its cooldown; --rebuilt clears nodes' needs_rebuild marks");
+  add_cluster(*acknowledge, inv);
+  acknowledge->add_option("--comment", inv.comment, "why the failover is dealt with (recorded with your token's name)")
+      ->required();
+  acknowledge->add_option("--rebuilt", inv.rebuilt,
+                          "a node marked needs_rebuild that was rebuilt (or checked): its mark is cleared; repeatable")
+      ->allow_extra_args(false);
+  auto* maintenance = app.add_subcommand(
+      "maintenance", "put a cluster in maintenance (no automatic failover, no pivot) until a time, or --end it");
+  add_cluster(*maintenance, inv);
+  auto* until = maintenance->add_option(
+      "--until", inv.until,
+      "the window's end: an RFC 3339 time with its offset (2026-11-24T22:00:00Z, 2026-11-24T23:00:00+01:00) or a "
+      "duration from now (90s, 30m, 2h, 1d, 1h30m)");
+  auto* reason = maintenance->add_option("--reason", inv.reason, "why (shown in the cluster's health)");
+  maintenance->add_flag("--end", inv.end, "end the maintenance window now")->excludes(until)->excludes(reason);
+  auto* reopen = app.add_subcommand(
+      "reopen", "make writable a primary that restarted read-only (no failover, no other writable node); follows the job");
+  add_cluster(*reopen, inv);
+  reopen->add_flag("-y,--yes", inv.yes, "do not ask for confirmation");
   auto* jobs = app.add_subcommand("jobs", "list jobs, newest first");
   jobs->add_option("--cluster", inv.cluster, "only this cluster's jobs");
   jobs->add_option("--limit", inv.limit, "at most N jobs (default 20)")->check(CLI::Range(1u, 1000u));
@@ -115,6 +152,17 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& args, const
       {tui, Command::tui},           {import_mha, Command::import_mha}};
   for (const auto& [sub, command] : commands) {
     if (sub->parsed()) inv.command = command;
+  }
+  const std::pair<CLI::App*, Command> policy_commands[] = {
+      {acknowledge, Command::acknowledge}, {maintenance, Command::maintenance}, {reopen, Command::reopen}};
+  for (const auto& [sub, command] : policy_commands) {
+    if (sub->parsed()) inv.command = command;
+  }
+  if (inv.command == Command::maintenance) {
+    if (auto problem = maintenance_problem(inv)) {
+      err << "pivotctl maintenance: " << *problem << "\nRun with --help for more information.\n";
+      return {std::nullopt, ExitCode::usage};
+    }
   }
 
   if (controller) {

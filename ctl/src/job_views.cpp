@@ -128,7 +128,19 @@ void print_job_outcome(std::ostream& out, const json& job, bool colour) {
         << "\n";
     return;
   }
-  std::string line = (kind_text(job) == "failover" ? "Failed over " : "Pivoted ") + cluster + ": " +
+  const std::string kind = kind_text(job);
+  if (kind == "reopen" || kind == "rejoin") {
+    // The node the job acted on, by whichever name its result gives it.
+    std::string node = string_of(result, "node");
+    if (node.empty()) node = string_of(result, "primary");
+    if (node.empty()) node = string_of(result, "old_primary");
+    const std::string done = kind == "reopen" ? "Reopened " : "Rejoined ";
+    out << paint(done + cluster + (node.empty() ? "" : ": " + node + (kind == "reopen" ? " is writable again" : " is a replica again")),
+                 Tone::good, colour)
+        << "\n";
+    return;
+  }
+  std::string line = (kind == "failover" ? "Failed over " : "Pivoted ") + cluster + ": " +
                      cell_text(result, "new_primary") + " is the new primary";
   if (member(result, "old_primary").is_string()) line += " (was " + string_of(result, "old_primary") + ")";
   if (const auto blocked = uint_of(result, "write_blocked_ms")) {

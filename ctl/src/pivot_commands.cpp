@@ -1,8 +1,9 @@
 // The commands that start jobs: pivot-status, pivot (dry run, confirm, pivot,
-// follow) and failover.
+// follow), failover and reopen (confirm, start, follow).
 #include <algorithm>
 #include <cctype>
 #include <istream>
+#include <optional>
 #include <ostream>
 
 #include "pivot/ctl/commands.hpp"
@@ -33,6 +34,47 @@ bool confirmed(std::istream& in) {
     if (!std::isspace(static_cast<unsigned char>(c))) word += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
   return word == "y" || word == "yes";
+}
+
+// The operator's word before a job that changes a cluster without a dry run
+// (failover, reopen): nullopt to go on, else how pivotctl ends. `doing` is
+// "failing over sms-1", `flag_use` "to fail over without asking".
+std::optional<ExitCode> operator_agrees(Session& session, const std::string& doing, const std::string& question,
+                                        const std::string& flag_use, const std::string& declined) {
+  if (session.invocation.yes) return std::nullopt;
+  if (!session.context.stdin_terminal) {
+    session.context.err << "pivotctl: not " << doing
+                        << ": confirmation is needed and stdin is not a terminal; pass --yes " << flag_use << "\n";
+    return ExitCode::usage;
+  }
+  session.human << question << " [y/N] " << std::flush;
+  if (confirmed(session.context.in)) return std::nullopt;
+  session.human << declined << "\n";
+  return ExitCode::declined;
+}
+
+// POSTs `body` to the cluster's `action`, then follows the job it started,
+// a line per finished step, to its outcome. A pivotd that answers 501 does
+// not have the action yet.
+ExitCode start_and_follow(Session& session, const std::string& action, const json& body, const std::string& title) {
+  const std::string target = cluster_path(session, action);
+  auto reply = session.api.post(target, body);
+  if (!reply.ok() && reply.error->status == 501) {
+    if (session.invocation.json && !reply.error->body.is_null()) print_json(session, reply.error->body);
+    session.context.err << "pivotctl: " << action << " is not supported yet by this pivotd (HTTP 501)\n";
+    return ExitCode::refused;
+  }
+  auto started = job_started(session, target, reply);
+  if (!started.job_id) return started.exit;
+  const std::string& id = *started.job_id;
+  session.human << title << " job " << id << ": " << session.invocation.cluster << "\n";
+  auto awaited = await_job(session, id, kFollowPivotJob, [&](const json& step) {
+    print_step_line(session.human, step, 20, session.colour);
+  });
+  if (!awaited.job) return awaited.exit;
+  if (session.invocation.json) print_json(session, *awaited.job);
+  print_job_outcome(session.human, *awaited.job, session.colour);
+  return string_of(*awaited.job, "state") == "succeeded" ? ExitCode::ok : ExitCode::job_failed;
 }
 
 // The widest step name of the plan, so the live step lines line up.
@@ -155,41 +197,27 @@ ExitCode run_cancel(Session& session) {
 
 ExitCode run_failover(Session& session) {
   const auto& inv = session.invocation;
-  if (!inv.yes) {
-    if (!session.context.stdin_terminal) {
-      session.context.err << "pivotctl: not failing over " << inv.cluster
-                          << ": confirmation is needed and stdin is not a terminal; pass --yes to fail over without "
-                             "asking\n";
-      return ExitCode::usage;
-    }
-    session.human << "Fail over " << inv.cluster
-                  << ": replace its primary, which pivotd must find dead (else it refuses: use pivot)? [y/N] "
-                  << std::flush;
-    if (!confirmed(session.context.in)) {
-      session.human << "Not failed over.\n";
-      return ExitCode::declined;
-    }
+  if (auto refused = operator_agrees(session, "failing over " + inv.cluster,
+                                     "Fail over " + inv.cluster +
+                                         ": replace its primary, which pivotd must find dead (else it refuses: use pivot)?",
+                                     "to fail over without asking", "Not failed over.")) {
+    return *refused;
   }
-  const std::string target = cluster_path(session, "failover");
   json body = json::object();
   if (inv.candidate) body["candidate"] = *inv.candidate;
-  auto reply = session.api.post(target, body);
-  if (!reply.ok() && reply.error->status == 501) {
-    if (session.invocation.json && !reply.error->body.is_null()) print_json(session, reply.error->body);
-    session.context.err << "pivotctl: failover is not supported yet by this pivotd (HTTP 501)\n";
-    return ExitCode::refused;
+  return start_and_follow(session, "failover", body, "Failover");
+}
+
+ExitCode run_reopen(Session& session) {
+  const auto& inv = session.invocation;
+  if (auto refused = operator_agrees(session, "reopening " + inv.cluster,
+                                     "Reopen " + inv.cluster +
+                                         ": make its read-only primary writable (pivotd checks first that it holds every "
+                                         "transaction any replica has)?",
+                                     "to reopen without asking", "Not reopened.")) {
+    return *refused;
   }
-  auto started = job_started(session, target, reply);
-  if (!started.job_id) return started.exit;
-  const std::string& id = *started.job_id;
-  session.human << "Failover job " << id << ": " << session.invocation.cluster << "\n";
-  auto awaited = await_job(session, id, kFollowPivotJob, [&](const json& step) {
-    print_step_line(session.human, step, 20, session.colour);
-  });
-  if (!awaited.job) return awaited.exit;
-  if (session.invocation.json) print_json(session, *awaited.job);
-  print_job_outcome(session.human, *awaited.job, session.colour);
-  return string_of(*awaited.job, "state") == "succeeded" ? ExitCode::ok : ExitCode::job_failed;
+  return start_and_follow(session, "reopen", json::object(), "Reopen");
 }
 
 }  // namespace pivot::ctl

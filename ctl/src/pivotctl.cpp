@@ -35,6 +35,9 @@ int run_pivotctl(const std::vector<std::string>& args, Context& context) {
     case Command::pivot_status: code = run_pivot_status(session); break;
     case Command::pivot: code = run_pivot(session); break;
     case Command::failover: code = run_failover(session); break;
+    case Command::acknowledge: code = run_acknowledge(session); break;
+    case Command::maintenance: code = run_maintenance(session); break;
+    case Command::reopen: code = run_reopen(session); break;
     case Command::jobs: code = run_jobs(session); break;
     case Command::job: code = run_job(session); break;
     case Command::cancel: code = run_cancel(session); break;

@@ -11,6 +11,12 @@ std::uint64_t SteadyClock::now_ms() {
                                         .count());
 }
 
+std::uint64_t SteadyClock::wall_ms() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
 void SteadyClock::sleep_ms(std::uint64_t ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
 
 }  // namespace pivot::ctl

@@ -124,6 +124,68 @@ TEST(CommandLine, UsageErrorsExitTwoNotCli11Codes) {
   }
 }
 
+TEST(CommandLine, PolicyCommandsTakeTheirOptions) {
+  auto ack = parse({"acknowledge", "sms-1", "--comment", "db1's disk replaced", "--rebuilt", "db1", "--rebuilt", "db3"});
+  ASSERT_TRUE(ack.result.invocation) << ack.err;
+  EXPECT_EQ(ack.result.invocation->command, Command::acknowledge);
+  EXPECT_EQ(ack.result.invocation->cluster, "sms-1");
+  EXPECT_EQ(ack.result.invocation->comment, "db1's disk replaced");
+  EXPECT_EQ(ack.result.invocation->rebuilt, (std::vector<std::string>{"db1", "db3"}));
+
+  for (const std::string until : {"2h", "1h30m", "2026-11-24T22:00:00Z", "2026-11-24T23:00:00+01:00"}) {
+    auto set = parse({"maintenance", "sms-1", "--until", until, "--reason", "kernel upgrade"});
+    ASSERT_TRUE(set.result.invocation) << until << ": " << set.err;
+    EXPECT_EQ(set.result.invocation->command, Command::maintenance);
+    EXPECT_EQ(set.result.invocation->until, until);
+    EXPECT_EQ(set.result.invocation->reason, "kernel upgrade");
+    EXPECT_FALSE(set.result.invocation->end);
+  }
+  auto end = parse({"maintenance", "sms-1", "--end"});
+  ASSERT_TRUE(end.result.invocation) << end.err;
+  EXPECT_TRUE(end.result.invocation->end);
+
+  auto reopen = parse({"reopen", "sms-1", "-y"});
+  ASSERT_TRUE(reopen.result.invocation) << reopen.err;
+  EXPECT_EQ(reopen.result.invocation->command, Command::reopen);
+  EXPECT_TRUE(reopen.result.invocation->yes);
+}
+
+TEST(CommandLine, PolicyUsageErrorsExitTwoAndSayWhy) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string in_err;
+  };
+  for (const auto& c : std::vector<Case>{
+           {{"acknowledge", "sms-1"}, "--comment"},
+           {{"acknowledge"}, "cluster"},
+           {{"maintenance", "sms-1"}, "--until T and --reason R"},
+           {{"maintenance", "sms-1", "--until", "2h"}, "--reason"},
+           {{"maintenance", "sms-1", "--until", "2h", "--reason", "  "}, "--reason"},
+           {{"maintenance", "sms-1", "--reason", "x"}, "--until"},
+           {{"maintenance", "sms-1", "--until", "tomorrow", "--reason", "x"}, "neither an RFC 3339 time"},
+           {{"maintenance", "sms-1", "--until", "2026-11-24T22:00:00", "--reason", "x"}, "with its offset"},
+           {{"maintenance", "sms-1", "--until", "0h", "--reason", "x"}, "duration"},
+           {{"maintenance", "sms-1", "--end", "--until", "2h"}, "excludes"},
+           {{"maintenance", "sms-1", "--end", "--reason", "x"}, "excludes"},
+           {{"reopen"}, "cluster"},
+       }) {
+    std::string joined;
+    for (const auto& a : c.args) joined += a + " ";
+    auto p = parse(c.args);
+    EXPECT_FALSE(p.result.invocation) << joined;
+    EXPECT_EQ(p.result.exit, ExitCode::usage) << joined;
+    EXPECT_NE(p.err.find(c.in_err), std::string::npos) << joined << ": " << p.err;
+  }
+}
+
+TEST(CommandLine, MaintenanceHelpSaysWhatUntilTakes) {
+  auto help = parse({"maintenance", "--help"});
+  EXPECT_EQ(help.result.exit, ExitCode::ok);
+  EXPECT_NE(help.out.find("RFC 3339"), std::string::npos) << help.out;
+  EXPECT_NE(help.out.find("duration from now"), std::string::npos) << help.out;
+  EXPECT_NE(help.out.find("--end"), std::string::npos) << help.out;
+}
+
 TEST(CommandLine, MissingClusterSaysSo) {
   auto p = parse({"status"});
   EXPECT_NE(p.err.find("cluster"), std::string::npos) << p.err;

@@ -155,6 +155,9 @@ class ManualClock : public Clock {
     now += ms;
     ++sleeps;
   }
+  // The wall clock moves with `now`, from 2026-11-24T20:15:03.123Z at now = 1000.
+  std::uint64_t wall_ms() override { return kWallAtStart + now - 1000; }
+  static constexpr std::uint64_t kWallAtStart = 1795551303123;
   std::uint64_t now = 1000;
   int sleeps = 0;
 };

@@ -40,6 +40,37 @@ TEST(Format, Rfc3339WithMilliseconds) {
   EXPECT_FALSE(parse_rfc3339_ms("2026-11-24T20:15:03.Z"));
 }
 
+TEST(Format, Rfc3339RefusesImpossibleDatesAndOffsets) {
+  EXPECT_FALSE(parse_rfc3339_ms("2026-02-29T00:00:00Z"));  // not a leap year
+  EXPECT_TRUE(parse_rfc3339_ms("2028-02-29T00:00:00Z"));
+  EXPECT_FALSE(parse_rfc3339_ms("2026-04-31T00:00:00Z"));
+  EXPECT_FALSE(parse_rfc3339_ms("2026-11-24T20:15:03+24:00"));
+  EXPECT_FALSE(parse_rfc3339_ms("2026-11-24T20:15:03+01"));
+  EXPECT_FALSE(parse_rfc3339_ms("2026-11-24T20:15:03Zjunk"));
+  EXPECT_EQ(parse_rfc3339_ms("2026-11-24t20:15:03.123z"), 1795551303123);
+  EXPECT_EQ(parse_rfc3339_ms("2026-11-24 15:45:03.123-04:30"), 1795551303123);
+}
+
+TEST(Format, Rfc3339RoundTripsThroughPivotdsFormat) {
+  for (const std::uint64_t ms : {0ULL, 1500ULL, 951868799999ULL, 1709251199000ULL, 1795551303123ULL, 4102444800000ULL}) {
+    const auto text = format_rfc3339_ms(ms);
+    EXPECT_EQ(parse_rfc3339_ms(text), static_cast<std::int64_t>(ms)) << text;
+  }
+  EXPECT_EQ(format_rfc3339_ms(1795551303123), "2026-11-24T20:15:03.123Z");
+  EXPECT_EQ(format_rfc3339_ms(951868799999), "2000-02-29T23:59:59.999Z");
+}
+
+TEST(Format, DurationsAnOperatorTypes) {
+  EXPECT_EQ(parse_duration_ms("90s"), 90000u);
+  EXPECT_EQ(parse_duration_ms("30m"), 1800000u);
+  EXPECT_EQ(parse_duration_ms("2h"), 7200000u);
+  EXPECT_EQ(parse_duration_ms("1d"), 86400000u);
+  EXPECT_EQ(parse_duration_ms("1h30m"), 5400000u);
+  for (const std::string bad : {"", "2", "h", "2x", "2h ", " 2h", "-2h", "0m", "2.5h", "400d", "99999999999h"}) {
+    EXPECT_FALSE(parse_duration_ms(bad)) << "'" << bad << "'";
+  }
+}
+
 TEST(Format, StepDurationAcrossMidnight) {
   nlohmann::json step{{"started_at", "2026-11-24T23:59:59.990Z"}, {"finished_at", "2026-11-25T00:00:00.002Z"}};
   EXPECT_EQ(step_duration(step), "12 ms");

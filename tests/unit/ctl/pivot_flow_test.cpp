@@ -1,5 +1,6 @@
-// pivotctl pivot, pivot-status and failover against a fake pivotd: dry run,
-// confirmation, the pinned second POST, live step lines and the exit codes.
+// pivotctl pivot, pivot-status, failover, reopen, acknowledge and maintenance
+// against a fake pivotd: dry run, confirmation, the pinned second POST, live
+// step lines, the bodies sent and the exit codes.
 #include <gtest/gtest.h>
 
 #include "fakes.hpp"
@@ -265,10 +266,15 @@ TEST(Failover, AnOlderPivotdWithoutFailoverExitsFive) {
 }
 
 TEST(Failover, WithoutTerminalOrYesNothingIsAsked) {
-  Harness h;
-  EXPECT_EQ(h.run({"failover", "sms-1"}), 2);
-  EXPECT_NE(h.err.str().find("--yes"), std::string::npos) << h.err.str();
-  EXPECT_TRUE(h.transport.posts().empty());
+  for (const std::string command : {"failover", "reopen"}) {
+    Harness h;
+    EXPECT_EQ(h.run({command, "sms-1"}), 2) << command;
+    EXPECT_NE(h.err.str().find("pass --yes to " + std::string(command == "failover" ? "fail over" : "reopen") +
+                               " without asking"),
+              std::string::npos)
+        << h.err.str();
+    EXPECT_TRUE(h.transport.posts().empty()) << command;
+  }
 }
 
 TEST(Failover, APrimaryThatLivesIsRefusedWithPivotdsReason) {
@@ -291,6 +297,137 @@ TEST(Failover, TheJobIsFollowedToItsEnd) {
   EXPECT_EQ(h.run({"failover", "sms-1", "--yes"}), 0) << h.err.str();
   EXPECT_NE(h.out.str().find("Failover job fo-3-1"), std::string::npos) << h.out.str();
   EXPECT_NE(h.out.str().find("Failed over sms-1"), std::string::npos) << h.out.str();
+}
+
+const std::string kReopen = "/v1/clusters/sms-1/reopen";
+
+TEST(Reopen, OnATerminalTheOperatorIsAskedAndMayDecline) {
+  Harness h;
+  h.stdin_terminal = true;
+  h.in.str("n\n");
+  EXPECT_EQ(h.run({"reopen", "sms-1"}), 6);
+  EXPECT_NE(h.out.str().find("Reopen sms-1: make its read-only primary writable"), std::string::npos) << h.out.str();
+  EXPECT_NE(h.out.str().find("Not reopened."), std::string::npos) << h.out.str();
+  EXPECT_TRUE(h.transport.posts().empty());
+}
+
+TEST(Reopen, TheJobIsFollowedToItsEnd) {
+  Harness h;
+  h.stdin_terminal = true;
+  h.in.str("yes\n");
+  h.transport.on(Method::post, kReopen, reply(202, {{"job", "ro-3-1"}}));
+  h.transport.on(Method::get, "/v1/jobs/ro-3-1",
+                 {reply(200, job("ro-3-1", "reopen", "running", json::array())),
+                  reply(200, job("ro-3-1", "reopen", "succeeded",
+                                 json::array({step("make_writable", "succeeded", "2026-11-24T20:15:03.200Z",
+                                                   "2026-11-24T20:15:03.215Z")}),
+                                 {{"node", "db1"}}))});
+  EXPECT_EQ(h.run({"reopen", "sms-1"}), 0) << h.err.str();
+  ASSERT_EQ(h.transport.posts().size(), 1u);
+  EXPECT_EQ(json::parse(h.transport.posts()[0].body), json::object());
+  EXPECT_NE(h.out.str().find("Reopen job ro-3-1: sms-1"), std::string::npos) << h.out.str();
+  EXPECT_NE(h.out.str().find("make_writable"), std::string::npos) << h.out.str();
+  EXPECT_NE(h.out.str().find("Reopened sms-1: db1 is writable again"), std::string::npos) << h.out.str();
+}
+
+TEST(Reopen, RefusalsAndFailuresHaveTheirExitCodes) {
+  Harness refused;
+  refused.transport.on(Method::post, kReopen,
+                       testing::error_reply(409, "conflict", "db3 holds transactions db1 lacks: not reopened"));
+  EXPECT_EQ(refused.run({"reopen", "sms-1", "--yes"}), 5);
+  EXPECT_NE(refused.err.str().find("db3 holds transactions db1 lacks"), std::string::npos) << refused.err.str();
+
+  Harness older;
+  older.transport.on(Method::post, kReopen, testing::error_reply(501, "not_implemented", "reopen is not implemented yet"));
+  EXPECT_EQ(older.run({"reopen", "sms-1", "--yes"}), 5);
+  EXPECT_NE(older.err.str().find("reopen is not supported yet by this pivotd"), std::string::npos) << older.err.str();
+
+  Harness failed;
+  failed.transport.on(Method::post, kReopen, reply(202, {{"job", "ro-3-2"}}));
+  failed.transport.on(Method::get, "/v1/jobs/ro-3-2", reply(200, job("ro-3-2", "reopen", "failed")));
+  EXPECT_EQ(failed.run({"reopen", "sms-1", "--yes"}), 4);
+  EXPECT_NE(failed.out.str().find("reopen of sms-1 failed"), std::string::npos) << failed.out.str();
+}
+
+// The failover view pivotd answers acknowledge and maintenance with.
+json view_reply(bool acknowledged, bool in_maintenance) {
+  json failover = json::parse(R"({"auto_failover": true, "detection": "healthy", "reasons": [], "failing_over": false,
+    "last_failover": {"job": "fo-4-2", "old_primary": "db1", "new_primary": "db2", "automatic": true,
+                      "started_at": "2026-11-24T20:15:03.123Z", "acknowledged": false, "acknowledged_by": null,
+                      "comment": null, "acknowledged_at": null},
+    "cooldown_until": null, "maintenance": null})");
+  if (acknowledged) {
+    failover["last_failover"]["acknowledged"] = true;
+    failover["last_failover"]["acknowledged_by"] = "alice";
+    failover["last_failover"]["comment"] = "db1 rebuilt";
+    failover["last_failover"]["acknowledged_at"] = "2026-11-24T20:16:03.123Z";
+  }
+  if (in_maintenance) {
+    failover["maintenance"] = {{"until", "2026-11-24T22:15:03.123Z"}, {"reason", "kernel upgrade"}, {"set_by", "alice"},
+                               {"set_at", "2026-11-24T20:15:03.123Z"}};
+  }
+  return {{"cluster", "sms-1"}, {"failover", failover}};
+}
+
+TEST(Acknowledge, SendsTheCommentAndRebuiltNodesAndShowsTheView) {
+  Harness h;
+  h.transport.on(Method::post, "/v1/clusters/sms-1/acknowledge", reply(200, view_reply(true, false)));
+  EXPECT_EQ(h.run({"acknowledge", "sms-1", "--comment", "db1 rebuilt", "--rebuilt", "db1"}), 0) << h.err.str();
+  ASSERT_EQ(h.transport.posts().size(), 1u);
+  EXPECT_EQ(json::parse(h.transport.posts()[0].body), (json{{"comment", "db1 rebuilt"}, {"rebuilt", {"db1"}}}));
+  EXPECT_NE(h.out.str().find("Acknowledged the last failover of sms-1"), std::string::npos) << h.out.str();
+  EXPECT_NE(h.out.str().find("db1's needs_rebuild mark is cleared"), std::string::npos) << h.out.str();
+  EXPECT_NE(h.out.str().find("acknowledged by alice"), std::string::npos) << h.out.str();
+
+  Harness plain;
+  plain.transport.on(Method::post, "/v1/clusters/sms-1/acknowledge", reply(200, view_reply(true, false)));
+  EXPECT_EQ(plain.run({"acknowledge", "sms-1", "--comment", "seen", "--json"}), 0) << plain.err.str();
+  EXPECT_EQ(json::parse(plain.transport.posts()[0].body), (json{{"comment", "seen"}}));
+  EXPECT_EQ(plain.out.str(), view_reply(true, false).dump(2) + "\n") << "stdout carries only pivotd's JSON";
+}
+
+TEST(Acknowledge, ARefusalExitsWithItsCode) {
+  Harness h;
+  h.transport.on(Method::post, "/v1/clusters/sms-1/acknowledge",
+                 testing::error_reply(400, "bad_request", "db3 is not marked needs_rebuild"));
+  EXPECT_EQ(h.run({"acknowledge", "sms-1", "--comment", "x", "--rebuilt", "db3"}), 2);
+  EXPECT_NE(h.err.str().find("db3 is not marked needs_rebuild"), std::string::npos) << h.err.str();
+  Harness missing;
+  missing.transport.on(Method::post, "/v1/clusters/sms-1/acknowledge",
+                       testing::error_reply(501, "not_implemented", "acknowledge is not implemented yet"));
+  EXPECT_EQ(missing.run({"acknowledge", "sms-1", "--comment", "x"}), 5);
+}
+
+TEST(Maintenance, ADurationCountsFromNowAndATimeIsSentAsWritten) {
+  Harness h;  // the manual wall clock reads 2026-11-24T20:15:03.123Z
+  h.transport.on(Method::put, "/v1/clusters/sms-1/maintenance", reply(200, view_reply(false, true)));
+  EXPECT_EQ(h.run({"maintenance", "sms-1", "--until", "2h", "--reason", "kernel upgrade"}), 0) << h.err.str();
+  ASSERT_EQ(h.transport.calls.size(), 1u);
+  EXPECT_EQ(h.transport.calls[0].method, Method::put);
+  EXPECT_EQ(json::parse(h.transport.calls[0].body),
+            (json{{"until", "2026-11-24T22:15:03.123Z"}, {"reason", "kernel upgrade"}}));
+  EXPECT_NE(h.out.str().find("Maintenance of sms-1 until 2026-11-24 22:15:03"), std::string::npos) << h.out.str();
+  EXPECT_NE(h.out.str().find("kernel upgrade (set by alice"), std::string::npos) << h.out.str();
+
+  h.transport.calls.clear();
+  EXPECT_EQ(h.run({"maintenance", "sms-1", "--until", "2026-11-25T01:00:00+02:00", "--reason", "x"}), 0);
+  EXPECT_EQ(json::parse(h.transport.calls[0].body)["until"], "2026-11-25T01:00:00+02:00");
+}
+
+TEST(Maintenance, EndIsADeleteAndRefusalsExitFive) {
+  Harness h;
+  h.transport.on(Method::delete_, "/v1/clusters/sms-1/maintenance", reply(200, view_reply(false, false)));
+  EXPECT_EQ(h.run({"maintenance", "sms-1", "--end"}), 0) << h.err.str();
+  ASSERT_EQ(h.transport.calls.size(), 1u);
+  EXPECT_EQ(h.transport.calls[0].method, Method::delete_);
+  EXPECT_EQ(h.transport.calls[0].body, "");
+  EXPECT_NE(h.out.str().find("Maintenance of sms-1 ended"), std::string::npos) << h.out.str();
+
+  Harness unknown;
+  unknown.transport.on(Method::delete_, "/v1/clusters/sms-1/maintenance",
+                       testing::error_reply(404, "not_found", "no cluster named 'sms-1'"));
+  EXPECT_EQ(unknown.run({"maintenance", "sms-1", "--end"}), 5);
+  EXPECT_NE(unknown.err.str().find("no cluster named"), std::string::npos) << unknown.err.str();
 }
 
 }  // namespace

@@ -74,6 +74,66 @@ TEST(StatusView, ColumnsLineUp) {
   for (const auto& line : lines) EXPECT_TRUE(line.empty() || line.back() != ' ') << "no trailing blanks: " << line;
 }
 
+// sms-1 after a failover from db1 to db2: db1 marked needs_rebuild, the
+// cooldown running, a maintenance window; the health as pivotd said it.
+json failed_over_detail() {
+  json detail = cluster_detail();
+  detail["health"] = {{"state", "needs_attention"},
+                      {"reasons", json::array({"db1 needs rebuild: it holds 1 transaction the new primary lacks"})}};
+  detail["failover"] = json::parse(R"({
+    "auto_failover": true, "detection": "healthy", "reasons": [], "failing_over": false,
+    "last_failover": {"job": "fo-4-2", "old_primary": "db1", "new_primary": "db2", "automatic": true,
+                      "started_at": "2026-11-24T20:15:03.123Z", "acknowledged": false, "acknowledged_by": null,
+                      "comment": null, "acknowledged_at": null},
+    "cooldown_until": "2026-11-24T21:15:03.123Z",
+    "maintenance": {"until": "2026-11-24T22:15:03.123Z", "reason": "kernel upgrade", "set_by": "bob",
+                    "set_at": "2026-11-24T20:15:04.123Z"}})");
+  detail["nodes"][0]["needs_rebuild"] = {{"extra_gtids", "0-1-101"}, {"count", 1}, {"job", "fo-4-2"},
+                                         {"marked_at", "2026-11-24T20:15:05.123Z"}};
+  detail["nodes"][1]["needs_rebuild"] = nullptr;
+  return detail;
+}
+
+TEST(StatusView, ShowsHealthCooldownMaintenanceAndRebuildMarks) {
+  std::ostringstream out;
+  print_cluster_status(out, failed_over_detail(), false);
+  const auto lines = lines_of(out.str());
+  ASSERT_EQ(lines.size(), 13u) << out.str();
+  EXPECT_EQ(lines[1], "Health: needs_attention");
+  EXPECT_EQ(lines[2], "  - db1 needs rebuild: it holds 1 transaction the new primary lacks");
+  EXPECT_EQ(lines[3], "Automatic failover: on; detection: healthy");
+  EXPECT_EQ(lines[4], "Cooldown until 2026-11-24 21:15:03: no automatic failover until then "
+                      "(`pivotctl acknowledge sms-1 --comment TEXT` ends it)");
+  EXPECT_EQ(lines[5], "Last failover: fo-4-2, db1 -> db2 (automatic), started 2026-11-24 20:15:03; not acknowledged");
+  EXPECT_EQ(lines[6], "Maintenance until 2026-11-24 22:15:03: kernel upgrade (set by bob at 2026-11-24 20:15:04; "
+                      "no automatic failover, no pivot)");
+  EXPECT_EQ(lines[7].rfind("NODE", 0), 0u) << lines[7];
+  EXPECT_EQ(lines[12], "db1 needs rebuild: 1 extra transaction (0-1-101) since failover fo-4-2; kept read-only. "
+                       "Once rebuilt: `pivotctl acknowledge sms-1 --comment TEXT --rebuilt db1`");
+}
+
+TEST(StatusView, AnAcknowledgedFailoverSaysWhoAndWhyAndAQuietOneSaysLittle) {
+  json detail = failed_over_detail();
+  auto& last = detail["failover"]["last_failover"];
+  last["acknowledged"] = true;
+  last["acknowledged_by"] = "alice";
+  last["acknowledged_at"] = "2026-11-24T20:16:03.123Z";
+  last["comment"] = "db1 rebuilt";
+  detail["failover"]["cooldown_until"] = nullptr;
+  detail["failover"]["maintenance"] = nullptr;
+  std::ostringstream out;
+  print_failover_view(out, "sms-1", detail["failover"], false);
+  EXPECT_EQ(out.str(), "Automatic failover: on; detection: healthy\n"
+                       "Last failover: fo-4-2, db1 -> db2 (automatic), started 2026-11-24 20:15:03; acknowledged by "
+                       "alice at 2026-11-24 20:16:03: db1 rebuilt\n");
+  std::ostringstream quiet;
+  print_failover_view(quiet, "sms-1",
+                      json::parse(R"({"auto_failover": false, "detection": "healthy", "reasons": [], "failing_over": false,
+                                      "last_failover": null, "cooldown_until": null, "maintenance": null})"),
+                      false);
+  EXPECT_EQ(quiet.str(), "Automatic failover: off; detection: healthy\n");
+}
+
 TEST(StatusView, NoPrimaryIsSaid) {
   json detail = cluster_detail();
   detail["primary"] = nullptr;

@@ -38,6 +38,8 @@ class ApiClient {
       : transport_(transport), url_(std::move(controller_url)), token_(std::move(token)) {}
   ApiReply get(const std::string& target);
   ApiReply post(const std::string& target, const nlohmann::json& body);
+  ApiReply put(const std::string& target, const nlohmann::json& body);
+  ApiReply del(const std::string& target);
   // GET `target` as a stream (Transport::stream), resuming after
   // `last_event_id` when it is not "": nullopt once it ran until pivotd
   // closed it or the sink stopped it; else why it could not be read (not

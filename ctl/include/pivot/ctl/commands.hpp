@@ -62,6 +62,12 @@ ExitCode run_job(Session& session);
 ExitCode run_pivot_status(Session& session);
 ExitCode run_pivot(Session& session);
 ExitCode run_failover(Session& session);
+// POST .../reopen after the operator's word; follows the job like failover.
+ExitCode run_reopen(Session& session);
+// POST .../acknowledge; PUT or DELETE .../maintenance (policy_commands.cpp):
+// 0 with the cluster's failover view printed, 5 when pivotd refused.
+ExitCode run_acknowledge(Session& session);
+ExitCode run_maintenance(Session& session);
 // POST /v1/jobs/{id}/cancel: 0 when pivotd took it (the job ends cancelled),
 // 5 when it refused (409: ended, past the fence; 404).
 ExitCode run_cancel(Session& session);

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pivot/rfc3339.hpp"
+
 namespace pivot::ctl {
 
 // A JSON value as a cell: strings as they are, booleans yes/no, numbers,
@@ -26,8 +28,11 @@ std::string format_age_ms(std::uint64_t ms);
 std::string format_lag_s(double seconds);
 // 12 -> "12 ms", 1500 -> "1.5 s", 125000 -> "2m5s".
 std::string format_duration_ms(std::uint64_t ms);
-// "2026-11-24T20:15:03.123Z" (or +hh:mm) -> ms since the Unix epoch.
-std::optional<std::int64_t> parse_rfc3339_ms(const std::string& text);
+// RFC 3339 both ways: pivot::parse_rfc3339_ms and format_rfc3339_ms
+// (pivot/rfc3339.hpp, pivotd's own), found here by the enclosing namespace.
+// A duration an operator types: a number and a unit (s, m, h, d), or several
+// ("1h30m"), -> milliseconds; nullopt for anything else, for 0 and past a year.
+std::optional<std::uint64_t> parse_duration_ms(const std::string& text);
 // "2026-11-24T20:15:03.123Z" -> "2026-11-24 20:15:03"; other text unchanged.
 std::string short_time(const std::string& rfc3339);
 // finished_at - started_at of a step, as a duration; "-" while unfinished.

@@ -12,17 +12,25 @@
 
 namespace pivot::ctl {
 
-enum class Command { clusters, status, pivot_status, pivot, failover, jobs, job, cancel, agents, tui, import_mha };
+enum class Command {
+  clusters, status, pivot_status, pivot, failover, jobs, job, cancel, agents, tui, import_mha,
+  acknowledge, maintenance, reopen
+};
 
 struct Invocation {
   Command command = Command::clusters;
   std::string controller = kDefaultController;  // --controller, else PIVOT_CONTROLLER
   bool json = false;
   std::string token;                            // --token-file, else PIVOT_TOKEN; "" for none
-  std::string cluster;                          // status, pivot-status, pivot, failover; jobs' filter
-  std::optional<std::string> candidate;         // pivot-status, pivot
+  std::string cluster;                          // the commands on one cluster; jobs' filter
+  std::optional<std::string> candidate;         // pivot-status, pivot, failover
   bool dry_run = false;                         // pivot
-  bool yes = false;                             // pivot
+  bool yes = false;                             // pivot, failover, reopen
+  std::string comment;                          // acknowledge
+  std::vector<std::string> rebuilt;             // acknowledge: nodes whose needs_rebuild mark is cleared
+  std::string until;                            // maintenance: RFC 3339, or a duration from now ("2h")
+  std::string reason;                           // maintenance
+  bool end = false;                             // maintenance --end
   std::string job_id;                           // job, cancel
   bool follow = false;                          // job
   unsigned limit = 20;                          // jobs

@@ -10,7 +10,7 @@
 
 namespace pivot::ctl {
 
-enum class Method { get, post };
+enum class Method { get, post, put, delete_ };
 
 struct HttpReply {
   int status = 0;

@@ -14,6 +14,14 @@ namespace pivot::ctl {
 void print_clusters(std::ostream& out, const nlohmann::json& clusters, bool colour);
 // GET /v1/clusters/{name}
 void print_cluster_status(std::ostream& out, const nlohmann::json& cluster, bool colour);
+// A cluster's "health": its state, then one line per reason.
+void print_health(std::ostream& out, const nlohmann::json& health, bool colour);
+// A cluster's "failover" view (GET /v1/clusters/{name}, and the answer of
+// acknowledge and maintenance): automatic failover and detection, the
+// cooldown, the last failover and its acknowledge, the maintenance window.
+void print_failover_view(std::ostream& out, const std::string& cluster, const nlohmann::json& failover, bool colour);
+// One line per node marked needs_rebuild, with how to clear the mark.
+void print_rebuild_marks(std::ostream& out, const std::string& cluster, const nlohmann::json& nodes, bool colour);
 // GET /v1/agents
 void print_agents(std::ostream& out, const nlohmann::json& agents, bool colour);
 
