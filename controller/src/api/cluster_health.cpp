@@ -73,12 +73,8 @@ ClusterHealth cluster_health(const ClusterDetail& detail) {
 
   if (failover.failing_over) {
     health.state = "failing_over";
-    std::string text = "a failover is running";
-    if (failover.last_failover && !failover.last_failover->job_id.empty()) {
-      text = "failover " + failover.last_failover->job_id + " is running (old primary " +
-             failover.last_failover->old_primary + ")";
-    }
-    reasons.push_back(std::move(text));
+    // Not last_failover: pivotd records a failover there once it ended.
+    reasons.push_back("a failover of " + detail.name + " is running: its job is the cluster's last job");
   } else if (auto attention = attention_reasons(detail); !attention.empty()) {
     health.state = "needs_attention";
     reasons = std::move(attention);

@@ -104,13 +104,13 @@ TEST(ClusterHealth, ARunningFailoverOutranksEverything) {
   auto d = primary_lost();
   d.failover.detection = "dead";
   d.failover.failing_over = true;
-  d.failover.last_failover = FailoverMemo{"fo-4-2", "db1", "", true, kT0, false, "", "", 0, false};
+  d.failover.last_failover = FailoverMemo{"fo-3-1", "db0", "db1", true, kT0, true, "bob", "ok", kT0, true};
   d.failover.needs_rebuild["db3"] = RebuildMark{"0-1-7", 1, "fo-3-1", kT0};
   d.failover.maintenance = MaintenanceWindow{kT0 + 60000, "upgrade", "bob", kT0};
   const auto health = cluster_health(d);
   EXPECT_EQ(health.state, "failing_over");
   ASSERT_FALSE(health.reasons.empty());
-  EXPECT_EQ(health.reasons.front(), "failover fo-4-2 is running (old primary db1)");
+  EXPECT_EQ(health.reasons.front(), "a failover of sms-1 is running: its job is the cluster's last job");
 }
 
 TEST(ClusterHealth, ANodeMarkedNeedsRebuildNeedsAttentionAndIsNamedWithItsExtraGtids) {
