@@ -134,6 +134,13 @@ void print_job_outcome(std::ostream& out, const json& job, bool colour) {
     std::string node = string_of(result, "node");
     if (node.empty()) node = string_of(result, "primary");
     if (node.empty()) node = string_of(result, "old_primary");
+    if (kind == "rejoin" && string_of(result, "verdict") == "needs_rebuild") {
+      out << paint(cluster + ": " + (node.empty() ? std::string("the old primary") : node) +
+                       " kept read-only and marked needs_rebuild (it holds transactions the new primary lacks)",
+                   Tone::warn, colour)
+          << "\n";
+      return;
+    }
     const std::string done = kind == "reopen" ? "Reopened " : "Rejoined ";
     out << paint(done + cluster + (node.empty() ? "" : ": " + node + (kind == "reopen" ? " is writable again" : " is a replica again")),
                  Tone::good, colour)

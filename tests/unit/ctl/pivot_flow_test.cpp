@@ -321,7 +321,7 @@ TEST(Reopen, TheJobIsFollowedToItsEnd) {
                   reply(200, job("ro-3-1", "reopen", "succeeded",
                                  json::array({step("make_writable", "succeeded", "2026-11-24T20:15:03.200Z",
                                                    "2026-11-24T20:15:03.215Z")}),
-                                 {{"node", "db1"}}))});
+                                 {{"primary", "db1"}, {"verdict", "reopen"}}))});
   EXPECT_EQ(h.run({"reopen", "sms-1"}), 0) << h.err.str();
   ASSERT_EQ(h.transport.posts().size(), 1u);
   EXPECT_EQ(json::parse(h.transport.posts()[0].body), json::object());

@@ -134,6 +134,20 @@ TEST(StatusView, AnAcknowledgedFailoverSaysWhoAndWhyAndAQuietOneSaysLittle) {
   EXPECT_EQ(quiet.str(), "Automatic failover: off; detection: healthy\n");
 }
 
+TEST(JobOutcome, ReopenAndRejoinSayWhatBecameOfTheNode) {
+  const auto outcome = [](const std::string& kind, const json& result) {
+    std::ostringstream out;
+    print_job_outcome(out, testing::job("j-1", kind, "succeeded", json::array(), result), false);
+    return out.str();
+  };
+  EXPECT_EQ(outcome("reopen", {{"primary", "db1"}, {"verdict", "reopen"}}), "Reopened sms-1: db1 is writable again\n");
+  EXPECT_EQ(outcome("rejoin", {{"old_primary", "db1"}, {"new_primary", "db2"}, {"verdict", "rejoin"}}),
+            "Rejoined sms-1: db1 is a replica again\n");
+  EXPECT_EQ(outcome("rejoin", {{"old_primary", "db1"}, {"new_primary", "db2"}, {"verdict", "needs_rebuild"},
+                               {"extra_gtids", "0-1-101"}}),
+            "sms-1: db1 kept read-only and marked needs_rebuild (it holds transactions the new primary lacks)\n");
+}
+
 TEST(StatusView, NoPrimaryIsSaid) {
   json detail = cluster_detail();
   detail["primary"] = nullptr;
