@@ -168,8 +168,9 @@ std::vector<std::string> setting_warnings(const std::vector<Block>& blocks) {
   }
   if (present("ping_interval")) {
     const auto v = agreed_value(blocks, "ping_interval");
-    out.push_back("ping_interval (" + where("ping_interval") + "): pivotd hears each agent's heartbeat and calls a " +
-                  "primary dead after policy.agent_dead_ms (3000 by default) with its replicas confirming" +
+    out.push_back("ping_interval (" + where("ping_interval") + "): pivotd hears each agent's heartbeat: a primary " +
+                  "whose agent reports mysqld down, or is silent for policy.agent_dead_ms (3000 by default), is dead " +
+                  "once its replicas confirm" +
                   (v.empty() ? "" : "; MHA declared it dead after about 4 x " + v + " s") +
                   ". Set policy.agent_dead_ms for another delay");
   }

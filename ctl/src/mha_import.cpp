@@ -279,6 +279,10 @@ Result<MhaImport> import_mha(const std::string& text, const MhaImportOptions& op
     }
   }
   for (auto& w : mha::setting_warnings(*blocks)) out.warnings.push_back(std::move(w));
+  // MHA's manager fails over by itself; a spec does so only when told.
+  out.warnings.push_back("automatic failover: MHA's manager fails over by itself; the spec leaves "
+                         "policy.auto_failover false (pivot's default), so pivotd fails over only when asked "
+                         "(pivotctl failover). Set it true once the agents and hooks are in place (docs/failover.md)");
 
   ClusterSpec spec;
   if (options.name) {

@@ -95,6 +95,9 @@ TEST(MhaImport, TheTutorialConfigBecomesASpecPivotdLoads) {
   const auto ssh = warning_about(import, "ssh_user ([server default]), remote_workdir ([server default])");
   EXPECT_NE(ssh.find("pivot uses no ssh"), std::string::npos) << ssh;
   EXPECT_NE(warning_about(import, "manager_workdir ([server default])").find("pivotd.yaml"), std::string::npos);
+  // MHA fails over by itself; the spec does not until told to.
+  EXPECT_NE(warning_about(import, "automatic failover:").find("policy.auto_failover false"), std::string::npos);
+  EXPECT_FALSE(loaded(import).policy.auto_failover);
   EXPECT_EQ(all_warnings(import).find("tutorial-Secret1"), std::string::npos);
   EXPECT_EQ(import.yaml.find("tutorial-Secret1"), std::string::npos);
 }
