@@ -98,6 +98,11 @@ Body fleet_body(const Model& model, const ViewContext& context) {
     const json& lag = member(*c, "max_lag_s");
     Cell health("-");
     if (healthy.is_boolean()) health = healthy.get<bool>() ? Cell("yes", Tone::good) : Cell("no", Tone::bad);
+    // The event stream's health, once heard, says more than yes/no:
+    // failing_over, maintenance, needs_attention.
+    if (const std::string state = string_of(member(*c, "health"), "state"); !state.empty() && state != "ok") {
+      health = Cell(state, state == "needs_attention" ? Tone::bad : Tone::warn);
+    }
     table.add({cell_text(*c, "name"), labels_text(member(*c, "labels")),
                Cell(cell_text(*c, "primary"), member(*c, "primary").is_null() ? Tone::bad : Tone::plain), health,
                lag.is_number() ? format_lag_s(lag.get<double>()) : "-",
@@ -126,7 +131,20 @@ Body cluster_body(const Model& model) {
   }
   const std::size_t first = body.lines.size();
   body.add_printed(printed([&](std::ostream& out) { print_cluster_status(out, it->second, true); }));
-  if (row_count(model, Screen::cluster) > 0) body.selected = first + 2 + selection(model, Screen::cluster);
+  if (row_count(model, Screen::cluster) > 0) {
+    // The node rows follow the table's header, below the health and
+    // failover lines (as many as there is to say): found uncoloured.
+    std::size_t header = 1;
+    std::istringstream plain(printed([&](std::ostream& out) { print_cluster_status(out, it->second, false); }));
+    std::size_t index = 0;
+    for (std::string line; std::getline(plain, line); ++index) {
+      if (line.rfind("NODE ", 0) == 0) {
+        header = index;
+        break;
+      }
+    }
+    body.selected = first + header + 1 + selection(model, Screen::cluster);
+  }
   std::string last_job;
   for (const json& c : model.clusters) {
     if (string_of(c, "name") == model.cluster) last_job = string_of(c, "last_job");

@@ -362,6 +362,37 @@ TEST(TuiView, ClusterShowsEveryNode) {
   EXPECT_EQ(selected_line(model).rfind("db2", 0), 0u) << selected_line(model);
 }
 
+TEST(TuiView, ClusterShowsHealthAndFailoverAboveTheNodesAndTheSelectionStaysOnANode) {
+  Model model = heard();
+  json detail = cluster_detail();
+  detail["health"] = {{"state", "maintenance"},
+                      {"reasons", json::array({"in maintenance until 2026-11-24T22:00:00.000Z: kernel upgrade (set by alice)",
+                                               "db4: never heard from"})}};
+  detail["failover"] = {{"auto_failover", true}, {"detection", "healthy"}, {"reasons", json::array()},
+                        {"failing_over", false}, {"last_failover", nullptr},
+                        {"cooldown_until", "2026-11-24T21:15:03.123Z"},
+                        {"maintenance", {{"until", "2026-11-24T22:00:00.000Z"}, {"reason", "kernel upgrade"},
+                                         {"set_by", "alice"}, {"set_at", "2026-11-24T20:00:00.000Z"}}}};
+  apply(model, reading(UpdateKind::cluster, detail, "sms-1"));
+  press(model, {{C::enter}, ch('j')});
+  const std::string text = screen(model);
+  EXPECT_NE(text.find("Health: maintenance"), std::string::npos) << text;
+  EXPECT_NE(text.find("  - in maintenance until 2026-11-24T22:00:00.000Z: kernel upgrade"), std::string::npos) << text;
+  EXPECT_NE(text.find("Cooldown until 2026-11-24 21:15:03"), std::string::npos) << text;
+  EXPECT_NE(text.find("Maintenance until 2026-11-24 22:00:00: kernel upgrade"), std::string::npos) << text;
+  EXPECT_EQ(selected_line(model).rfind("db2", 0), 0u) << selected_line(model);
+}
+
+TEST(TuiView, TheFleetShowsAHealthStateTheEventStreamSent) {
+  Model model = heard();
+  apply(model, reading(UpdateKind::cluster_state,
+                       {{"name", "sms-1"}, {"primary", "db1"},
+                        {"health", {{"state", "needs_attention"}, {"reasons", json::array({"db3 needs rebuild"})}}}},
+                       "sms-1"));
+  const std::string text = screen(model);
+  EXPECT_NE(text.find("db1      needs_attention"), std::string::npos) << text;
+}
+
 TEST(TuiView, PivotStatusShowsEveryCheckAndTheRejected) {
   Model model = heard();
   press(model, {ch('s')});
