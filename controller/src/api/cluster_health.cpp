@@ -53,9 +53,11 @@ std::vector<std::string> attention_reasons(const ClusterDetail& detail) {
   if (detail.attention && !detail.primary) reasons.push_back(*detail.attention);
   for (const auto& [node, mark] : failover.needs_rebuild) reasons.push_back(rebuild_sentence(node, mark));
   // The primary is gone and pivotd does not replace it (no auto_failover,
-  // cooldown, maintenance, a fleet's cap, no replica to confirm): the
-  // failover's reasons, listed after these, say which.
-  if (!detail.primary && !failover.failing_over &&
+  // cooldown, the fleet's cap, no replica to confirm): the failover's
+  // reasons, listed after these, say which. In a maintenance window that is
+  // the window's doing (a host rebooted for its upgrade): `maintenance`
+  // says so, and the reasons still tell that the primary is dead.
+  if (!detail.primary && !failover.failing_over && !failover.maintenance &&
       (failover.detection == "dead" || failover.detection == "no_decision")) {
     reasons.push_back(failover.detection == "dead" ? "the primary is dead and pivotd is not failing over"
                                                    : "no writable primary and pivotd cannot decide whether the primary is dead");

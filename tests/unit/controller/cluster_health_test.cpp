@@ -141,6 +141,18 @@ TEST(ClusterHealth, ADeadPrimaryNobodyReplacesNeedsAttentionWithPivotdsReasons) 
   }
 }
 
+TEST(ClusterHealth, InMaintenanceADeadPrimaryIsTheWindowsDoingAndSaidInTheReasons) {
+  auto d = primary_lost();
+  d.failover.detection = "dead";
+  d.failover.maintenance = MaintenanceWindow{kT0 + 3600000, "kernel upgrade", "bob", kT0};
+  d.failover.reasons = {"no automatic failover of sms-1: in maintenance until 2026-11-24T21:15:03.123Z (kernel upgrade)"};
+  const auto health = cluster_health(d);
+  EXPECT_EQ(health.state, "maintenance");
+  EXPECT_EQ(health.reasons.back(), d.failover.reasons.front());
+  d.failover.needs_rebuild["db3"] = RebuildMark{"0-1-7", 1, "fo-3-1", kT0};  // a mark still needs an operator
+  EXPECT_EQ(cluster_health(d).state, "needs_attention");
+}
+
 TEST(ClusterHealth, DetectionAloneNeedsNoAttentionWhileAPrimaryIsWritable) {
   auto d = healthy();  // e.g. the verdict of a moment ago; a writable primary is observed now
   d.failover.detection = "dead";

@@ -9,7 +9,8 @@
 //                    with no writable primary (detail.attention), a node is
 //                    marked needs_rebuild (named, with its extra GTIDs), or
 //                    detection found the primary dead (or could not decide)
-//                    with no writable primary and no failover running
+//                    with no writable primary, no failover running and no
+//                    maintenance window (in one, pivotd holds back on purpose)
 //   maintenance      a maintenance window is in force (its end and reason)
 //   degraded         a node is not as it should be (the same test as
 //                    ClusterSummary::healthy: one writable primary, every
