@@ -144,6 +144,8 @@ STACK_SPEC_MIN_REPLICAS=2
 STACK_SPEC_AZ_SPREAD=2
 STACK_SPEC_CATCH_UP_MS=5000
 STACK_SPEC_DURABILITY=async
+STACK_SPEC_AUTO_FAILOVER=false
+STACK_SPEC_COOLDOWN_S=3600
 STACK_SPEC_HOOKS=()      # e.g. post_promote=/path/to/hook
 STACK_SPEC_PRIORITY=()   # e.g. db2=10
 STACK_SPEC_REVISION=""   # a label pivotd echoes, so a reload can be waited for
@@ -250,6 +252,7 @@ stack_write_spec() {
     # agent_dead_ms above the harness's slave_net_timeout (3 s): no warning.
     printf '  catch_up_timeout_ms: %s\n  hook_timeout_ms: 5000\n  agent_fresh_ms: 3000\n  agent_dead_ms: 5000\n' "$STACK_SPEC_CATCH_UP_MS"
     printf '  durability: %s\n' "$STACK_SPEC_DURABILITY"
+    printf '  auto_failover: %s\n  failover_cooldown_s: %s\n' "$STACK_SPEC_AUTO_FAILOVER" "$STACK_SPEC_COOLDOWN_S"
     printf 'nodes:\n'
     for (( i = 1; i <= STACK_NODES; i++ )); do
       name="db$i" pri="" role="${STACK_ROLES[i-1]:-replica}" az="${STACK_AZS[i-1]:-a}"

@@ -100,7 +100,9 @@ void PivotStack::write_spec(const SpecOptions& options) {
   std::vector<std::string> args{"--min-replicas", std::to_string(options.min_replicas),
                                 "--az-spread", std::to_string(options.az_spread),
                                 "--catch-up-timeout-ms", std::to_string(options.catch_up_timeout_ms),
-                                "--durability", options.durability};
+                                "--durability", options.durability,
+                                "--auto-failover", options.auto_failover ? "true" : "false",
+                                "--failover-cooldown-s", std::to_string(options.failover_cooldown_s)};
   for (const auto& [hook, path] : options.hooks) args.insert(args.end(), {"--hook", hook + "=" + path});
   for (const auto& [node, priority] : options.priority) {
     args.insert(args.end(), {"--priority", node + "=" + std::to_string(priority)});
@@ -163,8 +165,11 @@ ApiReply PivotStack::api(const std::string& method, const std::string& target, c
   auto url = ctl::parse_controller_url("http://127.0.0.1:" + std::to_string(http_port_));
   ctl::BeastTransport transport(*url, {2000ms, 10000ms});
   const std::string bearer = token == "operator" || token == "viewer" ? this->token(token) : token;
-  auto reply = transport.request(method == "POST" ? ctl::Method::post : ctl::Method::get, target,
-                                 body.is_null() ? "" : body.dump(), bearer);
+  const auto verb = method == "POST"     ? ctl::Method::post
+                    : method == "PUT"    ? ctl::Method::put
+                    : method == "DELETE" ? ctl::Method::delete_
+                                         : ctl::Method::get;
+  auto reply = transport.request(verb, target, body.is_null() ? "" : body.dump(), bearer);
   if (!reply) return {0, nullptr};
   return {reply->status, nlohmann::json::parse(reply->body, nullptr, false)};
 }

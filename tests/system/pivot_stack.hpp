@@ -32,6 +32,8 @@ struct SpecOptions {
   int min_replicas = 1;
   int az_spread = 2;
   std::string durability = "async";
+  bool auto_failover = false;
+  int failover_cooldown_s = 3600;
   std::map<std::string, std::string> hooks = {};  // hook name -> absolute path
   std::map<std::string, int> priority = {};       // node -> priority
 };

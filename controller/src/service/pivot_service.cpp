@@ -20,6 +20,9 @@ constexpr int kRecoveryWaitMs = 10000;
 // After a job the failover guard started ended failed: nothing more of its
 // own on that cluster for this long (a failing hook must not run every tick).
 constexpr std::uint64_t kGuardRetryMs = 30000;
+// A decision whose sentences change only in their details is logged again
+// at most this often.
+constexpr std::uint64_t kGuardRelogMs = 30000;
 
 auto logger() {
   static auto l = log::get("pivotd.jobs");
@@ -562,26 +565,29 @@ void PivotService::guard_one(const std::string& cluster) {
   {
     std::lock_guard lock(guard_mu_);
     auto& g = guard_[cluster];
-    if (registry_.holder(cluster)) {
-      g.failing_since_ms.reset();  // a job decides; detection starts again after it
-    } else if (d.verdict == FailoverVerdict::healthy) {
-      g.failing_since_ms.reset();
-    } else if (!g.failing_since_ms) {
-      g.failing_since_ms = now.now_ms;
-    }
-    if (g.failing_since_ms) detect_ms = now.now_ms - *g.failing_since_ms;
+    // detect_ms: from the last tick the primary looked healthy (its agent's
+    // report interval and detection's agreement included) to the decision.
+    if (d.verdict == FailoverVerdict::healthy || registry_.holder(cluster)) g.healthy_at_ms = now.now_ms;
+    if (g.healthy_at_ms != 0) detect_ms = now.now_ms - g.healthy_at_ms;
     // After a failed job of the guard's own, nothing is started for a while
     // (a failing hook must not run every tick); fencing a writable old primary is never held back.
     if (act && !d.urgent && g.retry_after_ms > now.now_ms && d.action != GuardAction::settle) act = false;
     g.last = d;
-    std::string said = std::string(to_string(d.action)) + ":";
+    // Logged when the decision changes; sentences that only change in their
+    // details (an error's retry countdown) at most every kGuardRelogMs.
+    const std::string kind = std::string(to_string(d.verdict)) + "/" + to_string(d.action);
+    std::string said;
     for (const auto& r : d.reasons) said += " " + r;
-    if (said != g.logged && !(d.action == GuardAction::none && d.reasons.empty() && g.logged.empty())) {
+    const bool quiet = d.action == GuardAction::none && d.reasons.empty();
+    const bool changed = kind != g.logged_kind || (said != g.logged && now.now_ms >= g.logged_at_ms + kGuardRelogMs);
+    if (changed && !(quiet && g.logged_kind.empty())) {
+      g.logged_kind = kind;
       g.logged = said;
+      g.logged_at_ms = now.now_ms;
       const auto level = d.action == GuardAction::none && d.verdict == FailoverVerdict::healthy ? spdlog::level::info
                                                                                                 : spdlog::level::warn;
       log::event(*logger(), level, {.cluster = cluster}, "failover guard: detection {}, action {}{}{}",
-                 to_string(d.verdict), to_string(d.action), d.reasons.empty() ? "" : ":", said.substr(said.find(':') + 1));
+                 to_string(d.verdict), to_string(d.action), said.empty() ? "" : ":", said);
     }
   }
   if (!act) return;

@@ -157,8 +157,10 @@ class PivotService : public ControllerService {
   // The guard's memory of one cluster between ticks.
   struct GuardState {
     GuardDecision last;
-    std::optional<std::uint64_t> failing_since_ms;  // steady: detection first said other than healthy
-    std::string logged;                              // the last decision logged (logged again only when it changes)
+    std::uint64_t healthy_at_ms = 0;  // steady: the last tick detection found the primary healthy (detect_ms)
+    std::string logged_kind;          // verdict and action of the last decision logged
+    std::string logged;               // its sentences
+    std::uint64_t logged_at_ms = 0;
     std::uint64_t retry_after_ms = 0;                // steady: a job the guard started failed; not again before
     std::string retry_reason;
   };

@@ -1,0 +1,334 @@
+// pivotd's own failover on a real cluster (issue 15): the failover guard
+// replaces a SIGKILLed primary under writes with auto_failover; the old
+// primary, when it returns, rejoins or is marked needs_rebuild and kept
+// read-only; a silent agent alone is degraded, not dead; the cooldown and
+// maintenance hold back an automatic failover (an acknowledge or a manual
+// one gets through); a primary that restarted read-only is reopened.
+// Each test starts from a pivotd with an empty journal (no cooldown or mark
+// left by the one before) and from the reset topology.
+#include <set>
+#include <thread>
+
+#include "stack_test.hpp"
+
+namespace pivot::test {
+namespace {
+using namespace std::chrono_literals;
+
+// "0-1-42,1-2-7" -> the sequence number of domain 0, server `server`; -1 when absent.
+long long seq_of(const std::string& gtids, int server) {
+  const std::string prefix = "0-" + std::to_string(server) + "-";
+  std::size_t at = 0;
+  while (at < gtids.size()) {
+    const auto end = std::min(gtids.find(',', at), gtids.size());
+    const auto one = gtids.substr(at, end - at);
+    const auto start = one.find_first_not_of(' ');
+    if (start != std::string::npos && one.compare(start, prefix.size(), prefix) == 0) {
+      return std::stoll(one.substr(start + prefix.size()));
+    }
+    at = end + 1;
+  }
+  return -1;
+}
+
+class AutoFailover : public StackTest {
+ protected:
+  static void SetUpTestSuite() { start_stack("sysautofo"); }
+
+  void SetUp() override {
+    StackTest::SetUp();
+    if (HasFatalFailure()) return;
+    // Every job so far is another test's: only new ones count.
+    for (const auto& j : jobs()) seen_.insert(j.value("id", ""));
+  }
+
+  // The killed servers are started again, and pivotd forgets this test's
+  // failovers (cooldown, marks) before the next test resets the topology:
+  // auto_failover off first, so that the reset is never taken for a death.
+  void TearDown() override {
+    StackTest::TearDown();
+    try {
+      stack().write_spec({});
+      for (int node : killed_) cluster().start_node(node);
+      stack().stop_pivotd();
+      for (const char* f : {"journal.sqlite", "journal.sqlite-wal", "journal.sqlite-shm"}) {
+        std::filesystem::remove(stack().dir() / "state" / "pivotd" / f);
+      }
+      stack().start_pivotd();
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "cleaning up after the test: " << e.what();
+    }
+  }
+
+  void kill(int node) {
+    cluster().stop(node, StopMode::kill);
+    killed_.push_back(node);
+  }
+  void start(int node) {
+    cluster().start_node(node);
+    killed_.erase(std::remove(killed_.begin(), killed_.end(), node), killed_.end());
+  }
+
+  nlohmann::json jobs() { return stack().api("GET", "/v1/jobs?cluster=" + stack().cluster_name(), nullptr, "viewer").body; }
+
+  // The next job of `kind` no earlier wait saw, once it ended; null when none
+  // ended within `timeout`.
+  nlohmann::json next_job(const std::string& kind, std::chrono::seconds timeout) {
+    nlohmann::json found;
+    wait_until(
+        [&] {
+          for (const auto& j : jobs()) {
+            if (j.value("kind", "") != kind || seen_.count(j.value("id", ""))) continue;
+            const std::string state = j.value("state", "");
+            if (state == "queued" || state == "running") return false;
+            found = j;
+            seen_.insert(j.value("id", ""));
+            return true;
+          }
+          return false;
+        },
+        timeout);
+    return found;
+  }
+
+  // No job of `kind` started over `period`.
+  void expect_no_job(const std::string& kind, std::chrono::seconds period) {
+    const auto end = std::chrono::steady_clock::now() + period;
+    while (std::chrono::steady_clock::now() < end) {
+      for (const auto& j : jobs()) {
+        if (j.value("kind", "") == kind && !seen_.count(j.value("id", ""))) {
+          ADD_FAILURE() << "unexpected " << kind << " job: " << j.dump(2);
+          return;
+        }
+      }
+      std::this_thread::sleep_for(250ms);
+    }
+  }
+
+  nlohmann::json cluster_view() { return stack().api("GET", cluster_path(), nullptr, "viewer").body; }
+
+  // Every reason pivotd gives for the cluster, one string.
+  std::string reasons() {
+    const auto view = cluster_view();
+    std::string out;
+    for (const auto* key : {"failover", "health"}) {
+      if (view.contains(key) && view[key].contains("reasons")) {
+        for (const auto& r : view[key]["reasons"]) out += r.get<std::string>() + "\n";
+      }
+    }
+    return out;
+  }
+
+  // db<node> as a number from "db<node>".
+  static int number_of(const std::string& name) { return std::stoi(name.substr(2)); }
+
+  // Writes `rows` rows on db1 and waits until every replica has received them.
+  void write_and_ship(int first, int rows) {
+    for (int i = first; i < first + rows; ++i) {
+      cluster().execute(1, "INSERT INTO pivot_test.probe VALUES (" + std::to_string(i) + ", 'db1', 0)", Account::app);
+    }
+    const std::string written = cluster().value(1, "SELECT @@global.gtid_binlog_pos");
+    for (int node = 2; node <= 5; ++node) {
+      ASSERT_TRUE(wait_until([&] { return cluster().record(node, "SHOW SLAVE STATUS")["Gtid_IO_Pos"] == written; }, 15s))
+          << "db" << node << " did not receive " << written;
+    }
+  }
+
+  // Kills db1 and waits for pivotd's own failover; its winner's number.
+  int automatic_failover_of_db1() {
+    kill(1);
+    const auto job = next_job("failover", 40s);
+    EXPECT_FALSE(job.is_null()) << "no automatic failover within 40 s\n" << reasons();
+    if (job.is_null()) return 0;
+    EXPECT_EQ(job["state"], "succeeded") << job.dump(2);
+    EXPECT_EQ(job["requested_by"], "pivotd");
+    EXPECT_TRUE(job["result"]["detect_ms"].is_number()) << job["result"].dump();
+    const std::string winner = job["result"].value("new_primary", "");
+    EXPECT_TRUE(winner == "db2" || winner == "db3") << job.dump(2);
+    return winner.empty() ? 0 : number_of(winner);
+  }
+
+  std::vector<int> killed_;
+  std::set<std::string> seen_;
+};
+
+// The probe writes through the route file the post_promote hook rewrites; its
+// verdict is taken while db1 is still dead (unreachable at the end).
+TEST_F(AutoFailover, AKilledPrimaryIsReplacedUnderWritesAndOnlyWritesAfterItsLastKnownPositionMayBeLost) {
+  auto [route, hook] = route_with_hook();
+  stack().write_spec({.auto_failover = true, .hooks = {{"post_promote", hook}}});
+  auto probe_process = start_probe(route);
+  auto& probe = *probe_process;
+  ASSERT_TRUE(probe.wait_ready(10s));
+  std::this_thread::sleep_for(1s);
+  const int winner = automatic_failover_of_db1();
+  ASSERT_NE(winner, 0);
+  const auto job = jobs()[0];
+  std::this_thread::sleep_for(1s);  // writes acknowledged by the new primary
+
+  auto outcome = probe.finish(60s);
+  ASSERT_TRUE(outcome.report) << outcome.describe();
+  const auto& report = *outcome.report;
+  std::cout << "write_probe: " << report.dump().substr(0, 800) << "\n";
+  EXPECT_EQ(report.at("split_brain"), false);
+  EXPECT_EQ(report.at("checksums_equal"), true);
+  EXPECT_EQ(report.at("final_primary"), stack().node_address(winner));
+  EXPECT_GT(report.at("acked").get<int>(), 0);
+  const std::string db1 = stack().node_address(1);
+  const std::string shipped =
+      cluster().value(winner, "SELECT COALESCE(MAX(seq), -1) FROM pivot_test.probe WHERE node = '" + db1 + "'");
+  EXPECT_NE(shipped, "-1") << "the probe wrote to db1 before it died";
+  // What the job names: the last position pivotd knew of db1. The new
+  // primary holds all of it unless the job says what it lacks; a lost row is
+  // later than everything db1 shipped (a suffix of its writes).
+  const auto& result = job["result"];
+  std::cout << "failover result: " << result.dump() << "\n";
+  const std::string known = result.value("last_known_primary_position", "");
+  const auto may_be_lost = result.value("may_be_lost", nlohmann::json());
+  const std::string holds = cluster().value(winner, "SELECT @@global.gtid_binlog_state");
+  if (may_be_lost.is_null() || (may_be_lost.is_string() && may_be_lost.get<std::string>().empty())) {
+    EXPECT_GE(seq_of(holds, 1), seq_of(known, 1)) << "the new primary lacks what pivotd knew of db1: " << holds
+                                                  << " against " << known;
+  }
+  for (const auto& row : report.at("lost_rows")) {
+    EXPECT_EQ(row.at("node"), db1) << "only db1's unshipped tail may be lost: " << row.dump();
+    EXPECT_GT(row.at("seq").get<long long>(), std::stoll(shipped)) << "a lost row before one db1 shipped: " << row.dump();
+  }
+  expect_replicating_from(winner, {1});
+  const auto view = cluster_view();
+  ASSERT_TRUE(view.contains("failover")) << view.dump(2);
+  EXPECT_EQ(view["failover"]["last_failover"].value("old_primary", ""), "db1") << view["failover"].dump(2);
+  EXPECT_FALSE(view["failover"].value("cooldown_until", nlohmann::json()).is_null()) << view["failover"].dump(2);
+}
+
+TEST_F(AutoFailover, AnOldPrimaryWithNothingExtraRejoinsWhenItReturns) {
+  stack().write_spec({.auto_failover = true});
+  write_and_ship(1, 50);
+  const int winner = automatic_failover_of_db1();
+  ASSERT_NE(winner, 0);
+  start(1);  // read_only=ON from its config
+  const auto rejoin = next_job("rejoin", 40s);
+  ASSERT_FALSE(rejoin.is_null()) << "no rejoin of db1\n" << reasons();
+  ASSERT_EQ(rejoin["state"], "succeeded") << rejoin.dump(2);
+  EXPECT_EQ(rejoin["result"]["verdict"], "rejoin") << rejoin.dump(2);
+  expect_replicating_from(winner);
+  cluster().execute(winner, "INSERT INTO pivot_test.probe VALUES (1000, 'new', 0)", Account::app);
+  EXPECT_TRUE(wait_until([&] { return cluster().value(1, "SELECT COUNT(*) FROM pivot_test.probe WHERE seq = 1000") == "1"; }, 15s));
+  EXPECT_EQ(cluster().record(1, "CHECKSUM TABLE pivot_test.probe")["Checksum"],
+            cluster().record(winner, "CHECKSUM TABLE pivot_test.probe")["Checksum"]);
+}
+
+// A transaction only db1 has (its replicas' IO threads were stopped when it
+// committed): on return db1 is kept read-only and marked needs_rebuild with
+// that transaction named, until an operator clears the mark.
+TEST_F(AutoFailover, AnOldPrimaryWithAnExtraTransactionIsMarkedNeedsRebuildAndStaysReadOnly) {
+  stack().write_spec({.auto_failover = true});
+  write_and_ship(1, 10);
+  for (int node = 2; node <= 5; ++node) cluster().execute(node, "STOP SLAVE IO_THREAD");
+  cluster().execute(1, "INSERT INTO pivot_test.probe VALUES (500, 'only-db1', 0)", Account::app);
+  const std::string extra = cluster().value(1, "SELECT @@global.gtid_binlog_pos");
+  kill(1);
+  // The replicas try their source again: each finds it gone (error 2003).
+  for (int node = 2; node <= 5; ++node) cluster().execute(node, "START SLAVE IO_THREAD");
+  const auto job = next_job("failover", 40s);
+  ASSERT_FALSE(job.is_null()) << reasons();
+  ASSERT_EQ(job["state"], "succeeded") << job.dump(2);
+  const int winner = number_of(job["result"]["new_primary"]);
+
+  start(1);
+  const auto rejoin = next_job("rejoin", 40s);
+  ASSERT_FALSE(rejoin.is_null()) << reasons();
+  EXPECT_EQ(rejoin["result"]["verdict"], "needs_rebuild") << rejoin.dump(2);
+  EXPECT_NE(rejoin["result"].value("extra_gtids", "").find(extra), std::string::npos) << rejoin.dump(2);
+  EXPECT_EQ(cluster().value(1, "SELECT @@global.read_only"), "1");
+  EXPECT_EQ(cluster().record(1, "SHOW SLAVE STATUS")["Slave_SQL_Running"], "") << "db1 must not replicate";
+  EXPECT_EQ(cluster().value(winner, "SELECT COUNT(*) FROM pivot_test.probe WHERE seq = 500"), "0");
+  auto view = cluster_view();
+  nlohmann::json db1;
+  for (const auto& n : view["nodes"]) {
+    if (n["name"] == "db1") db1 = n;
+  }
+  ASSERT_FALSE(db1.value("needs_rebuild", nlohmann::json()).is_null()) << db1.dump(2);
+  EXPECT_EQ(view["health"]["state"], "needs_attention") << view["health"].dump(2);
+  expect_no_job("rejoin", 3s);  // marked: pivotd does not try again
+
+  auto cleared = stack().api("POST", cluster_path("/acknowledge"), {{"comment", "db1 rebuilt"}, {"rebuilt", {"db1"}}});
+  EXPECT_EQ(cleared.status, 200) << cleared.body.dump();
+  view = cluster_view();
+  for (const auto& n : view["nodes"]) {
+    if (n["name"] == "db1") {
+      EXPECT_TRUE(n.value("needs_rebuild", nlohmann::json()).is_null()) << n.dump(2);
+    }
+  }
+}
+
+// db1's agent killed, mysqld alive: the replicas still receive from it (one
+// with its SQL thread stopped by an operator, IO running): degraded, never dead.
+TEST_F(AutoFailover, ASilentAgentWhoseReplicasStillReceiveIsDegradedAndNothingFailsOver) {
+  stack().write_spec({.auto_failover = true});
+  cluster().execute(2, "STOP SLAVE SQL_THREAD");
+  stack().stop_agent(1);
+  // agent_dead_ms is 5 s in the stack's spec: well past it.
+  EXPECT_TRUE(wait_until([&] { return cluster_view()["failover"].value("detection", "") == "degraded"; }, 15s))
+      << cluster_view().dump(2);
+  expect_no_job("failover", 4s);
+  EXPECT_EQ(cluster_view()["health"]["state"], "degraded");
+  EXPECT_EQ(cluster().value(1, "SELECT @@global.read_only"), "0") << "db1 untouched";
+  stack().start_agent(1);
+  cluster().execute(2, "START SLAVE SQL_THREAD");
+}
+
+TEST_F(AutoFailover, TheCooldownHoldsBackASecondFailureUntilAnOperatorAcknowledges) {
+  stack().write_spec({.auto_failover = true});
+  write_and_ship(1, 20);
+  const int first = automatic_failover_of_db1();
+  ASSERT_NE(first, 0);
+  expect_replicating_from(first, {1});
+  kill(first);
+  EXPECT_TRUE(wait_until([&] { return reasons().find("cooldown") != std::string::npos; }, 20s)) << reasons();
+  expect_no_job("failover", 3s);
+
+  auto ack = stack().api("POST", cluster_path("/acknowledge"), {{"comment", "db1 looked at"}});
+  ASSERT_EQ(ack.status, 200) << ack.body.dump();
+  const auto second = next_job("failover", 40s);
+  ASSERT_FALSE(second.is_null()) << reasons();
+  EXPECT_EQ(second["state"], "succeeded") << second.dump(2);
+  const std::string winner = second["result"].value("new_primary", "");
+  EXPECT_TRUE(winner == "db2" || winner == "db3") << second.dump(2);
+  EXPECT_NE(number_of(winner), first);
+}
+
+TEST_F(AutoFailover, MaintenanceHoldsBackAnAutomaticFailoverAndAPivotButNotAManualFailover) {
+  stack().write_spec({.auto_failover = true});
+  auto set = stack().api("PUT", cluster_path("/maintenance"), {{"until", "2099-01-01T00:00:00Z"}, {"reason", "kernel upgrade"}});
+  ASSERT_EQ(set.status, 200) << set.body.dump();
+  auto pivot = stack().api("POST", cluster_path("/pivot"), {{"candidate", "db2"}});
+  EXPECT_EQ(pivot.status, 409) << pivot.body.dump();
+  write_and_ship(1, 10);
+  kill(1);
+  EXPECT_TRUE(wait_until([&] { return reasons().find("kernel upgrade") != std::string::npos; }, 20s)) << reasons();
+  expect_no_job("failover", 3s);
+  EXPECT_EQ(cluster_view()["health"]["state"], "maintenance");
+
+  auto manual = stack().run_job(cluster_path("/failover"));
+  EXPECT_EQ(manual["state"], "succeeded") << manual.dump(2);
+  EXPECT_NE(manual["requested_by"], "pivotd") << "the operator's token: " << manual.dump(2);
+}
+
+// Every node runs with read_only=ON in its config: db1 restarted comes back
+// read-only with no failover (auto_failover off: pivotd says why it waits).
+TEST_F(AutoFailover, APrimaryThatRestartedReadOnlyIsReopenedByTheOperator) {
+  cluster().stop(1, StopMode::graceful);
+  cluster().start_node(1);
+  EXPECT_EQ(cluster().value(1, "SELECT @@global.read_only"), "1");
+  EXPECT_TRUE(wait_until([&] { return reasons().find("pivotctl reopen") != std::string::npos; }, 30s)) << reasons();
+  const auto job = stack().run_job(cluster_path("/reopen"));
+  ASSERT_EQ(job["state"], "succeeded") << job.dump(2);
+  EXPECT_EQ(job["kind"], "reopen");
+  EXPECT_EQ(cluster().value(1, "SELECT @@global.read_only"), "0");
+  cluster().execute(1, "INSERT INTO pivot_test.probe VALUES (700, 'reopened', 0)", Account::app);
+  expect_replicating_from(1);
+}
+
+}  // namespace
+}  // namespace pivot::test
