@@ -36,8 +36,11 @@ ExitCode run_acknowledge(Session& session) {
   json body{{"comment", inv.comment}};
   if (!inv.rebuilt.empty()) body["rebuilt"] = inv.rebuilt;
   auto reply = session.api.post("/v1/clusters/" + url_encode(inv.cluster) + "/acknowledge", body);
-  std::string done = "Acknowledged the last failover of " + inv.cluster + ": its cooldown no longer holds back an "
-                     "automatic failover";
+  // pivotd's answer says whether there was a failover to acknowledge.
+  const bool had_failover = member(member(reply.body, "failover"), "last_failover").is_object();
+  std::string done = had_failover ? "Acknowledged the last failover of " + inv.cluster +
+                                        ": its cooldown no longer holds back an automatic failover"
+                                  : inv.cluster + " has had no failover to acknowledge";
   for (const auto& node : inv.rebuilt) done += "\n" + node + "'s needs_rebuild mark is cleared";
   return print_view(session, reply, done);
 }

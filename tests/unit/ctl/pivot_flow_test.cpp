@@ -386,6 +386,16 @@ TEST(Acknowledge, SendsTheCommentAndRebuiltNodesAndShowsTheView) {
   EXPECT_EQ(plain.out.str(), view_reply(true, false).dump(2) + "\n") << "stdout carries only pivotd's JSON";
 }
 
+TEST(Acknowledge, NoFailoverToAcknowledgeIsSaid) {
+  Harness h;
+  json body = view_reply(false, false);
+  body["failover"]["last_failover"] = nullptr;
+  h.transport.on(Method::post, "/v1/clusters/sms-1/acknowledge", reply(200, body));
+  EXPECT_EQ(h.run({"acknowledge", "sms-1", "--comment", "x"}), 0) << h.err.str();
+  EXPECT_NE(h.out.str().find("sms-1 has had no failover to acknowledge"), std::string::npos) << h.out.str();
+  EXPECT_EQ(h.out.str().find("Acknowledged"), std::string::npos) << h.out.str();
+}
+
 TEST(Acknowledge, ARefusalExitsWithItsCode) {
   Harness h;
   h.transport.on(Method::post, "/v1/clusters/sms-1/acknowledge",
