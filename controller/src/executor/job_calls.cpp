@@ -1,5 +1,6 @@
 #include "job_calls.hpp"
 
+#include <chrono>
 #include <future>
 
 #include "pivot/controller/failpoints.hpp"
@@ -10,10 +11,25 @@ std::string JobCalls::id(const std::string& step, const NodeSpec& node, const st
   return plan::command_id(job_id_, step, node.name, action);
 }
 
+namespace {
+using Steady = std::chrono::steady_clock;
+std::uint64_t us_between(Steady::time_point from, Steady::time_point to) {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(to - from).count());
+}
+}  // namespace
+
+// The µs figures are measurements for the step's detail (bench/pivot), not
+// inputs to any decision: the real steady clock, not the Clock port.
 plan::CallOutcome JobCalls::call(const NodeSpec& node, protocol::Command command) {
+  const auto journal_start = Steady::now();
   journal_.command_sent(job_id_, step_of_command(command.id), command.id, clock_.wall_ms());
+  const auto sent = Steady::now();
   auto answer = agents_.call(cluster_, node.name, command);
-  return plan::outcome_of(node.name, std::move(command), answer);
+  const auto answered = Steady::now();
+  auto outcome = plan::outcome_of(node.name, std::move(command), answer);
+  outcome.journal_us = us_between(journal_start, sent);
+  outcome.round_trip_us = us_between(sent, answered);
+  return outcome;
 }
 
 std::vector<plan::CallOutcome> JobCalls::call_each(const std::vector<const NodeSpec*>& nodes,

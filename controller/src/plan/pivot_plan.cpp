@@ -107,6 +107,7 @@ CallOutcome outcome_of(const std::string& node, protocol::Command command,
   }
   o.ok = answer->ok;
   o.detail = answer->detail;
+  o.agent_ms = answer->duration_ms;
   if (!o.ok) {
     o.error = answer->error.empty() ? "failed" : answer->error;
     if (const auto* message = string_at(o.detail, "message")) o.message = *message;
@@ -191,6 +192,9 @@ Detail detail_of(const CallOutcome& o) {
     out["error"] = o.error;
     out["message"] = o.message;
   }
+  out["agent_ms"] = o.agent_ms;
+  out["journal_us"] = o.journal_us;
+  out["round_trip_us"] = o.round_trip_us;
   return out;
 }
 

@@ -94,6 +94,13 @@ struct CallOutcome {
   std::string error;    // slug: the agent's or the port's
   std::string message;  // the agent's detail.message or the port's sentence
   protocol::ValueMap detail;
+  // Where the time went, for bench/pivot's breakdown of the window (the job's
+  // step timestamps are whole milliseconds): the agent's own duration_ms, and,
+  // set by the caller that owns a clock, the journal write of the command's
+  // id before it went out and the round trip (send to answer) in µs.
+  std::uint64_t agent_ms = 0;
+  std::uint64_t journal_us = 0;
+  std::uint64_t round_trip_us = 0;
 };
 CallOutcome outcome_of(const std::string& node, protocol::Command command,
                        const Result<protocol::CommandResult>& answer);
