@@ -130,7 +130,7 @@ void EventFeed::send_actions() {
     std::lock_guard lock(mutex_);
     actions.swap(actions_);
   }
-  for (const auto& action : actions) queue_.push(send_action(api_, action));
+  for (const auto& action : actions) queue_.push(send_action(api_, action, clock_.wall_ms()));
 }
 
 // The subscription is in place: what is read now misses no event. A resumed

@@ -171,6 +171,107 @@ std::vector<Action> answer_cancel(Model& model, bool yes) {
   return {Action{ActionKind::cancel, cluster, "", "", id}};
 }
 
+// F, A and M on an open cluster: each asks its question first, where it
+// applies (what the cluster's failover view says), else says why not.
+void ask(Model& model, Prompt::Kind kind) {
+  if (current(model) != Screen::cluster || model.cluster.empty()) {
+    say(model, "F (failover), A (acknowledge) and M (maintenance) work on an open cluster (Enter on the fleet)", false);
+    return;
+  }
+  const json* detail = nullptr;
+  if (auto it = model.cluster_details.find(model.cluster); it != model.cluster_details.end()) detail = &it->second;
+  const json& failover = detail ? member(*detail, "failover") : member(json(), "");
+  if (kind == Prompt::Kind::failover && detail && member(*detail, "primary").is_string()) {
+    say(model, "F: " + model.cluster + "'s primary " + string_of(*detail, "primary") +
+                   " is writable: a failover would be refused (p pivots)", false);
+    return;
+  }
+  if (kind == Prompt::Kind::acknowledge) {
+    const json& last = member(failover, "last_failover");
+    const json& acknowledged = member(last, "acknowledged");
+    if (!last.is_object() || (acknowledged.is_boolean() && acknowledged.get<bool>())) {
+      say(model, "A: " + model.cluster + " has no failover waiting for an acknowledge" +
+                     " (to clear a needs_rebuild mark: pivotctl acknowledge --rebuilt NODE)", false);
+      return;
+    }
+  }
+  if (kind == Prompt::Kind::maintenance_until && member(failover, "maintenance").is_object()) {
+    kind = Prompt::Kind::end_maintenance;
+  }
+  model.prompt = Prompt{kind, model.cluster, "", "", ""};
+}
+
+// The line typed as the action's text (a comment, a reason; a window's end
+// given before), or, when it is blank, `needed` said under the question.
+std::vector<Action> text_answer(Model& model, ActionKind kind, const char* needed) {
+  Prompt& p = model.prompt;
+  if (p.typed.find_first_not_of(' ') == std::string::npos) {
+    p.problem = needed;
+    return {};
+  }
+  Action action{kind, p.cluster, "", "", ""};
+  action.text = p.typed;
+  action.until = p.until;
+  model.prompt = Prompt{};
+  return {action};
+}
+
+// Enter on a prompt: the action, the next question, or what was wrong.
+std::vector<Action> answer_prompt(Model& model) {
+  Prompt& p = model.prompt;
+  const std::string cluster = p.cluster;
+  using K = Prompt::Kind;
+  switch (p.kind) {
+    case K::none: return {};
+    case K::failover:
+    case K::end_maintenance: {
+      const bool failover = p.kind == K::failover;
+      if (p.typed != cluster) {
+        say(model, std::string(failover ? "Not failed over" : "Maintenance goes on") + ": you typed '" + p.typed +
+                       "', not '" + cluster + "'",
+            false);
+        model.prompt = Prompt{};
+        return {};
+      }
+      model.prompt = Prompt{};
+      say(model, failover ? "Failing over " + cluster + " ..." : "Ending the maintenance of " + cluster + " ...", false);
+      return {Action{failover ? ActionKind::failover : ActionKind::end_maintenance, cluster, "", "", ""}};
+    }
+    case K::acknowledge: return text_answer(model, ActionKind::acknowledge, "a comment is needed: what was done");
+    case K::maintenance_until:
+      if (!parse_rfc3339_ms(p.typed) && !parse_duration_ms(p.typed)) {
+        p.problem = "'" + p.typed + "' is neither a duration (90s, 30m, 2h, 1d) nor an RFC 3339 time with its offset";
+        p.typed.clear();
+        return {};
+      }
+      p.until = std::exchange(p.typed, "");
+      p.kind = K::maintenance_reason;
+      p.problem.clear();
+      return {};
+    case K::maintenance_reason: return text_answer(model, ActionKind::set_maintenance, "a reason is needed");
+  }
+  return {};
+}
+
+// acknowledge, set_maintenance, end_maintenance: pivotd's answer is the
+// cluster's failover view as it now is.
+void policy_answered(Model& model, const Update& update) {
+  if (auto held = model.cluster_details.find(update.cluster); held != model.cluster_details.end()) {
+    held->second["failover"] = member(update.body, "failover");
+  }
+  switch (*update.action) {
+    case ActionKind::acknowledge: say(model, "Acknowledged the last failover of " + update.cluster, false); break;
+    case ActionKind::set_maintenance: {
+      const json& window = member(member(update.body, "failover"), "maintenance");
+      say(model, "Maintenance of " + update.cluster + " until " + short_time(string_of(window, "until")) +
+                     ": no automatic failover, no pivot", false);
+      break;
+    }
+    case ActionKind::end_maintenance: say(model, "Maintenance of " + update.cluster + " ended", false); break;
+    default: break;
+  }
+}
+
 // A job read, sent by the stream, or answered by a cancel: kept by id and in
 // the list, unless it is behind what is held (a replayed event, a read that
 // crossed an event). A job new to the list is pivotd's newest: first, and
@@ -295,7 +396,15 @@ void action_started(Model& model, const Update& update) {
       if (current(model) == Screen::pivot) model.stack.pop_back();
       push(model, Screen::job);
       break;
-    case ActionKind::cancel: break;  // answered `done` (cancel_answered), never `started`
+    case ActionKind::failover:
+      say(model, "Failover job " + update.key + " started: " + update.cluster, false);
+      model.job = update.key;
+      push(model, Screen::job);
+      break;
+    case ActionKind::cancel:  // answered `done` (cancel_answered), never `started`
+    case ActionKind::acknowledge:
+    case ActionKind::set_maintenance:
+    case ActionKind::end_maintenance: break;  // answered `done` (policy_answered)
   }
 }
 
@@ -337,6 +446,7 @@ std::size_t row_count(const Model& model, Screen screen) {
 }
 
 bool typing(const Model& model) {
+  if (model.prompt.kind != Prompt::Kind::none) return true;
   if (current(model) == Screen::fleet && model.editing_filter) return true;
   return current(model) == Screen::pivot && model.pivot.stage == PivotFlow::Stage::confirm;
 }
@@ -383,6 +493,9 @@ Intent intent_for(const Model& model, const Key& key) {
     case 'J': return {IntentKind::jobs};
     case 'a': return {IntentKind::agents};
     case 'c': return {IntentKind::cancel_job};
+    case 'F': return {IntentKind::failover};
+    case 'A': return {IntentKind::acknowledge};
+    case 'M': return {IntentKind::maintenance};
     case '\n': case '\r': return {IntentKind::open};
     default: return {};
   }
@@ -428,8 +541,13 @@ std::vector<Action> apply(Model& model, const Intent& intent) {
     case IntentKind::cancel_job: ask_cancel(model); break;
     case IntentKind::confirm_yes: return answer_cancel(model, true);
     case IntentKind::confirm_no: answer_cancel(model, false); break;
+    case IntentKind::failover: ask(model, Prompt::Kind::failover); break;
+    case IntentKind::acknowledge: ask(model, Prompt::Kind::acknowledge); break;
+    case IntentKind::maintenance: ask(model, Prompt::Kind::maintenance_until); break;
     case IntentKind::text:
-      if (model.editing_filter) {
+      if (model.prompt.kind != Prompt::Kind::none) {
+        model.prompt.typed += intent.ch;
+      } else if (model.editing_filter) {
         model.filter += intent.ch;
         model.selected[Screen::fleet] = 0;
       } else if (model.pivot.stage == PivotFlow::Stage::confirm) {
@@ -437,10 +555,15 @@ std::vector<Action> apply(Model& model, const Intent& intent) {
       }
       break;
     case IntentKind::erase:
+      if (model.prompt.kind != Prompt::Kind::none) {
+        if (!model.prompt.typed.empty()) model.prompt.typed.pop_back();
+        break;
+      }
       if (model.editing_filter && !model.filter.empty()) model.filter.pop_back();
       if (!model.editing_filter && !model.pivot.typed.empty()) model.pivot.typed.pop_back();
       break;
     case IntentKind::submit:
+      if (model.prompt.kind != Prompt::Kind::none) return answer_prompt(model);
       if (model.editing_filter) {
         model.editing_filter = false;
       } else if (model.pivot.stage == PivotFlow::Stage::confirm) {
@@ -448,6 +571,11 @@ std::vector<Action> apply(Model& model, const Intent& intent) {
       }
       break;
     case IntentKind::cancel:
+      if (model.prompt.kind != Prompt::Kind::none) {
+        say(model, "Nothing was changed on " + model.prompt.cluster, false);
+        model.prompt = Prompt{};
+        break;
+      }
       if (model.editing_filter) {
         model.editing_filter = false;
         model.filter.clear();
@@ -486,6 +614,10 @@ void apply(Model& model, const Update& update) {
     case UpdateKind::started: if (update.action) action_started(model, update); return;
     case UpdateKind::done:
       if (update.action == ActionKind::cancel) cancel_answered(model, update);
+      if (update.action == ActionKind::acknowledge || update.action == ActionKind::set_maintenance ||
+          update.action == ActionKind::end_maintenance) {
+        policy_answered(model, update);
+      }
       return;
     case UpdateKind::failed:
       say(model, update.message, true);

@@ -7,7 +7,7 @@
 namespace pivot::ctl::tui {
 
 PollingFeed::PollingFeed(ApiClient& api, Clock& clock, PollOptions options)
-    : api_(api), options_(options), queue_(clock) {}
+    : api_(api), clock_(clock), options_(options), queue_(clock) {}
 
 PollingFeed::~PollingFeed() { stop(); }
 
@@ -48,7 +48,7 @@ std::vector<Update> PollingFeed::drain() { return queue_.drain(); }
 
 void PollingFeed::push(Update update) { queue_.push(std::move(update)); }
 
-void PollingFeed::send(const Action& action) { push(send_action(api_, action)); }
+void PollingFeed::send(const Action& action) { push(send_action(api_, action, clock_.wall_ms())); }
 
 void PollingFeed::read(const std::string& target, UpdateKind kind, const std::string& key) {
   deliver(target, kind, key, api_.get(target));

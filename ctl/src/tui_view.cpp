@@ -121,6 +121,37 @@ Body fleet_body(const Model& model, const ViewContext& context) {
   return body;
 }
 
+// The cluster screen's question, what was wrong with the last answer, and
+// the line being typed.
+void add_prompt(Body& body, const Prompt& prompt) {
+  const std::string& c = prompt.cluster;
+  using K = Prompt::Kind;
+  std::string question;
+  switch (prompt.kind) {
+    case K::none: return;
+    case K::failover:
+      question = "Fail over " + c + ": replace its primary, which pivotd must find dead (else it refuses)? "
+                 "Type the cluster's name and Enter; Esc cancels.";
+      break;
+    case K::acknowledge:
+      question = "Acknowledge the last failover of " + c + " (its cooldown ends): what was done? Enter sends; Esc cancels.";
+      break;
+    case K::maintenance_until:
+      question = "Maintenance of " + c + " (no automatic failover, no pivot) until? A duration from now (90s, 30m, "
+                 "2h, 1d) or an RFC 3339 time; Esc cancels.";
+      break;
+    case K::maintenance_reason:
+      question = "Maintenance of " + c + " until " + prompt.until + ": why? Enter sets it; Esc cancels.";
+      break;
+    case K::end_maintenance:
+      question = "End the maintenance of " + c + " now? Type the cluster's name and Enter; Esc cancels.";
+      break;
+  }
+  body.add(paint(question, Tone::warn, true));
+  if (!prompt.problem.empty()) body.add(paint(prompt.problem, Tone::bad, true));
+  body.add("> " + prompt.typed + "_");
+}
+
 Body cluster_body(const Model& model) {
   Body body;
   refused_read(body, model, UpdateKind::cluster, model.cluster, "cluster " + model.cluster);
@@ -151,7 +182,11 @@ Body cluster_body(const Model& model) {
   }
   body.add("");
   body.add("Last job: " + last_job_text(model, last_job));
-  body.add(paint("s pivot status, p pivot, J jobs, q back", Tone::dim, true));
+  if (model.prompt.kind != Prompt::Kind::none) {
+    add_prompt(body, model.prompt);
+  } else {
+    body.add(paint("s pivot status, p pivot, F failover, A acknowledge, M maintenance, J jobs, q back", Tone::dim, true));
+  }
   return body;
 }
 
@@ -286,13 +321,16 @@ Body help_body() {
            "  J            jobs, newest first",
            "  a            agents",
            "  c            cancel the job on screen (asks y/N; only before its fence)",
+           "  F            failover of the open cluster whose primary is lost (name typed)",
+           "  A            acknowledge the open cluster's last failover (a comment typed)",
+           "  M            maintenance of the open cluster: until when and why, or its end",
            "",
            "Screens follow pivotd's event stream (GET /v1/events): the bottom line says",
            "live. When the stream drops it says it is reconnecting, and it catches up by",
            "itself; a pivotd without the stream is polled once a second instead.",
            "Drawing never waits for pivotd.",
            "",
-           "Failover, acknowledge, maintenance, reopen: not in pivotd yet, so not here.",
+           "Reopen, and clearing a needs_rebuild mark: pivotctl reopen / acknowledge.",
        }) {
     body.add(line);
   }

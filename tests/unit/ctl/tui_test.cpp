@@ -36,6 +36,18 @@ std::vector<Key> typed(const std::string& text) {
   return keys;
 }
 
+// An action's outcome for `cluster`: started (key: the job), failed (message).
+Update outcome(UpdateKind kind, ActionKind action, const std::string& cluster, const std::string& key,
+               const std::string& message = "") {
+  Update update;
+  update.kind = kind;
+  update.action = action;
+  update.cluster = cluster;
+  update.key = key;
+  update.message = message;
+  return update;
+}
+
 Update reading(UpdateKind kind, json body, std::string key = "", std::uint64_t at = 1000) {
   Update update;
   update.kind = kind;
@@ -268,12 +280,8 @@ TEST(TuiModel, ANotEligibleDryRunIsRefused) {
 TEST(TuiModel, AFailedActionReachesTheStatusLine) {
   Model model = heard();
   press(model, {{C::enter}, ch('p')});
-  Update failed;
-  failed.kind = UpdateKind::failed;
-  failed.action = ActionKind::dry_run;
-  failed.cluster = "sms-1";
-  failed.message = "pivotd answered HTTP 409 conflict: a job is running on sms-1";
-  apply(model, failed);
+  apply(model, outcome(UpdateKind::failed, ActionKind::dry_run, "sms-1", "",
+                       "pivotd answered HTTP 409 conflict: a job is running on sms-1"));
   EXPECT_EQ(model.pivot.stage, PivotFlow::Stage::failed);
   const auto lines = render(model, ViewContext{120, 30, 2000, "http://x"});
   EXPECT_EQ(lines.back().text().rfind("pivotd answered HTTP 409 conflict: a job is running on sms-1", 0), 0u)
@@ -498,16 +506,16 @@ TEST(TuiView, SelectionScrollsIntoView) {
 
 TEST(TuiView, AScrolledScreenMovesBackAtOnceAfterTheBottom) {
   Model model = heard();
-  press(model, {ch('?')});  // help: 18 lines, no rows to select
+  press(model, {ch('?')});  // help: 21 lines, no rows to select
   const ViewContext small{80, 10, 2000, "http://x"};  // 8 rows of text
-  ASSERT_EQ(scroll_limit(model, small), 10u);
+  ASSERT_EQ(scroll_limit(model, small), 13u);
   press(model, {ch('G')});
   clamp_scroll(model, scroll_limit(model, small));
-  EXPECT_EQ(model.selected[Screen::help], 10u);
+  EXPECT_EQ(model.selected[Screen::help], 13u);
   press(model, {ch('k')});
   clamp_scroll(model, scroll_limit(model, small));
-  EXPECT_EQ(model.selected[Screen::help], 9u);
-  EXPECT_EQ(render(model, small)[1].text().rfind("  a            agents", 0), 0u) << render(model, small)[1].text();
+  EXPECT_EQ(model.selected[Screen::help], 12u);
+  EXPECT_EQ(render(model, small)[1].text().rfind("  A            acknowledge", 0), 0u) << render(model, small)[1].text();
   // A screen with rows keeps its selection.
   press(model, {ch('q'), ch('j')});
   clamp_scroll(model, scroll_limit(model, small));
@@ -576,7 +584,7 @@ TEST(TuiCancel, PivotdsAnswerReachesTheStatusLine) {
                                                       "cancelled")});
   const Action cancel{ActionKind::cancel, "sms-1", "", "", "pv-2"};
   Model model = on_running_job();
-  Update answer = send_action(api, cancel);
+  Update answer = send_action(api, cancel, 0);
   EXPECT_EQ(answer.kind, UpdateKind::done);
   ASSERT_EQ(transport.posts().size(), 1u);
   EXPECT_EQ(transport.posts()[0].target, "/v1/jobs/pv-2/cancel");
@@ -589,7 +597,7 @@ TEST(TuiCancel, PivotdsAnswerReachesTheStatusLine) {
   EXPECT_EQ(text.find("agents_fresh"), std::string::npos) << "checks that passed are not why it ended\n" << text;
 
   model = on_running_job();
-  answer = send_action(api, cancel);
+  answer = send_action(api, cancel, 0);
   EXPECT_EQ(answer.kind, UpdateKind::failed);
   apply(model, answer);
   text = screen(model, 160);
@@ -753,6 +761,182 @@ TEST(TuiPollingFeed, TheThreadDeliversWithoutBeingWaitedOn) {
   }
   feed.stop();
   EXPECT_TRUE(got_clusters);
+}
+
+}  // namespace
+}  // namespace pivot::ctl::tui
+
+namespace pivot::ctl::tui {
+namespace {
+
+// sms-1 open on the cluster screen, its detail with a failover view.
+Model on_cluster(json failover, bool primary_lost = false) {
+  Model model;
+  apply(model, reading(UpdateKind::reachable, nullptr));
+  json detail{{"name", "sms-1"}, {"primary", primary_lost ? json() : json("db1")}, {"nodes", json::array()},
+              {"failover", std::move(failover)}};
+  apply(model, reading(UpdateKind::cluster, detail, "sms-1"));
+  model.cluster = "sms-1";
+  model.stack = {Screen::fleet, Screen::cluster};
+  return model;
+}
+
+json quiet_view() {
+  return {{"auto_failover", true}, {"detection", "dead"},           {"reasons", json::array()},
+          {"failing_over", false}, {"last_failover", nullptr},      {"cooldown_until", nullptr},
+          {"maintenance", nullptr}};
+}
+
+json after_failover() {
+  json view = quiet_view();
+  view["detection"] = "healthy";
+  view["last_failover"] = {{"job", "fo-4-2"}, {"old_primary", "db1"}, {"new_primary", "db2"}, {"automatic", true},
+                           {"started_at", "2026-11-24T20:15:03.123Z"}, {"acknowledged", false},
+                           {"acknowledged_by", nullptr}, {"comment", nullptr}, {"acknowledged_at", nullptr}};
+  view["cooldown_until"] = "2026-11-24T21:15:03.123Z";
+  return view;
+}
+
+std::string text_of(const Model& model) {
+  std::string out;
+  for (const auto& line : render(model, ViewContext{160, 40, 2000, "http://x"})) out += line.text() + "\n";
+  return out;
+}
+
+std::vector<Action> type(Model& model, const std::string& text, bool enter = true) {
+  std::vector<Action> actions;
+  for (const auto& key : typed(text)) {
+    auto more = apply(model, intent_for(model, key));
+    actions.insert(actions.end(), more.begin(), more.end());
+  }
+  if (enter) {
+    auto more = apply(model, intent_for(model, Key{C::enter}));
+    actions.insert(actions.end(), more.begin(), more.end());
+  }
+  return actions;
+}
+
+TEST(TuiPolicyKeys, FailoverIsAskedByNameOnlyWhereThePrimaryIsLost) {
+  Model alive = on_cluster(quiet_view());
+  EXPECT_TRUE(type(alive, "F", false).empty());
+  EXPECT_EQ(alive.prompt.kind, Prompt::Kind::none);
+  EXPECT_NE(text_of(alive).find("F: sms-1's primary db1 is writable: a failover would be refused (p pivots)"),
+            std::string::npos)
+      << text_of(alive);
+
+  Model lost = on_cluster(quiet_view(), true);
+  EXPECT_TRUE(type(lost, "F", false).empty());
+  ASSERT_EQ(lost.prompt.kind, Prompt::Kind::failover);
+  EXPECT_NE(text_of(lost).find("Fail over sms-1: replace its primary"), std::string::npos) << text_of(lost);
+  EXPECT_TRUE(type(lost, "sms-").empty()) << "a wrong name declines";
+  EXPECT_EQ(lost.prompt.kind, Prompt::Kind::none);
+  EXPECT_NE(text_of(lost).find("Not failed over: you typed 'sms-', not 'sms-1'"), std::string::npos);
+
+  type(lost, "F", false);
+  const auto actions = type(lost, "sms-1");
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0].kind, ActionKind::failover);
+  EXPECT_EQ(actions[0].cluster, "sms-1");
+
+  // pivotd named the job: the job screen follows it.
+  apply(lost, outcome(UpdateKind::started, ActionKind::failover, "sms-1", "fo-4-3"));
+  EXPECT_EQ(current(lost), Screen::job);
+  EXPECT_EQ(lost.job, "fo-4-3");
+}
+
+TEST(TuiPolicyKeys, AcknowledgeNeedsAFailoverWaitingAndAComment) {
+  Model quiet = on_cluster(quiet_view());
+  type(quiet, "A", false);
+  EXPECT_EQ(quiet.prompt.kind, Prompt::Kind::none);
+  EXPECT_NE(text_of(quiet).find("sms-1 has no failover waiting for an acknowledge"), std::string::npos);
+
+  Model model = on_cluster(after_failover());
+  type(model, "A", false);
+  ASSERT_EQ(model.prompt.kind, Prompt::Kind::acknowledge);
+  EXPECT_TRUE(type(model, "  ").empty());
+  EXPECT_NE(text_of(model).find("a comment is needed"), std::string::npos) << text_of(model);
+  apply(model, intent_for(model, Key{C::backspace}));
+  apply(model, intent_for(model, Key{C::backspace}));
+  const auto actions = type(model, "db1 looked at; q and F are text here");
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0].kind, ActionKind::acknowledge);
+  EXPECT_EQ(actions[0].text, "db1 looked at; q and F are text here");
+  EXPECT_EQ(current(model), Screen::cluster) << "q typed into the prompt did not go back";
+}
+
+TEST(TuiPolicyKeys, MaintenanceAsksUntilThenWhyOrOffersToEndAWindow) {
+  Model model = on_cluster(quiet_view());
+  type(model, "M", false);
+  ASSERT_EQ(model.prompt.kind, Prompt::Kind::maintenance_until);
+  EXPECT_TRUE(type(model, "tomorrow").empty());
+  EXPECT_NE(text_of(model).find("'tomorrow' is neither a duration"), std::string::npos) << text_of(model);
+  EXPECT_TRUE(type(model, "2h").empty());
+  ASSERT_EQ(model.prompt.kind, Prompt::Kind::maintenance_reason);
+  EXPECT_NE(text_of(model).find("Maintenance of sms-1 until 2h: why?"), std::string::npos) << text_of(model);
+  const auto actions = type(model, "kernel upgrade");
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0].kind, ActionKind::set_maintenance);
+  EXPECT_EQ(actions[0].until, "2h");
+  EXPECT_EQ(actions[0].text, "kernel upgrade");
+
+  json in_window = quiet_view();
+  in_window["maintenance"] = {{"until", "2026-11-24T22:15:03.123Z"}, {"reason", "kernel upgrade"}, {"set_by", "alice"},
+                              {"set_at", "2026-11-24T20:15:03.123Z"}};
+  Model ending = on_cluster(in_window);
+  type(ending, "M", false);
+  ASSERT_EQ(ending.prompt.kind, Prompt::Kind::end_maintenance);
+  apply(ending, intent_for(ending, Key{C::escape}));
+  EXPECT_EQ(ending.prompt.kind, Prompt::Kind::none);
+  EXPECT_EQ(current(ending), Screen::cluster) << "Esc leaves the prompt, not the screen";
+  EXPECT_NE(text_of(ending).find("Nothing was changed on sms-1"), std::string::npos);
+  type(ending, "M", false);
+  const auto end = type(ending, "sms-1");
+  ASSERT_EQ(end.size(), 1u);
+  EXPECT_EQ(end[0].kind, ActionKind::end_maintenance);
+}
+
+TEST(TuiPolicyKeys, TheActionsReachPivotdAndItsAnswerTheScreen) {
+  FakeTransport transport;
+  ManualClock clock;  // wall clock 2026-11-24T20:15:03.123Z
+  ApiClient api(transport, "http://127.0.0.1:7780", "tok");
+  json in_window = quiet_view();
+  in_window["maintenance"] = {{"until", "2026-11-24T22:15:03.123Z"}, {"reason", "kernel upgrade"}, {"set_by", "alice"},
+                              {"set_at", "2026-11-24T20:15:03.123Z"}};
+  transport.on(Method::put, "/v1/clusters/sms-1/maintenance",
+               testing::reply(200, {{"cluster", "sms-1"}, {"failover", in_window}}));
+  transport.on(Method::delete_, "/v1/clusters/sms-1/maintenance",
+               testing::reply(200, {{"cluster", "sms-1"}, {"failover", quiet_view()}}));
+  transport.on(Method::post, "/v1/clusters/sms-1/acknowledge",
+               testing::error_reply(501, "not_implemented", "acknowledge is not implemented yet"));
+
+  Model model = on_cluster(quiet_view());
+  Action set{ActionKind::set_maintenance, "sms-1", "", "", ""};
+  set.until = "2h";
+  set.text = "kernel upgrade";
+  Update answer = send_action(api, set, clock.wall_ms());
+  ASSERT_EQ(transport.calls.size(), 1u);
+  EXPECT_EQ(transport.calls[0].method, Method::put);
+  EXPECT_EQ(json::parse(transport.calls[0].body), (json{{"until", "2026-11-24T22:15:03.123Z"}, {"reason", "kernel upgrade"}}));
+  EXPECT_EQ(answer.kind, UpdateKind::done);
+  apply(model, answer);
+  EXPECT_NE(text_of(model).find("Maintenance of sms-1 until 2026-11-24 22:15:03: no automatic failover, no pivot"),
+            std::string::npos)
+      << text_of(model);
+  EXPECT_NE(text_of(model).find("Maintenance until 2026-11-24 22:15:03: kernel upgrade"), std::string::npos)
+      << "the cluster's view is pivotd's answer\n" << text_of(model);
+
+  answer = send_action(api, Action{ActionKind::end_maintenance, "sms-1", "", "", ""}, clock.wall_ms());
+  EXPECT_EQ(transport.calls.back().method, Method::delete_);
+  apply(model, answer);
+  EXPECT_EQ(text_of(model).find("Maintenance until"), std::string::npos) << text_of(model);
+
+  Action ack{ActionKind::acknowledge, "sms-1", "", "", ""};
+  ack.text = "seen";
+  answer = send_action(api, ack, clock.wall_ms());
+  EXPECT_EQ(json::parse(transport.calls.back().body), (json{{"comment", "seen"}}));
+  EXPECT_EQ(answer.kind, UpdateKind::failed);
+  apply(model, answer);
+  EXPECT_NE(text_of(model).find("acknowledge is not implemented yet"), std::string::npos) << text_of(model);
 }
 
 }  // namespace

@@ -68,6 +68,7 @@ class PollingFeed : public Feed {
   void push(Update update);
 
   ApiClient& api_;
+  Clock& clock_;  // the wall clock's now for a maintenance window given as a duration
   PollOptions options_;
   UpdateQueue queue_;
   std::mutex mutex_;

@@ -26,7 +26,8 @@ struct Key {
 enum class IntentKind {
   none, quit_or_back, back, up, down, page_up, page_down, top, bottom, open, help, filter,
   pivot_status, pivot, jobs, agents, cancel_job,
-  text, erase, submit, cancel,  // while typing (the filter, a pivot's confirmation)
+  failover, acknowledge, maintenance,  // on an open cluster: each asks first (Prompt)
+  text, erase, submit, cancel,  // while typing (the filter, a pivot's confirmation, a prompt)
   confirm_yes, confirm_no,      // the answer to a y/N question (cancel a job?)
 };
 struct Intent {
@@ -36,13 +37,15 @@ struct Intent {
 
 // What the model asks of pivotd; the feed sends it and answers with an
 // Update (started with the job id, done with pivotd's answer, or failed).
-enum class ActionKind { pivot_status, dry_run, pivot, cancel };
+enum class ActionKind { pivot_status, dry_run, pivot, cancel, failover, acknowledge, set_maintenance, end_maintenance };
 struct Action {
   ActionKind kind = ActionKind::pivot_status;
   std::string cluster;
   std::string candidate;         // pivot: the dry run's candidate
   std::string expected_primary;  // pivot: the primary the operator saw (412 if it changed)
   std::string job{};             // cancel: the job
+  std::string text{};            // acknowledge: the comment; set_maintenance: the reason
+  std::string until{};           // set_maintenance: RFC 3339, or a duration from now (the feed resolves it)
   bool operator==(const Action&) const = default;
 };
 
@@ -75,6 +78,18 @@ struct PivotFlow {
   std::string typed;    // the confirmation typed so far
   std::string old_primary, new_primary;
   std::string message;  // failed, declined: why
+};
+
+// A question the cluster screen asks before failover, acknowledge or
+// maintenance, answered by typing a line: the cluster's name (failover, the
+// end of a window), a comment, a window's end then its reason.
+struct Prompt {
+  enum class Kind { none, failover, acknowledge, maintenance_until, maintenance_reason, end_maintenance };
+  Kind kind = Kind::none;
+  std::string cluster;
+  std::string typed;
+  std::string until;  // maintenance_reason: the end already given
+  std::string problem;  // what was wrong with the last line typed ("" when nothing)
 };
 
 // What the feed should keep fresh besides the lists: the open cluster and
@@ -121,6 +136,7 @@ struct Model {
   PivotFlow pivot;
 
   std::string cancel_confirm;  // the job a y/N question asks to cancel, "" when none is asked
+  Prompt prompt;               // the cluster screen's question, if one is asked
 
   Link link = Link::connecting;
   std::string link_message;       // reconnecting: why; polling: why

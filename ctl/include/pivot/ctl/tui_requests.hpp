@@ -16,10 +16,13 @@ namespace pivot::ctl::tui {
 // An update that only says something (unreachable, reconnecting, polling).
 Update saying(UpdateKind kind, std::string message);
 
-// POSTs the action; its answer as an update: `started` with the job id
-// (pivot status, dry run, pivot), `done` with the job (cancel), or `failed`
-// with why (pivotd's message, or that it was not reached).
-Update send_action(ApiClient& api, const Action& action);
+// Sends the action (POST; maintenance: PUT or DELETE); its answer as an
+// update: `started` with the job id (pivot status, dry run, pivot,
+// failover), `done` with the job (cancel) or the cluster's answer
+// (acknowledge, maintenance), or `failed` with why (pivotd's message, or
+// that it was not reached). `wall_ms` is now on the wall clock: a
+// maintenance window given as a duration ends that long after it.
+Update send_action(ApiClient& api, const Action& action, std::uint64_t wall_ms);
 
 // GET `target`'s reply as an update of `kind`: the body read, `unreachable`
 // when pivotd was not reached, or `failed` naming the read (failed_read, key).
