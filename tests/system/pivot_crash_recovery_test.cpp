@@ -14,6 +14,8 @@
 #include <algorithm>
 #include <csignal>
 #include <fstream>
+#include <future>
+#include <sstream>
 #include <thread>
 
 #include "pivot/test/process.hpp"
@@ -295,8 +297,21 @@ TEST_F(CrashAfterPromote, ACancelStopsAPivotBeforeItsFenceAndIsRefusedAfter) {
     auto job = stack().api("GET", "/v1/jobs/" + id, nullptr, "viewer").body;
     return has_step(job, "pre_pivot");
   }, 10s, 20ms));
-  std::ofstream(release) << "go\n";  // the hook ends while the cancel waits for the job
-  auto cancelled = stack().api("POST", "/v1/jobs/" + id + "/cancel");
+  // The cancel waits for the job; the hook ends only once pivotd logged the
+  // cancel. (Releasing it first raced the cancel's request against the few
+  // hundred microseconds from the hook's end to the fence, and lost since the
+  // steps' starts and ends are written without an fsync of their own.)
+  auto cancelling = std::async(std::launch::async, [&] { return stack().api("POST", "/v1/jobs/" + id + "/cancel"); });
+  const auto cancel_logged = [&] {
+    std::istringstream log(stack().pivotd_log());
+    for (std::string line; std::getline(log, line);) {
+      if (line.find("cancel requested by") != std::string::npos && line.find("job=" + id) != std::string::npos) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(wait_until(cancel_logged, 10s, 10ms));
+  std::ofstream(release) << "go\n";
+  auto cancelled = cancelling.get();
   ASSERT_EQ(cancelled.status, 200) << cancelled.body.dump();
   const auto job = wait_job(id);
   EXPECT_EQ(job["state"], "cancelled") << job.dump(2);

@@ -58,6 +58,9 @@ plan::Verdict JobCalls::hook(JobStep& s, const std::string& path, const std::map
     s.detail = {{"reason", "no " + name + " hook in the spec"}};
     return plan::Verdict::skipped;
   }
+  // The step's start, and all before it, on disk before the hook may change
+  // anything (a command's id is written durably; a hook has no id).
+  journal_.sync();
   HookOutcome o = hooks_.run(path, env, timeout_ms);
   // A hook's last line ends with a newline; the transcript shows text, not framing.
   while (!o.output.empty() && (o.output.back() == '\n' || o.output.back() == '\r')) o.output.pop_back();

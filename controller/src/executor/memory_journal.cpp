@@ -89,4 +89,9 @@ void JournalTee::marks_saved(const std::string& cluster, const ClusterMarks& mar
   if (second_) second_->marks_saved(cluster, marks, at_ms);
 }
 
+void JournalTee::sync() {
+  first_.sync();
+  if (second_) second_->sync();
+}
+
 }  // namespace pivot::controller

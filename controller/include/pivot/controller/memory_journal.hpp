@@ -56,6 +56,7 @@ class JournalTee : public Journal {
   void primary_observed(const std::string& cluster, const std::optional<std::string>& primary,
                         std::uint64_t at_ms) override;
   void marks_saved(const std::string& cluster, const ClusterMarks& marks, std::uint64_t at_ms) override;
+  void sync() override;
 
  private:
   Journal& first_;

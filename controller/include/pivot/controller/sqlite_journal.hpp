@@ -2,6 +2,10 @@
 // The job journal on disk (ARCHITECTURE.md, "Job journal"; issue 14): one
 // SQLite file, STATE_DIR/journal.sqlite, in WAL mode with synchronous=FULL so
 // that a row is on disk before the runner sends the commands it announces.
+// A step's start and end and a running job's row are written without their
+// own fsync (synchronous=NORMAL for that transaction; issue 22): the next
+// command's id, written with one, takes them to disk with it, in order
+// (docs/pivotd.md, "The job journal": why recovery loses nothing).
 // The file is opened in exclusive locking mode: a second pivotd on the same
 // state_dir is refused at start ("database is locked"), never interleaved.
 // A write that fails later is logged (job= field) and does not stop the job.
@@ -35,6 +39,8 @@ class SqliteJournal : public EntryJournal {
   void primary_observed(const std::string& cluster, const std::optional<std::string>& primary,
                         std::uint64_t at_ms) override;
   void marks_saved(const std::string& cluster, const ClusterMarks& marks, std::uint64_t at_ms) override;
+  // fdatasync of the WAL when a commit since the last sync had none.
+  void sync() override;
 
   // The newest `limit` jobs, oldest first (pivotd's registry at start).
   Result<std::vector<Job>> recent_jobs(std::size_t limit);
@@ -59,10 +65,14 @@ class SqliteJournal : public EntryJournal {
  private:
   SqliteJournal(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   Result<void> exec(const char* sql);
+  // Sets the connection's synchronous mode for the next transaction (under mutex_).
+  void sync_each_commit(bool full);
 
   std::mutex mutex_;  // one connection, written by the job threads
   sqlite3* db_;
   std::string path_;
+  bool full_sync_ = true;  // the connection's synchronous mode: FULL (true) or NORMAL
+  bool unsynced_ = false;  // a commit under NORMAL not yet taken to disk
 };
 
 }  // namespace pivot::controller

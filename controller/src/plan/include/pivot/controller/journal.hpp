@@ -61,6 +61,11 @@ class Journal {
   // What pivotd decided about a cluster (cooldown, maintenance, needs_rebuild
   // marks, the last writable primary), whole, each time it changes.
   virtual void marks_saved(const std::string& cluster, const ClusterMarks& marks, std::uint64_t at_ms) = 0;
+  // Everything journaled so far is on disk when this returns. Before a hook
+  // runs: a hook may change something, and it is not a command, whose id is
+  // written durably anyway (a journal may write a step's start without an
+  // fsync of its own: SqliteJournal). Nothing to do for a journal in memory.
+  virtual void sync() {}
 };
 
 // The five runner events as JournalEntry rows, handed to append(): one mapping
