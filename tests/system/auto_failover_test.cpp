@@ -48,6 +48,7 @@ class AutoFailover : public StackTest {
   void TearDown() override {
     StackTest::TearDown();
     try {
+      if (!stack().pivotd_running()) stack().start_pivotd();
       stack().write_spec({});
       for (int node : killed_) cluster().start_node(node);
       stack().stop_pivotd();
@@ -259,6 +260,99 @@ TEST_F(AutoFailover, AnOldPrimaryWithAnExtraTransactionIsMarkedNeedsRebuildAndSt
     if (n["name"] == "db1") {
       EXPECT_TRUE(n.value("needs_rebuild", nlohmann::json()).is_null()) << n.dump(2);
     }
+  }
+}
+
+// pivotd SIGKILLed (a crash failpoint) as its automatic failover begins to
+// repoint, after the winner became writable: the next pivotd rolls it forward.
+TEST_F(AutoFailover, AFailoverInterruptedAfterPromoteIsRolledForwardByTheNextPivotd) {
+  stack().write_spec({.auto_failover = true});
+  stack().stop_pivotd();
+  stack().start_pivotd("repoint:crash");
+  stack().wait_ready();
+  write_and_ship(1, 20);
+  kill(1);
+  ASSERT_TRUE(wait_until([&] { return !stack().pivotd_running(); }, 40s, 50ms)) << stack().pivotd_log();
+  stack().start_pivotd();
+  const auto job = next_job("failover", 60s);
+  ASSERT_FALSE(job.is_null()) << reasons();
+  EXPECT_EQ(job["state"], "succeeded") << job.dump(2);
+  EXPECT_EQ(job["result"]["recovered"]["way"], "roll_forward") << job.dump(2);
+  const int winner = number_of(job["result"].value("new_primary", "db0"));
+  ASSERT_TRUE(winner == 2 || winner == 3) << job.dump(2);
+  expect_replicating_from(winner, {1});
+  EXPECT_EQ(cluster().value(winner, "SELECT COUNT(*) FROM pivot_test.probe"), "20");
+}
+
+// ... as it chooses (every IO thread stopped, nobody promoted yet): the next
+// pivotd rolls it back (the IO threads started again), and its guard, finding
+// db1 still dead, fails over anew.
+TEST_F(AutoFailover, AFailoverInterruptedBeforePromoteIsRolledBackAndTheGuardFailsOverAnew) {
+  stack().write_spec({.auto_failover = true});
+  stack().stop_pivotd();
+  stack().start_pivotd("choose:crash");
+  stack().wait_ready();
+  write_and_ship(1, 20);
+  kill(1);
+  ASSERT_TRUE(wait_until([&] { return !stack().pivotd_running(); }, 40s, 50ms)) << stack().pivotd_log();
+  std::string interrupted;
+  stack().start_pivotd();
+  for (const auto& j : jobs()) {
+    if (j.value("kind", "") == "failover" && !seen_.count(j.value("id", ""))) interrupted = j.value("id", "");
+  }
+  ASSERT_FALSE(interrupted.empty()) << jobs().dump(2);
+  nlohmann::json recovered;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        recovered = stack().api("GET", "/v1/jobs/" + interrupted, nullptr, "viewer").body;
+        return recovered.value("state", "") != "running" && recovered.value("state", "") != "queued";
+      },
+      60s));
+  seen_.insert(interrupted);
+  EXPECT_EQ(recovered["state"], "rolled_back") << recovered.dump(2);
+  EXPECT_EQ(recovered["result"]["recovered"]["way"], "roll_back") << recovered.dump(2);
+  const auto again = next_job("failover", 60s);
+  ASSERT_FALSE(again.is_null()) << reasons();
+  EXPECT_EQ(again["state"], "succeeded") << again.dump(2);
+  const int winner = number_of(again["result"].value("new_primary", "db0"));
+  ASSERT_TRUE(winner == 2 || winner == 3) << again.dump(2);
+  expect_replicating_from(winner, {1});
+  EXPECT_EQ(cluster().value(winner, "SELECT COUNT(*) FROM pivot_test.probe"), "20");
+}
+
+// db2 and db3 stopped receiving (their IO threads stopped) while db1 took
+// writes that only db4 (backup) and db5 (analytics) received: the winner, a
+// replica, catches up from one of them before it becomes writable.
+TEST_F(AutoFailover, TheWinnerCatchesUpFromABackupNodeThatHoldsMore) {
+  stack().write_spec({.auto_failover = true});
+  write_and_ship(1, 10);
+  for (int node : {2, 3}) cluster().execute(node, "STOP SLAVE IO_THREAD");
+  for (int i = 100; i < 130; ++i) {
+    cluster().execute(1, "INSERT INTO pivot_test.probe VALUES (" + std::to_string(i) + ", 'db1', 0)", Account::app);
+  }
+  const std::string written = cluster().value(1, "SELECT @@global.gtid_binlog_pos");
+  for (int node : {4, 5}) {
+    ASSERT_TRUE(wait_until([&] { return cluster().record(node, "SHOW SLAVE STATUS")["Gtid_IO_Pos"] == written; }, 15s));
+  }
+  kill(1);
+  for (int node : {2, 3}) cluster().execute(node, "START SLAVE IO_THREAD");
+  const auto job = next_job("failover", 40s);
+  ASSERT_FALSE(job.is_null()) << reasons();
+  ASSERT_EQ(job["state"], "succeeded") << job.dump(2);
+  bool caught_up = false;
+  for (const auto& s : job["steps"]) caught_up = caught_up || (s["name"] == "catch_up" && s["state"] == "succeeded");
+  EXPECT_TRUE(caught_up) << job.dump(2);
+  const std::string winner = job["result"].value("new_primary", "");
+  ASSERT_TRUE(winner == "db2" || winner == "db3") << job.dump(2);
+  const int w = number_of(winner);
+  EXPECT_EQ(cluster().value(w, "SELECT COUNT(*) FROM pivot_test.probe"), "40") << "everything db4 and db5 held";
+  expect_replicating_from(w, {1});
+  const std::string position = cluster().value(w, "SELECT @@global.gtid_binlog_pos");
+  const std::string checksum = cluster().record(w, "CHECKSUM TABLE pivot_test.probe")["Checksum"];
+  for (int node = 2; node <= 5; ++node) {
+    if (node == w) continue;
+    EXPECT_EQ(cluster().value(node, "SELECT MASTER_GTID_WAIT('" + position + "', 30)"), "0") << "db" << node;
+    EXPECT_EQ(cluster().record(node, "CHECKSUM TABLE pivot_test.probe")["Checksum"], checksum) << "db" << node;
   }
 }
 

@@ -337,6 +337,7 @@ PivotJobOutcome FailoverRun::finish(JobState state) const {
                 {"last_known_primary_position", choice_.primary_last_gtids},
                 {"may_be_lost", choice_.candidate.empty() ? Detail() : Detail(choice_.lacking_from_primary)}};
   if (!not_reached_.empty()) result["not_reached"] = not_reached_;
+  if (!recovered_.empty()) result["recovered"] = Detail{{"way", recovered_}};  // as a pivot's recovery says it
   plan::add_failures(result, runner_.failures());
   return PivotJobOutcome{state, std::move(result)};
 }

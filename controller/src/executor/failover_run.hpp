@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "failover_recovery_point.hpp"
 #include "job_calls.hpp"
 #include "pivot/controller/failover_choice.hpp"
 #include "pivot/controller/failover_detection.hpp"
@@ -47,6 +48,9 @@ class FailoverRun {
         calls_(agents, hooks, ports.journal, ports.clock, runner_, input.spec.name, input.job_id),
         started_ms_(ports.clock.steady_ms()) {}
   PivotJobOutcome run();
+  // A failover pivotd found running at start (failover_recovery_point.hpp):
+  // rolled back before promote, forward from promote on.
+  PivotJobOutcome recover(const plan::FailoverRecoveryPoint& point, std::uint64_t wait_ms);
 
   static const std::vector<FailoverStep>& steps();
 
@@ -65,6 +69,8 @@ class FailoverRun {
   plan::Verdict post_failover(JobStep& s);
   plan::Verdict verify(JobStep& s);
   plan::Undo undo_stop_io();
+  // Recovery: the cluster as it is now, and the failover's nodes from the journal.
+  bool recover_step(JobStep& s, const plan::FailoverRecoveryPoint& point, std::uint64_t wait_ms);
 
   void fail(const std::string& step, std::string error, std::string message) {
     runner_.record_failure(step, std::move(error), std::move(message));
@@ -98,6 +104,7 @@ class FailoverRun {
   const NodeSpec* candidate_ = nullptr;
   std::optional<std::uint64_t> to_writable_ms_;
   std::vector<const NodeSpec*> repointed_;
+  std::string recovered_;  // the recovery's way ("" for a failover that ran straight)
 };
 
 }  // namespace pivot::controller

@@ -1,5 +1,7 @@
 #include "pivot/controller/failpoints.hpp"
 
+#include "pivot/controller/failover_executor.hpp"
+
 #include <algorithm>
 
 #include "pivot/controller/pivot_executor.hpp"
@@ -20,8 +22,10 @@ bool is_word(std::string_view s) {
 bool known_step(std::string_view step) {
   if (step.starts_with("rollback_")) return is_word(step);
   if (step == "recover") return true;
-  const auto steps = pivot_plan_steps();
-  return std::find(steps.begin(), steps.end(), step) != steps.end();
+  for (const auto& steps : {pivot_plan_steps(), failover_plan_steps()}) {
+    if (std::find(steps.begin(), steps.end(), step) != steps.end()) return true;
+  }
+  return false;
 }
 
 std::string_view trim(std::string_view s) {
@@ -56,7 +60,7 @@ Result<std::vector<Failpoint>> parse_failpoints(std::string_view text) {
 
     const auto slash = point.find('/');
     fp.step = std::string(point.substr(0, slash));
-    if (!known_step(fp.step)) return bad(entry, "'" + fp.step + "' is not a step of the pivot plan nor a rollback_ step");
+    if (!known_step(fp.step)) return bad(entry, "'" + fp.step + "' is not a step of the pivot or failover plan nor a rollback_ step");
     if (slash != std::string_view::npos) {
       fp.action = std::string(point.substr(slash + 1));
       if (!is_word(fp.action)) return bad(entry, "'" + fp.action + "' is not an agent action name");

@@ -103,11 +103,15 @@ class ReopenRun : RepairRun {
         calls_.record(s, calls_.call(*primary_, plan::set_read_only(calls_.id("reopen", *primary_), false))));
   }
 
-  // The model must show it as the one writable primary: its agent's next
-  // report after the change says so.
+  // The model must show it as the one writable primary, within the verify
+  // wait: a report the agent probed before the change may still arrive first.
   plan::Verdict verify(JobStep& s) {
-    const auto now = fresh_snapshot({primary_->name});
-    const auto primary = observed_primary(spec_, now.observed, now.now_ms);
+    const std::uint64_t until = clock_.steady_ms() + plan::kVerifyWaitMs;
+    std::optional<std::string> primary;
+    do {
+      const auto now = fresh_snapshot({primary_->name});
+      primary = observed_primary(spec_, now.observed, now.now_ms);
+    } while (primary != primary_->name && clock_.steady_ms() < until);
     s.detail = {{"observed_primary", primary ? Detail(*primary) : Detail()}};
     if (primary == primary_->name) return plan::Verdict::succeeded;
     fail("verify", "not_writable",

@@ -43,7 +43,11 @@ std::string marks_to_json(const ClusterMarks& m) {
   out["auto_failovers_ms"] = m.auto_failovers_ms;
   if (const auto& p = m.last_primary) {
     out["last_primary"] = {{"node", p->node},
+                           {"flavor", p->flavor},
+                           {"server_id", p->server_id ? json(*p->server_id) : json()},
+                           {"server_uuid", p->server_uuid},
                            {"gtid_binlog_pos", p->gtid_binlog_pos},
+                           {"gtid_binlog_state", p->gtid_binlog_state},
                            {"gtid_executed", p->gtid_executed},
                            {"uptime_s", p->uptime_s ? json(*p->uptime_s) : json()},
                            {"seen_ms", p->seen_ms}};
@@ -87,7 +91,13 @@ Result<ClusterMarks> marks_from_json(const std::string& text) {
     if (auto it = in.find("last_primary"); it != in.end() && it->is_object()) {
       const auto& p = *it;
       m.last_primary = LastPrimary{.node = at_or<std::string>(p, "node", ""),
+                                   .flavor = at_or<std::string>(p, "flavor", ""),
+                                   .server_id = p.contains("server_id") && p["server_id"].is_number_unsigned()
+                                                    ? std::optional(p["server_id"].get<std::uint32_t>())
+                                                    : std::nullopt,
+                                   .server_uuid = at_or<std::string>(p, "server_uuid", ""),
                                    .gtid_binlog_pos = at_or<std::string>(p, "gtid_binlog_pos", ""),
+                                   .gtid_binlog_state = at_or<std::string>(p, "gtid_binlog_state", ""),
                                    .gtid_executed = at_or<std::string>(p, "gtid_executed", ""),
                                    .uptime_s = p.contains("uptime_s") && p["uptime_s"].is_number_unsigned()
                                                    ? std::optional(p["uptime_s"].get<std::uint64_t>())

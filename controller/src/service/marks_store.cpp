@@ -34,6 +34,15 @@ ClusterMarks MarksStore::update(const std::string& cluster, const std::function<
   return next;
 }
 
+bool MarksStore::primary_due(const std::string& cluster, const std::string& node, std::uint64_t wall_ms,
+                             std::uint64_t every_ms) const {
+  std::lock_guard lock(mu_);
+  auto it = marks_.find(cluster);
+  if (it == marks_.end() || !it->second.last_primary) return false;
+  const auto& last = *it->second.last_primary;
+  return last.node == node && last.seen_ms + every_ms <= wall_ms;
+}
+
 std::vector<std::uint64_t> MarksStore::fleet_auto_failovers(std::uint64_t wall_ms) const {
   std::lock_guard lock(mu_);
   std::vector<std::uint64_t> out;

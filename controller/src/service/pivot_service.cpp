@@ -23,6 +23,9 @@ constexpr std::uint64_t kGuardRetryMs = 30000;
 // A decision whose sentences change only in their details is logged again
 // at most this often.
 constexpr std::uint64_t kGuardRelogMs = 30000;
+// The primary's state is journaled this often (and when the primary changes):
+// what a restarted pivotd judges a dead primary's survivors against.
+constexpr std::uint64_t kLastPrimaryEveryMs = 2000;
 
 auto logger() {
   static auto l = log::get("pivotd.jobs");
@@ -92,24 +95,31 @@ void PivotService::set_agents_source(std::function<AgentsView()> source) { agent
 void PivotService::on_message(const protocol::Message& message, std::uint64_t received_at_ms) {
   // The journal keeps each cluster's primary as seen (for the recovery after a
   // crash): written when it changes, not per message, outside the model's lock.
-  if (auto change = model_.on_message(message, received_at_ms)) {
-    registry_.journal().primary_observed(change->cluster, change->primary, clock_.wall_ms());
-    // A new writable primary is remembered with its state, across restarts:
-    // once it dies, nothing observable says which node it was.
-    const auto* state = std::get_if<protocol::NodeState>(&message.body);
-    if (change->primary && state && state->node == *change->primary) {
-      marks_.update(
-          change->cluster,
-          [&](ClusterMarks& m) {
-            m.last_primary = LastPrimary{.node = state->node,
-                                         .gtid_binlog_pos = state->gtid_binlog_pos.value_or(""),
-                                         .gtid_executed = state->gtid_executed.value_or(""),
-                                         .uptime_s = state->uptime_s,
-                                         .seen_ms = clock_.wall_ms()};
-          },
-          clock_.wall_ms());
-    }
-  }
+  const auto change = model_.on_message(message, received_at_ms);
+  if (change) registry_.journal().primary_observed(change->cluster, change->primary, clock_.wall_ms());
+  // The writable primary is remembered with its state across restarts (once
+  // it dies, nothing observable says which node it was or what it held): at
+  // once when it changes, then every kLastPrimaryEveryMs.
+  const auto* state = std::get_if<protocol::NodeState>(&message.body);
+  if (!state || !state->mysql_reachable || state->read_only != false) return;
+  const auto& cluster = message.envelope.cluster;
+  const auto wall = clock_.wall_ms();
+  const bool became = change && change->primary == state->node;
+  if (!became && !marks_.primary_due(cluster, state->node, wall, kLastPrimaryEveryMs)) return;
+  marks_.update(
+      cluster,
+      [&](ClusterMarks& m) {
+        m.last_primary = LastPrimary{.node = state->node,
+                                     .flavor = state->flavor ? std::string(protocol::to_string(*state->flavor)) : "",
+                                     .server_id = state->server_id,
+                                     .server_uuid = state->server_uuid.value_or(""),
+                                     .gtid_binlog_pos = state->gtid_binlog_pos.value_or(""),
+                                     .gtid_binlog_state = state->gtid_binlog_state.value_or(""),
+                                     .gtid_executed = state->gtid_executed.value_or(""),
+                                     .uptime_s = state->uptime_s,
+                                     .seen_ms = wall};
+      },
+      wall);
 }
 
 // Lock order: the registry's, then the model's (admission reads the model
@@ -264,7 +274,7 @@ Result<std::string> PivotService::launch_failover(const ClusterSpec& spec, const
     JobPorts ports(*this, registry_, input.job_id);
     FailoverExecutor executor(agents_, hooks_, ports, clock_, ports, ports, registry_.journal());
     auto outcome = executor.run(input);
-    failover_ended(input.spec, input.job_id, input.kind, started, outcome.result);
+    failover_ended(input.spec, input.job_id, input.kind, started, outcome);
     if (input.kind == FailoverKind::automatic && outcome.state != JobState::succeeded) {
       guard_backoff(input.spec.name, "the automatic failover " + input.job_id + " ended " +
                                          std::string(protocol::to_string(outcome.state)));
@@ -275,12 +285,14 @@ Result<std::string> PivotService::launch_failover(const ClusterSpec& spec, const
 }
 
 void PivotService::failover_ended(const ClusterSpec& spec, const std::string& job_id, FailoverKind kind,
-                                  std::uint64_t started_wall_ms, const Detail& result) {
-  // A failover stopped in its checks changed nothing: no cooldown, no memo.
+                                  std::uint64_t started_wall_ms, const PivotJobOutcome& outcome) {
+  // A failover stopped in its checks changed nothing, one rolled back undid
+  // what it changed: no cooldown, no memo (the guard decides anew after its pause).
   const auto job = registry_.job(job_id);
   const bool acted = job && std::any_of(job->steps.begin(), job->steps.end(),
                                         [](const JobStep& s) { return s.name == "fence_old_primary"; });
-  if (!acted) return;
+  if (!acted || outcome.state == JobState::rolled_back) return;
+  const Detail& result = outcome.result;
   const auto* old_primary = result.find("old_primary");
   const auto* new_primary = result.find("new_primary");
   marks_.update(
@@ -507,8 +519,14 @@ void PivotService::restore_marks(std::map<std::string, ClusterMarks> marks) {
     state.node = m.last_primary->node;
     state.mysql_reachable = true;
     state.read_only = false;
-    if (!m.last_primary->gtid_binlog_pos.empty()) state.gtid_binlog_pos = m.last_primary->gtid_binlog_pos;
-    if (!m.last_primary->gtid_executed.empty()) state.gtid_executed = m.last_primary->gtid_executed;
+    const auto& p = *m.last_primary;
+    if (p.flavor == "mariadb") state.flavor = protocol::Flavor::mariadb;
+    if (p.flavor == "mysql") state.flavor = protocol::Flavor::mysql;
+    state.server_id = p.server_id;
+    if (!p.server_uuid.empty()) state.server_uuid = p.server_uuid;
+    if (!p.gtid_binlog_pos.empty()) state.gtid_binlog_pos = state.gtid_current_pos = p.gtid_binlog_pos;
+    if (!p.gtid_binlog_state.empty()) state.gtid_binlog_state = p.gtid_binlog_state;
+    if (!p.gtid_executed.empty()) state.gtid_executed = p.gtid_executed;
     state.uptime_s = m.last_primary->uptime_s;
     model_.restore_last_primary(cluster, m.last_primary->node, std::move(state));
   }
@@ -627,15 +645,36 @@ std::size_t PivotService::recover_jobs(const EntriesOf& entries_of) {
   for (Job& job : registry_.claim_unfinished()) {
     const std::string id = job.id;
     if (job.kind == JobKind::failover) {
-      // Not recovered yet (a failover past its fence may have stopped IO
-      // threads or promoted a node): the operator looks, said plainly.
-      log::event(*logger(), spdlog::level::err, {.cluster = job.cluster, .job = id},
-                 "failover found running at start: not recovered automatically, needs the operator");
-      run(id, [this, id] {
-        registry_.finish(id, JobState::failed,
-                         {{"error", "needs_attention"},
-                          {"message", "pivotd stopped while this failover ran; failovers are not recovered yet: check "
-                                      "which node is writable and what every replica replicates from"}});
+      const auto spec = model_.spec(job.cluster);
+      auto entries = entries_of(id);
+      if (!spec || !entries) {
+        const std::string why = !spec ? "cluster '" + job.cluster + "' is no longer loaded"
+                                      : "its journal entries cannot be read: " + entries.error().message;
+        log::event(*logger(), spdlog::level::err, {.cluster = job.cluster, .job = id}, "cannot recover: {}", why);
+        run(id, [this, id, why] {
+          registry_.finish(id, JobState::failed,
+                           {{"error", "needs_attention"},
+                            {"message", "pivotd stopped while this failover ran and cannot recover it (" + why +
+                                            "): check which node is writable and what every replica follows"}});
+        });
+        continue;
+      }
+      log::event(*logger(), spdlog::level::warn, {.cluster = job.cluster, .job = id},
+                 "failover found running at start: recovering it ({} step(s) saved)", job.steps.size());
+      const auto kind = job.requested_by == "pivotd" ? FailoverKind::automatic : FailoverKind::manual;
+      const int wait_ms = std::max(kRecoveryWaitMs, 3 * spec->policy.agent_fresh_ms);
+      FailoverRecoveryInput input{{id, *spec, std::nullopt, kind, std::nullopt},
+                                  std::move(job),
+                                  std::move(entries).value(),
+                                  static_cast<std::uint64_t>(wait_ms)};
+      ++recovering;
+      const std::uint64_t started = input.saved.created_at_ms;
+      run(id, [this, input = std::move(input), started] {
+        JobPorts ports(*this, registry_, input.job.job_id);
+        FailoverExecutor executor(agents_, hooks_, ports, clock_, ports, ports, registry_.journal());
+        auto outcome = executor.recover(input);
+        failover_ended(input.job.spec, input.job.job_id, input.job.kind, started, outcome);
+        registry_.finish(input.job.job_id, outcome.state, std::move(outcome.result));
       });
       continue;
     }

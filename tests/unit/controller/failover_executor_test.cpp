@@ -232,5 +232,65 @@ TEST_F(FailoverExecutorTest, APlanStepsListIsReadFromTheTable) {
                                                  "post_failover", "verify"));
 }
 
+// Recovery: a failover run to its end, then cut where pivotd "stopped": the
+// journal's entries up to the start of `step`, the job as saved up to the
+// step before it; then recovered on the cluster as it is afterwards.
+class FailoverRecoveryTest : public FailoverExecutorTest {
+ protected:
+  PivotJobOutcome recover_from(const std::string& step, const Topology& now) {
+    auto full = run();
+    EXPECT_EQ(full.state, JobState::succeeded) << to_json(full.result).dump(2);
+    FailoverRecoveryInput input{{"fo-1-1", spec(), std::nullopt, FailoverKind::automatic}, {}, {}, 100};
+    input.saved.id = "fo-1-1";
+    input.saved.kind = JobKind::failover;
+    for (const auto& s : observer.finished()) {
+      if (s.name == step) break;
+      input.saved.steps.push_back(s);
+    }
+    for (const auto& e : journal.entries("fo-1-1")) {
+      input.entries.push_back(e);
+      if (e.kind == JournalEntry::Kind::step_started && e.detail == step) break;
+    }
+    agents.clear_calls();
+    observer.events.clear();
+    source.snapshots = {snapshot_of(now, last_state)};
+    FailoverExecutor executor(agents, hooks, source, clock, observer, lock, journal);
+    return executor.recover(input);
+  }
+};
+
+TEST_F(FailoverRecoveryTest, StoppedInPromoteItRollsForwardWithTheWinnerTheJournalNames) {
+  auto outcome = recover_from("promote", after);
+  ASSERT_EQ(outcome.state, JobState::succeeded) << to_json(outcome.result).dump(2);
+  EXPECT_EQ(outcome.result["recovered"]["way"], "roll_forward");
+  EXPECT_THAT(step_names(), ElementsAre("recover", "promote", "post_promote", "repoint", "post_failover", "verify"));
+  const std::string winner = outcome.result["new_primary"].get<std::string>();
+  EXPECT_EQ(count(winner + " set_read_only"), 1u) << "the winner made writable again (idempotent)";
+  for (const char* node : {"db2", "db3", "db4", "db5"}) {
+    if (node != winner) {
+      EXPECT_EQ(count(std::string(node) + " change_source"), 1u) << node;
+    }
+  }
+  EXPECT_EQ(count("db1 set_read_only"), 0u) << "nothing before promote again";
+}
+
+TEST_F(FailoverRecoveryTest, StoppedBeforePromoteItRestartsTheIoThreadsItStoppedAndEndsRolledBack) {
+  auto outcome = recover_from("choose", after);
+  ASSERT_EQ(outcome.state, JobState::rolled_back) << to_json(outcome.result).dump(2);
+  EXPECT_EQ(outcome.result["recovered"]["way"], "roll_back");
+  EXPECT_THAT(step_names(), ElementsAre("recover", "rollback_stop_io"));
+  for (const char* node : {"db2", "db3", "db4", "db5"}) {
+    EXPECT_EQ(count(std::string(node) + " start_replication"), 1u) << node;
+  }
+  EXPECT_EQ(count("db2 set_read_only") + count("db3 set_read_only"), 0u) << "nobody promoted";
+}
+
+TEST_F(FailoverRecoveryTest, StoppedBeforeTheFenceItChangedNothingAndDoesNothing) {
+  auto outcome = recover_from("pre_failover", after);
+  EXPECT_EQ(outcome.state, JobState::failed);
+  EXPECT_EQ(outcome.result["recovered"]["way"], "nothing_changed");
+  EXPECT_TRUE(agents.sequence().empty());
+}
+
 }  // namespace
 }  // namespace pivot::controller

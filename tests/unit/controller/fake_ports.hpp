@@ -82,6 +82,11 @@ class FakeAgents : public AgentPort {
     std::lock_guard lock(mutex_);
     return calls_;
   }
+  // Forgets the calls so far (a test's second act).
+  void clear_calls() {
+    std::lock_guard lock(mutex_);
+    calls_.clear();
+  }
   // "db1 set_read_only", in call order.
   std::vector<std::string> sequence() {
     std::vector<std::string> out;

@@ -29,6 +29,15 @@ struct FailoverJobInput {
   std::optional<std::uint64_t> detect_ms = std::nullopt;
 };
 
+// A failover found running when pivotd started (ARCHITECTURE.md, "Job
+// journal"): recovered like a pivot (failover_recovery_point.hpp).
+struct FailoverRecoveryInput {
+  FailoverJobInput job;               // its id, kind and the cluster's spec as loaded now
+  Job saved;                          // the job as last saved before pivotd stopped
+  std::vector<JournalEntry> entries;  // its journal entries: which commands may have gone out
+  std::uint64_t wait_ms = 0;          // how long the nodes it needs may take to answer
+};
+
 // The step names of the failover plan, in order.
 std::vector<std::string> failover_plan_steps();
 
@@ -42,6 +51,9 @@ class FailoverExecutor {
   // in the steps), or rolled_back (stopped before promote: every IO thread
   // it stopped started again).
   PivotJobOutcome run(const FailoverJobInput& input);
+  // Rolls it back or forward from where it stood; result as run's, with
+  // `recovered` (the way) added.
+  PivotJobOutcome recover(const FailoverRecoveryInput& input);
 
  private:
   AgentPort& agents_;

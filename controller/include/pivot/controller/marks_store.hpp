@@ -28,6 +28,10 @@ class MarksStore {
   // differs; returns the marks after the change.
   ClusterMarks update(const std::string& cluster, const std::function<void(ClusterMarks&)>& change,
                       std::uint64_t wall_ms);
+  // Whether `node`'s state should be saved as the cluster's last primary:
+  // none is kept, or it is that node's and older than `every_ms`.
+  bool primary_due(const std::string& cluster, const std::string& node, std::uint64_t wall_ms,
+                   std::uint64_t every_ms) const;
   // Starts of every cluster's automatic failovers within the hour before
   // wall_ms (the fleet's cap).
   std::vector<std::uint64_t> fleet_auto_failovers(std::uint64_t wall_ms) const;

@@ -175,9 +175,10 @@ class PivotService : public ControllerService {
   Result<std::string> launch_reopen(const ClusterSpec& spec, FailoverKind kind, const std::string& requested_by,
                                     const std::optional<std::string>& idempotency_key);
   // The failover ended: its memo (the cooldown, the old primary to watch)
-  // when it went past its checks; nothing when it changed nothing.
+  // when it went past its checks; nothing when it changed nothing or was
+  // rolled back.
   void failover_ended(const ClusterSpec& spec, const std::string& job_id, FailoverKind kind,
-                      std::uint64_t started_wall_ms, const Detail& result);
+                      std::uint64_t started_wall_ms, const PivotJobOutcome& outcome);
   // A pivot's run or recovery through the ports, with this job's view of the model.
   void run_pivot(const std::string& job_id, const std::function<PivotJobOutcome(PivotExecutor&)>& body);
 

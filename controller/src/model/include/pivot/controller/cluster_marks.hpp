@@ -51,11 +51,17 @@ struct RebuildMark {
   bool operator==(const RebuildMark&) const = default;
 };
 
-// The last primary pivotd saw writable and its last state with mysqld up.
+// The last primary pivotd saw writable and enough of its last state with
+// mysqld up for a failover to judge survivors against it after a restart
+// (errant transactions, what may be lost): refreshed every few seconds.
 struct LastPrimary {
   std::string node = {};
-  std::string gtid_binlog_pos = {};  // "" when the agent did not report one
-  std::string gtid_executed = {};    // MySQL's set, "" on MariaDB
+  std::string flavor = {};             // "mariadb", "mysql", "" unknown
+  std::optional<std::uint32_t> server_id = {};
+  std::string server_uuid = {};        // MySQL
+  std::string gtid_binlog_pos = {};    // "" when the agent did not report one
+  std::string gtid_binlog_state = {};  // MariaDB
+  std::string gtid_executed = {};      // MySQL's set, "" on MariaDB
   std::optional<std::uint64_t> uptime_s = {};
   std::uint64_t seen_ms = 0;  // when that state was received
   bool operator==(const LastPrimary&) const = default;
