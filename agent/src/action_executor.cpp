@@ -553,7 +553,22 @@ WriteFence::State ActionExecutor::check_fence() { return fence_->check(Clock::no
 
 Result<void> ActionExecutor::prepare_fence() { return fence_->prepare(); }
 
+// read_only: the fence's two halves in one command, so the write-blocked
+// window pays one round trip for both (issue 22). read_only first, then the
+// lock, as two commands did: the lock does not wait behind clients that
+// read_only already stopped. set_read_only's keys (changed, super_read_only)
+// stay beside the fence's; read_only itself is the fence's later read.
 Result<void> ActionExecutor::fence_writes(Run& run, const ValueMap& args) {
+  if (!bool_arg(args, "read_only", false)) return take_fence(run, args);
+  if (auto set = set_read_only(run, true); !set) return set;
+  const ValueMap read_only = std::move(run.detail);
+  run.detail = {};
+  auto fenced = take_fence(run, args);
+  for (const auto& [key, value] : read_only) run.detail.try_emplace(key, value);
+  return fenced;
+}
+
+Result<void> ActionExecutor::take_fence(Run& run, const ValueMap& args) {
   const ActionSql& sql = run.sql();
   if (!sql.mariadb()) {
     // MySQL's super_read_only stops every account, SUPER included: it is the

@@ -110,8 +110,13 @@ const std::vector<ActionSpec>& catalogue() {
               "checks that super_read_only (the fence there) is ON.",
        .args = {{.name = "lease_ms", .type = ArgType::integer, .min = 1000, .max = kMaxWaitMs,
                  .doc = "the agent releases the lock by itself this long after taking it (a "
-                        "controller that died must not leave the node unable to commit)"}},
+                        "controller that died must not leave the node unable to commit)"},
+                {.name = "read_only", .type = ArgType::boolean, .required = false,
+                 .doc = "true: set_read_only (read_only true) first, in the same command: the "
+                        "fence in one round trip (absent or false: the lock alone)"}},
        .detail = {{"lock", "string backup_stage_block_commit|super_read_only"},
+                  {"changed", "bool, with read_only true: set_read_only's (read_only was off)"},
+                  {"super_read_only", "bool, with read_only true: set_read_only's (nil on MariaDB)"},
                   {"held", "bool: whether the fence holds now"},
                   {"already", "bool: it was held before this command"},
                   {"waited_ms", "integer: ms the lock waited for running commits"},

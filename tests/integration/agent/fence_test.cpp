@@ -118,6 +118,35 @@ TEST_F(FenceTest, HoldsARootWriterThroughReadOnlyUntilTheRelease) {
   EXPECT_EQ(nothing.detail.at("was"), Value("none"));
 }
 
+// Issue 22: read_only and the lock in one command (the window's first round
+// trip): a writable node ends read-only and fenced, its position read under
+// the lock; run again it changes nothing and keeps the lock.
+TEST_F(FenceTest, ReadOnlyAndTheLockInOneCommand) {
+  ActionExecutor db1 = agent();
+  ASSERT_TRUE(run(db1, "set_read_only", {{"read_only", false}}).ok);
+  const std::string before = cluster().value(1, "SELECT @@global.gtid_binlog_pos");
+  auto fenced = run(db1, "fence_writes", {{"lease_ms", std::int64_t{60000}}, {"read_only", true}});
+  ASSERT_TRUE(fenced.ok) << show(fenced);
+  EXPECT_EQ(fenced.detail.at("changed"), Value(true));
+  EXPECT_EQ(fenced.detail.at("read_only"), Value(true));
+  EXPECT_EQ(fenced.detail.at("held"), Value(true));
+  EXPECT_EQ(fenced.detail.at("already"), Value(false));
+  EXPECT_EQ(fenced.detail.at("gtid_binlog_pos"), Value(before));
+  EXPECT_EQ(cluster().value(1, "SELECT @@global.read_only"), "1");
+  auto write = root_insert(22);
+  EXPECT_EQ(write.wait_for(500ms), std::future_status::timeout) << "root committed through the fence";
+
+  auto again = run(db1, "fence_writes", {{"lease_ms", std::int64_t{60000}}, {"read_only", true}});
+  ASSERT_TRUE(again.ok) << show(again);
+  EXPECT_EQ(again.detail.at("changed"), Value(false));
+  EXPECT_EQ(again.detail.at("already"), Value(true));
+
+  ASSERT_TRUE(run(db1, "release_fence").ok);
+  ASSERT_EQ(write.wait_for(5s), std::future_status::ready);
+  EXPECT_TRUE(write.get().ok());
+  ASSERT_TRUE(run(db1, "set_read_only", {{"read_only", false}}).ok);
+}
+
 TEST_F(FenceTest, AQueuedRootWriteKilledBeforeTheReleaseLeavesNoRow) {
   // The pivot's order after post_promote: kill every client session on the
   // old primary, then release: what was queued on the lock never commits there.
