@@ -49,7 +49,13 @@ bool FailoverRun::recover_step(JobStep& s, const plan::FailoverRecoveryPoint& po
   io_may_run_ = point.stopped_io;
   std::vector<std::string> names;
   for (const NodeSpec* n : survivors_) names.push_back(n->name);
+  const std::string interrupted = point.interrupted.empty() ? "between steps" : "in " + point.interrupted;
+  const std::string outcome =
+      way == plan::FailoverRecoveryWay::roll_forward
+          ? "pivotd stopped " + interrupted + " after promote began: rolls forward with " + point.candidate
+          : "pivotd stopped " + interrupted + " before promote: rolls back, then the failover guard decides anew";
   s.detail = {{"way", recovered_},
+              {"outcome", outcome},
               {"interrupted", point.interrupted},
               {"started", point.started},
               {"dead", point.dead},

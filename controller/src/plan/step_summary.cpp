@@ -100,8 +100,11 @@ std::string command_sentence(const Detail& c) {
     return out;
   }
   if (action == "fence_writes") {
-    if (text(detail, "lock") == "super_read_only") return node + " fenced by super_read_only";
-    return node + "'s commits held (BACKUP STAGE BLOCK_COMMIT" +
+    // With read_only (issue 22) the command made the node read-only first.
+    std::string out;
+    if (flag(args, "read_only")) out = node + (flag(detail, "changed") ? " read-only (was writable), " : " already read-only, ");
+    if (text(detail, "lock") == "super_read_only") return out + (out.empty() ? node + " " : "") + "fenced by super_read_only";
+    return out + (out.empty() ? node + "'s" : "its") + " commits held (BACKUP STAGE BLOCK_COMMIT" +
            (flag(detail, "already") ? ", already held)" : ", took " + std::to_string(number(detail, "waited_ms")) + " ms)");
   }
   if (action == "release_fence") {
@@ -261,7 +264,9 @@ std::string capture_sentence(const JobStep& step) {
   std::string node = commands.empty() ? text(step.detail, "node") : text(*commands.front(), "node");
   if (node.empty()) node = "the old primary";
   std::string out = node + "'s final position: " + position_text(text(step.detail, "position"));
-  if (text(step.detail, "from") == "fence_lock") out += " (read under the fence's lock)";
+  if (const std::string from = text(step.detail, "from"); from == "fence_lock" || from == "fence_read_only") {
+    out += " (read under the fence's lock)";
+  }
   return out;
 }
 
@@ -285,6 +290,9 @@ std::string step_summary(const JobStep& step, const std::string& failure) {
     out = hook_sentence(step);
   } else if (step.name == "capture_position") {
     out = capture_sentence(step);
+  } else if (step.name == "fence_lock" && text(step.detail, "from") == "fence_read_only") {
+    out = text(step.detail, "node") + "'s commits held by fence_read_only's command (BACKUP STAGE BLOCK_COMMIT, took " +
+          std::to_string(number(member(step.detail, "detail"), "waited_ms")) + " ms)";
   } else if (step.name == "catch_up") {
     out = catch_up_sentence(step);
   } else if (step.name == "repoint_replicas" || step.name == "repoint") {
@@ -304,6 +312,8 @@ std::string step_summary(const JobStep& step, const std::string& failure) {
     out = text(step.detail, "reason");
   } else if (step.name == "recover") {
     out = text(step.detail, "outcome");
+  } else if (step.name == "judge" && !member(step.detail, "reasons").empty()) {
+    out = member(step.detail, "reasons")[std::size_t{0}].as_string();  // a returned old primary's verdict
   } else if (step.name == "rollback_candidate_position") {
     out = candidate_position_sentence(step);
   } else {

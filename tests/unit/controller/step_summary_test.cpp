@@ -139,6 +139,19 @@ TEST(StepSummary, ReplicasLeftStoppedAreSaid) {
             "db3 and db4 now replicate from 127.0.0.1:22498 (db4 left stopped, as the operator had them)");
 }
 
+// The rejoin job's judge and a recovered failover's recover read as their sentences.
+TEST(StepSummary, ARejoinsJudgeAndAFailoversRecoveryReadAsTheirSentences) {
+  auto judge = step_of("judge", StepState::succeeded,
+                       {{"verdict", "needs_rebuild"},
+                        {"reasons", Detail::array({"db1 holds 1 transaction db2 lacks (0-1-101): needs rebuild."})}});
+  EXPECT_EQ(step_summary(judge), "db1 holds 1 transaction db2 lacks (0-1-101): needs rebuild.");
+  auto recover = step_of("recover", StepState::succeeded,
+                         {{"way", "roll_forward"},
+                          {"interrupted", "repoint"},
+                          {"outcome", "pivotd stopped in repoint after promote began: rolls forward with db2"}});
+  EXPECT_EQ(step_summary(recover), "pivotd stopped in repoint after promote began: rolls forward with db2");
+}
+
 TEST(StepSummary, NothingToWaitForOrKillSaysSo) {
   auto catch_up = step_of("catch_up", StepState::succeeded,
                           {{"position", "0-2-350"},
