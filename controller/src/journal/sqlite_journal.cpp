@@ -221,10 +221,11 @@ void SqliteJournal::append(JournalEntry entry) {
 
 void SqliteJournal::job_saved(const Job& job, std::uint64_t at_ms) {
   std::lock_guard lock(mutex_);
-  // A running job's row: recovery reads it (the nodes, the captured position)
-  // only with the entries, and only what a later command's fsync took to disk
-  // can have had an effect. A finished job's row is what the API promises.
-  sync_each_commit(job.finished());
+  // A running job's row after a step: recovery reads it (the nodes, the
+  // captured position) only with the entries, and only what a later command's
+  // fsync took to disk can have had an effect. A new job's row (it was
+  // answered 202) and a finished one's are what the API promises: synced.
+  sync_each_commit(job.finished() || job.steps.empty());
   Statement upsert(db_, R"sql(
 INSERT INTO jobs(id, kind, cluster, state, requested_by, dry_run, created_ms, finished_ms, steps, result)
 VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
