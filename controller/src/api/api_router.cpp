@@ -186,7 +186,7 @@ ApiResponse start_pivot_status(const Context& ctx, const Call& call) {
   auto body = parse_pivot_status_body(call.request.body);
   if (!body) return service_error(body.error());
   auto id = ctx.service.start_pivot_status(call.params[0], body->candidate, call.requested_by,
-                                           call.request.idempotency_key);
+                                           call.request.idempotency_key, body->wait_s);
   if (!id) return service_error(id.error());
   return accepted_job(*id);
 }
@@ -201,7 +201,7 @@ ApiResponse start_pivot(const Context& ctx, const Call& call) {
 }
 
 ApiResponse start_failover(const Context& ctx, const Call& call) {
-  auto body = parse_pivot_status_body(call.request.body);  // {"candidate"?}, the same shape
+  auto body = parse_pivot_status_body(call.request.body, false);  // {"candidate"?}: a failover does not wait
   if (!body) return service_error(body.error());
   auto id = ctx.service.start_failover(call.params[0], body->candidate, call.requested_by,
                                        call.request.idempotency_key);

@@ -151,15 +151,18 @@ json to_json(const protocol::NodeState& s) {
 json to_json(const Job& job) {
   json steps = json::array();
   for (const auto& step : job.steps) steps.push_back(step_json(step));
-  return {{"id", job.id},
-          {"kind", protocol::to_string(job.kind)},
-          {"dry_run", job.dry_run},
-          {"cluster", job.cluster},
-          {"state", protocol::to_string(job.state)},
-          {"requested_by", job.requested_by},
-          {"created_at", rfc3339_ms(job.created_at_ms)},
-          {"steps", std::move(steps)},
-          {"result", to_json(job.result)}};
+  json out = {{"id", job.id},
+              {"kind", protocol::to_string(job.kind)},
+              {"dry_run", job.dry_run},
+              {"cluster", job.cluster},
+              {"state", protocol::to_string(job.state)},
+              {"requested_by", job.requested_by},
+              {"created_at", rfc3339_ms(job.created_at_ms)},
+              {"steps", std::move(steps)},
+              {"result", to_json(job.result)}};
+  // Only while the job waits for eligibility (wait_s): absent otherwise.
+  if (!job.progress.is_null()) out["progress"] = to_json(job.progress);
+  return out;
 }
 
 json to_json(const ClusterSummary& c) {

@@ -117,16 +117,28 @@ Result<void> parse_empty_body(std::string_view body) {
   return ok();
 }
 
-Result<PivotStatusBody> parse_pivot_status_body(std::string_view body) {
-  auto object = parse_object(body, {"candidate"});
+// "wait_s": a whole number of seconds, 0 (the default) to kMaxWaitS.
+Result<std::uint64_t> optional_wait_s(const nlohmann::json& object) {
+  const auto it = object.find("wait_s");
+  if (it == object.end() || it->is_null()) return std::uint64_t{0};
+  if (!it->is_number_integer() || it->get<std::int64_t>() < 0 || it->get<std::uint64_t>() > kMaxWaitS) {
+    return bad_request("field 'wait_s' must be a whole number of seconds from 0 to " + std::to_string(kMaxWaitS));
+  }
+  return it->get<std::uint64_t>();
+}
+
+Result<PivotStatusBody> parse_pivot_status_body(std::string_view body, bool with_wait) {
+  auto object = with_wait ? parse_object(body, {"candidate", "wait_s"}) : parse_object(body, {"candidate"});
   if (!object) return object.error();
   auto candidate = optional_name(*object, "candidate");
   if (!candidate) return candidate.error();
-  return PivotStatusBody{std::move(*candidate)};
+  auto wait_s = optional_wait_s(*object);
+  if (!wait_s) return wait_s.error();
+  return PivotStatusBody{std::move(*candidate), *wait_s};
 }
 
 Result<PivotOptions> parse_pivot_body(std::string_view body) {
-  auto object = parse_object(body, {"candidate", "dry_run", "expected_primary"});
+  auto object = parse_object(body, {"candidate", "dry_run", "expected_primary", "wait_s"});
   if (!object) return object.error();
   PivotOptions options;
   auto candidate = optional_name(*object, "candidate");
@@ -139,6 +151,9 @@ Result<PivotOptions> parse_pivot_body(std::string_view body) {
     if (!it->is_boolean()) return bad_request("field 'dry_run' must be true or false");
     options.dry_run = it->get<bool>();
   }
+  auto wait_s = optional_wait_s(*object);
+  if (!wait_s) return wait_s.error();
+  options.wait_s = *wait_s;
   return options;
 }
 

@@ -59,6 +59,12 @@ GuardDecision guard_cluster(const GuardInput& in) {
   d.cooldown_until_ms = cooldown_until(in.marks, in.spec.policy, in.wall_ms);
   d.in_maintenance = in_maintenance(in.marks, in.wall_ms);
   if (in.job_holds) return d;  // the job decides; nothing is evaluated under it
+  if (in.last_primary.empty()) {
+    // pivotd has never seen a writable primary here (just started, agents
+    // not heard yet): nothing to replace, nothing to say beyond the nodes' own health.
+    d.verdict = FailoverVerdict::no_decision;
+    return d;
+  }
 
   std::optional<ReturnedPrimary> returned;
   if (watching_old_primary(in.marks)) {

@@ -163,6 +163,33 @@ void JobRegistry::started(const std::string& job_id) {
   changed(job, true);
 }
 
+void JobRegistry::set_progress(const std::string& job_id, Detail progress) {
+  std::lock_guard lock(mu_);
+  auto it = jobs_.find(job_id);
+  if (it == jobs_.end() || it->second.finished()) return;
+  it->second.progress = std::move(progress);
+  changed(it->second, false);
+}
+
+bool JobRegistry::cancel_requested(const std::string& job_id) {
+  std::lock_guard lock(mu_);
+  return cancels_.count(job_id) > 0;
+}
+
+Result<void> JobRegistry::take_hold(const std::string& cluster, const std::string& job_id) {
+  std::lock_guard lock(mu_);
+  auto it = jobs_.find(job_id);
+  if (it == jobs_.end() || it->second.finished()) {
+    return make_error(api_error::bad_request, "job " + job_id + " is not running");
+  }
+  if (auto held = holds_.find(cluster); held != holds_.end()) {
+    if (held->second == job_id) return ok();
+    return make_error(api_error::conflict, "job " + held->second + " holds cluster '" + cluster + "'");
+  }
+  holds_[cluster] = job_id;
+  return ok();
+}
+
 void JobRegistry::record_step(const std::string& job_id, const JobStep& step) {
   std::lock_guard lock(mu_);
   auto& job = jobs_[job_id];
@@ -203,6 +230,7 @@ void JobRegistry::finish(const std::string& job_id, JobState state, Detail resul
   committed_.erase(job_id);
   job.state = state;
   job.result = std::move(result);
+  job.progress = Detail();
   index(job);
   if (auto held = holds_.find(job.cluster); held != holds_.end() && held->second == job_id) holds_.erase(held);
   log::event(*logger(), state == JobState::succeeded ? spdlog::level::info : spdlog::level::warn,
@@ -250,7 +278,7 @@ Result<Job> JobRegistry::cancel(const std::string& id, const std::string& reques
     return make_error(api_error::conflict, "job " + id + " already ended " + std::string(protocol::to_string(job.state)) +
                                                ": there is nothing to cancel");
   }
-  if (job.kind != JobKind::pivot) {
+  if (job.kind != JobKind::pivot && job.kind != JobKind::pivot_status) {
     return make_error(api_error::conflict, "job " + id + " is a " + std::string(protocol::to_string(job.kind)) +
                                                ": it only reads and ends by itself");
   }

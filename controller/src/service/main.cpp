@@ -277,6 +277,8 @@ int run(const std::optional<std::string>& config_path, const PivotdOverrides& ov
     sd_notify(0, "STOPPING=1");
     server.stop();
     waiter = std::thread([&] {
+    // A job waiting for eligibility holds nothing: it ends now, not at the timeout.
+    service.end_waits("pivotd stopped");
       if (!service.wait_idle_for(std::chrono::seconds(config.stop_timeout_s))) {
         log->warn("jobs still running after {} s (stop_timeout_s): leaving them to crash recovery at the next start",
                   config.stop_timeout_s);

@@ -26,6 +26,11 @@ constexpr std::uint64_t kGuardRelogMs = 30000;
 // The primary's state is journaled this often (and when the primary changes):
 // what a restarted pivotd judges a dead primary's survivors against.
 constexpr std::uint64_t kLastPrimaryEveryMs = 2000;
+// A cluster nothing changed in is judged again this often (agent_dead_ms and
+// the policy's times are measured in seconds).
+constexpr std::uint64_t kGuardFullEveryMs = 1000;
+// A job waiting for eligibility looks at the cluster this often.
+constexpr std::uint64_t kWaitLookMs = 500;
 
 auto logger() {
   static auto l = log::get("pivotd.jobs");
@@ -86,6 +91,7 @@ PivotService::~PivotService() {
   guard_stop_cv_.notify_all();
   if (guard_thread_.joinable()) guard_thread_.join();
   wait_idle();
+  end_waits("pivotd stopped");
 }
 
 void PivotService::set_specs(std::map<std::string, ClusterSpec> specs) { model_.set_specs(std::move(specs)); }
@@ -157,13 +163,16 @@ ObservedCluster PivotService::snapshot_for(const std::string& cluster, const std
 Result<std::string> PivotService::start_pivot_status(const std::string& cluster,
                                                      const std::optional<std::string>& candidate,
                                                      const std::string& requested_by,
-                                                     const std::optional<std::string>& idempotency_key) {
+                                                     const std::optional<std::string>& idempotency_key,
+                                                     std::uint64_t wait_s) {
   const auto spec = model_.spec(cluster);
   JobRegistry::Admission admission{.kind = JobKind::pivot_status,
+  nlohmann::json body{{"candidate", or_null(candidate)}};
+  if (wait_s > 0) body["wait_s"] = wait_s;  // absent when 0: keys journaled before wait_s still match
                                    .cluster = cluster,
                                    .requested_by = requested_by,
                                    .idempotency_key = idempotency_key,
-                                   .request = describe_request(cluster, "pivot-status", {{"candidate", or_null(candidate)}})};
+                                   .request = describe_request(cluster, "pivot-status", body)};
   auto admitted = registry_.admit(admission, [&]() -> Result<void> {
     if (!spec) return make_error(api_error::not_found, "no cluster '" + cluster + "' is loaded");
     return check_candidate(*spec, candidate);
@@ -171,8 +180,20 @@ Result<std::string> PivotService::start_pivot_status(const std::string& cluster,
   if (!admitted) return admitted.error();
   const std::string id = admitted->job_id;
   if (admitted->replayed) return id;
-  log::event(*logger(), spdlog::level::info, {.cluster = cluster, .job = id}, "pivot status requested by {}",
-             requested_by);
+  log::event(*logger(), spdlog::level::info, {.cluster = cluster, .job = id}, "pivot status requested by {}{}",
+             requested_by, wait_s > 0 ? ", waiting up to " + std::to_string(wait_s) + " s for eligibility" : "");
+  if (wait_s > 0) {
+    const auto now = clock_.steady_ms();
+    // Eligible or not at the deadline, the job ends succeeded with the status as it stood.
+    auto answer = [this, id, now](const PivotStatus& status) {
+      auto result = detail_of(status);
+      result["waited_ms"] = clock_.steady_ms() - now;
+      registry_.finish(id, JobState::succeeded, std::move(result));
+    };
+    wait_for_eligibility({id, cluster, candidate, spec->policy.max_lag_seconds, EligibilityWait(now, now + wait_s * 1000),
+                          0, answer, answer});
+    return id;
+  }
   run(id, [this, id, cluster, candidate] {
     registry_.finish(id, JobState::succeeded, detail_of(pivot_status_for(cluster, candidate, "")));
   });
@@ -183,15 +204,18 @@ Result<std::string> PivotService::start_pivot(const std::string& cluster, const 
                                               const std::string& requested_by) {
   const auto spec = model_.spec(cluster);
   JobRegistry::Admission admission{.kind = JobKind::pivot,
+  nlohmann::json body{{"candidate", or_null(options.candidate)},
+                      {"dry_run", options.dry_run},
+                      {"expected_primary", or_null(options.expected_primary)}};
+  if (options.wait_s > 0) body["wait_s"] = options.wait_s;  // absent when 0: older keys still match
+  // A pivot that waits for eligibility holds nothing while it waits: it
+  // takes the cluster's hold once eligible.
                                    .cluster = cluster,
                                    .requested_by = requested_by,
                                    .dry_run = options.dry_run,
-                                   .holds = !options.dry_run,
+                                   .holds = !options.dry_run && options.wait_s == 0,
                                    .idempotency_key = options.idempotency_key,
-                                   .request = describe_request(cluster, "pivot",
-                                                               {{"candidate", or_null(options.candidate)},
-                                                                {"dry_run", options.dry_run},
-                                                                {"expected_primary", or_null(options.expected_primary)}})};
+                                   .request = describe_request(cluster, "pivot", body)};
   auto admitted = registry_.admit(
       admission,
       [&]() -> Result<void> {
@@ -220,6 +244,36 @@ Result<std::string> PivotService::start_pivot(const std::string& cluster, const 
              options.dry_run ? "pivot dry run" : "pivot", requested_by);
   PivotJobInput input{id, *spec, options.candidate, options.dry_run, options.expected_primary};
   run(id, [this, input = std::move(input)] {
+  if (options.wait_s > 0) {
+    const auto now = clock_.steady_ms();
+    auto go = [this, input](const PivotStatus&) {
+      // Eligible: the cluster is taken now (the maintenance window and the
+      // hold re-checked), and the plan's own check re-reads everything.
+      const auto marks = marks_.get(input.spec.name);
+      Result<void> held = in_maintenance(marks, clock_.wall_ms())
+                              ? Result<void>(make_error(api_error::conflict, "the cluster went into maintenance (" +
+                                                                                 marks.maintenance->reason + ")"))
+                              : input.dry_run ? ok() : registry_.take_hold(input.spec.name, input.job_id);
+      if (!held) {
+        registry_.finish(input.job_id, JobState::failed,
+                         {{"error", held.error().code}, {"message", held.error().message + ": nothing was changed"}});
+        return;
+      }
+      submit(input.job_id, [this, input] {
+        run_pivot(input.job_id, [&](PivotExecutor& executor) { return executor.run(input); });
+      });
+    };
+    auto expire = [this, id, now](const PivotStatus& status) {
+      auto result = detail_of(status);
+      result["waited_ms"] = clock_.steady_ms() - now;
+      result["error"] = "not_eligible";
+      result["message"] = "the cluster was not eligible within wait_s: nothing was changed";
+      registry_.finish(id, JobState::failed, std::move(result));
+    };
+    wait_for_eligibility({id, cluster, options.candidate, spec->policy.max_lag_seconds,
+                          EligibilityWait(now, now + options.wait_s * 1000), 0, go, expire});
+    return id;
+  }
     run_pivot(input.job_id, [&](PivotExecutor& executor) { return executor.run(input); });
   });
   return id;
@@ -557,6 +611,7 @@ void PivotService::guard_tick() {
 void PivotService::guard_backoff(const std::string& cluster, const std::string& why) {
   std::lock_guard lock(guard_mu_);
   auto& g = guard_[cluster];
+        waiters_tick();
   g.retry_after_ms = clock_.steady_ms() + kGuardRetryMs;
   g.retry_reason = why;
 }
@@ -577,7 +632,31 @@ void PivotService::guard_one(const std::string& cluster) {
                                          .wall_ms = wall,
                                          .job_holds = registry_.holder(cluster).has_value(),
                                          .fleet_auto_failovers_ms = marks_.fleet_auto_failovers(wall),
+bool PivotService::guard_due(const std::string& cluster, std::uint64_t now_ms) {
+  ClusterStamps stamps;
+  if (!model_.stamps(cluster, now_ms, stamps)) return false;
+  const bool held = registry_.holder(cluster).has_value();
+  std::lock_guard lock(guard_mu_);
+  auto& g = guard_[cluster];
+  const auto same_node = [](const NodeStamp& a, const NodeStamp& b) {
+    return a.name == b.name && a.current == b.current && a.revision == b.revision;
+  };
+  const bool same = stamps.specs_generation == g.stamps.specs_generation && held == g.held &&
+                    std::equal(stamps.nodes.begin(), stamps.nodes.end(), g.stamps.nodes.begin(), g.stamps.nodes.end(),
+                               same_node);
+  if (same && g.evaluated_ms != 0 && now_ms < g.evaluated_ms + kGuardFullEveryMs) {
+    // Nothing the verdict reads changed since a healthy look: still healthy now.
+    if (g.last.verdict == FailoverVerdict::healthy && !held) g.healthy_at_ms = now_ms;
+    return false;
+  }
+  g.stamps = std::move(stamps);
+  g.held = held;
+  g.evaluated_ms = now_ms;
+  return true;
+}
+
                                          .max_auto_failovers_per_hour = max_auto_failovers_per_hour_});
+  if (!guard_due(cluster, clock_.steady_ms())) return;
   std::optional<std::uint64_t> detect_ms;
   bool act = d.action != GuardAction::none;
   {
@@ -651,6 +730,78 @@ std::size_t PivotService::recover_jobs(const EntriesOf& entries_of) {
         const std::string why = !spec ? "cluster '" + job.cluster + "' is no longer loaded"
                                       : "its journal entries cannot be read: " + entries.error().message;
         log::event(*logger(), spdlog::level::err, {.cluster = job.cluster, .job = id}, "cannot recover: {}", why);
+void PivotService::wait_for_eligibility(Waiter waiter) {
+  // Counted as running now: wait_idle waits for it, GET shows it running.
+  registry_.launched();
+  registry_.started(waiter.job_id);
+  log::event(*logger(), spdlog::level::info, {.cluster = waiter.cluster, .job = waiter.job_id},
+             "waiting for the cluster to be eligible");
+  std::lock_guard lock(waiters_mu_);
+  waiters_.emplace(waiter.job_id, std::move(waiter));
+}
+
+std::optional<double> PivotService::candidate_lag_s(const std::string& cluster, const std::string& candidate) {
+  const auto detail = model_.cluster(cluster, clock_.steady_ms());
+  if (!detail) return std::nullopt;
+  for (const auto& node : detail->nodes) {
+    if (node.spec.name != candidate || !node.state || !node.state->replica) continue;
+    if (const auto& behind = node.state->replica->seconds_behind) return static_cast<double>(*behind);
+  }
+  return std::nullopt;
+}
+
+void PivotService::waiters_tick() {
+  std::vector<Waiter> due;
+  const auto now = clock_.steady_ms();
+  {
+    std::lock_guard lock(waiters_mu_);
+    for (auto it = waiters_.begin(); it != waiters_.end(); ++it) {
+      if (it->second.next_look_ms <= now) due.push_back(it->second);
+    }
+  }
+  for (auto& w : due) {
+    // Looked at outside the waiters' lock: the model and the registry have their own.
+    const bool cancelled = registry_.cancel_requested(w.job_id);
+    const auto status = pivot_status_for(w.cluster, w.candidate, w.job_id);
+    w.wait.look(now, status, status.candidate.empty() ? std::nullopt : candidate_lag_s(w.cluster, status.candidate),
+                w.max_lag_seconds);
+    const bool expired = w.wait.expired(now);
+    if (cancelled || status.eligible || expired) {
+      {
+        std::lock_guard lock(waiters_mu_);
+        waiters_.erase(w.job_id);
+      }
+      if (cancelled) {
+        registry_.finish(w.job_id, JobState::cancelled, {{"error", "cancelled"}, {"message", "cancelled while waiting for eligibility: nothing was changed"}});
+      } else if (status.eligible) {
+        log::event(*logger(), spdlog::level::info, {.cluster = w.cluster, .job = w.job_id},
+                   "eligible after waiting {} ms", w.wait.progress(now)["waited_ms"].as_uint());
+        w.go(status);
+      } else {
+        w.expire(status);
+      }
+      continue;
+    }
+    registry_.set_progress(w.job_id, w.wait.progress(now));
+    std::lock_guard lock(waiters_mu_);
+    if (auto it = waiters_.find(w.job_id); it != waiters_.end()) {
+      it->second.wait = w.wait;
+      it->second.next_look_ms = now + kWaitLookMs;
+    }
+  }
+}
+
+void PivotService::end_waits(const std::string& why) {
+  std::map<std::string, Waiter> ending;
+  {
+    std::lock_guard lock(waiters_mu_);
+    ending.swap(waiters_);
+  }
+  for (const auto& [id, w] : ending) {
+    registry_.finish(id, JobState::failed, {{"error", "interrupted"}, {"message", why + " while this job waited for eligibility; nothing was changed: ask again"}});
+  }
+}
+
         run(id, [this, id, why] {
           registry_.finish(id, JobState::failed,
                            {{"error", "needs_attention"},
@@ -753,3 +904,7 @@ void PivotService::run(const std::string& job_id, std::function<void()> body) {
 }
 
 }  // namespace pivot::controller
+  submit(job_id, std::move(body));
+}
+
+void PivotService::submit(const std::string& job_id, std::function<void()> body) {

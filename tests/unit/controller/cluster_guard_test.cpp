@@ -92,6 +92,16 @@ TEST(ClusterGuard, ADeadPrimaryWithoutAutoFailoverIsLeftToTheOperatorWithTheReas
   EXPECT_NE(joined(d.reasons).find("auto_failover"), std::string::npos) << joined(d.reasons);
 }
 
+TEST(ClusterGuard, AClusterWhosePrimaryWasNeverSeenIsLeftAloneQuietly) {
+  Guard g;
+  g.primary_died();
+  g.last_primary.clear();
+  const auto d = g.decide();
+  EXPECT_EQ(d.action, GuardAction::none);
+  EXPECT_EQ(d.verdict, FailoverVerdict::no_decision);
+  EXPECT_TRUE(d.reasons.empty()) << joined(d.reasons);
+}
+
 TEST(ClusterGuard, NothingIsDecidedWhileAJobHoldsTheCluster) {
   Guard g;
   g.primary_died();

@@ -46,11 +46,13 @@ class FakeService : public ControllerService {
 
   Result<std::string> start_pivot_status(const std::string& cluster, const std::optional<std::string>& candidate,
                                          const std::string& requested_by,
-                                         const std::optional<std::string>& idempotency_key) override {
+                                         const std::optional<std::string>& idempotency_key,
+                                         std::uint64_t wait_s = 0) override {
     PivotOptions options;
     options.candidate = candidate;
     options.idempotency_key = idempotency_key;
     return start("pivot_status", cluster, options, requested_by);
+    options.wait_s = wait_s;
   }
 
   Result<std::string> start_pivot(const std::string& cluster, const PivotOptions& options,

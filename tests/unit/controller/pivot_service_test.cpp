@@ -527,7 +527,8 @@ TEST_F(PivotServiceTest, TheGuardFailsOverADeadPrimaryOnceThenHoldsTheCooldownUn
   EXPECT_EQ(view.last_failover->old_primary, "db1");
   EXPECT_TRUE(view.cooldown_until_ms);
 
-  // The same death seen again (its states replayed): the cooldown holds it back.
+  // The same death seen again a second later (its states replayed): the cooldown holds it back.
+  clock_.advance(1000);  // the guard judges an unchanged cluster again every second
   feed(t);
   service_.guard_tick();
   service_.wait_idle();
@@ -541,10 +542,91 @@ TEST_F(PivotServiceTest, TheGuardFailsOverADeadPrimaryOnceThenHoldsTheCooldownUn
   view = service_.cluster("sms-1")->failover;
   EXPECT_FALSE(view.cooldown_until_ms);
   EXPECT_EQ(view.last_failover->acknowledged_by, "ops");
+  clock_.advance(1000);
   feed(t);
   service_.guard_tick();
   service_.wait_idle();
   EXPECT_EQ(service_.jobs(std::nullopt, 10).size(), 2u) << "acknowledged: the guard may act again";
+}
+
+// wait_s: the job waits, outside the worker pool and holding nothing, until
+// the cluster is eligible (then a pivot goes on), the deadline, or a cancel.
+class WaitForEligibility : public PivotServiceTest {
+ protected:
+  // db2 far behind: not eligible as the candidate.
+  void lagging(std::uint64_t lag_s) {
+    Topology t = Topology::healthy();
+    t.replica("db2", "db1", "0-1-100", lag_s);
+    feed(t);
+  }
+  Job now(const std::string& id) { return *service_.job(id); }
+};
+
+TEST_F(WaitForEligibility, APivotStatusWaitsWithItsProgressThenAnswersOnceEligible) {
+  lagging(120);
+  auto id = service_.start_pivot_status("sms-1", "db2", "ops", std::nullopt, 60);
+  ASSERT_TRUE(id.ok()) << id.error().message;
+  service_.waiters_tick();
+  auto job = now(*id);
+  EXPECT_EQ(job.state, JobState::running);
+  ASSERT_FALSE(job.progress.is_null());
+  EXPECT_EQ(job.progress["candidate"], "db2");
+  EXPECT_EQ(job.progress["lag_s"].as_double(), 120.0);
+  EXPECT_NE(job.progress["summary"].as_string().find("db2 is 120 s behind"), std::string::npos)
+      << job.progress["summary"].as_string();
+
+  clock_.advance(1000);
+  lagging(0);
+  service_.waiters_tick();
+  job = now(*id);
+  EXPECT_EQ(job.state, JobState::succeeded);
+  EXPECT_EQ(job.result["eligible"], true);
+  EXPECT_TRUE(job.progress.is_null());
+}
+
+TEST_F(WaitForEligibility, APivotHoldsNothingWhileItWaitsAndEndsNotEligibleAtTheDeadline) {
+  lagging(120);
+  auto id = service_.start_pivot("sms-1", {.candidate = "db2", .wait_s = 2}, "ops");
+  ASSERT_TRUE(id.ok()) << id.error().message;
+  service_.waiters_tick();
+  EXPECT_FALSE(service_.cluster("sms-1").ok() && false);
+  auto other = service_.start_pivot_status("sms-1", "db3", "ops", std::nullopt);
+  EXPECT_TRUE(other.ok()) << "a waiting pivot holds no lock";
+  clock_.advance(2500);
+  service_.waiters_tick();
+  auto job = now(*id);
+  EXPECT_EQ(job.state, JobState::failed);
+  EXPECT_EQ(job.result["error"], "not_eligible");
+  EXPECT_EQ(job.result["eligible"], false);
+  EXPECT_TRUE(agents_.calls().empty()) << "nothing was sent";
+}
+
+TEST_F(WaitForEligibility, AWaitingPivotGoesOnOnceEligibleAndACancelEndsAWait) {
+  lagging(120);
+  gate_.open();
+  auto id = service_.start_pivot("sms-1", {.candidate = "db2", .wait_s = 60}, "ops");
+  ASSERT_TRUE(id.ok());
+  service_.waiters_tick();
+  clock_.advance(1000);
+  lagging(0);
+  service_.waiters_tick();
+  const Job pivot = finished(id);
+  EXPECT_EQ(pivot.state, JobState::succeeded) << to_json(pivot.result).dump(2);
+
+  Topology t = Topology::healthy();
+  t.primary("db2", "0-1-100");
+  t.replica("db1", "db2", "0-1-100", 0);
+  t.replica("db3", "db2", "0-1-100", 200);
+  for (const char* n : {"db4", "db5"}) t.replica(n, "db2", "0-1-100", 0);
+  feed(t);
+  auto waiting = service_.start_pivot_status("sms-1", "db3", "ops", std::nullopt, 60);
+  ASSERT_TRUE(waiting.ok());
+  service_.waiters_tick();
+  auto cancelled = service_.cancel_job(*waiting, "oncall");
+  ASSERT_TRUE(cancelled.ok()) << cancelled.error().message;
+  clock_.advance(1000);
+  service_.waiters_tick();
+  EXPECT_EQ(now(*waiting).state, JobState::cancelled);
 }
 
 }  // namespace

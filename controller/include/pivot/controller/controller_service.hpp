@@ -96,6 +96,9 @@ struct PivotOptions {
   bool dry_run = false;
   std::optional<std::string> expected_primary = {};
   std::optional<std::string> idempotency_key = {};  // Idempotency-Key header
+  // > 0: the job waits up to this long for the cluster to be eligible
+  // (ARCHITECTURE.md, "Waiting for eligibility"), holding nothing meanwhile.
+  std::uint64_t wait_s = 0;
 };
 
 class ControllerService {
@@ -108,9 +111,11 @@ class ControllerService {
   // Starts a job; returns its id. Errors: not_found (cluster), bad_request
   // (candidate not in the spec), conflict (a pivot or failover holds the
   // cluster), precondition_failed (expected_primary differs from the observed one).
+  // wait_s > 0: the job waits up to that long for eligibility (see PivotOptions).
   virtual Result<std::string> start_pivot_status(const std::string& cluster, const std::optional<std::string>& candidate,
                                                  const std::string& requested_by,
-                                                 const std::optional<std::string>& idempotency_key) = 0;
+                                                 const std::optional<std::string>& idempotency_key,
+                                                 std::uint64_t wait_s = 0) = 0;
   virtual Result<std::string> start_pivot(const std::string& cluster, const PivotOptions& options,
                                           const std::string& requested_by) = 0;
   // A manual failover: the failover plan replaces a dead primary. Errors:

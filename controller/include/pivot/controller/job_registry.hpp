@@ -75,6 +75,14 @@ class JobRegistry {
   // A worker took the job: running.
   void started(const std::string& job_id);
   void record_step(const std::string& job_id, const JobStep& step);
+  // A waiting job's progress (Job::progress): told to the sinks, not journaled.
+  void set_progress(const std::string& job_id, Detail progress);
+  // A cancel was asked for the job (a waiting job ends at once, cancelled).
+  bool cancel_requested(const std::string& job_id);
+  // A pivot admitted without its hold (it waited for eligibility) takes it
+  // now. Errors: conflict (another job holds the cluster), bad_request (no
+  // such running job).
+  Result<void> take_hold(const std::string& cluster, const std::string& job_id);
   // Ends the job (once; a second finish is ignored): a job cancelled before
   // its commit point ends `cancelled` unless it succeeded; the hold is freed.
   void finish(const std::string& job_id, JobState state, Detail result);

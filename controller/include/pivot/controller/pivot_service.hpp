@@ -30,6 +30,7 @@
 #include "pivot/controller/cluster_guard.hpp"
 #include "pivot/controller/cluster_spec.hpp"
 #include "pivot/controller/controller_service.hpp"
+#include "pivot/controller/eligibility_wait.hpp"
 #include "pivot/controller/failover_policy.hpp"
 #include "pivot/controller/job_registry.hpp"
 #include "pivot/controller/job_scheduler.hpp"
@@ -75,7 +76,8 @@ class PivotService : public ControllerService {
   AgentsView agents() override;
   Result<std::string> start_pivot_status(const std::string& cluster, const std::optional<std::string>& candidate,
                                          const std::string& requested_by,
-                                         const std::optional<std::string>& idempotency_key) override;
+                                         const std::optional<std::string>& idempotency_key,
+                                         std::uint64_t wait_s = 0) override;
   Result<std::string> start_pivot(const std::string& cluster, const PivotOptions& options,
                                   const std::string& requested_by) override;
   Result<std::string> start_failover(const std::string& cluster, const std::optional<std::string>& candidate,
@@ -148,6 +150,13 @@ class PivotService : public ControllerService {
   void add_state_sink(JobStateSink& sink) { registry_.add_state_sink(sink); }
 
  private:
+  // One look at every job waiting for eligibility (wait_s): each that is
+  // eligible goes on, each past its deadline or cancelled ends (the guard's
+  // thread, every tick; tests).
+  void waiters_tick();
+  // Ends every job still waiting for eligibility, failed with `why` (pivotd
+  // stopping: a wait holds nothing, so nothing is left half done).
+  void end_waits(const std::string& why);
   // Runs a job the registry counted as launched on a worker; a body that
   // throws (a bug) still ends its job, failed, and frees its hold.
   void run(const std::string& job_id, std::function<void()> body);
@@ -163,6 +172,25 @@ class PivotService : public ControllerService {
     std::uint64_t logged_at_ms = 0;
     std::uint64_t retry_after_ms = 0;                // steady: a job the guard started failed; not again before
     std::string retry_reason;
+  // A job waiting for eligibility, outside the worker pool (it holds no
+  // worker and no hold while it waits).
+  struct Waiter {
+    std::string job_id;
+    std::string cluster;
+    std::optional<std::string> candidate;
+    int max_lag_seconds = 0;
+    EligibilityWait wait;
+    std::uint64_t next_look_ms = 0;
+    // Eligible: what runs next (takes the hold, runs the pivot on a worker).
+    std::function<void(const PivotStatus&)> go;
+    // Past the deadline: how the job ends (not eligible, the checks as they stood).
+    std::function<void(const PivotStatus&)> expire;
+  };
+  void wait_for_eligibility(Waiter waiter);
+  // The candidate's seconds_behind as the model sees it now (the wait's progress).
+  std::optional<double> candidate_lag_s(const std::string& cluster, const std::string& candidate);
+  // A launched job's body on a worker (run() = launched() + this).
+  void submit(const std::string& job_id, std::function<void()> body);
   };
   void guard_one(const std::string& cluster);
   // The guard's job ended failed: nothing more of that kind before a pause.
@@ -172,7 +200,16 @@ class PivotService : public ControllerService {
                                       const std::string& requested_by, const std::optional<std::string>& idempotency_key,
                                       FailoverKind kind, std::optional<std::uint64_t> detect_ms);
   Result<std::string> launch_rejoin(const ClusterSpec& spec, const FailoverMemo& memo, bool marked);
+    // What the last evaluation saw: a cluster whose nodes' roles and states
+    // did not change (positions aside) and whose hold did not change is
+    // judged again only every kGuardFullEveryMs (the time-based verdicts:
+    // agent_dead_ms), not at every tick.
+    ClusterStamps stamps;
+    bool held = false;
+    std::uint64_t evaluated_ms = 0;
   Result<std::string> launch_reopen(const ClusterSpec& spec, FailoverKind kind, const std::string& requested_by,
+  // Whether guard_one must judge the cluster now (see GuardState::stamps).
+  bool guard_due(const std::string& cluster, std::uint64_t now_ms);
                                     const std::optional<std::string>& idempotency_key);
   // The failover ended: its memo (the cooldown, the old primary to watch)
   // when it went past its checks; nothing when it changed nothing or was
@@ -204,3 +241,5 @@ class PivotService : public ControllerService {
 };
 
 }  // namespace pivot::controller
+  std::mutex waiters_mu_;  // a leaf: nothing else is called under it
+  std::map<std::string, Waiter> waiters_;  // by job id

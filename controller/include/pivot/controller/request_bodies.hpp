@@ -14,14 +14,21 @@
 
 namespace pivot::controller {
 
-// POST /v1/clusters/{name}/pivot-status and .../failover: {"candidate"?: string}
+// The longest a job may wait for eligibility (wait_s): a week.
+inline constexpr std::uint64_t kMaxWaitS = 7 * 24 * 3600;
+
+// POST /v1/clusters/{name}/pivot-status: {"candidate"?: string, "wait_s"?:
+// 0..kMaxWaitS}; .../failover: {"candidate"?: string} (with_wait false: a
+// failover does not wait).
 struct PivotStatusBody {
   std::optional<std::string> candidate;
+  std::uint64_t wait_s = 0;
 };
-Result<PivotStatusBody> parse_pivot_status_body(std::string_view body);
+Result<PivotStatusBody> parse_pivot_status_body(std::string_view body, bool with_wait = true);
 
 // POST /v1/clusters/{name}/pivot: {"candidate"?: string, "dry_run"?: bool,
-// "expected_primary"?: string}. idempotency_key is left unset (it is a header).
+// "expected_primary"?: string, "wait_s"?: 0..kMaxWaitS}. idempotency_key is
+// left unset (it is a header).
 Result<PivotOptions> parse_pivot_body(std::string_view body);
 
 // POST /v1/clusters/{name}/acknowledge: {"comment": string (not blank),

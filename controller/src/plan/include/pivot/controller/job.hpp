@@ -43,6 +43,9 @@ struct Job {
   std::vector<JobStep> steps;
   Detail result;  // null until the job ends
   bool finished() const { return state != JobState::queued && state != JobState::running; }
+  // While a job waits for eligibility (wait_s): what it waits for
+  // (eligibility_wait.hpp); null otherwise. Shown, not journaled.
+  Detail progress = {};
 };
 
 }  // namespace pivot::controller

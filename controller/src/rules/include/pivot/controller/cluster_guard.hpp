@@ -7,7 +7,7 @@
 //
 // In order, first match wins:
 //  1. A job holds the cluster: nothing (the job decides; a failover shows as
-//     failing_over).
+//     failing_over). No writable primary was ever seen: nothing either.
 //  2. The old primary of the last failover is back and writable (or its
 //     read_only unknown): rejoin at once (the job fences it first).
 //  3. The primary is dead (detect_failover) and the policy gates are open
