@@ -239,6 +239,15 @@ ApiResponse start_reopen(const Context& ctx, const Call& call) {
   return accepted_job(*id);
 }
 
+ApiResponse start_rollout(const Context& ctx, const Call& call) {
+  auto request = parse_rollout_body(call.request.body);
+  if (!request) return service_error(request.error());
+  request->idempotency_key = call.request.idempotency_key;
+  auto id = ctx.service.start_rollout(*request, call.requested_by);
+  if (!id) return service_error(id.error());
+  return accepted_job(*id);
+}
+
 ApiResponse cancel_job(const Context& ctx, const Call& call) {
   auto job = ctx.service.cancel_job(call.params[0], call.requested_by);
   if (!job) return service_error(job.error());
@@ -308,6 +317,7 @@ const std::vector<Route>& routes() {
       {"PUT", {"v1", "clusters", "{}", "maintenance"}, Access::operate, {}, set_maintenance},
       {"DELETE", {"v1", "clusters", "{}", "maintenance"}, Access::operate, {}, end_maintenance},
       {"POST", {"v1", "clusters", "{}", "reopen"}, Access::operate, {}, start_reopen},
+      {"POST", {"v1", "rollouts"}, Access::operate, {}, start_rollout},
       {"POST", {"v1", "jobs", "{}", "cancel"}, Access::operate, {}, cancel_job},
       {"GET", {"v1", "jobs", "{}"}, Access::view, {}, get_job},
       {"GET", {"v1", "jobs"}, Access::view, {"cluster", "limit"}, list_jobs},

@@ -117,6 +117,31 @@ Result<void> parse_empty_body(std::string_view body) {
   return ok();
 }
 
+Result<RolloutRequest> parse_rollout_body(std::string_view body) {
+  auto object = parse_object(body, {"selector", "order_by", "concurrency", "stop_on_failure", "dry_run"});
+  if (!object) return object.error();
+  auto selector = required_text(*object, "selector", "the clusters' labels, e.g. environment=stage,service=sms");
+  if (!selector) return selector.error();
+  RolloutRequest request{.selector = std::move(*selector)};
+  if (const auto it = object->find("order_by"); it != object->end() && !it->is_null()) {
+    if (!it->is_string()) return bad_request("field 'order_by' must be a string (a label, or label=v1,v2,...)");
+    request.order_by = it->get<std::string>();
+  }
+  if (const auto it = object->find("concurrency"); it != object->end() && !it->is_null()) {
+    if (!it->is_number_integer() || it->get<std::int64_t>() < 1 || it->get<std::int64_t>() > 1000) {
+      return bad_request("field 'concurrency' must be a whole number of pivots at once, at least 1");
+    }
+    request.concurrency = static_cast<int>(it->get<std::int64_t>());
+  }
+  for (auto [field, flag] : {std::pair{"stop_on_failure", &request.stop_on_failure}, std::pair{"dry_run", &request.dry_run}}) {
+    if (const auto it = object->find(field); it != object->end() && !it->is_null()) {
+      if (!it->is_boolean()) return bad_request("field '" + std::string(field) + "' must be true or false");
+      *flag = it->get<bool>();
+    }
+  }
+  return request;
+}
+
 // "wait_s": a whole number of seconds, 0 (the default) to kMaxWaitS.
 Result<std::uint64_t> optional_wait_s(const nlohmann::json& object) {
   const auto it = object.find("wait_s");

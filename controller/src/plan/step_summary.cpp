@@ -36,6 +36,14 @@ std::string listed(const std::vector<std::string>& items) {
   return out;
 }
 
+// A rollout's selection: "3 clusters selected (2 eligible now), in order: a, b and c".
+std::string select_sentence(const JobStep& step) {
+  std::vector<std::string> names;
+  for (const Detail& c : member(step.detail, "clusters").items()) names.push_back(text(c, "cluster"));
+  return plural(static_cast<std::int64_t>(names.size()), "cluster", "clusters") + " selected (" +
+         std::to_string(number(step.detail, "eligible")) + " eligible now), in order: " + listed(names);
+}
+
 std::string one_line(std::string s) {
   for (char& c : s) {
     if (c == '\n' || c == '\r' || c == '\t') c = ' ';
@@ -314,6 +322,8 @@ std::string step_summary(const JobStep& step, const std::string& failure) {
     out = text(step.detail, "outcome");
   } else if (step.name == "judge" && !member(step.detail, "reasons").empty()) {
     out = member(step.detail, "reasons")[std::size_t{0}].as_string();  // a returned old primary's verdict
+  } else if (step.name == "select") {  // a rollout's selection
+    out = select_sentence(step);
   } else if (step.name == "rollback_candidate_position") {
     out = candidate_position_sentence(step);
   } else {

@@ -60,6 +60,9 @@ std::string JobRegistry::new_job_id(JobKind kind) {
     case JobKind::rejoin:
       prefix = "rj";
       break;
+    case JobKind::rollout:
+      prefix = "rl";
+      break;
     case JobKind::failover:
       break;
   }
@@ -190,6 +193,14 @@ Result<void> JobRegistry::take_hold(const std::string& cluster, const std::strin
   return ok();
 }
 
+void JobRegistry::set_result(const std::string& job_id, Detail result) {
+  std::lock_guard lock(mu_);
+  auto it = jobs_.find(job_id);
+  if (it == jobs_.end() || it->second.finished()) return;
+  it->second.result = std::move(result);
+  changed(it->second, true);
+}
+
 void JobRegistry::record_step(const std::string& job_id, const JobStep& step) {
   std::lock_guard lock(mu_);
   auto& job = jobs_[job_id];
@@ -219,8 +230,9 @@ void JobRegistry::finish(const std::string& job_id, JobState state, Detail resul
   auto& job = jobs_[job_id];
   if (job.finished()) return;  // the crash path after a normal finish
   if (auto cancel = cancels_.find(job_id); cancel != cancels_.end()) {
-    // Stopped at a hold check, before the fence: nothing was changed.
-    if (!committed_.count(job_id) && state != JobState::succeeded) {
+    // Stopped at a hold check, before the fence: nothing was changed. (A
+    // rollout says itself what its cancel stopped.)
+    if (job.kind != JobKind::rollout && !committed_.count(job_id) && state != JobState::succeeded) {
       state = JobState::cancelled;
       result["error"] = "cancelled";
       result["message"] = "cancelled by " + cancel->second + " before the fence: nothing was changed";
@@ -277,6 +289,25 @@ Result<Job> JobRegistry::cancel(const std::string& id, const std::string& reques
   if (job.finished()) {
     return make_error(api_error::conflict, "job " + id + " already ended " + std::string(protocol::to_string(job.state)) +
                                                ": there is nothing to cancel");
+  }
+
+  if (job.kind == JobKind::rollout) {
+    // No new child starts; the running ones finish (they are pivots of their
+    // own, each cancellable by its id). The rollout's runner learns of it
+    // from the sinks and ends the rollout once its children ended.
+    // The cancel is a step of its transcript: what the runner reads.
+    cancels_.emplace(id, requested_by);
+    JobStep step;
+    step.name = "cancel";
+    step.state = StepState::succeeded;
+    step.started_at_ms = step.finished_at_ms = clock_.wall_ms();
+    step.detail = {{"requested_by", requested_by}};
+    step.summary = "cancelled by " + requested_by + ": no new pivot starts; the running ones finish";
+    job.steps.push_back(std::move(step));
+    log::event(*logger(), spdlog::level::warn, {.job = id},
+               "cancel requested by {}: the rollout starts no more pivots", requested_by);
+    changed(job, true);
+    return job;
   }
   if (job.kind != JobKind::pivot && job.kind != JobKind::pivot_status) {
     return make_error(api_error::conflict, "job " + id + " is a " + std::string(protocol::to_string(job.kind)) +

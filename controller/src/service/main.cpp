@@ -275,6 +275,7 @@ int run(const std::optional<std::string>& config_path, const PivotdOverrides& ov
     // rather than to systemd's SIGKILL at a moment nobody chose.
     log->info("signal {}: stopping; waiting up to {} s for running jobs", signal, config.stop_timeout_s);
     sd_notify(0, "STOPPING=1");
+    service.stop_rollouts();  // no rollout starts another pivot; the next start resumes them
     server.stop();
     waiter = std::thread([&] {
     // A job waiting for eligibility holds nothing: it ends now, not at the timeout.

@@ -84,6 +84,7 @@ PivotService::PivotService(AgentPort& agents, HookRunner& hooks, Clock& clock, s
       registry_(clock, epoch, kJobsKept) {}
 
 PivotService::~PivotService() {
+  rollouts_.stop();
   {
     std::lock_guard lock(guard_stop_mu_);
     guard_stop_ = true;
@@ -530,6 +531,21 @@ Result<FailoverView> PivotService::end_maintenance(const std::string& cluster, c
   return failover_view(cluster, spec->policy);
 }
 
+RolloutRunner::Ports PivotService::rollout_ports() {
+  return RolloutRunner::Ports{
+      .clusters =
+          [this] {
+            std::vector<LabeledCluster> out;
+            for (auto& summary : model_.clusters(clock_.steady_ms())) out.push_back({summary.name, summary.labels});
+            return out;
+          },
+      .pivot_status = [this](const std::string& cluster) { return pivot_status_for(cluster, std::nullopt, ""); },
+      .start_pivot = [this](const std::string& cluster, const std::optional<std::string>& expected_primary,
+                            const std::string& requested_by) {
+        return start_pivot(cluster, PivotOptions{.expected_primary = expected_primary}, requested_by);
+      }};
+}
+
 Result<std::string> PivotService::start_reopen(const std::string& cluster, const std::string& requested_by,
                                                const std::optional<std::string>& idempotency_key) {
   const auto spec = model_.spec(cluster);
@@ -723,6 +739,12 @@ std::size_t PivotService::recover_jobs(const EntriesOf& entries_of) {
   std::size_t recovering = 0;
   for (Job& job : registry_.claim_unfinished()) {
     const std::string id = job.id;
+    if (job.kind == JobKind::rollout) {
+      // Its children are pivots of their own (recovered below when they
+      // ran); the rollout waits for them and starts the rest.
+      rollouts_.resume(job);
+      continue;
+    }
     if (job.kind == JobKind::failover) {
       const auto spec = model_.spec(job.cluster);
       auto entries = entries_of(id);

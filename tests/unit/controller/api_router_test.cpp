@@ -808,3 +808,75 @@ TEST_F(EventsRouteTest, LastEventIdOfAnotherRunStartsWithAReset) {
 
 }  // namespace
 }  // namespace pivot::controller
+
+namespace pivot::controller {
+namespace {
+
+// --- rollouts (issue 20) ---
+
+class RolloutRouteTest : public ::testing::Test {
+ protected:
+  RolloutRouteTest() : tokens_(Tokens::parse(kTokensFile, "tokens").value()), router_(service_, &tokens_, "1.2.3") {}
+  ApiResponse post(const std::string& body, std::optional<std::string> auth = kOperator,
+                   std::optional<std::string> key = std::nullopt) {
+    return router_.handle(ApiRequest{"POST", "/v1/rollouts", std::move(auth), std::move(key), body});
+  }
+  static std::string slug(const ApiResponse& response) { return json::parse(response.body).value("error", ""); }
+
+  FakeService service_;
+  Tokens tokens_;
+  ApiRouter router_;
+};
+
+TEST_F(RolloutRouteTest, StartsARolloutWithEveryField) {
+  const auto response = post(
+      R"({"selector": "environment=stage,service!=mail", "order_by": "shard", "concurrency": 2,
+          "stop_on_failure": false, "dry_run": true})",
+      kOperator, "roll-1");
+  EXPECT_EQ(response.status, 202) << response.body;
+  EXPECT_EQ(json::parse(response.body), (json{{"job", "j-1"}}));
+  ASSERT_EQ(service_.rollouts.size(), 1u);
+  const auto& [request, by] = service_.rollouts[0];
+  EXPECT_EQ(by, "alice");
+  EXPECT_EQ(request.selector, "environment=stage,service!=mail");
+  EXPECT_EQ(request.order_by, "shard");
+  EXPECT_EQ(request.concurrency, 2);
+  EXPECT_FALSE(request.stop_on_failure);
+  EXPECT_TRUE(request.dry_run);
+  EXPECT_EQ(request.idempotency_key, "roll-1");
+}
+
+TEST_F(RolloutRouteTest, DefaultsAreOneAtATimeStoppingOnFailure) {
+  ASSERT_EQ(post(R"({"selector": "environment=stage"})").status, 202);
+  ASSERT_EQ(service_.rollouts.size(), 1u);
+  const auto& request = service_.rollouts[0].first;
+  EXPECT_EQ(request.concurrency, 1);
+  EXPECT_TRUE(request.stop_on_failure);
+  EXPECT_FALSE(request.dry_run);
+  EXPECT_FALSE(request.order_by);
+}
+
+TEST_F(RolloutRouteTest, RefusesAnEmptySelectorAnUnknownFieldAndWrongTypes) {
+  for (const std::string body : {"", "{}", R"({"selector": ""})", R"({"selector": "  "})", R"({"selector": 3})",
+                                 R"({"selector": "a=b", "concurency": 2})", R"({"selector": "a=b", "concurrency": 0})",
+                                 R"({"selector": "a=b", "concurrency": "2"})", R"({"selector": "a=b", "dry_run": "yes"})",
+                                 R"({"selector": "a=b", "order_by": 1})"}) {
+    SCOPED_TRACE(body);
+    const auto response = post(body);
+    EXPECT_EQ(response.status, 400) << response.body;
+    EXPECT_EQ(slug(response), "bad_request");
+  }
+  EXPECT_TRUE(service_.rollouts.empty());
+  // The service's refusal (nothing selected) is a 400 too.
+  service_.start_error = make_error("bad_request", "selector 'a=b' matches no loaded cluster");
+  EXPECT_EQ(post(R"({"selector": "a=b"})").status, 400);
+}
+
+TEST_F(RolloutRouteTest, NeedsAnOperator) {
+  EXPECT_EQ(post(R"({"selector": "a=b"})", kViewer).status, 403);
+  EXPECT_EQ(post(R"({"selector": "a=b"})", std::nullopt).status, 401);
+  EXPECT_TRUE(service_.rollouts.empty());
+}
+
+}  // namespace
+}  // namespace pivot::controller

@@ -28,6 +28,7 @@ class FakeService : public ControllerService {
   std::string next_job = "j-1";
 
   std::vector<FakeStart> starts;
+  std::vector<std::pair<RolloutRequest, std::string>> rollouts;  // request, requested_by
   struct JobsCall {
     std::optional<std::string> cluster;
     std::size_t limit;
@@ -123,6 +124,12 @@ class FakeService : public ControllerService {
     PivotOptions options;
     options.idempotency_key = idempotency_key;
     return start("reopen", cluster, options, requested_by);
+  }
+
+  Result<std::string> start_rollout(const RolloutRequest& request, const std::string& requested_by) override {
+    rollouts.emplace_back(request, requested_by);
+    if (start_error) return *start_error;
+    return next_job;
   }
 
  private:

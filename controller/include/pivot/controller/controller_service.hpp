@@ -101,6 +101,16 @@ struct PivotOptions {
   std::uint64_t wait_s = 0;
 };
 
+// POST /v1/rollouts (ARCHITECTURE.md, "Rollouts").
+struct RolloutRequest {
+  std::string selector;                      // k=v,k2!=v2; empty: bad_request
+  std::optional<std::string> order_by = {};  // a label (natural order) or label=v1,v2,... (groups)
+  int concurrency = 1;                       // pivots at once
+  bool stop_on_failure = true;               // no new pivot after one failed or was not eligible
+  bool dry_run = false;                      // every selected cluster's pivot status and plan; nothing started
+  std::optional<std::string> idempotency_key = {};
+};
+
 class ControllerService {
  public:
   virtual ~ControllerService() = default;
@@ -142,6 +152,10 @@ class ControllerService {
   // refused: the reasons); the job itself re-checks before it writes.
   virtual Result<std::string> start_reopen(const std::string& cluster, const std::string& requested_by,
                                            const std::optional<std::string>& idempotency_key) = 0;
+  // A rollout job: one pivot per selected cluster, in order. Errors:
+  // bad_request (empty or malformed selector or order_by, concurrency out of
+  // range, no cluster selected, a selected cluster outside an explicit order).
+  virtual Result<std::string> start_rollout(const RolloutRequest& request, const std::string& requested_by) = 0;
   // not_found
   virtual Result<Job> job(const std::string& id) = 0;
   // A pivot (or its dry run) stops before the fence, with nothing changed,

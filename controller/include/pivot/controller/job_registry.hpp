@@ -75,6 +75,9 @@ class JobRegistry {
   // A worker took the job: running.
   void started(const std::string& job_id);
   void record_step(const std::string& job_id, const JobStep& step);
+  // A running job's result so far (a rollout's children as they go):
+  // journaled, so a restarted pivotd knows what the job had done.
+  void set_result(const std::string& job_id, Detail result);
   // A waiting job's progress (Job::progress): told to the sinks, not journaled.
   void set_progress(const std::string& job_id, Detail progress);
   // A cancel was asked for the job (a waiting job ends at once, cancelled).

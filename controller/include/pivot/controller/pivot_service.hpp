@@ -39,6 +39,7 @@
 #include "pivot/controller/observed_model.hpp"
 #include "pivot/controller/pivot_executor.hpp"
 #include "pivot/controller/pivot_status.hpp"
+#include "pivot/controller/rollout_runner.hpp"
 #include "pivot/controller/ports.hpp"
 #include "pivot/protocol/message.hpp"
 
@@ -90,6 +91,14 @@ class PivotService : public ControllerService {
   Result<FailoverView> end_maintenance(const std::string& cluster, const std::string& requested_by) override;
   Result<std::string> start_reopen(const std::string& cluster, const std::string& requested_by,
                                    const std::optional<std::string>& idempotency_key) override;
+  // A rollout job (RolloutRunner): its children are this service's pivots.
+  Result<std::string> start_rollout(const RolloutRequest& request, const std::string& requested_by) override {
+    return rollouts_.start(request, requested_by);
+  }
+  // pivotd stopping: no rollout starts another pivot. A rollout is not
+  // among the jobs a stop waits for: it holds no worker, its result is
+  // journaled at every change, and the next start resumes it.
+  void stop_rollouts() { rollouts_.stop(); }
   Result<Job> job(const std::string& id) override { return registry_.job(id); }
   Result<Job> cancel_job(const std::string& id, const std::string& requested_by) override {
     return registry_.cancel(id, requested_by);
@@ -228,6 +237,9 @@ class PivotService : public ControllerService {
   JobRegistry registry_;
   std::function<AgentsView()> agents_source_;  // set once, before the API serves
   MarksStore marks_{registry_.journal()};
+  // Its thread is stopped first thing in the destructor.
+  RolloutRunner rollouts_{registry_, clock_, rollout_ports()};
+  RolloutRunner::Ports rollout_ports();
   // The guard: its per-cluster memory (a leaf lock) and its thread.
   std::mutex guard_mu_;
   std::map<std::string, GuardState> guard_;

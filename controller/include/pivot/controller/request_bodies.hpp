@@ -43,4 +43,9 @@ Result<MaintenanceWindow> parse_maintenance_body(std::string_view body);
 // POST /v1/clusters/{name}/reopen: nothing, or {}; any field is unknown.
 Result<void> parse_empty_body(std::string_view body);
 
+// POST /v1/rollouts: {"selector": string (required, not blank), "order_by"?:
+// string, "concurrency"?: 1.., "stop_on_failure"?: bool, "dry_run"?: bool}.
+// What the selector and order mean is the service's to check.
+Result<RolloutRequest> parse_rollout_body(std::string_view body);
+
 }  // namespace pivot::controller

@@ -16,8 +16,9 @@ namespace pivot::controller {
 
 // reopen: a primary that restarted read-only made writable; rejoin: an old
 // primary that returned after a failover fenced and repointed (or marked
-// needs_rebuild). Both are additions to ARCHITECTURE.md's kinds.
-enum class JobKind { pivot_status, pivot, failover, reopen, rejoin };
+// needs_rebuild). Both are additions to ARCHITECTURE.md's kinds. rollout:
+// one pivot per selected cluster (ARCHITECTURE.md, "Rollouts"); its cluster is "".
+enum class JobKind { pivot_status, pivot, failover, reopen, rejoin, rollout };
 enum class JobState { queued, running, succeeded, failed, rolled_back, cancelled };
 // A step: running, succeeded, failed, skipped (e.g. a hook that is not set), rolled_back.
 enum class StepState { running, succeeded, failed, skipped, rolled_back };
@@ -54,7 +55,8 @@ struct Job {
 namespace pivot::protocol {
 template <>
 struct EnumNames<controller::JobKind> {
-  static constexpr std::array<std::string_view, 5> names{"pivot_status", "pivot", "failover", "reopen", "rejoin"};
+  static constexpr std::array<std::string_view, 6> names{"pivot_status", "pivot", "failover",
+                                                         "reopen",       "rejoin", "rollout"};
 };
 template <>
 struct EnumNames<controller::JobState> {
