@@ -46,6 +46,19 @@ std::optional<std::string> maintenance_problem(const Invocation& inv) {
   return std::nullopt;
 }
 
+// --wait DURATION (pivot-status, pivot): how long pivotd may wait for the
+// cluster to become eligible.
+void add_wait(CLI::App& command, Invocation& inv) {
+  command.add_option_function<std::string>(
+      "--wait",
+      [&](const std::string& v) {
+        const auto ms = parse_duration_ms(v);
+        if (!ms || *ms < 1000) throw CLI::ValidationError("--wait", v + ": a duration of a second or more (90s, 30m, 2h)");
+        inv.wait_ms = *ms;
+      },
+      "wait up to this long (90s, 30m, 2h) for the cluster to become eligible, showing what it waits for");
+}
+
 void add_cluster(CLI::App& command, Invocation& inv) {
   command.add_option("cluster", inv.cluster, "the cluster's name")->required();
 }
@@ -80,11 +93,13 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& args, const
   add_cluster(*pivot_status, inv);
   pivot_status->add_option_function<std::string>(
       "--candidate", [&](const std::string& v) { inv.candidate = v; }, "the node to promote (else pivotd chooses)");
+  add_wait(*pivot_status, inv);
   auto* pivot = app.add_subcommand("pivot", "dry run, confirm, then pivot the cluster and follow the job");
   add_cluster(*pivot, inv);
   pivot->add_option_function<std::string>(
       "--candidate", [&](const std::string& v) { inv.candidate = v; }, "the node to promote (else pivotd chooses)");
   pivot->add_flag("--dry-run", inv.dry_run, "show the plan and stop");
+  add_wait(*pivot, inv);
   pivot->add_flag("-y,--yes", inv.yes, "do not ask for confirmation");
   auto* failover = app.add_subcommand("failover", "promote a replica of a cluster whose primary is lost");
   add_cluster(*failover, inv);

@@ -40,7 +40,15 @@ class Follow {
 
   void take(nlohmann::json job) {
     outcome.job = std::move(job);
-    if (!on_step_ || !outcome.job.contains("steps") || !outcome.job["steps"].is_array()) return;
+    if (!on_step_) return;
+    // A job waiting for eligibility (wait_s): its progress, as a running
+    // `wait` line each time what it says changes.
+    const std::string waiting = string_of(member(outcome.job, "progress"), "summary");
+    if (!waiting.empty() && waiting != last_progress_) {
+      last_progress_ = waiting;
+      on_step_(nlohmann::json{{"name", "wait"}, {"state", "running"}, {"summary", waiting}});
+    }
+    if (!outcome.job.contains("steps") || !outcome.job["steps"].is_array()) return;
     const auto& steps = outcome.job["steps"];
     for (std::size_t i = 0; i < steps.size(); ++i) {
       if (!reported_.count(i) && step_finished(steps[i])) {
@@ -97,6 +105,7 @@ class Follow {
   const StepCallback& on_step_;
   std::uint64_t deadline_;
   std::set<std::size_t> reported_;  // step indexes already passed to the callback
+  std::string last_progress_;       // the waiting job's progress last passed on
 };
 
 }  // namespace

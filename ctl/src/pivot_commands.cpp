@@ -36,23 +36,6 @@ bool confirmed(std::istream& in) {
   return word == "y" || word == "yes";
 }
 
-// The operator's word before a job that changes a cluster without a dry run
-// (failover, reopen): nullopt to go on, else how pivotctl ends. `doing` is
-// "failing over sms-1", `flag_use` "to fail over without asking".
-std::optional<ExitCode> operator_agrees(Session& session, const std::string& doing, const std::string& question,
-                                        const std::string& flag_use, const std::string& declined) {
-  if (session.invocation.yes) return std::nullopt;
-  if (!session.context.stdin_terminal) {
-    session.context.err << "pivotctl: not " << doing
-                        << ": confirmation is needed and stdin is not a terminal; pass --yes " << flag_use << "\n";
-    return ExitCode::usage;
-  }
-  session.human << question << " [y/N] " << std::flush;
-  if (confirmed(session.context.in)) return std::nullopt;
-  session.human << declined << "\n";
-  return ExitCode::declined;
-}
-
 // POSTs `body` to the cluster's `action`, then follows the job it started,
 // a line per finished step, to its outcome. A pivotd that answers 501 does
 // not have the action yet.
@@ -88,14 +71,45 @@ std::size_t step_name_width(const json& plan) {
   return width;
 }
 
+// A read-only job that may wait for eligibility (--wait): followed past the
+// wait, its progress shown as it changes.
+Awaited await_read_only(Session& session, const std::string& job_id) {
+  const auto wait_ms = session.invocation.wait_ms;
+  if (wait_ms == 0) return await_job(session, job_id, kFollowReadOnlyJob);
+  const FollowOptions options{kFollowReadOnlyJob.poll_ms, wait_ms + kFollowReadOnlyJob.deadline_ms, true};
+  return await_job(session, job_id, options, [&](const json& step) {
+    print_step_line(session.human, step, 20, session.colour);
+  });
+}
+
+// --wait as the API's wait_s (whole seconds, rounded up).
+void add_wait_s(json& body, std::uint64_t wait_ms) {
+  if (wait_ms > 0) body["wait_s"] = (wait_ms + 999) / 1000;
+}
+
 }  // namespace
+
+std::optional<ExitCode> operator_agrees(Session& session, const std::string& doing, const std::string& question,
+                                        const std::string& flag_use, const std::string& declined) {
+  if (session.invocation.yes) return std::nullopt;
+  if (!session.context.stdin_terminal) {
+    session.context.err << "pivotctl: not " << doing
+                        << ": confirmation is needed and stdin is not a terminal; pass --yes " << flag_use << "\n";
+    return ExitCode::usage;
+  }
+  session.human << question << " [y/N] " << std::flush;
+  if (confirmed(session.context.in)) return std::nullopt;
+  session.human << declined << "\n";
+  return ExitCode::declined;
+}
 
 ExitCode run_pivot_status(Session& session) {
   json body = json::object();
   if (session.invocation.candidate) body["candidate"] = *session.invocation.candidate;
+  add_wait_s(body, session.invocation.wait_ms);
   auto started = start_job(session, cluster_path(session, "pivot-status"), body);
   if (!started.job_id) return started.exit;
-  auto awaited = await_job(session, *started.job_id, kFollowReadOnlyJob);
+  auto awaited = await_read_only(session, *started.job_id);
   if (!awaited.job) return awaited.exit;
   const json& job = *awaited.job;
   if (session.invocation.json) {
@@ -111,11 +125,14 @@ ExitCode run_pivot(Session& session) {
   auto& err = session.context.err;
 
   // 1. The dry run: checks and plan, nothing changed.
+  // With --wait the dry run waits for eligibility (holding nothing); the
+  // pivot itself then starts at once, pinned to what it saw.
   json dry_body{{"dry_run", true}};
   if (inv.candidate) dry_body["candidate"] = *inv.candidate;
+  add_wait_s(dry_body, inv.wait_ms);
   auto dry_started = start_job(session, cluster_path(session, "pivot"), dry_body);
   if (!dry_started.job_id) return dry_started.exit;
-  auto dry = await_job(session, *dry_started.job_id, kFollowReadOnlyJob);
+  auto dry = await_read_only(session, *dry_started.job_id);
   if (!dry.job) return dry.exit;
   const json& dry_job = *dry.job;
   const json& plan = member(dry_job, "result");

@@ -91,6 +91,36 @@ TEST(PivotFlow, YesPinsTheSecondPostToTheDryRunsCandidateAndPrimary) {
   EXPECT_EQ(h.clock.sleeps, 3) << "one sleep between polls, none real (dry run 1, pivot 2)";
 }
 
+// --wait: the dry run asks pivotd to wait (wait_s, seconds), and what it
+// waits for is printed each time it changes; the pivot then starts at once.
+TEST(PivotFlow, WaitAsksTheDryRunToWaitAndShowsItsProgress) {
+  Harness h;
+  json waiting = job("d-1", "pivot", "running");
+  waiting["progress"] = {{"summary", "waiting for 1 failing check(s) (replica_lag: db4 is 90 s behind); db4 is 90 s behind"}};
+  json nearer = waiting;
+  nearer["progress"]["summary"] = "waiting for 1 failing check(s) (replica_lag: db4 is 9 s behind); db4 is 9 s behind";
+  h.transport.on(Method::post, kPivot, {reply(202, {{"job", "d-1"}}), reply(202, {{"job", "p-1"}})});
+  h.transport.on(Method::get, "/v1/jobs/d-1",
+                 {reply(200, waiting), reply(200, waiting), reply(200, nearer), reply(200, dry_run_job())});
+  serve_pivot(h);
+  EXPECT_EQ(h.run({"pivot", "sms-1", "--candidate", "db4", "--wait", "2m", "--yes"}), 0) << h.err.str();
+  const auto posts = h.transport.posts();
+  ASSERT_EQ(posts.size(), 2u);
+  EXPECT_EQ(json::parse(posts[0].body), (json{{"dry_run", true}, {"candidate", "db4"}, {"wait_s", 120}}));
+  EXPECT_FALSE(json::parse(posts[1].body).contains("wait_s")) << "eligible: the pivot goes on at once";
+  const std::string out = h.out.str();
+  EXPECT_NE(out.find("db4 is 90 s behind"), std::string::npos) << out;
+  EXPECT_NE(out.find("db4 is 9 s behind"), std::string::npos) << out;
+  const std::string first = "(replica_lag: db4 is 90 s behind)";
+  EXPECT_EQ(out.find(first), out.rfind(first)) << "printed once per change:\n" << out;
+}
+
+TEST(PivotFlow, WaitMustBeADuration) {
+  Harness h;
+  EXPECT_EQ(h.run({"pivot-status", "sms-1", "--wait", "soon"}), 2);
+  EXPECT_NE(h.err.str().find("--wait"), std::string::npos) << h.err.str();
+}
+
 TEST(PivotFlow, NamedCandidateGoesIntoTheDryRun) {
   Harness h;
   serve_dry_run(h, dry_run_job());

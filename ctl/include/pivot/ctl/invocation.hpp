@@ -25,6 +25,7 @@ struct Invocation {
   std::string cluster;                          // the commands on one cluster; jobs' filter
   std::optional<std::string> candidate;         // pivot-status, pivot, failover
   bool dry_run = false;                         // pivot
+  std::uint64_t wait_ms = 0;                    // pivot-status, pivot --wait DURATION: wait for eligibility
   bool yes = false;                             // pivot, failover, reopen
   std::string comment;                          // acknowledge
   std::vector<std::string> rebuilt;             // acknowledge: nodes whose needs_rebuild mark is cleared

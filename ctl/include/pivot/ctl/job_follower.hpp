@@ -33,6 +33,9 @@ struct FollowOutcome {
 bool job_finished(const nlohmann::json& job);
 bool step_finished(const nlohmann::json& step);
 
+// Each step once it ended; also, while the job waits for eligibility, a
+// running step named `wait` whose summary is the job's progress, each time
+// it changes.
 using StepCallback = std::function<void(const nlohmann::json& step)>;
 // A line for the operator (stderr): why the follower polls.
 using NoteCallback = std::function<void(const std::string& note)>;
