@@ -128,6 +128,17 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& args, const
       "reopen", "make writable a primary that restarted read-only (no failover, no other writable node); follows the job");
   add_cluster(*reopen, inv);
   reopen->add_flag("-y,--yes", inv.yes, "do not ask for confirmation");
+  auto* rollout = app.add_subcommand(
+      "rollout", "pivot every cluster a label selector picks, in order: dry run, confirm, then a live table");
+  rollout->add_option("--selector", inv.selector, "labels the clusters share: environment=stage,service=sms (key!=value too)")
+      ->required();
+  rollout->add_option_function<std::string>(
+      "--order-by", [&](const std::string& v) { inv.order_by = v; },
+      "a label whose values order the clusters naturally (shard 2 before 10), or LABEL=v1,v2,... (each group ends before the next)");
+  rollout->add_option("--concurrency", inv.concurrency, "pivots at once (default 1)")->check(CLI::Range(1u, 64u));
+  rollout->add_flag("--keep-going", inv.keep_going, "go on after a pivot failed or was not eligible (stop_on_failure false)");
+  rollout->add_flag("--dry-run", inv.dry_run, "show every selected cluster's pivot status and stop");
+  rollout->add_flag("-y,--yes", inv.yes, "do not ask for confirmation");
   auto* jobs = app.add_subcommand("jobs", "list jobs, newest first");
   jobs->add_option("--cluster", inv.cluster, "only this cluster's jobs");
   jobs->add_option("--limit", inv.limit, "at most N jobs (default 20)")->check(CLI::Range(1u, 1000u));
@@ -169,7 +180,8 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& args, const
     if (sub->parsed()) inv.command = command;
   }
   const std::pair<CLI::App*, Command> policy_commands[] = {
-      {acknowledge, Command::acknowledge}, {maintenance, Command::maintenance}, {reopen, Command::reopen}};
+      {acknowledge, Command::acknowledge}, {maintenance, Command::maintenance}, {reopen, Command::reopen},
+      {rollout, Command::rollout}};
   for (const auto& [sub, command] : policy_commands) {
     if (sub->parsed()) inv.command = command;
   }

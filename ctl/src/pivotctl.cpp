@@ -38,6 +38,7 @@ int run_pivotctl(const std::vector<std::string>& args, Context& context) {
     case Command::acknowledge: code = run_acknowledge(session); break;
     case Command::maintenance: code = run_maintenance(session); break;
     case Command::reopen: code = run_reopen(session); break;
+    case Command::rollout: code = run_rollout(session); break;
     case Command::jobs: code = run_jobs(session); break;
     case Command::job: code = run_job(session); break;
     case Command::cancel: code = run_cancel(session); break;

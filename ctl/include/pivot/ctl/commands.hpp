@@ -54,6 +54,13 @@ Awaited await_job(Session& session, const std::string& job_id, const FollowOptio
 // cancelled: 4; unfinished: 0 (shown, not judged).
 ExitCode job_exit_code(const nlohmann::json& job);
 
+// The operator's word before a job that changes clusters without a dry run
+// of its own (failover, reopen, rollout): nullopt to go on, else how
+// pivotctl ends (2: no terminal and no --yes; 6: declined). `doing` is
+// "failing over sms-1", `flag_use` "to fail over without asking".
+std::optional<ExitCode> operator_agrees(Session& session, const std::string& doing, const std::string& question,
+                                        const std::string& flag_use, const std::string& declined);
+
 ExitCode run_clusters(Session& session);
 ExitCode run_status(Session& session);
 ExitCode run_agents(Session& session);
@@ -71,6 +78,11 @@ ExitCode run_maintenance(Session& session);
 // POST /v1/jobs/{id}/cancel: 0 when pivotd took it (the job ends cancelled),
 // 5 when it refused (409: ended, past the fence; 404).
 ExitCode run_cancel(Session& session);
+// rollout (rollout_command.cpp): the dry run's table (the fleet's pivot
+// status), the operator's word with the count of clusters, then a live table
+// of the clusters' states; 0 all pivoted, 3 one was not eligible, 4 one
+// failed or the rollout was cancelled.
+ExitCode run_rollout(Session& session);
 // import-mha: the spec on stdout, warnings on stderr; 2 for a file or option
 // it cannot use (import_mha_command.cpp). Runs without pivotd.
 ExitCode run_import_mha(const Invocation& inv, Context& context);

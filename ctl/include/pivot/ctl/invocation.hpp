@@ -14,7 +14,7 @@ namespace pivot::ctl {
 
 enum class Command {
   clusters, status, pivot_status, pivot, failover, jobs, job, cancel, agents, tui, import_mha,
-  acknowledge, maintenance, reopen
+  acknowledge, maintenance, reopen, rollout
 };
 
 struct Invocation {
@@ -39,6 +39,10 @@ struct Invocation {
   std::optional<std::string> name;              // import-mha --name
   std::optional<std::string> primary;           // import-mha --primary HOST:PORT
   std::vector<std::string> azs;                 // import-mha --az HOST:PORT=AZ, repeated
+  std::string selector;                         // rollout --selector k=v,k2!=v2
+  std::optional<std::string> order_by;          // rollout --order-by LABEL or LABEL=v1,v2,...
+  unsigned concurrency = 1;                     // rollout --concurrency
+  bool keep_going = false;                      // rollout --keep-going: stop_on_failure false
 };
 
 // Either an invocation to run, or the exit code of what was already printed
