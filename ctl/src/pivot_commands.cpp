@@ -202,7 +202,10 @@ ExitCode run_cancel(Session& session) {
   auto reply = session.api.post("/v1/jobs/" + url_encode(id) + "/cancel", json::object());
   if (!reply.ok()) return report(session, *reply.error);
   if (session.invocation.json) print_json(session, reply.body);
-  if (string_of(reply.body, "state") == "cancelled") {
+  if (string_of(reply.body, "kind") == "rollout") {
+    session.human << "Rollout " << id << " starts no more pivots; the running ones finish (follow it with `pivotctl job "
+                  << id << "`)\n";
+  } else if (string_of(reply.body, "state") == "cancelled") {
     session.human << "Job " << id << " cancelled before the fence: nothing was changed\n";
   } else {
     // A pre_pivot hook still runs: the job stops when it ends.
