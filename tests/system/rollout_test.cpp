@@ -4,11 +4,14 @@
 // rollout of the stage clusters through pivotctl, one at a time in natural
 // order (shard 2 before 10), pivots each and no other, under write_probe on
 // one of them; then a rollout whose second cluster is not eligible stops
-// there with exit 3 and never starts the third.
+// there with exit 3 and never starts the third; a rollout cancelled while
+// its first pivot runs starts no other; a pivotd stopped while a rollout's
+// first pivot runs resumes the rollout when it starts again.
 #include <fstream>
 #include <iostream>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -61,6 +64,11 @@ class RolloutFleet : public ::testing::Test {
       const std::string hook = members_[1].stack->write_hook(
           "route-traffic", "echo \"$PIVOT_NEW_PRIMARY\" > " + route_.string() + ".tmp && mv " + route_.string() +
                                ".tmp " + route_.string());
+      // Every stage cluster's pivot waits in pre_pivot while the hold file
+      // exists (a test removes it; the hook's 5 s timeout bounds it anyway).
+      hold_ = hub.dir() / "hold";
+      const std::string hold_hook = hub.write_hook(
+          "hold", "while [ -e " + hold_.string() + " ]; do sleep 0.05; done");
       const std::string controller_line = [&] {
         std::smatch m;
         const std::string db1 = read_file(hub.dir() / "agents" / "db1.yaml");
@@ -71,6 +79,7 @@ class RolloutFleet : public ::testing::Test {
         PivotStack& s = *m.stack;
         SpecOptions spec;
         if (&m == &members_[1]) spec.hooks = {{"post_promote", hook}};
+        if (&m != &members_[2]) spec.hooks["pre_pivot"] = hold_hook;
         s.write_spec(spec);
         const auto file = s.dir() / "clusters.d" / (s.cluster_name() + ".yaml");
         const std::string text =
@@ -124,6 +133,13 @@ class RolloutFleet : public ::testing::Test {
   std::string primary_of(const Member& m) {
     return hub().api("GET", "/v1/clusters/" + m.stack->cluster_name(), nullptr, "viewer").body.value("primary", "");
   }
+  // pivotd observes the new primary once the agents' next snapshots arrive,
+  // a moment after the pivot ended: until then, the old one or none.
+  std::string primary_other_than(const Member& m, const std::string& old) {
+    std::string now;
+    wait_until([&] { return !(now = primary_of(m)).empty() && now != old; }, 10s);
+    return now;
+  }
   std::size_t pivots_of(const Member& m) {
     std::size_t n = 0;
     for (const auto& job : hub().api("GET", "/v1/jobs?cluster=" + m.stack->cluster_name(), nullptr, "viewer").body) {
@@ -139,6 +155,43 @@ class RolloutFleet : public ::testing::Test {
     std::cout << run.out << run.err << "\n";
     return run;
   }
+  // POST /v1/rollouts; the job's id.
+  std::string start_rollout(const json& body) {
+    auto reply = hub().api("POST", "/v1/rollouts", body);
+    EXPECT_EQ(reply.status, 202) << reply.body.dump();
+    return reply.body.value("job", "");
+  }
+  json job(const std::string& id) { return hub().api("GET", "/v1/jobs/" + id, nullptr, "viewer").body; }
+  json wait_ended(const std::string& id, std::chrono::seconds timeout = 60s) {
+    EXPECT_TRUE(wait_until(
+        [&] {
+          const std::string state = job(id).value("state", "");
+          return state != "queued" && state != "running";
+        },
+        timeout))
+        << job(id).dump(2);
+    return job(id);
+  }
+  // Until the rollout's first cluster's pivot waits in its pre_pivot hook.
+  std::string wait_first_child_holding(const std::string& id) {
+    std::string child;
+    EXPECT_TRUE(wait_until(
+        [&] {
+          const json rollout = job(id);
+          const json& clusters = rollout["result"]["clusters"];
+          if (!clusters.is_array() || clusters.empty() || !clusters[0]["job"].is_string()) return false;
+          child = clusters[0]["job"].get<std::string>();
+          const json pivot = job(child);
+          for (const auto& step : pivot["steps"]) {
+            if (step["name"] == "pre_pivot" && step["state"] == "running") return true;
+          }
+          return false;
+        },
+        20s))
+        << job(id).dump(2);
+    return child;
+  }
+
   // The newest rollout job's whole record.
   json last_rollout() {
     for (const auto& job : hub().api("GET", "/v1/jobs?limit=50", nullptr, "viewer").body) {
@@ -152,6 +205,7 @@ class RolloutFleet : public ::testing::Test {
   static inline std::vector<Member> members_;
   static inline std::string error_;
   static inline std::filesystem::path route_;
+  static inline std::filesystem::path hold_;
 };
 
 TEST_F(RolloutFleet, TheStageClustersPivotOneAtATimeInNaturalOrderAndNoOther) {
@@ -187,8 +241,8 @@ TEST_F(RolloutFleet, TheStageClustersPivotOneAtATimeInNaturalOrderAndNoOther) {
   }
   for (int i : {0, 1}) {
     Member& m = member(i);
-    const std::string now = primary_of(m);
-    EXPECT_NE(now, "db1") << m.stack->cluster_name() << " was pivoted";
+    const std::string now = primary_other_than(m, "db1");
+    ASSERT_NE(now, "db1") << m.stack->cluster_name() << " was pivoted";
     const int node = std::stoi(now.substr(2));
     EXPECT_EQ(m.cluster->value(node, "SELECT @@global.read_only"), "0");
     EXPECT_EQ(m.cluster->value(1, "SELECT @@global.read_only"), "1");
@@ -245,6 +299,60 @@ TEST_F(RolloutFleet, ANotEligibleClusterStopsTheRolloutBeforeTheNextOne) {
   EXPECT_EQ(primary_of(a), a_primary) << "a was not pivoted";
   EXPECT_EQ(pivots_of(a), a_pivots) << "no pivot job was started on a";
   EXPECT_EQ(primary_of(b), b_primary);
+}
+
+TEST_F(RolloutFleet, ACancelledRolloutLetsItsRunningPivotFinishAndStartsNoOther) {
+  Member& a = member(0);
+  Member& b = member(1);
+  const std::string a_primary = primary_of(a), b_primary = primary_of(b);
+  const auto a_pivots = pivots_of(a);
+  write_file(hold_, "");
+  const std::string id = start_rollout({{"selector", "environment=stage"}, {"order_by", "shard"}});
+  const std::string child = wait_first_child_holding(id);  // b's pivot, in pre_pivot
+  auto cancelled = hub().api("POST", "/v1/jobs/" + id + "/cancel", json::object());
+  EXPECT_EQ(cancelled.status, 200) << cancelled.body.dump(2);
+  EXPECT_EQ(cancelled.body["state"], "running") << "its pivot still runs";
+  std::filesystem::remove(hold_);
+  const json done = wait_ended(id);
+  EXPECT_EQ(done["state"], "cancelled") << done.dump(2);
+  EXPECT_EQ(job(child)["state"], "succeeded") << "the running pivot finished";
+  EXPECT_NE(primary_other_than(b, b_primary), b_primary);
+  const json& clusters = done["result"]["clusters"];
+  ASSERT_EQ(clusters.size(), 2u);
+  EXPECT_EQ(clusters[1]["cluster"], "sysrl-a");
+  EXPECT_EQ(clusters[1]["state"], "not_started");
+  EXPECT_EQ(primary_of(a), a_primary);
+  EXPECT_EQ(pivots_of(a), a_pivots);
+  EXPECT_EQ(hub().api("POST", "/v1/jobs/" + id + "/cancel", json::object()).status, 409) << "it ended";
+}
+
+TEST_F(RolloutFleet, APivotdStoppedMidRolloutResumesItAtItsNextStart) {
+  Member& a = member(0);
+  Member& b = member(1);
+  const std::string a_primary = primary_of(a), b_primary = primary_of(b);
+  write_file(hold_, "");
+  const std::string id = start_rollout({{"selector", "environment=stage"}, {"order_by", "shard"}});
+  const std::string child = wait_first_child_holding(id);
+  // SIGTERM: pivotd waits for b's pivot (released a second later), starts
+  // nothing more, and leaves the rollout running in its journal.
+  std::thread release([&] {
+    std::this_thread::sleep_for(1s);
+    std::filesystem::remove(hold_);
+  });
+  hub().stop_pivotd();
+  release.join();
+  hub().start_pivotd();
+  const json done = wait_ended(id, 90s);
+  EXPECT_EQ(done["state"], "succeeded") << done.dump(2);
+  const json& clusters = done["result"]["clusters"];
+  ASSERT_EQ(clusters.size(), 2u);
+  EXPECT_EQ(clusters[0]["job"], child);
+  EXPECT_EQ(clusters[0]["outcome"], "succeeded");
+  EXPECT_EQ(clusters[1]["cluster"], "sysrl-a");
+  EXPECT_EQ(clusters[1]["outcome"], "succeeded") << done.dump(2);
+  EXPECT_NE(primary_other_than(b, b_primary), b_primary);
+  EXPECT_NE(primary_other_than(a, a_primary), a_primary);
+  EXPECT_NE(hub().pivotd_log().find("rollout found running at start: resumed"), std::string::npos);
 }
 
 }  // namespace

@@ -274,8 +274,9 @@ bool RolloutRunner::advance(Rollout& rollout) {
       return runs(e) && e.group < next->group;
     });
     if (earlier_running) break;
-    // Resumed: wait for the agents to report the cluster's primary again.
-    if (clock_.steady_ms() < rollout.grace_until_ms && ports_.pivot_status(next->cluster).primary.empty()) break;
+    // Resumed: wait for the agents to report again (a fresh pivotd knows no
+    // node yet: its pivot would be refused as not eligible), within a bound.
+    if (clock_.steady_ms() < rollout.grace_until_ms && !ports_.pivot_status(next->cluster).eligible) break;
     auto child = ports_.start_pivot(next->cluster, next->expected_primary, rollout.requested_by);
     changed = true;
     if (!child) {

@@ -251,11 +251,16 @@ TEST(RolloutRunner, AResumedRolloutWaitsForItsChildAndStartsTheRest) {
   ASSERT_TRUE(eventually([&] { return child_state(fleet.job(*id), "a") == "running"; }));
   fleet.runner.stop();  // pivotd stops: the rollout stays running, as journaled
   EXPECT_EQ(fleet.job(*id).state, JobState::running);
+  // The restarted pivotd does not see b eligible yet (its agents not back).
+  fleet.status["b"].eligible = false;
   RolloutRunner restarted(fleet.registry, fleet.clock, fleet.ports());
   restarted.resume(fleet.job(*id));
-  fleet.clock.advance(10);
   EXPECT_EQ(fleet.started_clusters().size(), 1u);  // a still runs
   fleet.end_child("a", JobState::succeeded);
+  // The result is written once the runner decided what it may start.
+  ASSERT_TRUE(eventually([&] { return child_state(fleet.job(*id), "a") == "succeeded"; }));
+  EXPECT_EQ(fleet.started_clusters().size(), 1u) << "b waits to be seen eligible";
+  fleet.clock.advance(RolloutRunner::kResumeGraceMs);  // ... but not forever
   ASSERT_TRUE(eventually([&] { return fleet.started_clusters().size() == 2; }));
   EXPECT_EQ(fleet.started[1].expected_primary, "b-db1");
   fleet.end_child("b", JobState::succeeded);

@@ -38,8 +38,8 @@ class RolloutRunner : public JobStateSink {
  public:
   // More pivots at once than this is refused (bad_request).
   static constexpr int kMaxConcurrency = 64;
-  // A resumed rollout starts its next pivot once that cluster's primary is
-  // observed again (agents reconnecting), or after this long regardless.
+  // A resumed rollout starts its next pivot once that cluster is eligible
+  // as observed again (agents reconnecting), or after this long regardless.
   static constexpr std::uint64_t kResumeGraceMs = 30000;
 
   // What the runner asks of pivotd's service.
@@ -59,7 +59,7 @@ class RolloutRunner : public JobStateSink {
   Result<std::string> start(const RolloutRequest& request, const std::string& requested_by);
   // A rollout the journal kept running (pivotd stopped under it): continued
   // from its saved result (children it started are waited for, the rest
-  // started in order, each once its cluster's primary is observed again);
+  // started in order, each once its cluster is eligible again as observed);
   // one saved without its request ends failed.
   void resume(const Job& job);
   // pivotd stops: no new child starts, the thread ends; every rollout stays
