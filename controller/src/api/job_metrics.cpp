@@ -6,7 +6,8 @@ namespace {
 constexpr std::array<const char*, 4> kOutcomes{"succeeded", "failed", "rolled_back", "cancelled"};
 
 std::string kind_of(const Job& job) {
-  return job.dry_run ? "pivot_dry_run" : std::string(protocol::to_string(job.kind));
+  // A rollout's dry run is a rollout's: only a pivot's dry run is a kind of its own.
+  return job.dry_run && job.kind == JobKind::pivot ? "pivot_dry_run" : std::string(protocol::to_string(job.kind));
 }
 
 }  // namespace

@@ -104,5 +104,16 @@ TEST(JobMetricsTest, AFailoverIsCountedByCluster) {
   EXPECT_THAT(out.text(), HasSubstr("pivot_jobs_total{kind=\"failover\",outcome=\"failed\"} 1\n"));
 }
 
+TEST(JobMetricsTest, ARolloutsDryRunIsARollout) {
+  JobMetrics metrics;
+  Job dry = job_of("rl-1-1", JobKind::rollout, "", JobState::succeeded);
+  dry.dry_run = true;
+  metrics.job_state(dry);
+  PrometheusText out;
+  metrics.write(out, {"sms-1"});
+  EXPECT_THAT(out.text(), HasSubstr("pivot_jobs_total{kind=\"rollout\",outcome=\"succeeded\"} 1\n"));
+  EXPECT_THAT(out.text(), HasSubstr("pivot_jobs_total{kind=\"pivot_dry_run\",outcome=\"succeeded\"} 0\n"));
+}
+
 }  // namespace
 }  // namespace pivot::controller
