@@ -152,6 +152,10 @@ void ControllerBus::close_sockets() {
   if (zap_) zap_->stop();
 }
 
+void ControllerBus::replace_agent_keys(AgentKeys keys) {
+  if (zap_) zap_->replace_keys(std::move(keys));
+}
+
 void ControllerBus::stop() {
   stopping_ = true;
   if (thread_.joinable()) thread_.join();

@@ -1,5 +1,7 @@
 #include "pivot/controller/zap_handler.hpp"
 
+#include <optional>
+
 #include <chrono>
 #include <map>
 #include <string>
@@ -119,6 +121,11 @@ void ZapHandler::stop() {
   socket_.reset();
 }
 
+void ZapHandler::replace_keys(AgentKeys keys) {
+  std::lock_guard lock(keys_mu_);
+  keys_ = std::move(keys);
+}
+
 void ZapHandler::run() {
   auto log = log::get("pivotd.bus");
   RefusalLog refusals;
@@ -137,9 +144,14 @@ void ZapHandler::run() {
         if (!more) break;
       } while (true);
       const Request request = parse(frames);
-      const auto known = request.mechanism == "CURVE" ? keys_.find(request.client_key) : keys_.end();
-      if (request.well_formed && known != keys_.end()) {
-        reply(*socket_, request.request_id, "200", "OK", known->second.user_id());
+      std::optional<std::string> user_id;
+      {
+        std::lock_guard lock(keys_mu_);
+        const auto known = request.mechanism == "CURVE" ? keys_.find(request.client_key) : keys_.end();
+        if (known != keys_.end()) user_id = known->second.user_id();
+      }
+      if (request.well_formed && user_id) {
+        reply(*socket_, request.request_id, "200", "OK", *user_id);
         continue;
       }
       ++rejected_;

@@ -263,8 +263,10 @@ int run(const std::optional<std::string>& config_path, const PivotdOverrides& ov
         for (const auto& p : reloaded.fatal) log->error("reload refused: {}", p);
       } else {
         service.set_specs(reloaded.clusters.specs);
-        log->info("reloaded: {} cluster(s); agent keys, tokens, binds and key need a restart",
-                  reloaded.clusters.specs.size());
+        // A node added to a spec brings its agent's key: taken at once.
+        bus.replace_agent_keys(reloaded.agent_keys);
+        log->info("reloaded: {} cluster(s), {} agent key(s); tokens, binds and pivotd's key need a restart",
+                  reloaded.clusters.specs.size(), reloaded.agent_keys.size());
       }
       signals.async_wait(on_signal);
       return;
@@ -277,9 +279,9 @@ int run(const std::optional<std::string>& config_path, const PivotdOverrides& ov
     sd_notify(0, "STOPPING=1");
     service.stop_rollouts();  // no rollout starts another pivot; the next start resumes them
     server.stop();
-    waiter = std::thread([&] {
     // A job waiting for eligibility holds nothing: it ends now, not at the timeout.
     service.end_waits("pivotd stopped");
+    waiter = std::thread([&] {
       if (!service.wait_idle_for(std::chrono::seconds(config.stop_timeout_s))) {
         log->warn("jobs still running after {} s (stop_timeout_s): leaving them to crash recovery at the next start",
                   config.stop_timeout_s);

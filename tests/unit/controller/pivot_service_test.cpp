@@ -629,5 +629,34 @@ TEST_F(WaitForEligibility, AWaitingPivotGoesOnOnceEligibleAndACancelEndsAWait) {
   EXPECT_EQ(now(*waiting).state, JobState::cancelled);
 }
 
+// A node joins, a node leaves (issue 23): a reload that adds db6 makes it a
+// node pivot status names until its agent reports, then a candidate; one that
+// removes db5 leaves its agent's messages ignored.
+TEST_F(PivotServiceTest, ANodeAddedByAReloadIsNamedUntilItReportsAndARemovedOneIsIgnored) {
+  Topology t = Topology::healthy();
+  t.spec.nodes.push_back({"db6", "10.0.1.12", 3306, "a", Role::replica, 0});
+  service_.set_specs({{t.spec.name, t.spec}});
+  auto status = service_.pivot_status_for("sms-1", std::string("db6"), "");
+  EXPECT_FALSE(status.eligible);
+  std::string details;
+  for (const auto& c : status.checks) details += c.id + ": " + c.detail + "\n";
+  EXPECT_NE(details.find("db6's agent has never reported"), std::string::npos) << details;
+
+  t.replica("db6", "db1", "0-1-100", 0);
+  feed(t);
+  status = service_.pivot_status_for("sms-1", std::string("db6"), "");
+  EXPECT_TRUE(status.eligible) << "caught up and reporting: a candidate";
+
+  // db5 leaves the spec; its agent still sends a broken state.
+  t.spec.nodes.erase(std::find_if(t.spec.nodes.begin(), t.spec.nodes.end(), [](const NodeSpec& n) { return n.name == "db5"; }));
+  service_.set_specs({{t.spec.name, t.spec}});
+  t.down("db5");
+  feed(t);
+  const auto detail = service_.cluster("sms-1");
+  ASSERT_TRUE(detail.ok());
+  for (const auto& n : detail->nodes) EXPECT_NE(n.spec.name, "db5");
+  EXPECT_TRUE(service_.pivot_status_for("sms-1", std::nullopt, "").eligible) << "db5's state counts for nothing";
+}
+
 }  // namespace
 }  // namespace pivot::controller

@@ -72,6 +72,8 @@ class ControllerBus {
   // Ends the bus and ZAP threads (within their 100 ms polls) and closes every
   // socket. Commands still queued are dropped: their callers re-send.
   void stop();
+  // A reload's agent keys (SIGHUP): new connections are judged by them.
+  void replace_agent_keys(AgentKeys keys);
 
   // Any thread. Publishes a command to cmd/<cluster>/<node>/ under this
   // pivotd's boot_id and seq; never blocks. Errors: not_running, dropped

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include "pivot/controller/agent_keys.hpp"
@@ -38,6 +39,11 @@ class ZapHandler {
   // Ends the thread (within its 100 ms poll) and closes the socket.
   void stop();
 
+  // The keys a reload (SIGHUP) read: new connections are judged by them (a
+  // node added to a spec brings its agent's key). A connection already
+  // authenticated stays so: ZAP runs at the handshake. Any thread.
+  void replace_keys(AgentKeys keys);
+
   // Connections refused so far (unknown key or another mechanism). Any thread.
   std::uint64_t rejected() const { return rejected_.load(); }
 
@@ -45,7 +51,8 @@ class ZapHandler {
   void run();
 
   zmq::context_t& context_;
-  const AgentKeys keys_;
+  std::mutex keys_mu_;
+  AgentKeys keys_;  // under keys_mu_
   std::unique_ptr<zmq::socket_t> socket_;  // the handler thread's once started
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> rejected_{0};
