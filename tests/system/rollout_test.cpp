@@ -355,5 +355,50 @@ TEST_F(RolloutFleet, APivotdStoppedMidRolloutResumesItAtItsNextStart) {
   EXPECT_NE(hub().pivotd_log().find("rollout found running at start: resumed"), std::string::npos);
 }
 
+TEST_F(RolloutFleet, TheDryRunListsEveryClustersPivotStatusAndStartsNothing) {
+  std::size_t before = 0;
+  for (int i : {0, 1, 2}) before += pivots_of(member(i));
+  auto run = pivotctl({"rollout", "--selector", "service=sms", "--order-by", "shard", "--dry-run"});
+  EXPECT_EQ(run.exit_code, 0) << run.describe() << run.out << run.err;
+  const auto c = run.out.find("sysrl-c"), b = run.out.find("sysrl-b"), a = run.out.find("sysrl-a");
+  ASSERT_NE(a, std::string::npos) << run.out;
+  EXPECT_LT(c, b) << "shard 1, 2, then 10:\n" << run.out;
+  EXPECT_LT(b, a) << run.out;
+  EXPECT_NE(run.out.find("ELIGIBLE"), std::string::npos) << run.out;
+  std::size_t after = 0;
+  for (int i : {0, 1, 2}) after += pivots_of(member(i));
+  EXPECT_EQ(after, before) << "a dry run starts no pivot";
+}
+
+TEST_F(RolloutFleet, ConcurrencyTwoPivotsBothStageClustersAtOnce) {
+  Member& a = member(0);
+  Member& b = member(1);
+  const std::string a_primary = primary_of(a), b_primary = primary_of(b);
+  write_file(hold_, "");
+  const std::string id =
+      start_rollout({{"selector", "environment=stage"}, {"order_by", "shard"}, {"concurrency", 2}});
+  // Both pivots wait in pre_pivot at the same time.
+  const bool both = wait_until(
+      [&] {
+        const json rollout = job(id);
+        int holding = 0;
+        for (const auto& c : rollout["result"]["clusters"]) {
+          if (!c["job"].is_string()) continue;
+          const json pivot = job(c["job"].get<std::string>());
+          for (const auto& step : pivot["steps"]) {
+            if (step["name"] == "pre_pivot" && step["state"] == "running") ++holding;
+          }
+        }
+        return holding == 2;
+      },
+      20s);
+  std::filesystem::remove(hold_);
+  EXPECT_TRUE(both) << job(id).dump(2);
+  const json done = wait_ended(id);
+  EXPECT_EQ(done["state"], "succeeded") << done.dump(2);
+  EXPECT_NE(primary_other_than(a, a_primary), a_primary);
+  EXPECT_NE(primary_other_than(b, b_primary), b_primary);
+}
+
 }  // namespace
 }  // namespace pivot::test
