@@ -77,7 +77,7 @@ std::vector<ChangeEvent> cluster_changes(ClusterSnapshot& last, const ClusterSta
     last.nodes[node.spec.name] = NodeSent{node.spec, stamp ? *stamp : NodeStamp{}, now_ms};
     // The detail may be a message newer than the stamps: the event carries
     // the newer state and the next tick sends that message's change again.
-    json data = to_json(node);
+    json data = node_json(now, node);  // needs_rebuild included, as GET /v1/clusters/{name} shows the node
     data["cluster"] = now.name;
     out.push_back({"node", std::move(data)});
   }
