@@ -91,8 +91,8 @@ PivotService::~PivotService() {
   }
   guard_stop_cv_.notify_all();
   if (guard_thread_.joinable()) guard_thread_.join();
-  wait_idle();
   end_waits("pivotd stopped");
+  wait_idle();
 }
 
 void PivotService::set_specs(std::map<std::string, ClusterSpec> specs) { model_.set_specs(std::move(specs)); }
@@ -167,9 +167,9 @@ Result<std::string> PivotService::start_pivot_status(const std::string& cluster,
                                                      const std::optional<std::string>& idempotency_key,
                                                      std::uint64_t wait_s) {
   const auto spec = model_.spec(cluster);
-  JobRegistry::Admission admission{.kind = JobKind::pivot_status,
   nlohmann::json body{{"candidate", or_null(candidate)}};
   if (wait_s > 0) body["wait_s"] = wait_s;  // absent when 0: keys journaled before wait_s still match
+  JobRegistry::Admission admission{.kind = JobKind::pivot_status,
                                    .cluster = cluster,
                                    .requested_by = requested_by,
                                    .idempotency_key = idempotency_key,
@@ -204,13 +204,13 @@ Result<std::string> PivotService::start_pivot_status(const std::string& cluster,
 Result<std::string> PivotService::start_pivot(const std::string& cluster, const PivotOptions& options,
                                               const std::string& requested_by) {
   const auto spec = model_.spec(cluster);
-  JobRegistry::Admission admission{.kind = JobKind::pivot,
   nlohmann::json body{{"candidate", or_null(options.candidate)},
                       {"dry_run", options.dry_run},
                       {"expected_primary", or_null(options.expected_primary)}};
   if (options.wait_s > 0) body["wait_s"] = options.wait_s;  // absent when 0: older keys still match
   // A pivot that waits for eligibility holds nothing while it waits: it
   // takes the cluster's hold once eligible.
+  JobRegistry::Admission admission{.kind = JobKind::pivot,
                                    .cluster = cluster,
                                    .requested_by = requested_by,
                                    .dry_run = options.dry_run,
@@ -244,7 +244,6 @@ Result<std::string> PivotService::start_pivot(const std::string& cluster, const 
   log::event(*logger(), spdlog::level::info, {.cluster = cluster, .job = id}, "{} requested by {}",
              options.dry_run ? "pivot dry run" : "pivot", requested_by);
   PivotJobInput input{id, *spec, options.candidate, options.dry_run, options.expected_primary};
-  run(id, [this, input = std::move(input)] {
   if (options.wait_s > 0) {
     const auto now = clock_.steady_ms();
     auto go = [this, input](const PivotStatus&) {
@@ -275,6 +274,7 @@ Result<std::string> PivotService::start_pivot(const std::string& cluster, const 
                           EligibilityWait(now, now + options.wait_s * 1000), 0, go, expire});
     return id;
   }
+  run(id, [this, input = std::move(input)] {
     run_pivot(input.job_id, [&](PivotExecutor& executor) { return executor.run(input); });
   });
   return id;
@@ -611,6 +611,7 @@ void PivotService::start_guard(std::uint64_t tick_ms, int max_auto_failovers_per
       lock.unlock();
       try {
         guard_tick();
+        waiters_tick();
       } catch (const std::exception& e) {
         // A bug: said loudly, and the guard keeps watching.
         log::event(*logger(), spdlog::level::err, {}, "failover guard tick failed: {}", e.what());
@@ -627,27 +628,10 @@ void PivotService::guard_tick() {
 void PivotService::guard_backoff(const std::string& cluster, const std::string& why) {
   std::lock_guard lock(guard_mu_);
   auto& g = guard_[cluster];
-        waiters_tick();
   g.retry_after_ms = clock_.steady_ms() + kGuardRetryMs;
   g.retry_reason = why;
 }
 
-void PivotService::guard_one(const std::string& cluster) {
-  const auto spec = model_.spec(cluster);
-  if (!spec) return;
-  const auto now = snapshot_for(cluster, {}, 0, 0);
-  const auto marks = marks_.get(cluster);
-  const auto wall = clock_.wall_ms();
-  const GuardDecision d = guard_cluster({.spec = *spec,
-                                         .observed = now.observed,
-                                         .now_ms = now.now_ms,
-                                         .observing_since_ms = now.observing_since_ms,
-                                         .last_primary = now.last_primary,
-                                         .last_primary_state = now.last_primary_state,
-                                         .marks = marks,
-                                         .wall_ms = wall,
-                                         .job_holds = registry_.holder(cluster).has_value(),
-                                         .fleet_auto_failovers_ms = marks_.fleet_auto_failovers(wall),
 bool PivotService::guard_due(const std::string& cluster, std::uint64_t now_ms) {
   ClusterStamps stamps;
   if (!model_.stamps(cluster, now_ms, stamps)) return false;
@@ -671,8 +655,24 @@ bool PivotService::guard_due(const std::string& cluster, std::uint64_t now_ms) {
   return true;
 }
 
-                                         .max_auto_failovers_per_hour = max_auto_failovers_per_hour_});
+void PivotService::guard_one(const std::string& cluster) {
   if (!guard_due(cluster, clock_.steady_ms())) return;
+  const auto spec = model_.spec(cluster);
+  if (!spec) return;
+  const auto now = snapshot_for(cluster, {}, 0, 0);
+  const auto marks = marks_.get(cluster);
+  const auto wall = clock_.wall_ms();
+  const GuardDecision d = guard_cluster({.spec = *spec,
+                                         .observed = now.observed,
+                                         .now_ms = now.now_ms,
+                                         .observing_since_ms = now.observing_since_ms,
+                                         .last_primary = now.last_primary,
+                                         .last_primary_state = now.last_primary_state,
+                                         .marks = marks,
+                                         .wall_ms = wall,
+                                         .job_holds = registry_.holder(cluster).has_value(),
+                                         .fleet_auto_failovers_ms = marks_.fleet_auto_failovers(wall),
+                                         .max_auto_failovers_per_hour = max_auto_failovers_per_hour_});
   std::optional<std::uint64_t> detect_ms;
   bool act = d.action != GuardAction::none;
   {
@@ -875,18 +875,7 @@ void PivotService::end_waits(const std::string& why) {
     }
     const auto spec = model_.spec(job.cluster);
     auto entries = entries_of(id);
-    if (!spec || !entries) {
-      const std::string why = !spec ? "cluster '" + job.cluster + "' is no longer loaded"
-                                    : "its journal entries cannot be read: " + entries.error().message;
-      log::event(*logger(), spdlog::level::err, {.cluster = job.cluster, .job = id}, "cannot recover: {}", why);
-      run(id, [this, id, why] {
-        registry_.finish(id, JobState::failed,
-                         {{"error", "needs_attention"},
-                          {"message", "pivotd stopped while this pivot ran and cannot recover it (" + why +
-                                          "); nothing was done: check the cluster's nodes by hand"}});
-      });
-      continue;
-    }
+    if (cannot_recover(job, spec, entries)) continue;
     // claim_unfinished took the cluster's hold: the job's worker recovers it.
     const int wait_ms = std::max(kRecoveryWaitMs, 3 * spec->policy.agent_fresh_ms);
     log::event(*logger(), spdlog::level::warn, {.cluster = job.cluster, .job = id},
@@ -919,6 +908,10 @@ void PivotService::run(const std::string& job_id, std::function<void()> body) {
       body();
     } catch (const std::exception& e) {
       // A bug, not an outcome: the job must still end and release its hold.
+  submit(job_id, std::move(body));
+}
+
+void PivotService::submit(const std::string& job_id, std::function<void()> body) {
       log::event(*logger(), spdlog::level::err, {.job = job_id}, "job crashed: {}", e.what());
       registry_.finish(job_id, JobState::failed, {{"error", api_error::internal}, {"message", e.what()}});
     }
@@ -926,7 +919,3 @@ void PivotService::run(const std::string& job_id, std::function<void()> body) {
 }
 
 }  // namespace pivot::controller
-  submit(job_id, std::move(body));
-}
-
-void PivotService::submit(const std::string& job_id, std::function<void()> body) {

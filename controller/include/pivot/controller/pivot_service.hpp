@@ -150,6 +150,13 @@ class PivotService : public ControllerService {
   void start_guard(std::uint64_t tick_ms, int max_auto_failovers_per_hour);
   // One tick of the guard on every cluster, now (the guard's thread; tests).
   void guard_tick();
+  // One look at every job waiting for eligibility (wait_s): each that is
+  // eligible goes on, each past its deadline or cancelled ends (the guard's
+  // thread, every tick; tests).
+  void waiters_tick();
+  // Ends every job still waiting for eligibility, failed with `why` (pivotd
+  // stopping: a wait holds nothing, so nothing is left half done).
+  void end_waits(const std::string& why);
   // Called as each step starts, once it is journaled (pivotd: crash failpoints).
   void set_step_start_hook(std::function<void(const std::string& job_id, const std::string& step)> hook) {
     registry_.set_step_start_hook(std::move(hook));
@@ -159,28 +166,12 @@ class PivotService : public ControllerService {
   void add_state_sink(JobStateSink& sink) { registry_.add_state_sink(sink); }
 
  private:
-  // One look at every job waiting for eligibility (wait_s): each that is
-  // eligible goes on, each past its deadline or cancelled ends (the guard's
-  // thread, every tick; tests).
-  void waiters_tick();
-  // Ends every job still waiting for eligibility, failed with `why` (pivotd
-  // stopping: a wait holds nothing, so nothing is left half done).
-  void end_waits(const std::string& why);
   // Runs a job the registry counted as launched on a worker; a body that
   // throws (a bug) still ends its job, failed, and frees its hold.
   void run(const std::string& job_id, std::function<void()> body);
   // Whether the cluster's primary lives, as detection reads the model now
   // (a manual failover is refused then: "use pivot"); the reason when it does.
   std::optional<std::string> primary_lives(const ClusterSpec& spec);
-  // The guard's memory of one cluster between ticks.
-  struct GuardState {
-    GuardDecision last;
-    std::uint64_t healthy_at_ms = 0;  // steady: the last tick detection found the primary healthy (detect_ms)
-    std::string logged_kind;          // verdict and action of the last decision logged
-    std::string logged;               // its sentences
-    std::uint64_t logged_at_ms = 0;
-    std::uint64_t retry_after_ms = 0;                // steady: a job the guard started failed; not again before
-    std::string retry_reason;
   // A job waiting for eligibility, outside the worker pool (it holds no
   // worker and no hold while it waits).
   struct Waiter {
@@ -200,7 +191,25 @@ class PivotService : public ControllerService {
   std::optional<double> candidate_lag_s(const std::string& cluster, const std::string& candidate);
   // A launched job's body on a worker (run() = launched() + this).
   void submit(const std::string& job_id, std::function<void()> body);
+  // The guard's memory of one cluster between ticks.
+  struct GuardState {
+    GuardDecision last;
+    std::uint64_t healthy_at_ms = 0;  // steady: the last tick detection found the primary healthy (detect_ms)
+    std::string logged_kind;          // verdict and action of the last decision logged
+    std::string logged;               // its sentences
+    std::uint64_t logged_at_ms = 0;
+    std::uint64_t retry_after_ms = 0;                // steady: a job the guard started failed; not again before
+    std::string retry_reason;
+    // What the last evaluation saw: a cluster whose nodes' roles and states
+    // did not change (positions aside) and whose hold did not change is
+    // judged again only every kGuardFullEveryMs (the time-based verdicts:
+    // agent_dead_ms), not at every tick.
+    ClusterStamps stamps;
+    bool held = false;
+    std::uint64_t evaluated_ms = 0;
   };
+  // Whether guard_one must judge the cluster now (see GuardState::stamps).
+  bool guard_due(const std::string& cluster, std::uint64_t now_ms);
   void guard_one(const std::string& cluster);
   // The guard's job ended failed: nothing more of that kind before a pause.
   void guard_backoff(const std::string& cluster, const std::string& why);
@@ -209,22 +218,17 @@ class PivotService : public ControllerService {
                                       const std::string& requested_by, const std::optional<std::string>& idempotency_key,
                                       FailoverKind kind, std::optional<std::uint64_t> detect_ms);
   Result<std::string> launch_rejoin(const ClusterSpec& spec, const FailoverMemo& memo, bool marked);
-    // What the last evaluation saw: a cluster whose nodes' roles and states
-    // did not change (positions aside) and whose hold did not change is
-    // judged again only every kGuardFullEveryMs (the time-based verdicts:
-    // agent_dead_ms), not at every tick.
-    ClusterStamps stamps;
-    bool held = false;
-    std::uint64_t evaluated_ms = 0;
   Result<std::string> launch_reopen(const ClusterSpec& spec, FailoverKind kind, const std::string& requested_by,
-  // Whether guard_one must judge the cluster now (see GuardState::stamps).
-  bool guard_due(const std::string& cluster, std::uint64_t now_ms);
                                     const std::optional<std::string>& idempotency_key);
   // The failover ended: its memo (the cooldown, the old primary to watch)
   // when it went past its checks; nothing when it changed nothing or was
   // rolled back.
   void failover_ended(const ClusterSpec& spec, const std::string& job_id, FailoverKind kind,
                       std::uint64_t started_wall_ms, const PivotJobOutcome& outcome);
+  // A pivot or failover found running whose spec or journal entries are
+  // gone: ended needs_attention, nothing done (true); false when it can be recovered.
+  bool cannot_recover(const Job& job, const std::optional<ClusterSpec>& spec,
+                      const Result<std::vector<JournalEntry>>& entries);
   // A pivot's run or recovery through the ports, with this job's view of the model.
   void run_pivot(const std::string& job_id, const std::function<PivotJobOutcome(PivotExecutor&)>& body);
 
@@ -248,10 +252,10 @@ class PivotService : public ControllerService {
   std::condition_variable guard_stop_cv_;
   bool guard_stop_ = false;
   std::thread guard_thread_;
+  std::mutex waiters_mu_;  // a leaf: nothing else is called under it
+  std::map<std::string, Waiter> waiters_;  // by job id
   // Last: destroyed (its workers joined) once wait_idle has let every job end.
   JobScheduler scheduler_{kJobWorkers};
 };
 
 }  // namespace pivot::controller
-  std::mutex waiters_mu_;  // a leaf: nothing else is called under it
-  std::map<std::string, Waiter> waiters_;  // by job id
