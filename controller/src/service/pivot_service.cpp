@@ -730,28 +730,6 @@ void PivotService::guard_one(const std::string& cluster) {
   }
 }
 
-void PivotService::use_journal(Journal& durable, std::vector<Job> restored, std::vector<KeyedRequest> keys) {
-  registry_.use_journal(durable, std::move(restored), std::move(keys));
-  model_.forget_primaries();  // each cluster's primary reaches the new journal with the next message
-}
-
-std::size_t PivotService::recover_jobs(const EntriesOf& entries_of) {
-  std::size_t recovering = 0;
-  for (Job& job : registry_.claim_unfinished()) {
-    const std::string id = job.id;
-    if (job.kind == JobKind::rollout) {
-      // Its children are pivots of their own (recovered below when they
-      // ran); the rollout waits for them and starts the rest.
-      rollouts_.resume(job);
-      continue;
-    }
-    if (job.kind == JobKind::failover) {
-      const auto spec = model_.spec(job.cluster);
-      auto entries = entries_of(id);
-      if (!spec || !entries) {
-        const std::string why = !spec ? "cluster '" + job.cluster + "' is no longer loaded"
-                                      : "its journal entries cannot be read: " + entries.error().message;
-        log::event(*logger(), spdlog::level::err, {.cluster = job.cluster, .job = id}, "cannot recover: {}", why);
 void PivotService::wait_for_eligibility(Waiter waiter) {
   // Counted as running now: wait_idle waits for it, GET shows it running.
   registry_.launched();
@@ -824,14 +802,42 @@ void PivotService::end_waits(const std::string& why) {
   }
 }
 
-        run(id, [this, id, why] {
-          registry_.finish(id, JobState::failed,
-                           {{"error", "needs_attention"},
-                            {"message", "pivotd stopped while this failover ran and cannot recover it (" + why +
-                                            "): check which node is writable and what every replica follows"}});
-        });
-        continue;
-      }
+void PivotService::use_journal(Journal& durable, std::vector<Job> restored, std::vector<KeyedRequest> keys) {
+  registry_.use_journal(durable, std::move(restored), std::move(keys));
+  model_.forget_primaries();  // each cluster's primary reaches the new journal with the next message
+}
+
+bool PivotService::cannot_recover(const Job& job, const std::optional<ClusterSpec>& spec,
+                                  const Result<std::vector<JournalEntry>>& entries) {
+  if (spec && entries) return false;
+  const std::string why = !spec ? "cluster '" + job.cluster + "' is no longer loaded"
+                                : "its journal entries cannot be read: " + entries.error().message;
+  const std::string what = job.kind == JobKind::failover ? "failover" : "pivot";
+  log::event(*logger(), spdlog::level::err, {.cluster = job.cluster, .job = job.id}, "cannot recover: {}", why);
+  run(job.id, [this, id = job.id, why, what] {
+    registry_.finish(id, JobState::failed,
+                     {{"error", "needs_attention"},
+                      {"message", "pivotd stopped while this " + what + " ran and cannot recover it (" + why +
+                                      "); nothing was done: check which node is writable and what every replica "
+                                      "follows"}});
+  });
+  return true;
+}
+
+std::size_t PivotService::recover_jobs(const EntriesOf& entries_of) {
+  std::size_t recovering = 0;
+  for (Job& job : registry_.claim_unfinished()) {
+    const std::string id = job.id;
+    if (job.kind == JobKind::rollout) {
+      // Its children are pivots of their own (recovered below when they
+      // ran); the rollout waits for them and starts the rest.
+      rollouts_.resume(job);
+      continue;
+    }
+    if (job.kind == JobKind::failover) {
+      const auto spec = model_.spec(job.cluster);
+      auto entries = entries_of(id);
+      if (cannot_recover(job, spec, entries)) continue;
       log::event(*logger(), spdlog::level::warn, {.cluster = job.cluster, .job = id},
                  "failover found running at start: recovering it ({} step(s) saved)", job.steps.size());
       const auto kind = job.requested_by == "pivotd" ? FailoverKind::automatic : FailoverKind::manual;
@@ -902,16 +908,16 @@ void PivotService::run_pivot(const std::string& job_id, const std::function<Pivo
 
 void PivotService::run(const std::string& job_id, std::function<void()> body) {
   registry_.launched();
+  submit(job_id, std::move(body));
+}
+
+void PivotService::submit(const std::string& job_id, std::function<void()> body) {
   scheduler_.submit([this, job_id, body = std::move(body)] {
     registry_.started(job_id);
     try {
       body();
     } catch (const std::exception& e) {
       // A bug, not an outcome: the job must still end and release its hold.
-  submit(job_id, std::move(body));
-}
-
-void PivotService::submit(const std::string& job_id, std::function<void()> body) {
       log::event(*logger(), spdlog::level::err, {.job = job_id}, "job crashed: {}", e.what());
       registry_.finish(job_id, JobState::failed, {{"error", api_error::internal}, {"message", e.what()}});
     }

@@ -52,8 +52,8 @@ class FakeService : public ControllerService {
     PivotOptions options;
     options.candidate = candidate;
     options.idempotency_key = idempotency_key;
-    return start("pivot_status", cluster, options, requested_by);
     options.wait_s = wait_s;
+    return start("pivot_status", cluster, options, requested_by);
   }
 
   Result<std::string> start_pivot(const std::string& cluster, const PivotOptions& options,

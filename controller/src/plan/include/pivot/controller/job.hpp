@@ -43,10 +43,10 @@ struct Job {
   std::uint64_t created_at_ms = 0;
   std::vector<JobStep> steps;
   Detail result;  // null until the job ends
-  bool finished() const { return state != JobState::queued && state != JobState::running; }
   // While a job waits for eligibility (wait_s): what it waits for
   // (eligibility_wait.hpp); null otherwise. Shown, not journaled.
   Detail progress = {};
+  bool finished() const { return state != JobState::queued && state != JobState::running; }
 };
 
 }  // namespace pivot::controller
