@@ -242,6 +242,23 @@ TEST(RolloutRunner, RefusesWhatCannotBeARollout) {
   EXPECT_TRUE(fleet.registry.jobs(std::nullopt, 10).empty());
 }
 
+TEST(RolloutRunner, AnIdempotencyKeyReplaysTheFirstRolloutOnly) {
+  RolloutFleet fleet;
+  fleet.add("a", {{"env", "stage"}});
+  RolloutRequest request{.selector = "env=stage", .dry_run = true, .idempotency_key = "deploy-1"};
+  auto first = fleet.runner.start(request, "alice");
+  ASSERT_TRUE(first);
+  auto again = fleet.runner.start(request, "alice");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*again, *first);
+  request.concurrency = 2;  // another request under the same key
+  auto other = fleet.runner.start(request, "alice");
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().code, "idempotency_mismatch");
+  ASSERT_TRUE(eventually([&] { return fleet.ended(*first); }));
+  EXPECT_EQ(fleet.registry.jobs(std::nullopt, 10).size(), 1u);
+}
+
 TEST(RolloutRunner, AResumedRolloutWaitsForItsChildAndStartsTheRest) {
   RolloutFleet fleet;
   for (const char* name : {"a", "b"}) fleet.add(name, {{"env", "stage"}});
