@@ -120,6 +120,15 @@ void print_job_outcome(std::ostream& out, const json& job, bool colour) {
   const std::string state = string_of(job, "state");
   const std::string cluster = string_of(job, "cluster");
   const json& result = member(job, "result");
+  if (string_of(job, "kind") == "rollout") {
+    // A rollout has no cluster of its own: pivotd's count of its pivots says it.
+    const std::string message = string_of(result, "message");
+    out << paint("Rollout " + (state.empty() ? std::string("did not finish") : state) +
+                     (message.empty() ? "" : ": " + message),
+                 state == "succeeded" ? Tone::good : Tone::bad, colour)
+        << "\n";
+    return;
+  }
   if (state != "succeeded") {
     const std::string reason = failure_reason(job);
     out << paint(kind_text(job) + " of " + cluster + " " + (state.empty() ? "did not finish" : state) +

@@ -8,6 +8,7 @@
 #include "pivot/ctl/commands.hpp"
 #include "pivot/ctl/format.hpp"
 #include "pivot/ctl/table.hpp"
+#include "pivot/ctl/views.hpp"
 
 namespace pivot::ctl {
 namespace {
@@ -179,7 +180,7 @@ ExitCode run_rollout(Session& session) {
   if (!job) return ExitCode::unreachable;
   if (inv.json) print_json(session, *job);
   const ExitCode code = rollout_exit_code(*job);
-  session.human << "Rollout " << string_of(*job, "state") << ": " << string_of(member(*job, "result"), "message") << "\n";
+  print_job_outcome(session.human, *job, session.colour);
   return code;
 }
 

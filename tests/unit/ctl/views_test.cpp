@@ -134,6 +134,16 @@ TEST(StatusView, AnAcknowledgedFailoverSaysWhoAndWhyAndAQuietOneSaysLittle) {
   EXPECT_EQ(quiet.str(), "Automatic failover: off; detection: healthy\n");
 }
 
+TEST(JobOutcome, ARolloutSaysPivotdsCount) {
+  std::ostringstream out;
+  print_job_outcome(out,
+                    testing::job("rl-1", "rollout", "failed", json::array(),
+                                 {{"message", "stop_on_failure starts no more (1 succeeded, 0 failed, 1 not eligible, "
+                                              "1 not started)"}}),
+                    false);
+  EXPECT_EQ(out.str(), "Rollout failed: stop_on_failure starts no more (1 succeeded, 0 failed, 1 not eligible, 1 not started)\n");
+}
+
 TEST(JobOutcome, ReopenAndRejoinSayWhatBecameOfTheNode) {
   const auto outcome = [](const std::string& kind, const json& result) {
     std::ostringstream out;
