@@ -12,6 +12,7 @@
 #include <regex>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include <gtest/gtest.h>
 
@@ -58,12 +59,16 @@ class RolloutFleet : public ::testing::Test {
         members_.push_back(std::move(m));
       }
       PivotStack& hub = *members_[0].stack;
-      // b's traffic follows its route file, switched by its post_promote hook.
-      route_ = members_[1].stack->dir() / "route";
-      write_file(route_, members_[1].stack->node_address(1) + "\n");
-      const std::string hook = members_[1].stack->write_hook(
-          "route-traffic", "echo \"$PIVOT_NEW_PRIMARY\" > " + route_.string() + ".tmp && mv " + route_.string() +
-                               ".tmp " + route_.string());
+      // The stage clusters' traffic follows a route file each, switched by
+      // its post_promote hook.
+      const auto route_hook = [](Member& m, std::filesystem::path& route) {
+        route = m.stack->dir() / "route";
+        write_file(route, m.stack->node_address(1) + "\n");
+        return m.stack->write_hook("route-traffic", "echo \"$PIVOT_NEW_PRIMARY\" > " + route.string() + ".tmp && mv " +
+                                                        route.string() + ".tmp " + route.string());
+      };
+      const std::string hook = route_hook(members_[1], route_);
+      const std::string hook_a = route_hook(members_[0], route_a_);
       // Every stage cluster's pivot waits in pre_pivot while the hold file
       // exists (a test removes it; the hook's 5 s timeout bounds it anyway).
       hold_ = hub.dir() / "hold";
@@ -79,6 +84,7 @@ class RolloutFleet : public ::testing::Test {
         PivotStack& s = *m.stack;
         SpecOptions spec;
         if (&m == &members_[1]) spec.hooks = {{"post_promote", hook}};
+        if (&m == &members_[0]) spec.hooks = {{"post_promote", hook_a}};
         if (&m != &members_[2]) spec.hooks["pre_pivot"] = hold_hook;
         s.write_spec(spec);
         const auto file = s.dir() / "clusters.d" / (s.cluster_name() + ".yaml");
@@ -204,7 +210,8 @@ class RolloutFleet : public ::testing::Test {
 
   static inline std::vector<Member> members_;
   static inline std::string error_;
-  static inline std::filesystem::path route_;
+  static inline std::filesystem::path route_;    // b's
+  static inline std::filesystem::path route_a_;  // a's
   static inline std::filesystem::path hold_;
 };
 
@@ -370,10 +377,24 @@ TEST_F(RolloutFleet, TheDryRunListsEveryClustersPivotStatusAndStartsNothing) {
   EXPECT_EQ(after, before) << "a dry run starts no pivot";
 }
 
-TEST_F(RolloutFleet, ConcurrencyTwoPivotsBothStageClustersAtOnce) {
+// Both stage clusters pivoted at once, each under its own write_probe
+// through its route file: 0 lost on either.
+TEST_F(RolloutFleet, ConcurrencyTwoPivotsBothStageClustersAtOnceUnderWrites) {
   Member& a = member(0);
   Member& b = member(1);
+  ASSERT_TRUE(wait_until([&] { return !primary_of(a).empty() && !primary_of(b).empty(); }, 10s));
   const std::string a_primary = primary_of(a), b_primary = primary_of(b);
+  std::vector<std::unique_ptr<ProbeProcess>> probes;
+  for (auto [m, route, primary] : {std::tuple{&a, route_a_, a_primary}, std::tuple{&b, route_, b_primary}}) {
+    write_file(route, m->stack->node_address(std::stoi(primary.substr(2))) + "\n");
+    std::string nodes;
+    for (int i = 1; i <= 3; ++i) nodes += (i > 1 ? "," : "") + m->stack->node_address(i);
+    probes.push_back(std::make_unique<ProbeProcess>(std::vector<std::string>{
+        "--nodes", nodes, "--route", route.string(), "--user", "app", "--password-file",
+        m->cluster->password_file(Account::app).string(), "--database", "pivot_test", "--settle-timeout-ms",
+        "20000", "--duration-ms", "120000"}));
+    ASSERT_TRUE(probes.back()->wait_ready(10s));
+  }
   write_file(hold_, "");
   const std::string id =
       start_rollout({{"selector", "environment=stage"}, {"order_by", "shard"}, {"concurrency", 2}});
@@ -398,6 +419,15 @@ TEST_F(RolloutFleet, ConcurrencyTwoPivotsBothStageClustersAtOnce) {
   EXPECT_EQ(done["state"], "succeeded") << done.dump(2);
   EXPECT_NE(primary_other_than(a, a_primary), a_primary);
   EXPECT_NE(primary_other_than(b, b_primary), b_primary);
+  for (auto& probe : probes) {
+    auto outcome = probe->finish(60s);
+    ASSERT_TRUE(outcome.report) << outcome.describe();
+    std::cout << "write_probe: " << outcome.report->dump().substr(0, 400) << "\n";
+    EXPECT_EQ(outcome.report->at("lost"), 0);
+    EXPECT_EQ(outcome.report->at("split_brain"), false);
+    EXPECT_EQ(outcome.report->at("checksums_equal"), true);
+    EXPECT_GT(outcome.report->at("acked").get<int>(), 0);
+  }
 }
 
 }  // namespace
