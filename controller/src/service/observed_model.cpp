@@ -190,6 +190,17 @@ void ObservedModel::restore_last_primary(const std::string& cluster, const std::
   last_primary_state_[cluster] = std::move(state);
 }
 
+void ObservedModel::promoted(const std::string& cluster, const std::string& node) {
+  std::lock_guard lock(mu_);
+  last_writable_[cluster] = node;
+  const auto* seen = observed(cluster).find(node);
+  if (!seen || !seen->state || !seen->state->mysql_reachable) return;
+  auto state = *seen->state;
+  state.read_only = false;
+  state.replica.reset();
+  last_primary_state_[cluster] = std::move(state);
+}
+
 std::vector<std::string> ObservedModel::names() const {
   std::lock_guard lock(mu_);
   std::vector<std::string> out;

@@ -350,6 +350,8 @@ void PivotService::failover_ended(const ClusterSpec& spec, const std::string& jo
   const Detail& result = outcome.result;
   const auto* old_primary = result.find("old_primary");
   const auto* new_primary = result.find("new_primary");
+  // Detection judges the promoted node from now on, before its agent's next report.
+  if (new_primary && new_primary->is_string()) model_.promoted(spec.name, new_primary->as_string());
   marks_.update(
       spec.name,
       [&](ClusterMarks& m) {
@@ -903,6 +905,11 @@ void PivotService::run_pivot(const std::string& job_id, const std::function<Pivo
   JobPorts ports(*this, registry_, job_id);
   PivotExecutor executor(agents_, hooks_, ports, clock_, ports, ports, registry_.journal());
   auto outcome = body(executor);
+  const auto job = registry_.job(job_id);
+  const auto* new_primary = outcome.result.find("new_primary");
+  if (outcome.state == JobState::succeeded && job && !job->dry_run && new_primary && new_primary->is_string()) {
+    model_.promoted(job->cluster, new_primary->as_string());  // as a failover's (failover_ended)
+  }
   registry_.finish(job_id, outcome.state, std::move(outcome.result));
 }
 

@@ -527,7 +527,18 @@ TEST_F(PivotServiceTest, TheGuardFailsOverADeadPrimaryOnceThenHoldsTheCooldownUn
   EXPECT_EQ(view.last_failover->old_primary, "db1");
   EXPECT_TRUE(view.cooldown_until_ms);
 
-  // The same death seen again a second later (its states replayed): the cooldown holds it back.
+  // The promoted node dies in turn a second later: the cooldown holds it back.
+  const std::string winner = view.last_failover->new_primary;
+  ASSERT_FALSE(winner.empty());
+  Topology second = Topology::healthy();
+  second.spec = t.spec;
+  second.primary(winner, "0-1-100");
+  for (const char* n : {"db2", "db3", "db4", "db5"}) {
+    if (n != winner) second.replica(n, winner, "0-1-100", 0);
+  }
+  second.down("db1");
+  second.primary_lost(winner);
+  t = second;
   clock_.advance(1000);  // the guard judges an unchanged cluster again every second
   feed(t);
   service_.guard_tick();

@@ -47,6 +47,11 @@ class ObservedModel {
   // (pivotd's start): a primary that died while pivotd was down is still
   // known as the one to replace. A message seen since takes precedence.
   void restore_last_primary(const std::string& cluster, const std::string& node, protocol::NodeState state);
+  // A job made `node` the cluster's primary: it is the last writable
+  // primary from now on, with its last observed state made writable, even
+  // before its agent's next report says so (a new primary that dies within
+  // that report's interval must be the one detection judges).
+  void promoted(const std::string& cluster, const std::string& node);
   // The names of the loaded clusters (the failover guard's tick).
   std::vector<std::string> names() const;
 
