@@ -130,8 +130,14 @@ protocol::NodeState build_state(const ProbeRows& rows, std::vector<std::string>&
     s.read_only = r.flag(std::map<std::string, std::string>{{"read_only", *rows.read_only}}, {"read_only"});
   }
   s.semi_sync = protocol::SemiSync{
-      r.flag(v, {"rpl_semi_sync_master_enabled", "rpl_semi_sync_source_enabled"}).value_or(false),
-      r.flag(v, {"rpl_semi_sync_slave_enabled", "rpl_semi_sync_replica_enabled"}).value_or(false)};
+      .source = r.flag(v, {"rpl_semi_sync_master_enabled", "rpl_semi_sync_source_enabled"}).value_or(false),
+      .replica = r.flag(v, {"rpl_semi_sync_slave_enabled", "rpl_semi_sync_replica_enabled"}).value_or(false),
+      // Whether a commit acknowledged now is on a replica: the policy's
+      // semi_sync is kept only while this is ON (the enabled flag stays ON
+      // after a timeout made the source asynchronous).
+      .source_active = r.flag(rows.status, {"Rpl_semi_sync_master_status", "Rpl_semi_sync_source_status"}),
+      .wait_point = r.text(v, {"rpl_semi_sync_master_wait_point", "rpl_semi_sync_source_wait_point"}),
+      .timeout_ms = r.number<std::uint64_t>(v, {"rpl_semi_sync_master_timeout", "rpl_semi_sync_source_timeout"})};
   if (flavor == Flavor::mariadb) {
     s.gtid_domain_id = r.number<uint32_t>(v, {"gtid_domain_id"});
     s.gtid_binlog_pos = r.text(v, {"gtid_binlog_pos"});

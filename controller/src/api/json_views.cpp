@@ -139,7 +139,11 @@ json to_json(const protocol::NodeState& s) {
           {"report_host", or_null(s.report_host)},
           {"report_port", or_null(s.report_port)},
           {"replica", s.replica ? replica_json(*s.replica) : json()},
-          {"semi_sync", s.semi_sync ? json{{"source", s.semi_sync->source}, {"replica", s.semi_sync->replica}}
+          {"semi_sync", s.semi_sync ? json{{"source", s.semi_sync->source},
+                                           {"replica", s.semi_sync->replica},
+                                           {"source_active", or_null(s.semi_sync->source_active)},
+                                           {"wait_point", or_null(s.semi_sync->wait_point)},
+                                           {"timeout_ms", or_null(s.semi_sync->timeout_ms)}}
                                     : json()},
           {"mysql_reachable", s.mysql_reachable},
           {"probe_error", s.probe_error},

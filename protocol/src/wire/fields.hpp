@@ -45,6 +45,9 @@ template <typename V, Is<SemiSync> S>
 void fields(V& v, S& s) {
   v("source", s.source);
   v("replica", s.replica);
+  v.added("source_active", s.source_active);
+  v.added("wait_point", s.wait_point);
+  v.added("timeout_ms", s.timeout_ms);
 }
 
 template <typename V, Is<NodeState> S>

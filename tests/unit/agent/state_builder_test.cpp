@@ -76,6 +76,29 @@ TEST(StateBuilder, MariadbReplica) {
   EXPECT_EQ(s.replica->executed_gtids, "0-1-1042,1-5-77");
   ASSERT_TRUE(s.semi_sync.has_value());
   EXPECT_FALSE(s.semi_sync->source);
+  EXPECT_FALSE(s.semi_sync->source_active.has_value()) << "no status row: unknown";
+  EXPECT_FALSE(s.semi_sync->wait_point.has_value());
+}
+
+// A semi-sync primary: enabled, and whether it waits for acknowledgements now
+// (the status), its wait point and timeout. Enabled but fallen back to
+// asynchronous after a timeout shows source true, source_active false.
+TEST(StateBuilder, MariadbSemiSyncSourceSide) {
+  ProbeRows rows = mariadb_replica();
+  rows.variables["rpl_semi_sync_master_enabled"] = "ON";
+  rows.variables["rpl_semi_sync_slave_enabled"] = "ON";
+  rows.variables["rpl_semi_sync_master_wait_point"] = "AFTER_SYNC";
+  rows.variables["rpl_semi_sync_master_timeout"] = "30000";
+  rows.status["Rpl_semi_sync_master_status"] = "ON";
+  std::vector<std::string> problems;
+  auto s = build_state(rows, problems);
+  EXPECT_TRUE(problems.empty());
+  EXPECT_EQ(s.semi_sync, (protocol::SemiSync{.source = true, .replica = true, .source_active = true,
+                                             .wait_point = "AFTER_SYNC", .timeout_ms = 30000}));
+  rows.status["Rpl_semi_sync_master_status"] = "OFF";
+  s = build_state(rows, problems);
+  EXPECT_TRUE(s.semi_sync->source);
+  EXPECT_EQ(s.semi_sync->source_active, false);
 }
 
 TEST(StateBuilder, MariadbReplicaWhoseSourceDied) {

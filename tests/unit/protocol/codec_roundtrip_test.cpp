@@ -93,6 +93,21 @@ TEST(RoundTrip, AnAddedKeyMayBeAbsentOrNil) {
     ASSERT_TRUE(decoded.ok()) << decoded.error().message;
     EXPECT_FALSE(std::get<NodeState>(decoded->body).slave_net_timeout.has_value());
   }
+  // semi_sync's source_active, wait_point and timeout_ms came later too.
+  {
+    auto raw = RawMap::parse(encode(original));
+    auto body = raw.sub("body");
+    body.set("semi_sync", body.sub("semi_sync").erase("source_active").erase("wait_point").set("timeout_ms", nil()));
+    raw.set("body", body);
+    auto decoded = decode(topic_of(original), raw.bytes());
+    ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+    const auto& semi = std::get<NodeState>(decoded->body).semi_sync;
+    ASSERT_TRUE(semi.has_value());
+    EXPECT_TRUE(semi->replica);
+    EXPECT_FALSE(semi->source_active.has_value());
+    EXPECT_FALSE(semi->wait_point.has_value());
+    EXPECT_FALSE(semi->timeout_ms.has_value());
+  }
   auto raw = RawMap::parse(encode(original));
   raw.set("body", raw.sub("body").erase("uptime_s"));
   auto decoded = decode(topic_of(original), raw.bytes());

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 
 #include <gtest/gtest.h>
@@ -96,7 +97,8 @@ TEST(GoldenFixtureV1, State) {
   EXPECT_EQ(s.replica->last_sql_error, "");
   EXPECT_EQ(s.replica->received_gtids, "0-1-1042,1-11-77");
   EXPECT_EQ(s.replica->executed_gtids, "0-1-1042,1-11-77");
-  EXPECT_EQ(s.semi_sync, (SemiSync{.source = false, .replica = true}));
+  EXPECT_EQ(s.semi_sync, (SemiSync{.source = false, .replica = true, .source_active = false,
+                                   .wait_point = "AFTER_SYNC", .timeout_ms = 30000}));
   EXPECT_TRUE(s.mysql_reachable);
   EXPECT_EQ(s.probe_error, "");
   EXPECT_DOUBLE_EQ(s.probe_latency_ms, 0.84);
@@ -105,20 +107,38 @@ TEST(GoldenFixtureV1, State) {
   EXPECT_EQ(s.slave_net_timeout, 4u);
 }
 
-// A state from an agent built before slave_net_timeout was added to v1 (the
-// state fixture as it was then, kept byte for byte): it still decodes, to
-// the same values with slave_net_timeout nil, as a newer pivotd reads an
-// older agent.
-TEST(GoldenFixtureV1, StateFromAnAgentBeforeSlaveNetTimeout) {
-  const auto path = fixture_path("state_before_slave_net_timeout");
+// The semi_sync keys added to v1 after slave_net_timeout.
+void reset_semi_sync_status(NodeState& s) {
+  s.semi_sync->source_active.reset();
+  s.semi_sync->wait_point.reset();
+  s.semi_sync->timeout_ms.reset();
+}
+
+// An older agent's state fixture (kept byte for byte) decodes to the current
+// sample less the fields added to v1 since: as a newer pivotd reads it.
+void expect_older_state(const char* type, const std::function<void(NodeState&)>& without_later_fields) {
+  const auto path = fixture_path(type);
   std::ifstream in(path, std::ios::binary);
   ASSERT_TRUE(in.good()) << path << " is missing";
   const std::string bytes(std::istreambuf_iterator<char>(in), {});
   Message expected = testing::mariadb_replica_state();
   auto decoded = decode(topic_of(expected), bytes);
   ASSERT_TRUE(decoded.ok()) << decoded.error().code << ": " << decoded.error().message;
-  std::get<NodeState>(expected.body).slave_net_timeout.reset();
+  without_later_fields(std::get<NodeState>(expected.body));
   EXPECT_EQ(*decoded, expected);
+}
+
+// Before slave_net_timeout was added to v1 (and the semi_sync keys after it).
+TEST(GoldenFixtureV1, StateFromAnAgentBeforeSlaveNetTimeout) {
+  expect_older_state("state_before_slave_net_timeout", [](NodeState& s) {
+    s.slave_net_timeout.reset();
+    reset_semi_sync_status(s);
+  });
+}
+
+// Before semi_sync's source_active, wait_point and timeout_ms were added.
+TEST(GoldenFixtureV1, StateFromAnAgentBeforeSemiSyncStatus) {
+  expect_older_state("state_before_semi_sync_status", reset_semi_sync_status);
 }
 
 TEST(GoldenFixtureV1, Event) {

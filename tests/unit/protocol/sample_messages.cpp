@@ -44,7 +44,8 @@ Message mariadb_replica_state() {
                             .last_sql_error = "",
                             .received_gtids = "0-1-1042,1-11-77",
                             .executed_gtids = "0-1-1042,1-11-77"};
-  s.semi_sync = SemiSync{.source = false, .replica = true};
+  s.semi_sync = SemiSync{.source = false, .replica = true, .source_active = false,
+                         .wait_point = "AFTER_SYNC", .timeout_ms = 30000};
   s.mysql_reachable = true;
   s.probe_latency_ms = 0.84;
   s.agent_version = "0.1.0";
@@ -68,7 +69,8 @@ Message mysql_primary_state() {
   s.log_bin = true;
   s.log_replica_updates = true;
   s.binlog_format = "ROW";
-  s.semi_sync = SemiSync{.source = true, .replica = false};
+  s.semi_sync = SemiSync{.source = true, .replica = false, .source_active = true,
+                         .wait_point = "AFTER_SYNC", .timeout_ms = 30000};
   s.mysql_reachable = true;
   s.probe_latency_ms = 1.5;
   s.agent_version = "0.1.0";

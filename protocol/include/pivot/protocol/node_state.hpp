@@ -53,10 +53,22 @@ struct ReplicaStatus {
   bool operator==(const ReplicaStatus&) const = default;
 };
 
-// Semi-synchronous replication plugins enabled on this node.
+// Semi-synchronous replication on this node: the sides enabled, and whether
+// the source side waits for acknowledgements now. The last three were added
+// to v1 later: nil from an older agent, which does not send them.
 struct SemiSync {
   bool source = false;   // rpl_semi_sync_master_enabled / rpl_semi_sync_source_enabled
   bool replica = false;  // rpl_semi_sync_slave_enabled / rpl_semi_sync_replica_enabled
+  // Rpl_semi_sync_master_status (MySQL Rpl_semi_sync_source_status): the
+  // source side is enabled AND has not fallen back to asynchronous after a
+  // timeout; a commit acknowledged now is on a replica.
+  std::optional<bool> source_active;
+  // rpl_semi_sync_master_wait_point: "AFTER_SYNC" (a commit is visible only
+  // once a replica has it: lossless) or "AFTER_COMMIT".
+  std::optional<std::string> wait_point;
+  // ms; rpl_semi_sync_master_timeout: how long a commit waits for an
+  // acknowledgement before the source side goes asynchronous.
+  std::optional<std::uint64_t> timeout_ms;
   bool operator==(const SemiSync&) const = default;
 };
 
