@@ -542,6 +542,7 @@ stack_stop_group() {
     [ -r "$pidfile" ] || continue
     pid="$(cat "$pidfile")"
     if stack_pid_is_ours "$pid" "$program" "$dir"; then
+      kill -CONT "$pid" 2>/dev/null || true  # a paused (SIGSTOPped) one would not end
       kill -TERM "$pid" 2>/dev/null || true
       pids+=("$pid")
     fi

@@ -4,12 +4,11 @@
 // read-only; a silent agent alone is degraded, not dead; the cooldown and
 // maintenance hold back an automatic failover (an acknowledge or a manual
 // one gets through); a primary that restarted read-only is reopened.
-// Each test starts from a pivotd with an empty journal (no cooldown or mark
-// left by the one before) and from the reset topology.
-#include <set>
+// Each test starts from a pivotd with an empty journal and the reset topology
+// (failover_stack_test.hpp).
 #include <thread>
 
-#include "stack_test.hpp"
+#include "failover_stack_test.hpp"
 
 namespace pivot::test {
 namespace {
@@ -31,97 +30,9 @@ long long seq_of(const std::string& gtids, int server) {
   return -1;
 }
 
-class AutoFailover : public StackTest {
+class AutoFailover : public FailoverStackTest {
  protected:
   static void SetUpTestSuite() { start_stack("sysautofo"); }
-
-  void SetUp() override {
-    StackTest::SetUp();
-    if (HasFatalFailure()) return;
-    // Every job so far is another test's: only new ones count.
-    for (const auto& j : jobs()) seen_.insert(j.value("id", ""));
-  }
-
-  // The killed servers are started again, and pivotd forgets this test's
-  // failovers (cooldown, marks) before the next test resets the topology:
-  // auto_failover off first, so that the reset is never taken for a death.
-  void TearDown() override {
-    StackTest::TearDown();
-    try {
-      if (!stack().pivotd_running()) stack().start_pivotd();
-      stack().write_spec({});
-      for (int node : killed_) cluster().start_node(node);
-      stack().stop_pivotd();
-      for (const char* f : {"journal.sqlite", "journal.sqlite-wal", "journal.sqlite-shm"}) {
-        std::filesystem::remove(stack().dir() / "state" / "pivotd" / f);
-      }
-      stack().start_pivotd();
-    } catch (const std::exception& e) {
-      ADD_FAILURE() << "cleaning up after the test: " << e.what();
-    }
-  }
-
-  void kill(int node) {
-    cluster().stop(node, StopMode::kill);
-    killed_.push_back(node);
-  }
-  void start(int node) {
-    cluster().start_node(node);
-    killed_.erase(std::remove(killed_.begin(), killed_.end(), node), killed_.end());
-  }
-
-  nlohmann::json jobs() { return stack().api("GET", "/v1/jobs?cluster=" + stack().cluster_name(), nullptr, "viewer").body; }
-
-  // The next job of `kind` no earlier wait saw, once it ended; null when none
-  // ended within `timeout`.
-  nlohmann::json next_job(const std::string& kind, std::chrono::seconds timeout) {
-    nlohmann::json found;
-    wait_until(
-        [&] {
-          for (const auto& j : jobs()) {
-            if (j.value("kind", "") != kind || seen_.count(j.value("id", ""))) continue;
-            const std::string state = j.value("state", "");
-            if (state == "queued" || state == "running") return false;
-            found = j;
-            seen_.insert(j.value("id", ""));
-            return true;
-          }
-          return false;
-        },
-        timeout);
-    return found;
-  }
-
-  // No job of `kind` started over `period`.
-  void expect_no_job(const std::string& kind, std::chrono::seconds period) {
-    const auto end = std::chrono::steady_clock::now() + period;
-    while (std::chrono::steady_clock::now() < end) {
-      for (const auto& j : jobs()) {
-        if (j.value("kind", "") == kind && !seen_.count(j.value("id", ""))) {
-          ADD_FAILURE() << "unexpected " << kind << " job: " << j.dump(2);
-          return;
-        }
-      }
-      std::this_thread::sleep_for(250ms);
-    }
-  }
-
-  nlohmann::json cluster_view() { return stack().api("GET", cluster_path(), nullptr, "viewer").body; }
-
-  // Every reason pivotd gives for the cluster, one string.
-  std::string reasons() {
-    const auto view = cluster_view();
-    std::string out;
-    for (const auto* key : {"failover", "health"}) {
-      if (view.contains(key) && view[key].contains("reasons")) {
-        for (const auto& r : view[key]["reasons"]) out += r.get<std::string>() + "\n";
-      }
-    }
-    return out;
-  }
-
-  // db<node> as a number from "db<node>".
-  static int number_of(const std::string& name) { return std::stoi(name.substr(2)); }
 
   // Writes `rows` rows on db1 and waits until every replica has received them.
   void write_and_ship(int first, int rows) {
@@ -148,9 +59,6 @@ class AutoFailover : public StackTest {
     EXPECT_TRUE(winner == "db2" || winner == "db3") << job.dump(2);
     return winner.empty() ? 0 : number_of(winner);
   }
-
-  std::vector<int> killed_;
-  std::set<std::string> seen_;
 };
 
 // The probe writes through the route file the post_promote hook rewrites; its

@@ -133,6 +133,10 @@ void PivotStack::stop_agent(int node) { run_script("stop", {"agent", "db" + std:
 
 void PivotStack::start_agent(int node) { run_script("start", {"agent", "db" + std::to_string(node)}, kCommandTimeout); }
 
+void PivotStack::pause_agent(int node) { run_script("pause", {"agent", "db" + std::to_string(node)}, kCommandTimeout); }
+
+void PivotStack::resume_agent(int node) { run_script("resume", {"agent", "db" + std::to_string(node)}, kCommandTimeout); }
+
 std::unique_ptr<BackgroundProcess> PivotStack::start_impostor(const std::string& key_of, const std::string& claims,
                                                               int mysql_node) {
   if (!fs::exists(key_dir(key_of) / "agent.key")) {

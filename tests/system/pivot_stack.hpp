@@ -69,6 +69,10 @@ class PivotStack {
   // One agent, db<node>, stopped or started again.
   void stop_agent(int node);
   void start_agent(int node);
+  // scripts/stack pause / resume agent: SIGSTOP (silent, its connections
+  // open) and SIGCONT of db<node>'s agent.
+  void pause_agent(int node);
+  void resume_agent(int node);
   // An agent started with another key or under another node's name (for the
   // refusal tests): `key_of` is whose key it uses ("stranger": a key pivotd
   // does not know), `claims` the node it says it is; db<mysql_node>'s config.

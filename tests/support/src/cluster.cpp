@@ -313,6 +313,16 @@ void Cluster::start_node(int node) {
   run_script({"start", "--node", std::to_string(node)}, kNodeTimeout);
 }
 
+void Cluster::pause(int node) {
+  check_node(node);
+  run_script({"pause", "--node", std::to_string(node)}, kNodeTimeout);
+}
+
+void Cluster::resume(int node) {
+  check_node(node);
+  run_script({"resume", "--node", std::to_string(node)}, kNodeTimeout);
+}
+
 std::string Cluster::status() const { return run_script({"status"}, kNodeTimeout); }
 
 }  // namespace pivot::test

@@ -114,6 +114,10 @@ class Cluster {
   // scripts/cluster stop (kill: SIGKILL, a crash) and start of one server.
   void stop(int node, StopMode mode = StopMode::graceful);
   void start_node(int node);
+  // scripts/cluster pause / resume: SIGSTOP (a hung server: its port accepts
+  // connections that never get an answer) and SIGCONT of the node's mysqld.
+  void pause(int node);
+  void resume(int node);
   // scripts/cluster status, as printed.
   std::string status() const;
   // Any scripts/cluster command on this cluster ("--dir DIR" is added);
