@@ -353,6 +353,12 @@ CommandResult SimCluster::run(Node& node, const Pending& pending, std::uint64_t 
     positions_into(node, d);
     d["fence"] = std::string(fence_name(static_cast<int>(node.fence)));
   } else if (c.action == "fence_writes") {
+    // read_only (issue 22): set_read_only first, in the same command.
+    if (arg<bool>(c, "read_only").value_or(false)) {
+      d["changed"] = !node.read_only;
+      d["super_read_only"] = std::monostate{};
+      node.read_only = true;
+    }
     const auto lease = static_cast<std::uint64_t>(arg<std::int64_t>(c, "lease_ms").value_or(1000));
     const bool already = node.fence == Fence::held;
     node.fence_until_ms = already ? std::max(node.fence_until_ms, now_ms + lease) : now_ms + lease;

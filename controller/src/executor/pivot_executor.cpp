@@ -101,22 +101,49 @@ plan::Verdict PivotRun::hook(JobStep& s, const std::string& path) {
                      static_cast<std::uint64_t>(input_.spec.policy.hook_timeout_ms));
 }
 
-// Its undo (old primary writable again) is planned before it runs: an
-// unanswered fence may have run. The write-blocked window opens here.
+// The whole fence in one command (issue 22): read_only, then the lock, then
+// the position read under it (fence_writes with read_only). Both undos, the
+// table's (old primary writable again) and the lock's release, are planned
+// before it goes out: an unanswered fence may have run, wholly or in part.
+// An agent from before issue 22 refuses the arg (unknown_arg, nothing run):
+// read_only alone then, and fence_lock sends the lock as before, so a mixed
+// fleet still pivots. The write-blocked window opens here.
 plan::Verdict PivotRun::fence_read_only(JobStep& s) {
   fence_started_ms_ = clock_.steady_ms();
-  return plan::verdict_of(
-      record(s, call(*old_primary_, plan::set_read_only(id("fence_read_only", *old_primary_), true))));
+  const std::uint64_t lease_ms = plan::fence_lease_ms(input_.spec.policy);
+  s.detail["lease_ms"] = lease_ms;
+  runner_.plan_undo(undo_fence_lock());
+  auto o = call(*old_primary_, plan::fence_writes(id("fence_read_only", *old_primary_), lease_ms, /*read_only=*/true));
+  if (!o.ok && o.error == "unknown_arg") {
+    s.detail["commands"].push_back(plan::detail_of(o));  // said, not a failure: the agent ran nothing
+    return plan::verdict_of(record(
+        s, call(*old_primary_, plan::set_read_only(id("fence_read_only", *old_primary_, "set_read_only"), true))));
+  }
+  if (o.ok) {
+    fence_answer_ = o.detail;
+    fence_answer_step_ = s.name;
+  }
+  return plan::verdict_of(record(s, o));
 }
 
 // read_only does not stop READ_ONLY ADMIN (root): the lock holds every
-// commit, theirs included, until release_fence (docs/fence.md). Its undo
-// (the lock released) is planned before it runs: an unanswered fence may hold.
+// commit, theirs included, until release_fence (docs/fence.md). Taken by
+// fence_read_only's command already, unless its agent predates that; then
+// sent here, its undo (the lock released) planned before it goes out.
 plan::Verdict PivotRun::fence_lock(JobStep& s) {
   const std::uint64_t lease_ms = plan::fence_lease_ms(input_.spec.policy);
   s.detail["lease_ms"] = lease_ms;
+  if (auto held = fence_answer_.find("held"); held != fence_answer_.end() && held->second == protocol::Value(true)) {
+    s.detail["from"] = "fence_read_only";
+    s.detail["node"] = old_primary_->name;
+    s.detail["detail"] = plan::detail_of(fence_answer_);
+    return plan::Verdict::succeeded;
+  }
   const auto o = call(*old_primary_, plan::fence_writes(id("fence_lock", *old_primary_), lease_ms));
-  if (o.ok) fence_answer_ = o.detail;
+  if (o.ok) {
+    fence_answer_ = o.detail;
+    fence_answer_step_ = s.name;
+  }
   return plan::verdict_of(record(s, o));
 }
 
@@ -183,13 +210,14 @@ plan::Verdict PivotRun::release_fence(JobStep& s) {
 }
 
 plan::Verdict PivotRun::capture_position(JobStep& s) {
-  // fence_writes reads the position with the lock held: no second round
-  // trip in the window. An agent whose answer lacks it is asked.
+  // fence_writes reads the position with the lock held (fence_read_only's
+  // command, or fence_lock's): no round trip more in the window. An agent
+  // whose answer lacks it is asked.
   if (const auto fenced = plan::position_of(fence_answer_)) {
     position_ = *fenced;
     s.detail["position"] = position_.gtid;
     s.detail["use_gtid"] = position_.use_gtid;
-    s.detail["from"] = "fence_lock";
+    s.detail["from"] = fence_answer_step_;
     s.detail["node"] = old_primary_->name;
     return plan::Verdict::succeeded;
   }

@@ -109,6 +109,9 @@ PivotJobOutcome PivotRun::recover(const PivotRecoveryInput& in) {
     for (const auto& step : undo_plan.steps) {
       const bool started = std::find(point->started.begin(), point->started.end(), step.name) != point->started.end();
       if (started && step.undo) runner_.plan_undo(*step.undo);
+      // fence_read_only's command takes the lock too (issue 22): released
+      // whenever it started (a node without a fence answers it had none).
+      if (started && step.name == "fence_read_only") runner_.plan_undo(undo_fence_lock());
       // promote plans its undo (the candidate read-only, then exact) once the
       // reset answered: here, whenever it started.
       if (started && step.name == "promote") runner_.plan_undo(undo_promote());

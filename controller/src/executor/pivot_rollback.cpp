@@ -15,8 +15,12 @@ namespace pivot::controller {
 
 // The lock goes before read_only: clients queued on it commit on the old
 // primary, which stays the primary. A lock already lost holds nothing.
+// Planned by fence_read_only (its command takes the lock) and by fence_lock:
+// it runs once, the first time the rollback reaches it.
 plan::Undo PivotRun::undo_fence_lock() {
   return {[this] {
+    if (fence_lock_undone_) return true;
+    fence_lock_undone_ = true;
     const bool released = undo("rollback_release_fence", *old_primary_,
                                [](std::string id) { return plan::release_fence(std::move(id)); });
     return released || runner_.failures().back().error == "fence_lost";

@@ -127,7 +127,9 @@ class PivotRun {
   const NodeSpec* old_primary_ = nullptr;
   const NodeSpec* candidate_ = nullptr;
   plan::Position position_;             // the old primary's final position (capture_position)
-  protocol::ValueMap fence_answer_;     // fence_lock's detail: holds that position when the agent read it
+  protocol::ValueMap fence_answer_;     // fence_writes' detail: holds that position when the agent read it
+  std::string fence_answer_step_;       // the step whose command answered it
+  bool fence_lock_undone_ = false;      // undo_fence_lock ran (fence_read_only and fence_lock both plan it)
   std::uint64_t fence_started_ms_ = 0;  // steady: the write-blocked window opens here
   std::uint64_t promoted_ms_ = 0;       // steady: the candidate answered writable
   std::optional<std::uint64_t> write_blocked_ms_;

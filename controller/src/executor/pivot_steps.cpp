@@ -11,8 +11,9 @@ using P = PivotRun;
 
 std::uint64_t none(const Policy&) { return 0; }
 std::uint64_t hook_ms(const Policy& p) { return static_cast<std::uint64_t>(p.hook_timeout_ms); }
-std::uint64_t read_only_ms(const Policy&) { return plan::kSetReadOnlyTimeoutMs; }
+// fence_read_only's one command sets read_only and takes the lock.
 std::uint64_t fence_ms(const Policy&) { return plan::kFenceWritesTimeoutMs; }
+std::uint64_t read_only_fence_ms(const Policy&) { return plan::kSetReadOnlyTimeoutMs + plan::kFenceWritesTimeoutMs; }
 std::uint64_t report_ms(const Policy&) { return plan::kReportPositionTimeoutMs; }
 // Bounded from the fence: catch_up waits for what is left of it.
 std::uint64_t catch_up_ms(const Policy& p) {
@@ -37,7 +38,8 @@ const std::vector<PivotStep>& PivotRun::steps() {
       {"check", Phase::reversible, none, &P::check},
       {"pre_pivot", Phase::reversible, hook_ms, &P::pre_pivot},
       // The first change: a cancel is honoured up to here, never after.
-      {"fence_read_only", Phase::reversible, read_only_ms, &P::fence_read_only, &P::undo_fence_read_only, nullptr, true},
+      {"fence_read_only", Phase::reversible, read_only_fence_ms, &P::fence_read_only, &P::undo_fence_read_only, nullptr,
+       true},
       {"fence_lock", Phase::reversible, fence_ms, &P::fence_lock, &P::undo_fence_lock},
       {"capture_position", Phase::reversible, report_ms, &P::capture_position},
       {"catch_up", Phase::reversible, catch_up_ms, &P::catch_up},

@@ -40,9 +40,11 @@ protocol::Command kill_connections(std::string id) {
   return command(std::move(id), "kill_connections", kKillConnectionsTimeoutMs);
 }
 
-protocol::Command fence_writes(std::string id, std::uint64_t lease_ms) {
-  return command(std::move(id), "fence_writes", kFenceWritesTimeoutMs,
-                 {{"lease_ms", static_cast<std::int64_t>(lease_ms)}});
+protocol::Command fence_writes(std::string id, std::uint64_t lease_ms, bool read_only) {
+  protocol::ValueMap args{{"lease_ms", static_cast<std::int64_t>(lease_ms)}};
+  if (read_only) args["read_only"] = true;
+  return command(std::move(id), "fence_writes", kFenceWritesTimeoutMs + (read_only ? kSetReadOnlyTimeoutMs : 0),
+                 std::move(args));
 }
 
 protocol::Command release_fence(std::string id, bool kill_clients) {

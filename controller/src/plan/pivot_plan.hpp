@@ -52,7 +52,9 @@ std::string command_id(const std::string& job_id, const std::string& step, const
 
 protocol::Command set_read_only(std::string id, bool read_only);
 protocol::Command kill_connections(std::string id);
-protocol::Command fence_writes(std::string id, std::uint64_t lease_ms);
+// read_only: set_read_only first, in the same command (issue 22: the whole
+// fence in one round trip); its deadline is then both parts'.
+protocol::Command fence_writes(std::string id, std::uint64_t lease_ms, bool read_only = false);
 // kill_clients: the pivot's release, after the traffic moved: the agent ends
 // the lock right after a processlist with no client session in it (a client
 // queued on the lock would commit on the old primary). A rollback's release

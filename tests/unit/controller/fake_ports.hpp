@@ -116,8 +116,9 @@ class FakeAgents : public AgentPort {
               {"fence", std::string("held")}};
     }
     if (action == "fence_writes") {
+      // With read_only (issue 22) an agent adds set_read_only's keys.
       return {{"lock", std::string("backup_stage_block_commit")}, {"held", true}, {"already", false},
-              {"waited_ms", std::int64_t{1}}};
+              {"waited_ms", std::int64_t{1}}, {"changed", true}, {"super_read_only", std::monostate{}}};
     }
     if (action == "release_fence") return {{"was", std::string("held")}};
     if (action == "wait_for_position") {

@@ -52,10 +52,10 @@ class PivotExecutorTest : public ::testing::Test {
     for (const auto& c : calls_in_plan_order()) out.push_back(c.node + " " + c.command.action);
     return out;
   }
-  // What was sent after the seven commands up to promote's writable switch.
+  // What was sent after the six commands up to promote's writable switch.
   std::vector<std::string> sent_after_promote() {
     auto seq = sent();
-    return std::vector<std::string>(seq.begin() + std::min<std::size_t>(7, seq.size()), seq.end());
+    return std::vector<std::string>(seq.begin() + std::min<std::size_t>(6, seq.size()), seq.end());
   }
   // db2's writable switch runs, but its answer is lost; the re-fence is answered.
   void lose_writable_answer() {
@@ -84,11 +84,12 @@ class PivotExecutorTest : public ::testing::Test {
 };
 
 // The sequence of tests/integration/agent/agent_pivot_test.cpp, then verify.
-// The fence is read_only plus the lock (fence_writes); confirm_fence reads the
-// old primary again just before the candidate becomes writable.
-const std::vector<std::string> kForward = {"db1 set_read_only",     "db1 fence_writes",      "db1 report_position",
-                                           "db2 wait_for_position", "db1 report_position",   "db2 reset_replication",
-                                           "db2 set_read_only"};
+// The fence is one command, read_only plus the lock (fence_writes with
+// read_only); the fakes' answer to it holds no position, as an older agent's
+// would, so capture_position asks; confirm_fence reads the old primary again
+// just before the candidate becomes writable.
+const std::vector<std::string> kForward = {"db1 fence_writes",      "db1 report_position",   "db2 wait_for_position",
+                                           "db1 report_position",   "db2 reset_replication", "db2 set_read_only"};
 // After post_promote: every client session killed, then the lock released.
 const std::vector<std::string> kUnfence = {"db1 kill_connections", "db1 release_fence"};
 
@@ -97,44 +98,43 @@ TEST_F(PivotExecutorTest, ASuccessfulPivotSendsTheCommandsInPlanOrder) {
   EXPECT_EQ(outcome.state, JobState::succeeded) << to_json(outcome.result).dump(2);
 
   auto seq = sent();
-  ASSERT_EQ(seq.size(), 18u);
-  EXPECT_EQ(std::vector<std::string>(seq.begin(), seq.begin() + 7), kForward);
-  EXPECT_EQ(std::vector<std::string>(seq.begin() + 7, seq.begin() + 9), kUnfence);
-  EXPECT_THAT(std::vector<std::string>(seq.begin() + 9, seq.begin() + 11),
+  ASSERT_EQ(seq.size(), 17u);
+  EXPECT_EQ(std::vector<std::string>(seq.begin(), seq.begin() + 6), kForward);
+  EXPECT_EQ(std::vector<std::string>(seq.begin() + 6, seq.begin() + 8), kUnfence);
+  EXPECT_THAT(std::vector<std::string>(seq.begin() + 8, seq.begin() + 10),
               UnorderedElementsAre("db3 change_source", "db4 change_source"));
-  EXPECT_EQ(seq[11], "db1 change_source");
-  EXPECT_EQ(seq[12], "db2 report_position");
-  EXPECT_THAT(std::vector<std::string>(seq.begin() + 13, seq.begin() + 16),
+  EXPECT_EQ(seq[10], "db1 change_source");
+  EXPECT_EQ(seq[11], "db2 report_position");
+  EXPECT_THAT(std::vector<std::string>(seq.begin() + 12, seq.begin() + 15),
               UnorderedElementsAre("db1 wait_for_position", "db3 wait_for_position", "db4 wait_for_position"));
-  EXPECT_EQ(std::vector<std::string>(seq.begin() + 16, seq.end()),
+  EXPECT_EQ(std::vector<std::string>(seq.begin() + 15, seq.end()),
             (std::vector<std::string>{"db1 report_position", "db2 report_position"}))
       << "verify_old_primary reads the old primary first";
 
-  EXPECT_EQ(command(0).args, (protocol::ValueMap{{"read_only", true}}));
-  EXPECT_EQ(command(0).id, "j7/fence_read_only/db1");
-  EXPECT_EQ(command(0).timeout_ms, 5000u);
-  EXPECT_EQ(command(0).epoch, 0u) << "the AgentPort adapter sets the epoch";
-  EXPECT_EQ(command(1).id, "j7/fence_lock/db1");
-  EXPECT_EQ(command(1).args, (protocol::ValueMap{{"lease_ms", std::int64_t{70000}}}))
+  // The whole fence in one round trip (issue 22): read_only, the lock, the position.
+  EXPECT_EQ(command(0).args, (protocol::ValueMap{{"lease_ms", std::int64_t{70000}}, {"read_only", true}}))
       << "catch-up 5 s + hook 7 s + the commands' deadlines up to the release + 30 s";
-  EXPECT_EQ(command(1).timeout_ms, 3000u) << "the lock's wait is bounded";
-  EXPECT_EQ(command(3).args.at("position"), protocol::Value(std::string("0-1-100")));
-  EXPECT_EQ(command(4).id, "j7/confirm_fence/db1");
-  EXPECT_EQ(command(5).id, "j7/promote/db2/reset_replication");
-  EXPECT_EQ(command(6).id, "j7/promote/db2/set_read_only");
-  EXPECT_EQ(command(6).args, (protocol::ValueMap{{"read_only", false}}));
-  EXPECT_EQ(command(7).id, "j7/fence_kill_connections/db1");
-  EXPECT_EQ(command(8).id, "j7/release_fence/db1");
-  EXPECT_EQ(command(8).args, (protocol::ValueMap{{"kill_clients", true}}))
+  EXPECT_EQ(command(0).id, "j7/fence_read_only/db1");
+  EXPECT_EQ(command(0).timeout_ms, 8000u) << "set_read_only's 5 s and the lock's bounded 3 s";
+  EXPECT_EQ(command(0).epoch, 0u) << "the AgentPort adapter sets the epoch";
+  EXPECT_EQ(observer.step("fence_lock").detail["from"], "fence_read_only") << "no second command";
+  EXPECT_EQ(command(2).args.at("position"), protocol::Value(std::string("0-1-100")));
+  EXPECT_EQ(command(3).id, "j7/confirm_fence/db1");
+  EXPECT_EQ(command(4).id, "j7/promote/db2/reset_replication");
+  EXPECT_EQ(command(5).id, "j7/promote/db2/set_read_only");
+  EXPECT_EQ(command(5).args, (protocol::ValueMap{{"read_only", false}}));
+  EXPECT_EQ(command(6).id, "j7/fence_kill_connections/db1");
+  EXPECT_EQ(command(7).id, "j7/release_fence/db1");
+  EXPECT_EQ(command(7).args, (protocol::ValueMap{{"kill_clients", true}}))
       << "the END must follow a list with no client session in it";
-  for (std::size_t i : {9, 10}) {
+  for (std::size_t i : {8, 9}) {
     EXPECT_EQ(command(i).args, (protocol::ValueMap{{"host", std::string("10.0.2.11")},
                                                    {"port", std::int64_t{3307}},
                                                    {"use_gtid", std::string("slave_pos")}}));
   }
-  EXPECT_EQ(command(11).args.at("seed_gtid_slave_pos"), protocol::Value(true));
-  EXPECT_EQ(command(11).args.at("host"), protocol::Value(std::string("10.0.2.11")));
-  EXPECT_EQ(command(13).args.at("timeout_ms"), protocol::Value(std::int64_t{10000}));
+  EXPECT_EQ(command(10).args.at("seed_gtid_slave_pos"), protocol::Value(true));
+  EXPECT_EQ(command(10).args.at("host"), protocol::Value(std::string("10.0.2.11")));
+  EXPECT_EQ(command(12).args.at("timeout_ms"), protocol::Value(std::int64_t{10000}));
 
   std::set<std::string> ids;
   for (const auto& c : agents.calls()) {
@@ -331,40 +331,72 @@ TEST_P(PivotRollbackTest, TheOldPrimaryIsWritableAgain) {
 INSTANTIATE_TEST_SUITE_P(
     EachStepBeforePromote, PivotRollbackTest,
     ::testing::Values(
-        RollbackCase{"fence_refused", "db1", "set_read_only", FakeAgents::refused("access_denied", "no SUPER"),
-                     {"db1 set_read_only", "db1 set_read_only"}, "access_denied"},
-        RollbackCase{"fence_unanswered", "db1", "set_read_only", FakeAgents::no_answer(),
-                     {"db1 set_read_only", "db1 set_read_only"}, "no_answer"},
-        RollbackCase{"lock_refused", "db1", "fence_writes", FakeAgents::refused("mysql_error", "error 1205"),
-                     {"db1 set_read_only", "db1 fence_writes", "db1 release_fence", "db1 set_read_only"},
-                     "mysql_error"},
-        RollbackCase{"lock_unanswered", "db1", "fence_writes", FakeAgents::no_answer(),
-                     {"db1 set_read_only", "db1 fence_writes", "db1 release_fence", "db1 set_read_only"}, "no_answer"},
+        // The fence's one command refused or unanswered: it may have taken
+        // the lock, so the release goes first, then read_only.
+        RollbackCase{"fence_refused", "db1", "fence_writes", FakeAgents::refused("access_denied", "no SUPER"),
+                     {"db1 fence_writes", "db1 release_fence", "db1 set_read_only"}, "access_denied"},
+        RollbackCase{"fence_unanswered", "db1", "fence_writes", FakeAgents::no_answer(),
+                     {"db1 fence_writes", "db1 release_fence", "db1 set_read_only"}, "no_answer"},
         RollbackCase{"capture_unanswered", "db1", "report_position", FakeAgents::no_answer(),
-                     {"db1 set_read_only", "db1 fence_writes", "db1 report_position", "db1 release_fence",
-                      "db1 set_read_only"},
+                     {"db1 fence_writes", "db1 report_position", "db1 release_fence", "db1 set_read_only"},
                      "no_answer"},
         RollbackCase{"capture_without_position", "db1", "report_position", FakeAgents::ok({{"read_only", true}}),
-                     {"db1 set_read_only", "db1 fence_writes", "db1 report_position", "db1 release_fence",
-                      "db1 set_read_only"},
+                     {"db1 fence_writes", "db1 report_position", "db1 release_fence", "db1 set_read_only"},
                      "no_position"},
         RollbackCase{"catch_up_timeout", "db2", "wait_for_position",
                      FakeAgents::refused("position_timeout", "0-1-99 after 4997 ms"),
-                     {"db1 set_read_only", "db1 fence_writes", "db1 report_position", "db2 wait_for_position",
-                      "db1 release_fence", "db1 set_read_only"},
+                     {"db1 fence_writes", "db1 report_position", "db2 wait_for_position", "db1 release_fence",
+                      "db1 set_read_only"},
                      "position_timeout"},
         RollbackCase{"catch_up_ok_but_not_reached", "db2", "wait_for_position", FakeAgents::ok({{"reached", false}}),
-                     {"db1 set_read_only", "db1 fence_writes", "db1 report_position", "db2 wait_for_position",
-                      "db1 release_fence", "db1 set_read_only"},
+                     {"db1 fence_writes", "db1 report_position", "db2 wait_for_position", "db1 release_fence",
+                      "db1 set_read_only"},
                      "position_timeout"}),
     [](const auto& info) { return info.param.name; });
 
+// An agent from before issue 22 answers fence_writes' read_only with
+// unknown_arg, having run nothing: read_only alone, then the lock as a command
+// of its own, as before; a mixed fleet still pivots.
+TEST_F(PivotExecutorTest, AnOlderAgentGetsReadOnlyThenTheLockAsTwoCommands) {
+  agents.reply("db1", "fence_writes",
+               {FakeAgents::refused("unknown_arg", "fence_writes: unknown arg 'read_only'"),
+                FakeAgents::ok(FakeAgents::default_detail("fence_writes"))});
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::succeeded) << to_json(outcome.result).dump(2);
+  const auto seq = sent();
+  EXPECT_EQ(std::vector<std::string>(seq.begin(), seq.begin() + 4),
+            (std::vector<std::string>{"db1 fence_writes", "db1 set_read_only", "db1 fence_writes",
+                                      "db1 report_position"}));
+  EXPECT_EQ(command(1).id, "j7/fence_read_only/db1/set_read_only");
+  EXPECT_EQ(command(1).args, (protocol::ValueMap{{"read_only", true}}));
+  EXPECT_EQ(command(2).id, "j7/fence_lock/db1");
+  EXPECT_EQ(command(2).args, (protocol::ValueMap{{"lease_ms", std::int64_t{70000}}}));
+  EXPECT_EQ(command(2).timeout_ms, 3000u) << "the lock's wait is bounded";
+  EXPECT_EQ(state_of("fence_read_only"), "succeeded");
+  EXPECT_EQ(observer.step("fence_read_only").detail["commands"].size(), 2u) << "the refusal is in the transcript";
+  EXPECT_FALSE(observer.step("fence_lock").detail.contains("from"));
+  EXPECT_EQ(observer.step("capture_position").detail["position"], "0-1-100");
+  EXPECT_FALSE(outcome.result.contains("error"));
+}
+
+TEST_F(PivotExecutorTest, AnOlderAgentsRefusedLockIsReleasedOnceThenReadOnlyUndone) {
+  agents.reply("db1", "fence_writes",
+               {FakeAgents::refused("unknown_arg", "fence_writes: unknown arg 'read_only'"),
+                FakeAgents::refused("mysql_error", "error 1205")});
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::rolled_back) << to_json(outcome.result).dump(2);
+  EXPECT_EQ(outcome.result["error"], "mysql_error");
+  EXPECT_EQ(sent(), (std::vector<std::string>{"db1 fence_writes", "db1 set_read_only", "db1 fence_writes",
+                                             "db1 release_fence", "db1 set_read_only"}))
+      << "fence_read_only and fence_lock both plan the release: it runs once";
+  EXPECT_EQ(outcome.result["rollback"]["steps"].size(), 2u);
+}
+
 TEST_F(PivotExecutorTest, CatchUpIsBoundedFromTheFenceNotFromItsOwnStart) {
-  agents.latency("db1", "set_read_only", 1000);
-  agents.latency("db1", "fence_writes", 1500);
+  agents.latency("db1", "fence_writes", 2500);
   agents.latency("db1", "report_position", 500);
   run();
-  const auto wait = command(3);
+  const auto wait = command(2);
   ASSERT_EQ(wait.action, "wait_for_position");
   EXPECT_EQ(wait.args.at("timeout_ms"), protocol::Value(std::int64_t{2000}));  // 5000 - 3000 spent fencing
   EXPECT_EQ(wait.timeout_ms, 3000u) << "the command outlives the wait by the read margin";
@@ -375,7 +407,7 @@ TEST_F(PivotExecutorTest, AFenceSlowerThanTheCatchUpBudgetStillChecksOnceThenRol
   agents.latency("db1", "fence_writes", 6000);
   agents.reply("db2", "wait_for_position", {FakeAgents::refused("position_timeout", "0-1-99")});
   EXPECT_EQ(run().state, JobState::rolled_back);
-  EXPECT_EQ(command(3).args.at("timeout_ms"), protocol::Value(std::int64_t{0}));
+  EXPECT_EQ(command(2).args.at("timeout_ms"), protocol::Value(std::int64_t{0}));
 }
 
 TEST_F(PivotExecutorTest, AFailedResetRepointsTheCandidateBackToTheOldPrimary) {
@@ -383,9 +415,9 @@ TEST_F(PivotExecutorTest, AFailedResetRepointsTheCandidateBackToTheOldPrimary) {
   auto outcome = run();
   EXPECT_EQ(outcome.state, JobState::rolled_back) << to_json(outcome.result).dump(2);
   auto seq = sent();
-  EXPECT_EQ(std::vector<std::string>(seq.begin() + 6, seq.end()),
+  EXPECT_EQ(std::vector<std::string>(seq.begin() + 5, seq.end()),
             (std::vector<std::string>{"db1 release_fence", "db1 set_read_only", "db2 change_source"}));
-  const auto repoint = command(8);
+  const auto repoint = command(7);
   EXPECT_EQ(repoint.id, "j7/rollback_candidate_repoint/db2");
   EXPECT_EQ(repoint.args, (protocol::ValueMap{{"host", std::string("10.0.1.11")},
                                               {"port", std::int64_t{3306}},
@@ -402,10 +434,10 @@ TEST_F(PivotExecutorTest, ARefusedWritableSwitchMakesTheCandidateReadOnlyBeforeT
   EXPECT_EQ(sent_after_promote(), (std::vector<std::string>{"db2 set_read_only", "db2 report_position",
                                                            "db1 release_fence", "db1 set_read_only",
                                                            "db2 change_source"}));
-  EXPECT_EQ(command(7).args, (protocol::ValueMap{{"read_only", true}}));
-  EXPECT_EQ(command(7).id, "j7/rollback_candidate_read_only/db2");
-  EXPECT_EQ(command(8).id, "j7/rollback_candidate_position/db2");
-  EXPECT_EQ(command(10).args, (protocol::ValueMap{{"read_only", false}}));
+  EXPECT_EQ(command(6).args, (protocol::ValueMap{{"read_only", true}}));
+  EXPECT_EQ(command(6).id, "j7/rollback_candidate_read_only/db2");
+  EXPECT_EQ(command(7).id, "j7/rollback_candidate_position/db2");
+  EXPECT_EQ(command(9).args, (protocol::ValueMap{{"read_only", false}}));
   EXPECT_EQ(outcome.result["rollback"]["steps"].size(), 5u);
 }
 
@@ -493,7 +525,7 @@ TEST_F(PivotExecutorTest, ACandidateThatMayBeWritableKeepsTheOldPrimaryFenced) {
   EXPECT_EQ(outcome.state, JobState::failed);
   EXPECT_EQ(outcome.result["error"], "rollback_failed");
   auto seq = sent();
-  EXPECT_EQ(std::vector<std::string>(seq.begin() + 6, seq.end()),
+  EXPECT_EQ(std::vector<std::string>(seq.begin() + 5, seq.end()),
             (std::vector<std::string>{"db2 set_read_only", "db2 set_read_only"}));
   EXPECT_THAT(outcome.result["message"].get<std::string>(), ::testing::HasSubstr("db1 stays read-only"));
   EXPECT_EQ(state_of("rollback_candidate_read_only"), "failed");
@@ -502,7 +534,7 @@ TEST_F(PivotExecutorTest, ACandidateThatMayBeWritableKeepsTheOldPrimaryFenced) {
 
 TEST_F(PivotExecutorTest, AFailedUndoEndsTheJobFailedNotRolledBack) {
   agents.reply("db1", "fence_writes", {FakeAgents::no_answer()});
-  agents.reply("db1", "set_read_only", {FakeAgents::ok({}), FakeAgents::no_answer()});
+  agents.reply("db1", "set_read_only", {FakeAgents::no_answer()});
   auto outcome = run();
   EXPECT_EQ(outcome.state, JobState::failed);
   EXPECT_EQ(outcome.result["error"], "rollback_failed");
@@ -520,7 +552,7 @@ TEST_F(PivotExecutorTest, AFailingPostPromoteHookIsReportedAndThePivotCompletes)
   EXPECT_EQ(outcome.state, JobState::failed);
   EXPECT_EQ(outcome.result["error"], "hook_failed");
   EXPECT_EQ(to_json(outcome.result["failed_steps"]), nlohmann::json::array({"post_promote"}));
-  EXPECT_EQ(sent().size(), 18u) << "unfence, repoint, demote and verify still ran";
+  EXPECT_EQ(sent().size(), 17u) << "unfence, repoint, demote and verify still ran";
   EXPECT_EQ(state_of("post_promote"), "failed");
   EXPECT_EQ(state_of("verify"), "succeeded");
   EXPECT_EQ(outcome.result["new_primary"], "db2");
@@ -624,8 +656,7 @@ TEST_F(PivotExecutorTest, VerifyFailsWhenTheNewPrimaryGivesNoPosition) {
 }
 
 TEST_F(PivotExecutorTest, WriteBlockedRunsFromTheFenceToTheEndOfPostPromote) {
-  agents.latency("db1", "set_read_only", 10);
-  agents.latency("db1", "fence_writes", 15);
+  agents.latency("db1", "fence_writes", 25);  // read_only and the lock
   agents.latency("db1", "report_position", 5);  // capture and confirm
   agents.latency("db1", "kill_connections", 20);  // after the window: not counted
   agents.latency("db2", "wait_for_position", 100);
@@ -647,7 +678,7 @@ TEST_F(PivotExecutorTest, MySqlIsRepointedWithAutoPosition) {
                                                            {"fence", std::string("held")}})});
   }
   EXPECT_EQ(run().state, JobState::succeeded);
-  EXPECT_EQ(command(3).args.at("position"), protocol::Value(set));
+  EXPECT_EQ(command(2).args.at("position"), protocol::Value(set));
   for (const auto& c : agents.calls()) {
     if (c.command.action == "change_source") {
       EXPECT_EQ(c.command.args.at("use_gtid"), protocol::Value(std::string("auto_position"))) << c.node;
@@ -659,8 +690,8 @@ TEST_F(PivotExecutorTest, AnEmptyPositionHasNothingToWaitFor) {
   agents.reply("db1", "report_position",
                {FakeAgents::ok({{"gtid_binlog_pos", std::string("")}, {"fence", std::string("held")}})});
   EXPECT_EQ(run().state, JobState::succeeded);
-  EXPECT_EQ(sent()[3], "db1 report_position") << "no catch-up, straight to confirm_fence";
-  EXPECT_EQ(sent()[4], "db2 reset_replication");
+  EXPECT_EQ(sent()[2], "db1 report_position") << "no catch-up, straight to confirm_fence";
+  EXPECT_EQ(sent()[3], "db2 reset_replication");
   EXPECT_EQ(observer.step("catch_up").detail["reached"], true);
 }
 
@@ -677,9 +708,9 @@ TEST_F(PivotExecutorTest, AFenceLostBeforePromoteRollsBack) {
   EXPECT_EQ(outcome.state, JobState::rolled_back) << to_json(outcome.result).dump(2);
   EXPECT_EQ(outcome.result["error"], "fence_lost");
   EXPECT_THAT(outcome.result["message"].get<std::string>(), ::testing::HasSubstr("is lost (not held)"));
-  EXPECT_EQ(sent(), (std::vector<std::string>{"db1 set_read_only", "db1 fence_writes", "db1 report_position",
-                                             "db2 wait_for_position", "db1 report_position", "db2 reset_replication",
-                                             "db1 release_fence", "db1 set_read_only", "db2 change_source"}))
+  EXPECT_EQ(sent(), (std::vector<std::string>{"db1 fence_writes", "db1 report_position", "db2 wait_for_position",
+                                             "db1 report_position", "db2 reset_replication", "db1 release_fence",
+                                             "db1 set_read_only", "db2 change_source"}))
       << "never writable; the lost lock is forgotten, db1 made writable and db2 its replica again";
   EXPECT_EQ(state_of("confirm_fence"), "failed");
   EXPECT_EQ(observer.step("confirm_fence").detail["fence"], "lost");
@@ -773,12 +804,12 @@ TEST_F(PivotExecutorTest, ThePositionReadUnderTheLockIsCapturedWithoutAnotherRou
   auto outcome = run();
   EXPECT_EQ(outcome.state, JobState::succeeded) << to_json(outcome.result).dump(2);
   auto seq = sent();
-  EXPECT_EQ(std::vector<std::string>(seq.begin(), seq.begin() + 6),
-            (std::vector<std::string>{"db1 set_read_only", "db1 fence_writes", "db2 wait_for_position",
-                                      "db1 report_position", "db2 reset_replication", "db2 set_read_only"}));
+  EXPECT_EQ(std::vector<std::string>(seq.begin(), seq.begin() + 5),
+            (std::vector<std::string>{"db1 fence_writes", "db2 wait_for_position", "db1 report_position",
+                                      "db2 reset_replication", "db2 set_read_only"}));
   EXPECT_EQ(observer.step("capture_position").detail["position"], "0-1-100");
-  EXPECT_EQ(observer.step("capture_position").detail["from"], "fence_lock");
-  EXPECT_EQ(command(3).id, "j7/confirm_fence/db1");
+  EXPECT_EQ(observer.step("capture_position").detail["from"], "fence_read_only");
+  EXPECT_EQ(command(2).id, "j7/confirm_fence/db1");
 }
 
 TEST_F(PivotExecutorTest, ConfirmFenceAndTheCandidatesResetGoOutTogether) {
@@ -792,7 +823,7 @@ TEST_F(PivotExecutorTest, ConfirmFenceAndTheCandidatesResetGoOutTogether) {
   EXPECT_EQ(outcome.state, JobState::succeeded) << to_json(outcome.result).dump(2);
   EXPECT_TRUE(agents.overlapped("*")) << "confirm_fence and the reset were sent one after the other";
   const auto seq = sent();
-  EXPECT_EQ(std::find(seq.begin(), seq.end(), "db2 set_read_only") - seq.begin(), 5)
+  EXPECT_EQ(std::find(seq.begin(), seq.end(), "db2 set_read_only") - seq.begin(), 4)
       << "writable only after both answered";
 }
 
@@ -855,7 +886,7 @@ TEST_F(PivotPortsTest, AHoldLostBeforePromoteRollsBackAndTheCandidateIsNeverWrit
   EXPECT_EQ(outcome.state, JobState::rolled_back) << to_json(outcome.result).dump(2);
   EXPECT_EQ(outcome.result["error"], "hold_lost");
   EXPECT_EQ(outcome.result["rollback"]["failed_step"], "promote");
-  auto expected = std::vector<std::string>(kForward.begin(), kForward.begin() + 6);
+  auto expected = std::vector<std::string>(kForward.begin(), kForward.begin() + 5);
   for (const char* undo : {"db1 release_fence", "db1 set_read_only", "db2 change_source"}) expected.push_back(undo);
   EXPECT_EQ(sent(), expected) << "the reset sent with confirm_fence is undone; db2 never made writable";
   EXPECT_EQ(observer.step("promote").name, "(absent)");

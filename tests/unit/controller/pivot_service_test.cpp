@@ -181,7 +181,7 @@ TEST_F(PivotServiceTest, APivotRunsThroughTheAgentsAndHoldsTheCluster) {
   EXPECT_EQ(job.state, JobState::succeeded) << to_json(job.result).dump(2);
   EXPECT_EQ(job.result["new_primary"], "db2");
   EXPECT_FALSE(job.steps.empty());
-  EXPECT_EQ(agents_.sequence().front(), "db1 set_read_only");
+  EXPECT_EQ(agents_.sequence().front(), "db1 fence_writes");  // read_only and the lock, one command
   // The hold is gone: a new pivot is accepted.
   EXPECT_TRUE(service_.start_pivot("sms-1", {.candidate = "db3", .dry_run = true}, "ops").ok());
 }

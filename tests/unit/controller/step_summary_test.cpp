@@ -67,8 +67,11 @@ TEST_F(StepSummaryPivot, ASuccessfulPivotReadsAsSentences) {
 
   EXPECT_EQ(summary("check"), "db2 chosen to replace db1; every check passed");
   EXPECT_EQ(summary("pre_pivot"), "no pre_pivot hook in the spec");
-  EXPECT_EQ(summary("fence_read_only"), "db1 read-only (was writable)");
-  EXPECT_EQ(summary("fence_lock"), "db1's commits held (BACKUP STAGE BLOCK_COMMIT, took 1 ms)");
+  // The fence is one command (issue 22): fence_lock only says what it took.
+  EXPECT_EQ(summary("fence_read_only"),
+            "db1 read-only (was writable), its commits held (BACKUP STAGE BLOCK_COMMIT, took 1 ms)");
+  EXPECT_EQ(summary("fence_lock"),
+            "db1's commits held by fence_read_only's command (BACKUP STAGE BLOCK_COMMIT, took 1 ms)");
   EXPECT_EQ(summary("capture_position"), "db1's final position: 0-1-228");
   EXPECT_EQ(summary("catch_up"), "db2 caught up to 0-1-228 in 2 ms");
   EXPECT_EQ(summary("confirm_fence"), "db1 still fenced at 0-1-228");
@@ -93,7 +96,8 @@ TEST_F(StepSummaryPivot, APositionReadUnderTheLockSaysSo) {
   PivotExecutor executor(agents, hooks, source, clock, observer);
   ASSERT_EQ(executor.run(input).state, JobState::succeeded);
   EXPECT_EQ(summary("capture_position"), "db1's final position: 0-1-228 (read under the fence's lock)");
-  EXPECT_EQ(summary("fence_lock"), "db1's commits held (BACKUP STAGE BLOCK_COMMIT, took 2 ms)");
+  EXPECT_EQ(summary("fence_lock"),
+            "db1's commits held by fence_read_only's command (BACKUP STAGE BLOCK_COMMIT, took 2 ms)");
 }
 
 TEST_F(StepSummaryPivot, AReplicaTheOperatorStoppedIsNamedAsNotWaitedFor) {
