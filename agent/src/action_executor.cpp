@@ -204,7 +204,12 @@ protocol::CommandResult ActionExecutor::run(const protocol::Command& command, Cl
 Result<void> ActionExecutor::dispatch(Run& run, const protocol::Command& command) {
   if (auto connected = run.connect(); !connected) return connected;
   const std::string& action = command.action;
-  if (action == "set_read_only") return set_read_only(run, bool_arg(command.args, "read_only", true));
+  if (action == "set_read_only") {
+    const bool read_only = bool_arg(command.args, "read_only", true);
+    if (command.args.count("semi_sync_timeout_ms") == 0) return set_read_only(run, read_only);
+    return set_writable_semi_sync(run, read_only, int_arg(command.args, "semi_sync_timeout_ms"));
+  }
+  if (action == "set_semi_sync") return set_semi_sync(run, command.args);
   if (action == "kill_connections") return kill_connections(run);
   if (action == "stop_replication") return stop_replication(run);
   if (action == "stop_io_thread") return stop_io_thread(run);
@@ -242,6 +247,66 @@ Result<void> ActionExecutor::set_read_only(Run& run, bool read_only) {
   auto after = read();
   if (!after) return after.error();
   run.detail = read_only_detail(after->first, after->second, true);
+  return ok();
+}
+
+Result<ActionExecutor::SemiSyncOutcome> ActionExecutor::apply_semi_sync(Run& run, const SemiSyncWanted& wanted) {
+  const auto flavor = run.sql().flavor();
+  auto read = [&]() -> Result<protocol::SemiSync> {
+    auto variables = run.query("reading the semi-sync settings", semi_sync_variables_sql(flavor));
+    if (!variables) return variables.error();
+    auto status = run.query("reading the semi-sync status", semi_sync_status_sql(flavor));
+    if (!status) return status.error();
+    return semi_sync_of(*variables, *status);
+  };
+  auto before = read();
+  if (!before) return before.error();
+  const SemiSyncPlan plan = plan_semi_sync(flavor, *before, wanted);
+  for (const std::string& statement : plan.statements) {
+    if (auto set = run.execute(statement, statement); !set) return set.error();
+  }
+  bool io_restarted = false;
+  if (plan.replica_changed) {
+    // The replica side is read when the IO thread connects: restart a
+    // running one (a stopped one reads it when it starts).
+    auto replica = run.replica("reading replica status");
+    if (!replica) return replica.error();
+    if (*replica && (*replica)->io_running != protocol::IoThread::no) {
+      if (auto stop = run.execute("stopping the IO thread", run.sql().stop_io_thread()); !stop) return stop.error();
+      if (auto start = run.execute("starting the IO thread", run.sql().start_replica_threads(true, false)); !start) {
+        return start.error();
+      }
+      io_restarted = true;
+    }
+  }
+  auto after = read();
+  if (!after) return after.error();
+  return SemiSyncOutcome{*after, !plan.statements.empty(), io_restarted};
+}
+
+Result<void> ActionExecutor::set_semi_sync(Run& run, const ValueMap& args) {
+  SemiSyncWanted wanted;
+  if (args.count("source")) wanted.source = bool_arg(args, "source", false);
+  if (args.count("replica")) wanted.replica = bool_arg(args, "replica", false);
+  if (args.count("timeout_ms")) wanted.timeout_ms = int_arg(args, "timeout_ms");
+  auto outcome = apply_semi_sync(run, wanted);
+  if (!outcome) return outcome.error();
+  run.detail = semi_sync_detail(outcome->after, outcome->changed, outcome->io_restarted);
+  return ok();
+}
+
+// A promotion under policy.durability semi_sync: the source side on, fresh,
+// in the same command and before read_only goes off, so that the first
+// write the node accepts already waits for a replica.
+Result<void> ActionExecutor::set_writable_semi_sync(Run& run, bool read_only, std::int64_t timeout_ms) {
+  if (read_only) {
+    return make_error(protocol::errc::bad_arg_value,
+                      "set_read_only: arg semi_sync_timeout_ms goes with read_only false (a promotion) only");
+  }
+  auto outcome = apply_semi_sync(run, {.source = true, .replica = std::nullopt, .timeout_ms = timeout_ms, .fresh = true});
+  if (!outcome) return outcome.error();
+  if (auto set = set_read_only(run, false); !set) return set;
+  run.detail["semi_sync_source_active"] = value_of(outcome->after.source_active);
   return ok();
 }
 

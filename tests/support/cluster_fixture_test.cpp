@@ -184,6 +184,17 @@ TEST_F(ClusterFixture, PivotAccountRunsEveryAgentStatementAndWritesNothing) {
   EXPECT_NO_THROW(cluster().execute(
       1, "SET SESSION lock_wait_timeout = 3; BACKUP STAGE START; BACKUP STAGE BLOCK_COMMIT; BACKUP STAGE END", pivot));
 
+  // set_semi_sync and a semi-sync promotion (each set to what it is: the
+  // cluster's semi-sync stays as it starts), and the status it reads.
+  EXPECT_NO_THROW(cluster().execute(
+      1,
+      "SET GLOBAL rpl_semi_sync_master_wait_point = @@global.rpl_semi_sync_master_wait_point; "
+      "SET GLOBAL rpl_semi_sync_master_timeout = @@global.rpl_semi_sync_master_timeout; "
+      "SET GLOBAL rpl_semi_sync_master_enabled = @@global.rpl_semi_sync_master_enabled; "
+      "SET GLOBAL rpl_semi_sync_slave_enabled = @@global.rpl_semi_sync_slave_enabled",
+      pivot));
+  EXPECT_NO_THROW(cluster().query(1, "SHOW GLOBAL STATUS WHERE Variable_name IN ('Rpl_semi_sync_master_status')", pivot));
+
   // kill_connections: it sees every session and kills one of root's.
   SleepingClient sleeper = start_sleeping_client(cluster(), 1);
   EXPECT_NE(cluster().value(1, "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = 'root'", pivot), "0");

@@ -15,10 +15,18 @@ const std::vector<ActionSpec>& catalogue() {
       {.name = "set_read_only",
        .doc = "Set read_only (and super_read_only on MySQL) on or off.",
        .args = {{.name = "read_only", .type = ArgType::boolean,
-                 .doc = "true: read_only=ON (MySQL: super_read_only=ON too); false: both OFF"}},
+                 .doc = "true: read_only=ON (MySQL: super_read_only=ON too); false: both OFF"},
+                {.name = "semi_sync_timeout_ms", .type = ArgType::integer, .required = false, .min = 1,
+                 .max = kMaxWaitMs,
+                 .doc = "only with read_only false (a promotion, policy.durability semi_sync): before "
+                        "read_only goes off, the semi-sync source side on with wait point AFTER_SYNC and "
+                        "this timeout, turned off and on again when it was on but inactive, so that no "
+                        "write is acknowledged before a replica has it"}},
        .detail = {{"read_only", "bool: read_only after the action"},
                   {"super_read_only", "bool, nil on MariaDB: super_read_only after the action"},
-                  {"changed", "bool: whether the action changed anything"}}},
+                  {"changed", "bool: whether the action changed anything"},
+                  {"semi_sync_source_active", "bool, with semi_sync_timeout_ms: the source side waits for "
+                                              "acknowledgements (Rpl_semi_sync_master_status) after the action"}}},
       {.name = "kill_connections",
        .doc = "Kill every client session except replication threads and the agent's own: the "
               "part of the fence that stops accounts writing through read_only.",
@@ -138,6 +146,29 @@ const std::vector<ActionSpec>& catalogue() {
                   {"sweeps", "integer, with kill_clients: processlists read before the END"},
                   {"remaining", "integer, with kill_clients: client sessions in the last list (0: "
                                 "the END followed a list with none)"}}},
+      {.name = "set_semi_sync",
+       .doc = "Keep semi-synchronous replication as policy.durability semi_sync asks: the source side "
+              "(with wait point AFTER_SYNC and a timeout) on the primary, the replica side on the "
+              "nodes that acknowledge. A changed replica side takes effect when the IO thread "
+              "reconnects: a running IO thread is restarted.",
+       .args = {{.name = "source", .type = ArgType::boolean, .required = false,
+                 .doc = "the source side on or off (absent: left as it is); on also sets the wait point "
+                        "AFTER_SYNC. An inactive source side is left to come back by itself once a "
+                        "replica caught up (turning it off and on again would hold every commit a "
+                        "whole timeout again)"},
+                {.name = "replica", .type = ArgType::boolean, .required = false,
+                 .doc = "the replica side on or off (absent: left as it is)"},
+                {.name = "timeout_ms", .type = ArgType::integer, .required = false, .min = 1,
+                 .max = kMaxWaitMs,
+                 .doc = "with source true: rpl_semi_sync_master_timeout, ms a commit waits for an "
+                        "acknowledgement before the source side goes asynchronous"}},
+       .detail = {{"source", "bool: the source side enabled after the action"},
+                  {"replica", "bool: the replica side enabled after the action"},
+                  {"source_active", "bool, nil when unknown: Rpl_semi_sync_master_status after the action"},
+                  {"wait_point", "string, nil when unknown: the wait point after the action"},
+                  {"timeout_ms", "integer, nil when unknown: the timeout after the action, ms"},
+                  {"changed", "bool: whether the action changed anything"},
+                  {"io_restarted", "bool: the IO thread was restarted for a changed replica side"}}},
   };
   return actions;
 }

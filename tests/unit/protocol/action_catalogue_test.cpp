@@ -8,14 +8,14 @@
 namespace pivot::protocol {
 namespace {
 
-TEST(ActionCatalogue, HoldsTheElevenAgentActions) {
+TEST(ActionCatalogue, HoldsTheTwelveAgentActions) {
   std::vector<std::string_view> names;
   for (const auto& action : action_catalogue()) names.push_back(action.name);
   EXPECT_EQ(names, (std::vector<std::string_view>{
                        "set_read_only", "kill_connections", "stop_replication", "stop_io_thread",
                        "start_replication",
                        "reset_replication", "change_source", "wait_for_position",
-                       "report_position", "fence_writes", "release_fence"}));
+                       "report_position", "fence_writes", "release_fence", "set_semi_sync"}));
 }
 
 TEST(ActionCatalogue, EveryActionIsDocumentedWithItsDetailKeys) {

@@ -36,6 +36,7 @@
 
 #include "pivot/agent/action_sql.hpp"
 #include "pivot/agent/agent_config.hpp"
+#include "pivot/agent/semi_sync_settings.hpp"
 #include "pivot/agent/sql_connector.hpp"
 #include "pivot/agent/write_fence.hpp"
 #include "pivot/mysql/session.hpp"
@@ -93,6 +94,15 @@ class ActionExecutor {
 
   Result<void> dispatch(Run& run, const protocol::Command& command);
   Result<void> set_read_only(Run& run, bool read_only);
+  // Semi-sync (semi_sync_settings.hpp): the settings after the change.
+  struct SemiSyncOutcome {
+    protocol::SemiSync after;
+    bool changed = false;
+    bool io_restarted = false;
+  };
+  Result<SemiSyncOutcome> apply_semi_sync(Run& run, const SemiSyncWanted& wanted);
+  Result<void> set_semi_sync(Run& run, const protocol::ValueMap& args);
+  Result<void> set_writable_semi_sync(Run& run, bool read_only, std::int64_t timeout_ms);
   Result<void> kill_connections(Run& run);
   // One kill round (action_executor.cpp): the client sessions listed now,
   // each KILLed, then the list read until those are gone or `settle_until`.
