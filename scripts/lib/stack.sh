@@ -124,16 +124,18 @@ stack_running() {
 # Returns once the PID runs PROGRAM (the fork has exec'd), so that a check of
 # the pid file never mistakes the forked shell for an exited process.
 stack_launch() {
-  local pidfile="$1" log="$2" dir="$3" pid; shift 3
+  local pidfile="$1" log="$2" dir="$3" pid program; shift 3
+  # `ip netns exec NS PROGRAM ...` becomes PROGRAM in the same process.
+  program="$1"; [ "$1 $2 $3" != "ip netns exec" ] || program="$5"
   setsid "$@" </dev/null >>"$log" 2>&1 &
   pid=$!
   echo "$pid" > "$pidfile"
   for _ in $(seq 1 100); do
-    stack_pid_is_ours "$pid" "$(basename -- "$1")" "$dir" && return 0
+    stack_pid_is_ours "$pid" "$(basename -- "$program")" "$dir" && return 0
     [ -d "/proc/$pid" ] || break
     sleep 0.02
   done
-  stack_die "$1 did not start; the end of $log:" || true
+  stack_die "$program did not start; the end of $log:" || true
   stack_log_tail "$log"
   return 1
 }
@@ -149,6 +151,10 @@ STACK_SPEC_COOLDOWN_S=3600
 STACK_SPEC_HOOKS=()      # e.g. post_promote=/path/to/hook
 STACK_SPEC_PRIORITY=()   # e.g. db2=10
 STACK_SPEC_REVISION=""   # a label pivotd echoes, so a reload can be waited for
+# The address pivotd's events and commands endpoints listen on (agents reach
+# it there); its HTTP API stays on 127.0.0.1. Another address when pivotd
+# runs in a network namespace (docs/harness.md "Partitions").
+STACK_CONTROLLER_HOST=127.0.0.1
 STACK_SPEC_DEMO=1        # stack_write_configs adds the route-traffic hook and db2's priority
 # pivotd's log level (the agents': info).
 STACK_LOG_LEVEL="${STACK_LOG_LEVEL:-info}"
@@ -191,6 +197,7 @@ STACK_COMMANDS_PORT=$(( http + 2 ))
 STACK_BIN_DIR=$(printf %q "$bin")
 STACK_CLUSTER_DIR=$(printf %q "$(stack_cluster_dir "$dir")")
 STACK_LOG_LEVEL=$(printf %q "$STACK_LOG_LEVEL")
+STACK_CONTROLLER_HOST=$(printf %q "$STACK_CONTROLLER_HOST")
 ENV
   cat > "$dir/pivotctl.env" <<ENV
 # Source this file (. $dir/pivotctl.env): pivotctl then talks to the demo's
@@ -207,6 +214,11 @@ ENV
 stack_cluster_dir() {
   if [ -r "$1/cluster-dir" ]; then cat "$1/cluster-dir"; else echo "$1/cluster"; fi
 }
+
+# The address node $2 of DIR's cluster listens on, and the network namespace
+# its server (and so its agent) runs in (empty: none), as cluster.env says.
+stack_node_host() { (. "$(stack_cluster_dir "$1")/cluster.env"; v="NODE$2_HOST"; echo "${!v:-127.0.0.1}"); }
+stack_node_netns() { (. "$(stack_cluster_dir "$1")/cluster.env"; v="NODE$2_NETNS"; echo "${!v:-}"); }
 
 # The operator's and a viewer's tokens. umask: the files are never visible
 # with a wider mode.
@@ -259,8 +271,8 @@ stack_write_spec() {
       for kv in "${STACK_SPEC_PRIORITY[@]+"${STACK_SPEC_PRIORITY[@]}"}"; do
         [ "${kv%%=*}" != "$name" ] || pri=", priority: ${kv#*=}"
       done
-      printf '  - {name: %s, host: 127.0.0.1, port: %d, az: %s, role: %s%s}\n' \
-        "$name" $(( base + i - 1 )) "$az" "$role" "$pri"
+      printf '  - {name: %s, host: %s, port: %d, az: %s, role: %s%s}\n' \
+        "$name" "$(stack_node_host "$dir" "$i")" $(( base + i - 1 )) "$az" "$role" "$pri"
     done
     if [ "${#STACK_SPEC_HOOKS[@]}" -gt 0 ]; then
       printf 'hooks: {'
@@ -281,8 +293,8 @@ stack_write_pivotd_config() {
 clusters_dir: "$dir/clusters.d"
 state_dir: "$dir/state/pivotd"
 http: 127.0.0.1:$http
-events_bind: tcp://127.0.0.1:$(( http + 1 ))
-commands_bind: tcp://127.0.0.1:$(( http + 2 ))
+events_bind: tcp://$STACK_CONTROLLER_HOST:$(( http + 1 ))
+commands_bind: tcp://$STACK_CONTROLLER_HOST:$(( http + 2 ))
 key: "$dir/keys/controller/controller.key"
 agent_keys: "$dir/agents.d"
 tokens_file: "$dir/tokens"
@@ -310,9 +322,9 @@ stack_write_agent_configs() {
     cat > "$dir/agents/$name.yaml" <<YAML
 node: $name
 cluster: $cluster
-mysql: {host: 127.0.0.1, port: $(( base + i - 1 )), user: pivot, password_file: "$cdir/pivot.password"}
+mysql: {host: $(stack_node_host "$dir" "$i"), port: $(( base + i - 1 )), user: pivot, password_file: "$cdir/pivot.password"}
 replication: {user: repl, password_file: "$cdir/repl.password", connect_retry_s: 1, heartbeat_period_s: 1$tls}
-controller: {events: "tcp://127.0.0.1:$(( http + 1 ))", commands: "tcp://127.0.0.1:$(( http + 2 ))", public_key: "$dir/keys/controller/controller.pub"}
+controller: {events: "tcp://$STACK_CONTROLLER_HOST:$(( http + 1 ))", commands: "tcp://$STACK_CONTROLLER_HOST:$(( http + 2 ))", public_key: "$dir/keys/controller/controller.pub"}
 key: "$dir/keys/$name/agent.key"
 state_dir: "$dir/state/$name"
 probe_interval_ms: 100
@@ -477,10 +489,12 @@ stack_launch_agents() {
   for (( i = 1; i <= STACK_NODES; i++ )); do stack_launch_agent "$dir" "$bin" "db$i"; done
 }
 
+# An agent runs beside its mysqld: in the node's network namespace if it has one.
 stack_launch_agent() {
-  local dir="$1" bin="$2" name="$3"
+  local dir="$1" bin="$2" name="$3" ns
+  ns="$(stack_node_netns "$dir" "${name#db}")"
   stack_launch "$dir/run/agent-$name.pid" "$dir/logs/agent-$name.log" "$dir" \
-    "$bin/pivot-agent" --config "$dir/agents/$name.yaml"
+    ${ns:+ip netns exec "$ns"} "$bin/pivot-agent" --config "$dir/agents/$name.yaml"
 }
 
 # write_probe follows DIR/route (the hook switches it) and writes every 5 ms;

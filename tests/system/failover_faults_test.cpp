@@ -60,10 +60,8 @@ class FailoverFaults : public FailoverStackTest {
   // rejoined or marked needs_rebuild (so marked when it took a write after
   // it woke), every row the probe had acknowledged on the new primary.
   void fail_over_and_fence_on_return(const std::function<void()>& fault, const std::function<void()>& recover) {
-    auto [route, hook] = route_with_hook();
-    stack().write_spec({.auto_failover = true, .hooks = {{"post_promote", hook}}});
-    auto probe = start_probe(route);
-    ASSERT_TRUE(probe->wait_ready(10s));
+    auto probe = auto_failover_under_routed_writes();
+    if (HasFailure()) return;
     std::this_thread::sleep_for(1s);
 
     const auto faulted = Clock::now();

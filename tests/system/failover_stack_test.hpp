@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <set>
 #include <string>
 #include <thread>
@@ -75,6 +76,16 @@ class FailoverStackTest : public StackTest {
   void resume_agent(int node) {
     stack().resume_agent(node);
     paused_agents_.erase(std::remove(paused_agents_.begin(), paused_agents_.end(), node), paused_agents_.end());
+  }
+
+  // auto_failover on, with the post_promote hook that switches the route,
+  // and write_probe writing through that route: writing when it returns.
+  std::unique_ptr<ProbeProcess> auto_failover_under_routed_writes() {
+    auto [route, hook] = route_with_hook();
+    stack().write_spec({.auto_failover = true, .hooks = {{"post_promote", hook}}});
+    auto probe = start_probe(route);
+    EXPECT_TRUE(probe->wait_ready(std::chrono::seconds(10))) << "write_probe did not start writing";
+    return probe;
   }
 
   nlohmann::json jobs() {

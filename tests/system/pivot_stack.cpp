@@ -67,13 +67,16 @@ std::string PivotStack::run_script(const std::string& command, const std::vector
   return run.out;
 }
 
-PivotStack::PivotStack(const Cluster& cluster, const fs::path& dir) : cluster_(cluster), dir_(dir) {
+PivotStack::PivotStack(const Cluster& cluster, const fs::path& dir, const std::string& controller_host)
+    : cluster_(cluster), dir_(dir) {
   run_script("down", {}, kCommandTimeout);  // a stack left by an earlier run under the same path
   // From here on, whatever happens to this process, the reaper cleans up.
   reaper_ = std::make_unique<Reaper>(script(), dir_);
   try {
-    run_script("up", {"--cluster-dir", cluster_.dir().string(), "--no-start", "--log-level", "debug",
-                      "--operator-name", "pipeline"}, kUpTimeout);
+    std::vector<std::string> args{"--cluster-dir", cluster_.dir().string(), "--no-start", "--log-level", "debug",
+                                  "--operator-name", "pipeline"};
+    if (!controller_host.empty()) args.insert(args.end(), {"--controller-host", controller_host});
+    run_script("up", args, kUpTimeout);
     http_port_ = std::stoi(env_value(dir_ / "stack.env", "STACK_HTTP_PORT"));
     operator_token_ = first_line(dir_ / "operator.token");
     viewer_token_ = first_line(dir_ / "viewer.token");
@@ -94,7 +97,9 @@ PivotStack::~PivotStack() {
   }
 }
 
-std::string PivotStack::node_address(int node) const { return "127.0.0.1:" + std::to_string(cluster_.port(node)); }
+std::string PivotStack::node_address(int node) const {
+  return cluster_.host(node) + ":" + std::to_string(cluster_.port(node));
+}
 
 void PivotStack::write_spec(const SpecOptions& options) {
   std::vector<std::string> args{"--min-replicas", std::to_string(options.min_replicas),

@@ -46,9 +46,11 @@ struct ApiReply {
 class PivotStack {
  public:
   // scripts/stack up --no-start on `cluster` (which it leaves running when it
-  // goes down), under `dir` (removed first if it is a stack). Throws
-  // std::runtime_error with the script's output.
-  PivotStack(const Cluster& cluster, const std::filesystem::path& dir);
+  // goes down), under `dir` (removed first if it is a stack), pivotd's
+  // events and commands endpoints on `controller_host` (default 127.0.0.1:
+  // another when it runs in a network namespace). Throws std::runtime_error
+  // with the script's output.
+  PivotStack(const Cluster& cluster, const std::filesystem::path& dir, const std::string& controller_host = "");
   // scripts/stack down; never throws (the reaper gets a second try).
   ~PivotStack();
   PivotStack(const PivotStack&) = delete;

@@ -25,11 +25,17 @@ class StackTest : public ClusterTest {
   // when scripts/stack rewrites the file).
   static void start_stack(const std::string& name, const std::string& failpoints = "", bool ssl = false,
                           const std::string& pivotd_yaml = "") {
-    start_cluster({.nodes = 5, .name = name, .ssl = ssl});
+    start_stack_on({.nodes = 5, .name = name, .ssl = ssl}, failpoints, pivotd_yaml);
+  }
+  // The same on a cluster made with `options` (5 nodes; network namespaces:
+  // ClusterOptions::netns), pivotd's agent endpoints on `controller_host`.
+  static void start_stack_on(const ClusterOptions& options, const std::string& failpoints = "",
+                             const std::string& pivotd_yaml = "", const std::string& controller_host = "") {
+    start_cluster(options);
     if (!has_cluster()) return;
     try {
       // Beside the cluster, not in it: each reaper then finds its own directory.
-      stack_ = std::make_unique<PivotStack>(cluster(), cluster().dir().string() + "-stack");
+      stack_ = std::make_unique<PivotStack>(cluster(), cluster().dir().string() + "-stack", controller_host);
       if (!pivotd_yaml.empty()) {
         std::ofstream(stack_->dir() / "pivotd.extra.yaml") << pivotd_yaml;
         std::ofstream(stack_->dir() / "pivotd.yaml", std::ios::app) << pivotd_yaml;

@@ -118,6 +118,7 @@ std::unique_ptr<Cluster> Cluster::start(const ClusterOptions& options) {
                                   std::to_string(options.nodes), "--base-port", std::to_string(base), "--dir",
                                   dir.string()};
     if (options.ssl) argv.push_back("--ssl");
+    for (const auto& where : options.netns) argv.insert(argv.end(), {"--netns", where});
     up = run_process(argv, kUpTimeout);
     if (up.ok() || !port_busy_failure(up)) break;
     // A failed up removes its directory; the next attempt reuses the path
@@ -175,6 +176,12 @@ int Cluster::port(int node) const {
   return std::stoi(env("NODE" + std::to_string(node) + "_PORT"));
 }
 
+std::string Cluster::host(int node) const {
+  check_node(node);
+  const auto found = env_.find("NODE" + std::to_string(node) + "_HOST");
+  return found == env_.end() || found->second.empty() ? host() : found->second;
+}
+
 fs::path Cluster::socket(int node) const {
   check_node(node);
   return env("NODE" + std::to_string(node) + "_SOCKET");
@@ -213,7 +220,7 @@ SqlOutcome Cluster::run_sql(int node, std::string_view sql, Account as, bool wit
     argv.push_back("--socket=" + socket(node).string());
   } else {
     argv.push_back("--user=" + std::string(account_name(as)));
-    argv.push_back("--host=" + host());
+    argv.push_back("--host=" + host(node));
     argv.push_back("--port=" + std::to_string(port(node)));
     // Through the environment, not the command line that ps shows.
     env.emplace_back("MYSQL_PWD", password(as));

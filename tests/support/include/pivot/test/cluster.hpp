@@ -52,6 +52,10 @@ struct ClusterOptions {
   int nodes = 3;
   std::string name = "test";  // the cluster's name: [a-z0-9][a-z0-9_-]*
   bool ssl = false;  // scripts/cluster up --ssl: the repl account REQUIRES SSL
+  // scripts/cluster up --netns: "I=NS@ADDR", node I in network namespace NS
+  // on ADDR (scripts/netns; the caller must itself run inside a namespace
+  // to reach it: docs/harness.md "Partitions").
+  std::vector<std::string> netns = {};
 };
 
 enum class StopMode { graceful, kill };
@@ -74,6 +78,8 @@ class Cluster {
   bool ssl() const { return !ssl_ca_.empty(); }
   const std::filesystem::path& ssl_ca() const { return ssl_ca_; }
   std::string host() const { return "127.0.0.1"; }
+  // The address node `node` listens on: host() unless it runs in a network namespace.
+  std::string host(int node) const;
   int port(int node) const;
   const std::filesystem::path& dir() const { return dir_; }
   std::filesystem::path socket(int node) const;
