@@ -262,11 +262,16 @@ int run(const std::optional<std::string>& config_path, const PivotdOverrides& ov
       if (!reloaded.fatal.empty()) {
         for (const auto& p : reloaded.fatal) log->error("reload refused: {}", p);
       } else {
+        for (const auto& cluster : keep_loaded_specs_of_refused_files(setup.clusters, reloaded.clusters)) {
+          log->error("cluster={} its spec file was refused: the spec loaded before stays in force until the file is fixed",
+                     cluster);
+        }
         service.set_specs(reloaded.clusters.specs);
         // A node added to a spec brings its agent's key: taken at once.
         bus.replace_agent_keys(reloaded.agent_keys);
         log->info("reloaded: {} cluster(s), {} agent key(s); tokens, binds and pivotd's key need a restart",
                   reloaded.clusters.specs.size(), reloaded.agent_keys.size());
+        setup.clusters = std::move(reloaded.clusters);
       }
       signals.async_wait(on_signal);
       return;

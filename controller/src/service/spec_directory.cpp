@@ -65,7 +65,23 @@ SpecDirectory load_spec_directory(const std::string& dir, const HookCheck& check
     }
     out.specs.emplace(spec->name, std::move(spec).value());
   }
+  out.file_of = std::move(file_of);
   return out;
+}
+
+std::vector<std::string> keep_loaded_specs_of_refused_files(const SpecDirectory& loaded, SpecDirectory& reloaded) {
+  std::vector<std::string> kept;
+  for (const auto& [cluster, file] : loaded.file_of) {
+    const bool refused =
+        std::find(reloaded.refused_files.begin(), reloaded.refused_files.end(), file) != reloaded.refused_files.end();
+    if (!refused || reloaded.specs.count(cluster) != 0) continue;
+    auto spec = loaded.specs.find(cluster);
+    if (spec == loaded.specs.end()) continue;
+    reloaded.specs.emplace(cluster, spec->second);
+    reloaded.file_of.emplace(cluster, file);
+    kept.push_back(cluster);
+  }
+  return kept;
 }
 
 }  // namespace pivot::controller

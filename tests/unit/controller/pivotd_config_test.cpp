@@ -171,6 +171,30 @@ TEST_F(SpecDirectoryTest, ABadSpecIsRefusedAndTheOthersLoad) {
   EXPECT_NE(loaded.problems[0].find("b.yml:2"), std::string::npos) << loaded.problems[0];
 }
 
+TEST_F(SpecDirectoryTest, AReloadOfARefusedFileKeepsItsClusterAsLoaded) {
+  write("a.yaml", spec("alpha"));
+  write("b.yaml", spec("beta"));
+  write("c.yaml", spec("gamma"));
+  const auto loaded = load_spec_directory(dir_.string());
+  ASSERT_EQ(loaded.specs.size(), 3u);
+  EXPECT_EQ(loaded.file_of.at("beta"), (dir_ / "b.yaml").string());
+  // A typo saved into beta's file, gamma's file removed: beta stays as
+  // loaded (a typo is not a decision), gamma goes (a removal is).
+  write("b.yaml", spec("beta", "polcy: {}\n"));
+  fs::remove(dir_ / "c.yaml");
+  auto reloaded = load_spec_directory(dir_.string());
+  ASSERT_EQ(reloaded.specs.size(), 1u);
+  EXPECT_EQ(keep_loaded_specs_of_refused_files(loaded, reloaded), std::vector<std::string>{"beta"});
+  EXPECT_TRUE(reloaded.specs.count("alpha") && reloaded.specs.count("beta"));
+  EXPECT_FALSE(reloaded.specs.count("gamma"));
+  EXPECT_EQ(reloaded.file_of.at("beta"), (dir_ / "b.yaml").string()) << "kept again at the next reload too";
+  // Fixed: the file's new content is what loads.
+  write("b.yaml", spec("beta", "policy: {min_replicas: 0}\n"));
+  auto fixed = load_spec_directory(dir_.string());
+  EXPECT_TRUE(keep_loaded_specs_of_refused_files(reloaded, fixed).empty());
+  EXPECT_EQ(fixed.specs.at("beta").policy.min_replicas, 0);
+}
+
 TEST_F(SpecDirectoryTest, TheSameClusterTwiceKeepsTheFirstFile) {
   write("a.yaml", spec("alpha"));
   write("b.yaml", spec("alpha"));
