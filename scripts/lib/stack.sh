@@ -150,6 +150,8 @@ STACK_SPEC_AUTO_FAILOVER=false
 STACK_SPEC_COOLDOWN_S=3600
 STACK_SPEC_HOOKS=()      # e.g. post_promote=/path/to/hook
 STACK_SPEC_PRIORITY=()   # e.g. db2=10
+STACK_SPEC_ROLES=()      # e.g. db4=replica (default: STACK_ROLES)
+STACK_SPEC_NODES=""      # e.g. "1 2 3": the nodes the spec lists (default: every node)
 STACK_SPEC_REVISION=""   # a label pivotd echoes, so a reload can be waited for
 # The address pivotd's events and commands endpoints listen on (agents reach
 # it there); its HTTP API stays on 127.0.0.1. Another address when pivotd
@@ -249,6 +251,19 @@ HOOK
   printf '127.0.0.1:%s\n' "$base" > "$dir/route"
 }
 
+# The node numbers the spec lists: STACK_SPEC_NODES, or every node of the
+# cluster (a test leaves some out to add them later, as a node restored from
+# a backup joins a running cluster).
+stack_spec_nodes() {
+  if [ -n "$STACK_SPEC_NODES" ]; then echo "$STACK_SPEC_NODES"; else seq -s ' ' 1 "$STACK_NODES"; fi
+}
+
+# How many nodes the written spec of DIR lists (what `wait` waits for).
+stack_spec_node_count() {
+  local dir="$1" cluster="$2"
+  awk '/^  - \{name: / { n++ } END { print n + 0 }' "$dir/clusters.d/$cluster.yaml"
+}
+
 # The cluster spec from STACK_SPEC_*: node i is db<i> on BASE+i-1, roles and
 # AZs as in ARCHITECTURE.md's example (nodes past 5: replicas in AZ a).
 # Written to a temporary file and renamed: a pivotd reloading on SIGHUP never
@@ -266,10 +281,13 @@ stack_write_spec() {
     printf '  durability: %s\n' "$STACK_SPEC_DURABILITY"
     printf '  auto_failover: %s\n  failover_cooldown_s: %s\n' "$STACK_SPEC_AUTO_FAILOVER" "$STACK_SPEC_COOLDOWN_S"
     printf 'nodes:\n'
-    for (( i = 1; i <= STACK_NODES; i++ )); do
+    for i in $(stack_spec_nodes); do
       name="db$i" pri="" role="${STACK_ROLES[i-1]:-replica}" az="${STACK_AZS[i-1]:-a}"
       for kv in "${STACK_SPEC_PRIORITY[@]+"${STACK_SPEC_PRIORITY[@]}"}"; do
         [ "${kv%%=*}" != "$name" ] || pri=", priority: ${kv#*=}"
+      done
+      for kv in "${STACK_SPEC_ROLES[@]+"${STACK_SPEC_ROLES[@]}"}"; do
+        [ "${kv%%=*}" != "$name" ] || role="${kv#*=}"
       done
       printf '  - {name: %s, host: %s, port: %d, az: %s, role: %s%s}\n' \
         "$name" "$(stack_node_host "$dir" "$i")" $(( base + i - 1 )) "$az" "$role" "$pri"
@@ -394,6 +412,8 @@ stack_wait_ready() {
   # shellcheck source=/dev/null
   . "$dir/stack.env"
   deadline=$(( SECONDS + STACK_READY_TIMEOUT_S ))
+  # The nodes the spec lists: a node of the cluster left out of it is not waited for.
+  STACK_NODES="$(stack_spec_node_count "$dir" "$STACK_CLUSTER")"
   fresh=0 nulls="$STACK_NODES" primary=-
   while :; do
     if json="$(stack_ctl "$dir" --json status "$STACK_CLUSTER" 2>/dev/null)"; then

@@ -112,6 +112,12 @@ void PivotStack::write_spec(const SpecOptions& options) {
   for (const auto& [node, priority] : options.priority) {
     args.insert(args.end(), {"--priority", node + "=" + std::to_string(priority)});
   }
+  for (const auto& [node, role] : options.roles) args.insert(args.end(), {"--role", node + "=" + role});
+  if (!options.nodes.empty()) {
+    std::string list;
+    for (int n : options.nodes) list += (list.empty() ? "" : ",") + std::to_string(n);
+    args.insert(args.end(), {"--spec-nodes", list});
+  }
   run_script("spec", args, kCommandTimeout);
 }
 

@@ -36,6 +36,8 @@ struct SpecOptions {
   int failover_cooldown_s = 3600;
   std::map<std::string, std::string> hooks = {};  // hook name -> absolute path
   std::map<std::string, int> priority = {};       // node -> priority
+  std::map<std::string, std::string> roles = {};  // node -> role (default: the stack's, db4 backup)
+  std::vector<int> nodes = {};                     // the nodes the spec lists (default: all)
 };
 
 struct ApiReply {
