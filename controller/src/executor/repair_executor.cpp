@@ -174,15 +174,35 @@ class RejoinRun : RepairRun {
 
   // On fresh states of both, after the fence: rejoin, rejoined (nothing more
   // to do), needs_rebuild (the service marks it), or cannot tell (failed).
+  // The old primary's state must be one probed after the fence: a report
+  // received now may repeat (a heartbeat) a state probed before it, and a
+  // commit between that probe and the fence would go unjudged (a hung
+  // primary that woke took 5 writes from a client pinned to its address
+  // before the fence; the judge named 2). So its position is read after the
+  // fence by a command, and the judge waits for a report that shows it.
   plan::Verdict judge(JobStep& s) {
-    const auto now = fresh_snapshot({old_->name, new_->name});
+    const auto reported =
+        calls_.call(*old_, plan::report_position(calls_.id("judge", *old_, "report_position")));
+    if (!calls_.record(s, reported)) return plan::Verdict::failed;
+    const auto fenced_at = plan::position_of(reported.detail);
+    const auto until = clock_.steady_ms() + fresh_ms(spec_.policy);
+    auto now = fresh_snapshot({old_->name, new_->name});
+    while (fenced_at && !shows_position(now, fenced_at->gtid) && clock_.steady_ms() < until) {
+      now = fresh_snapshot({old_->name, new_->name});
+    }
+    if (fenced_at && !shows_position(now, fenced_at->gtid)) {
+      fail("judge", "cannot_tell", old_->name + " reported no state holding its position after the fence (" +
+                                       fenced_at->gtid + ") within " + std::to_string(fresh_ms(spec_.policy)) + " ms");
+      return plan::Verdict::failed;
+    }
     judged_ = judge_returned_primary({.spec = spec_,
                                       .observed = now.observed,
                                       .now_ms = now.now_ms,
                                       .old_primary = old_->name,
                                       .new_primary = new_->name,
                                       .marked_needs_rebuild = input_.marked_needs_rebuild});
-    s.detail = {{"verdict", to_string(judged_.verdict)}, {"reasons", judged_.reasons}};
+    s.detail["verdict"] = to_string(judged_.verdict);
+    s.detail["reasons"] = judged_.reasons;
     switch (judged_.verdict) {
       case ReturnVerdict::rejoin:
         new_state_ = now.observed.find(new_->name) ? now.observed.find(new_->name)->state : std::nullopt;
@@ -233,6 +253,15 @@ class RejoinRun : RepairRun {
   const RejoinJobInput& input_;
   const NodeSpec* old_;
   const NodeSpec* new_;
+  // The old primary's last state holds `gtid`, its position read after the
+  // fence (gtid_binlog_pos, or gtid_executed on MySQL).
+  bool shows_position(const ObservedCluster& now, const std::string& gtid) const {
+    const auto* seen = now.observed.find(old_->name);
+    if (seen == nullptr || !seen->state) return false;
+    const auto& st = *seen->state;
+    return st.gtid_binlog_pos == gtid || st.gtid_executed == gtid;
+  }
+
   ReturnedPrimary judged_;
   std::optional<protocol::NodeState> new_state_;
 };
