@@ -33,6 +33,7 @@ class FailoverStackTest : public StackTest {
   // taken for a death.
   void TearDown() override {
     StackTest::TearDown();
+    if (!stack_) return;  // the suite has no stack: SetUp failed, nothing to undo
     try {
       for (int node : paused_agents_) stack().resume_agent(node);
       for (int node : paused_) cluster().resume(node);
