@@ -134,9 +134,11 @@ TEST_F(FailoverFaults, ASilentHostIsReplacedAndItsOldPrimaryIsFencedWhenItReturn
         pause_agent(1);
         pause(1);
       },
+      // The agent first: the window in which db1 takes writes before it is
+      // fenced is then measured from mysqld's waking, as for a hung primary.
       [&] {
-        resume(1);
         resume_agent(1);
+        resume(1);
       });
 }
 

@@ -12,6 +12,8 @@ using plan::Phase;
 
 // A check reads fresh states of every node: two agent intervals at most.
 std::uint64_t fresh_ms(const Policy& p) { return 2 * static_cast<std::uint64_t>(p.agent_fresh_ms); }
+// Reports the rejoin's judge waits through for one probed after the fence.
+constexpr int kJudgeReports = 20;
 std::uint64_t read_only_ms(const Policy&) { return plan::kSetReadOnlyTimeoutMs; }
 std::uint64_t fence_ms(const Policy&) { return plan::kSetReadOnlyTimeoutMs + plan::kKillConnectionsTimeoutMs; }
 std::uint64_t change_source_ms(const Policy&) { return plan::kChangeSourceTimeoutMs; }
@@ -185,9 +187,13 @@ class RejoinRun : RepairRun {
         calls_.call(*old_, plan::report_position(calls_.id("judge", *old_, "report_position")));
     if (!calls_.record(s, reported)) return plan::Verdict::failed;
     const auto fenced_at = plan::position_of(reported.detail);
+    // Each snapshot waits for the next report (a heartbeat at most); bounded
+    // by the step's freshness and by a count (the clock is a port).
     const auto until = clock_.steady_ms() + fresh_ms(spec_.policy);
     auto now = fresh_snapshot({old_->name, new_->name});
-    while (fenced_at && !shows_position(now, fenced_at->gtid) && clock_.steady_ms() < until) {
+    for (int reports = 1; fenced_at && !shows_position(now, fenced_at->gtid) && reports < kJudgeReports &&
+                          clock_.steady_ms() < until;
+         ++reports) {
       now = fresh_snapshot({old_->name, new_->name});
     }
     if (fenced_at && !shows_position(now, fenced_at->gtid)) {

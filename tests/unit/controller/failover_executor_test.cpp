@@ -51,7 +51,7 @@ ObservedCluster snapshot_of(const Topology& t, const protocol::NodeState& last_p
   return s;
 }
 
-class FailoverExecutorTest : public ::testing::Test {
+class FailoverExecutorTest : public ::testing::Test, protected test::FakeExecutorPorts {
  protected:
   FailoverExecutorTest() {
     auto healthy = Topology::healthy();
@@ -87,13 +87,6 @@ class FailoverExecutorTest : public ::testing::Test {
     return static_cast<std::size_t>(std::count(seq.begin(), seq.end(), entry));
   }
 
-  ManualClock clock;
-  FakeAgents agents{clock};
-  FakeHooks hooks{clock};
-  FakeClusterSource source;
-  RecordingObserver observer;
-  FakeJobLock lock;
-  MemoryJournal journal;
   Topology before, after;
   protocol::NodeState last_state;
 };

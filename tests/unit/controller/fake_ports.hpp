@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "detail_print.hpp"
+#include "pivot/controller/memory_journal.hpp"
 #include "pivot/controller/ports.hpp"
 
 namespace pivot::controller::test {
@@ -299,6 +300,18 @@ class RecordingObserver : public JobObserver {
   }
 
   std::vector<Event> events;
+};
+
+// The fakes behind an executor's ports, for a fixture to inherit: a clock,
+// agents and hooks on it, the model, an observer, the lock and a journal.
+struct FakeExecutorPorts {
+  ManualClock clock;
+  FakeAgents agents{clock};
+  FakeHooks hooks{clock};
+  FakeClusterSource source;
+  RecordingObserver observer;
+  FakeJobLock lock;
+  MemoryJournal journal;
 };
 
 }  // namespace pivot::controller::test
