@@ -505,6 +505,14 @@ Result<void> ActionExecutor::change_source(Run& run, const ValueMap& args) {
   if (auto changed = run.execute(sql.mariadb() ? "CHANGE MASTER" : "CHANGE REPLICATION SOURCE", change); !changed) {
     return changed;
   }
+  if (bool_arg(args, "semi_sync_source_off", false)) {
+    // A demoted primary's source side, left on, makes each transaction its
+    // SQL thread applies wait for an acknowledgement no replica of its own
+    // sends (measured: a pivot's verify timed out on it). Off before the start.
+    auto semi = apply_semi_sync(run, {.source = false, .replica = std::nullopt, .timeout_ms = std::nullopt, .fresh = false});
+    if (!semi) return semi.error();
+    run.detail["semi_sync_source_off"] = semi->changed;
+  }
   if (start && (io_ran || sql_ran)) {
     const std::string start_sql = sql.start_replica_threads(io_ran, sql_ran);
     if (auto started = run.execute("starting replication", start_sql); !started) return started;

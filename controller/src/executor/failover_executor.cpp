@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "failover_run.hpp"
+#include "pivot/controller/failover_loss.hpp"
 
 namespace pivot::controller {
 namespace {
@@ -268,7 +269,7 @@ plan::Verdict FailoverRun::promote(JobStep& s) {
     return plan::Verdict::failed;
   }
   const bool ok =
-      calls_.record(s, calls_.call(*candidate_, plan::set_read_only(calls_.id("promote", *candidate_, "set_read_only"), false)));
+      calls_.record(s, calls_.call(*candidate_, plan::make_writable(calls_.id("promote", *candidate_, "set_read_only"), input_.spec.policy)));
   if (ok) to_writable_ms_ = clock_.steady_ms() - started_ms_;
   return plan::verdict_of(ok);
 }
@@ -326,7 +327,8 @@ plan::Verdict FailoverRun::verify(JobStep& s) {
 }
 
 // ARCHITECTURE.md's result fields; asynchronous clusters honestly: what the
-// dead primary last held (as pivotd saw it) and what of it no survivor has.
+// dead primary last held (as pivotd saw it) and what of it no survivor has;
+// "lost: none" only when its last state showed semi-sync kept (failover_loss.hpp).
 PivotJobOutcome FailoverRun::finish(JobState state) const {
   Detail result{{"old_primary", dead_ ? Detail(dead_->name) : Detail()},
                 {"new_primary", candidate_ && to_writable_ms_ ? Detail(candidate_->name) : Detail()},
@@ -336,6 +338,12 @@ PivotJobOutcome FailoverRun::finish(JobState state) const {
                 {"total_ms", clock_.steady_ms() - started_ms_},
                 {"last_known_primary_position", choice_.primary_last_gtids},
                 {"may_be_lost", choice_.candidate.empty() ? Detail() : Detail(choice_.lacking_from_primary)}};
+  if (dead_) {
+    // "none" only when the primary's last state showed semi-sync active with AFTER_SYNC.
+    const auto loss = failover_loss(input_.spec.policy, dead_->name, snapshot_.last_primary_state);
+    result["lost"] = loss.lost;
+    result["lost_reason"] = loss.reason;
+  }
   if (!not_reached_.empty()) result["not_reached"] = not_reached_;
   if (!recovered_.empty()) result["recovered"] = Detail{{"way", recovered_}};  // as a pivot's recovery says it
   plan::add_failures(result, runner_.failures());

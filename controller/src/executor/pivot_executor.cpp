@@ -259,7 +259,7 @@ plan::Verdict PivotRun::promote(JobStep& s) {
   if (!record(s, reset_.get())) return plan::Verdict::failed;
   runner_.plan_undo(undo_promote());
   const bool writable =
-      record(s, call(*candidate_, plan::set_read_only(id("promote", *candidate_, "set_read_only"), false)));
+      record(s, call(*candidate_, plan::make_writable(id("promote", *candidate_, "set_read_only"), input_.spec.policy)));
   promoted_ms_ = clock_.steady_ms();
   return plan::verdict_of(writable);
 }
@@ -284,8 +284,10 @@ plan::Verdict PivotRun::repoint_replicas(JobStep& s) {
 plan::Verdict PivotRun::demote_old_primary(JobStep& s) {
   // Its gtid_slave_pos is seeded from its own binlog first, or the new
   // primary would resend everything (error 1950 under strict mode).
-  return plan::verdict_of(record(s, call(*old_primary_, plan::change_source(id("demote_old_primary", *old_primary_),
-                                                                           *candidate_, position_.use_gtid, true))));
+  return plan::verdict_of(record(
+      s, call(*old_primary_, plan::as_replica(plan::change_source(id("demote_old_primary", *old_primary_), *candidate_,
+                                                                  position_.use_gtid, true),
+                                              input_.spec.policy))));
 }
 
 plan::Verdict PivotRun::verify(JobStep& s) {

@@ -102,7 +102,7 @@ class ReopenRun : RepairRun {
 
   plan::Verdict reopen(JobStep& s) {
     return plan::verdict_of(
-        calls_.record(s, calls_.call(*primary_, plan::set_read_only(calls_.id("reopen", *primary_), false))));
+        calls_.record(s, calls_.call(*primary_, plan::make_writable(calls_.id("reopen", *primary_), spec_.policy))));
   }
 
   // The model must show it as the one writable primary, within the verify
@@ -230,8 +230,9 @@ class RejoinRun : RepairRun {
   plan::Verdict rejoin(JobStep& s) {
     const bool mysql = new_state_ && new_state_->gtid_executed && !new_state_->gtid_binlog_pos;
     return plan::verdict_of(calls_.record(
-        s, calls_.call(*old_, plan::change_source(calls_.id("rejoin", *old_), *new_, mysql ? "auto_position" : "slave_pos",
-                                                  !mysql, true))));
+        s, calls_.call(*old_, plan::as_replica(plan::change_source(calls_.id("rejoin", *old_), *new_,
+                                                                   mysql ? "auto_position" : "slave_pos", !mysql, true),
+                                               spec_.policy))));
   }
 
   // Both threads running against the new primary, within the verify wait.

@@ -22,6 +22,12 @@ const char* to_string(Durability durability) {
   return durability == Durability::semi_sync ? "semi_sync" : "async";
 }
 
+std::uint64_t semi_sync_timeout_ms(const Policy& policy) {
+  constexpr std::uint64_t kCommandsMs = 10000;
+  const auto ms = [](int value) { return static_cast<std::uint64_t>(value > 0 ? value : 0); };
+  return ms(policy.agent_dead_ms) + 2 * ms(policy.hook_timeout_ms) + ms(policy.catch_up_timeout_ms) + kCommandsMs;
+}
+
 const char* to_string(Role role) { return kRoles[static_cast<size_t>(role)]; }
 
 bool promotable(Role role) { return role == Role::primary || role == Role::replica; }

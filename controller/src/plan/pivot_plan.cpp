@@ -36,6 +36,25 @@ protocol::Command set_read_only(std::string id, bool read_only) {
   return command(std::move(id), "set_read_only", kSetReadOnlyTimeoutMs, {{"read_only", read_only}});
 }
 
+protocol::Command make_writable(std::string id, const Policy& policy) {
+  protocol::Command c = set_read_only(std::move(id), false);
+  if (policy.durability == Durability::semi_sync) {
+    c.args["semi_sync_timeout_ms"] = static_cast<std::int64_t>(semi_sync_timeout_ms(policy));
+  }
+  return c;
+}
+
+protocol::Command set_semi_sync(std::string id, bool source, bool replica, const Policy& policy) {
+  protocol::ValueMap args{{"source", source}, {"replica", replica}};
+  if (source) args["timeout_ms"] = static_cast<std::int64_t>(semi_sync_timeout_ms(policy));
+  return command(std::move(id), "set_semi_sync", kSetSemiSyncTimeoutMs, std::move(args));
+}
+
+protocol::Command as_replica(protocol::Command change_source, const Policy& policy) {
+  if (policy.durability == Durability::semi_sync) change_source.args["semi_sync_source_off"] = true;
+  return change_source;
+}
+
 protocol::Command kill_connections(std::string id) {
   return command(std::move(id), "kill_connections", kKillConnectionsTimeoutMs);
 }

@@ -21,6 +21,9 @@ namespace pivot::controller::plan {
 // SET GLOBAL read_only takes the global read lock, which waits for running
 // commits; the agent bounds lock_wait_timeout by what is left of this.
 inline constexpr std::uint64_t kSetReadOnlyTimeoutMs = 5000;
+// set_semi_sync: a few SET GLOBAL and, for a changed replica side, an IO
+// thread restart.
+inline constexpr std::uint64_t kSetSemiSyncTimeoutMs = 5000;
 // fence_writes: BACKUP STAGE BLOCK_COMMIT waits for running commits (not for
 // running statements); the agent bounds its lock_wait_timeout by this. The
 // whole wait is inside the write-blocked window.
@@ -51,6 +54,19 @@ std::string command_id(const std::string& job_id, const std::string& step, const
                        const std::string& action = "");
 
 protocol::Command set_read_only(std::string id, bool read_only);
+// A promotion's set_read_only false (pivot, failover, reopen). Under
+// policy.durability semi_sync it carries semi_sync_timeout_ms: the agent
+// turns the source side on, fresh, before read_only goes off, so that no
+// write on the new primary is acknowledged before a replica has it.
+protocol::Command make_writable(std::string id, const Policy& policy);
+// policy.durability semi_sync kept on one node (pivotd's guard): the sides
+// wanted, and with the source side the policy's timeout.
+protocol::Command set_semi_sync(std::string id, bool source, bool replica, const Policy& policy);
+// A demoted or rejoining old primary's change_source: under
+// policy.durability semi_sync the agent turns its source side off before
+// replication starts (semi_sync_source_off), or its SQL thread would wait
+// for an acknowledgement of every transaction it applies.
+protocol::Command as_replica(protocol::Command change_source, const Policy& policy);
 protocol::Command kill_connections(std::string id);
 // read_only: set_read_only first, in the same command (issue 22: the whole
 // fence in one round trip); its deadline is then both parts'.

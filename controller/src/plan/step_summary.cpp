@@ -71,8 +71,14 @@ std::string command_sentence(const Detail& c) {
   }
   if (action == "set_read_only") {
     const bool on = flag(args, "read_only");
-    if (!flag(detail, "changed")) return node + " already " + (on ? "read-only" : "writable");
-    return node + (on ? " read-only (was writable)" : " writable (was read-only)");
+    std::string out = !flag(detail, "changed") ? node + " already " + (on ? "read-only" : "writable")
+                                               : node + (on ? " read-only (was writable)" : " writable (was read-only)");
+    // A semi-sync promotion: whether its first write waits for a replica.
+    if (args.contains("semi_sync_timeout_ms")) {
+      out += flag(detail, "semi_sync_source_active") ? ", semi-sync source side active"
+                                                      : ", semi-sync source side NOT active";
+    }
+    return out;
   }
   if (action == "kill_connections") {
     const auto killed = number(detail, "killed");

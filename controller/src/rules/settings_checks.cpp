@@ -125,15 +125,21 @@ Check old_primary_demotable(const ClusterView& view) {
                         (s.gtid_binlog_pos ? ", from its own position " + or_empty(*s.gtid_binlog_pos) : "") + ".");
 }
 
-// policy.durability against what the nodes run. semi_sync: every promotable
-// node has the source and the replica side on, so that whichever is primary
-// waits for an acknowledgement and the others give it. async: no node's
-// source side is on (a primary would wait for acknowledgements the spec does
-// not promise). The agents do not change these settings yet.
+// policy.durability against what the nodes run. semi_sync: the primary's
+// source side is on AND active (not fallen back to asynchronous after a
+// timeout), with wait point AFTER_SYNC and a timeout of at least
+// semi_sync_timeout_ms(policy), and every other promotable node has the
+// replica side on, so that an acknowledged commit is on a node a failover
+// can promote. async: no node's source side is on (a primary would wait
+// for acknowledgements the spec does not promise). The guard keeps the
+// settings (semi_sync_keeper.hpp); this says when they are not kept.
 Check semi_sync_settings(const ClusterView& view) {
   const char* id = "semi_sync_settings";
   const auto durability = view.policy().durability;
+  const std::uint64_t timeout_ms = semi_sync_timeout_ms(view.policy());
+  const bool semi_sync = durability == Durability::semi_sync;
   std::vector<std::string> problems;
+  std::string primary_said;
   for (const auto& node : view.nodes) {
     if (node.state == nullptr) {
       problems.push_back("Cannot tell " + node.name() + "'s semi-sync settings: " + node.unknown);
@@ -142,19 +148,41 @@ Check semi_sync_settings(const ClusterView& view) {
     const auto& semi = node.state->semi_sync;
     if (!semi) {
       problems.push_back(node.name() + "'s semi-sync settings are unknown");
-    } else if (durability == Durability::semi_sync && promotable(node.spec->role) && !(semi->source && semi->replica)) {
-      problems.push_back(node.name() + " has semi-sync " + (semi->source ? "" : "source off") +
-                         (!semi->source && !semi->replica ? " and " : "") + (semi->replica ? "" : "replica off"));
-    } else if (durability == Durability::async && semi->source) {
-      problems.push_back(node.name() + " has the semi-sync source side on");
+    } else if (!semi_sync) {
+      if (semi->source) problems.push_back(node.name() + " has the semi-sync source side on");
+    } else if (&node == view.primary) {
+      const std::string& n = node.name();
+      if (!semi->source) {
+        problems.push_back("the primary " + n + " has the semi-sync source side off");
+      } else if (!semi->source_active) {
+        problems.push_back(n + "'s agent does not report whether its semi-sync source side is active (an agent older "
+                           "than pivotd)");
+      } else if (!*semi->source_active) {
+        problems.push_back("the primary " + n + "'s semi-sync source side is not active: it fell back to asynchronous "
+                           "after a timeout without an acknowledgement, so a commit acknowledged now may be on " + n +
+                           " alone (it turns active again once a semi-sync replica caught up)");
+      }
+      if (semi->source && semi->wait_point != "AFTER_SYNC") {
+        problems.push_back(n + "'s semi-sync wait point is " + semi->wait_point.value_or("unknown") +
+                           ", not AFTER_SYNC (with AFTER_COMMIT a commit is visible before a replica has it)");
+      }
+      if (semi->source && semi->timeout_ms && *semi->timeout_ms < timeout_ms) {
+        problems.push_back(n + "'s semi-sync timeout (" + std::to_string(*semi->timeout_ms) +
+                           " ms) is shorter than detection plus failover (" + std::to_string(timeout_ms) + " ms)");
+      }
+      primary_said = n + "'s source side is active (" + semi->wait_point.value_or("?") + ", timeout " +
+                     (semi->timeout_ms ? std::to_string(*semi->timeout_ms) + " ms" : "unknown") + ")";
+    } else if (promotable(node.spec->role) && !semi->replica) {
+      problems.push_back(node.name() + " has the semi-sync replica side off: it acknowledges nothing");
     }
   }
   const std::string policy = std::string("policy.durability is ") + to_string(durability);
   if (!problems.empty()) return make_check(id, false, policy + ", but " + join(problems, "; ") + ".");
-  return make_check(id, true,
-                    policy + (durability == Durability::semi_sync
-                                  ? ": every promotable node has semi-sync source and replica on."
-                                  : ": no node has the semi-sync source side on."));
+  if (!semi_sync) return make_check(id, true, policy + ": no node has the semi-sync source side on.");
+  if (view.primary == nullptr) {
+    return make_check(id, false, policy + ", but there is no one writable primary whose source side could be checked.");
+  }
+  return make_check(id, true, policy + ": " + primary_said + "; every other promotable node has the replica side on.");
 }
 
 // A replica notices a hung (not crashed) source only after slave_net_timeout

@@ -37,6 +37,24 @@ auto logger() {
   return l;
 }
 
+// What the guard's set_semi_sync did (semi_sync_sender.hpp), on the call's thread.
+void log_semi_sync(const std::string& cluster, const SemiSyncChange& change,
+                   const Result<protocol::CommandResult>& result) {
+  const char* sides = change.source ? "source and replica sides on" : change.replica ? "replica side on, source off"
+                                                                                     : "both sides off";
+  if (result && result->ok) {
+    log::event(*logger(), spdlog::level::info, {.cluster = cluster, .node = change.node},
+               "semi-sync kept: {} ({})", sides, change.reason);
+    return;
+  }
+  const std::string why = !result ? result.error().code + ": " + result.error().message
+                                  : result->error + (result->detail.count("message")
+                                                         ? ": " + std::get<std::string>(result->detail.at("message"))
+                                                         : std::string());
+  log::event(*logger(), spdlog::level::warn, {.cluster = cluster, .node = change.node},
+             "semi-sync not kept ({}; wanted {}): set_semi_sync failed: {}", change.reason, sides, why);
+}
+
 // The executor's view of the model, its progress sink and its hold, for one job.
 class JobPorts : public ClusterSource, public JobObserver, public JobLock {
  public:
@@ -81,7 +99,7 @@ Result<void> check_candidate(const ClusterSpec& spec, const std::optional<std::s
 
 PivotService::PivotService(AgentPort& agents, HookRunner& hooks, Clock& clock, std::uint64_t epoch)
     : agents_(agents), hooks_(hooks), clock_(clock), epoch_(epoch), started_ms_(clock.steady_ms()),
-      registry_(clock, epoch, kJobsKept) {}
+      registry_(clock, epoch, kJobsKept), semi_sync_(agents, clock, log_semi_sync) {}
 
 PivotService::~PivotService() {
   rollouts_.stop();
@@ -675,6 +693,12 @@ void PivotService::guard_one(const std::string& cluster) {
                                          .job_holds = registry_.holder(cluster).has_value(),
                                          .fleet_auto_failovers_ms = marks_.fleet_auto_failovers(wall),
                                          .max_auto_failovers_per_hour = max_auto_failovers_per_hour_});
+  // policy.durability semi_sync kept while no job holds the cluster (a
+  // job's promotion turns the new primary's source side on itself) and no
+  // maintenance window is open (an operator at work on the nodes).
+  if (!registry_.holder(cluster) && !d.in_maintenance) {
+    semi_sync_.send(*spec, semi_sync_changes(*spec, now.observed, now.now_ms));
+  }
   std::optional<std::uint64_t> detect_ms;
   bool act = d.action != GuardAction::none;
   {

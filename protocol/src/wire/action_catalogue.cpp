@@ -79,14 +79,20 @@ const std::vector<ActionSpec>& catalogue() {
                         "before (both when there was no source)"},
                 {.name = "start_io", .type = ArgType::boolean, .required = false,
                  .doc = "default false: with start, the IO thread too although it is stopped "
-                        "now (a failover stopped it itself with stop_io_thread)"}},
+                        "now (a failover stopped it itself with stop_io_thread)"},
+                {.name = "semi_sync_source_off", .type = ArgType::boolean, .required = false,
+                 .doc = "default false; policy.durability semi_sync, a demoted or rejoining old primary: "
+                        "the semi-sync source side off before replication starts (its SQL thread would "
+                        "otherwise wait for acknowledgements of what it applies)"}},
        .detail = {{"previous_source_host", "string, nil when none"},
                   {"previous_source_port", "integer, nil when none"},
                   {"gtid_slave_pos", "string, nil on MySQL: gtid_slave_pos after the change"},
                   {"started", "bool: whether replication was started"},
                   {"io_started", "bool: whether the IO thread was started"},
                   {"sql_started", "bool: whether the SQL thread was started"},
-                  {"sql_delay", "integer: the delay kept, s (0 when none)"}}},
+                  {"sql_delay", "integer: the delay kept, s (0 when none)"},
+                  {"semi_sync_source_off", "bool, with semi_sync_source_off: the source side was on and is "
+                                           "now off"}}},
       {.name = "wait_for_position",
        .doc = "Wait until this node has applied a GTID position (MASTER_GTID_WAIT / "
               "WAIT_FOR_EXECUTED_GTID_SET). Not reached in time: ok=false, error "

@@ -73,6 +73,7 @@ class FailoverExecutorTest : public ::testing::Test, protected test::FakeExecuto
   ClusterSpec spec() const {
     auto s = before.spec;
     s.policy.agent_dead_ms = 3000;
+    if (semi_sync) s.policy.durability = Durability::semi_sync;
     return s;
   }
 
@@ -89,6 +90,7 @@ class FailoverExecutorTest : public ::testing::Test, protected test::FakeExecuto
 
   Topology before, after;
   protocol::NodeState last_state;
+  bool semi_sync = false;  // the spec's policy.durability
 };
 
 TEST_F(FailoverExecutorTest, ADeadPrimaryIsReplacedByTheMostAdvancedSurvivor) {
@@ -121,6 +123,42 @@ TEST_F(FailoverExecutorTest, ADeadPrimaryIsReplacedByTheMostAdvancedSurvivor) {
   }
   EXPECT_THAT(source.fresh_asked.back(), ElementsAre("db2", "db3", "db4", "db5"))
       << "the choice waits for states reported after the relay logs were applied";
+}
+
+// "lost: none" only when policy.durability is semi_sync AND the dead
+// primary's last state showed semi-sync active with AFTER_SYNC; the
+// promotion then turns the winner's source side on before it is writable.
+TEST_F(FailoverExecutorTest, NoneLostOnlyWhenThePrimarysLastStateShowedSemiSyncKept) {
+  auto outcome = run();
+  ASSERT_EQ(outcome.state, JobState::succeeded) << to_json(outcome.result).dump(2);
+  EXPECT_EQ(outcome.result["lost"], "unknown");
+  EXPECT_THAT(outcome.result["lost_reason"].get<std::string>(), HasSubstr("policy.durability is async"));
+  EXPECT_TRUE(outcome.result.contains("may_be_lost")) << "the existing fields stay";
+
+  semi_sync = true;
+  last_state.semi_sync = protocol::SemiSync{.source = true, .replica = true, .source_active = false,
+                                            .wait_point = "AFTER_SYNC", .timeout_ms = 28000};
+  outcome = run();
+  ASSERT_EQ(outcome.state, JobState::succeeded) << to_json(outcome.result).dump(2);
+  EXPECT_EQ(outcome.result["lost"], "unknown");
+  EXPECT_THAT(outcome.result["lost_reason"].get<std::string>(), HasSubstr("source side not active"));
+
+  last_state.semi_sync->source_active = true;
+  agents.clear_calls();
+  outcome = run();
+  ASSERT_EQ(outcome.state, JobState::succeeded) << to_json(outcome.result).dump(2);
+  EXPECT_EQ(outcome.result["lost"], "none");
+  EXPECT_THAT(outcome.result["lost_reason"].get<std::string>(),
+              HasSubstr("db1's last state showed semi-sync active with AFTER_SYNC"));
+  bool promoted = false;
+  for (const auto& call : agents.calls()) {
+    if (call.command.action != "set_read_only" || call.node == "db1") continue;
+    promoted = true;
+    EXPECT_EQ(call.command.args.at("read_only"), protocol::Value(false));
+    EXPECT_EQ(call.command.args.at("semi_sync_timeout_ms"),
+              protocol::Value(static_cast<std::int64_t>(semi_sync_timeout_ms(spec().policy))));
+  }
+  EXPECT_TRUE(promoted);
 }
 
 TEST_F(FailoverExecutorTest, AManualFailoverIsRefusedWhileThePrimaryLives) {

@@ -531,6 +531,19 @@ INSTANTIATE_TEST_SUITE_P(
         CheckCase{"no primary", [](Topology& t) { t.state("db1").read_only = true; }, {}, "old_primary_demotable",
                   false, "No single writable primary: there is no old primary to demote."}));
 
+// policy.durability semi_sync as the guard keeps it: db1's source side
+// active with AFTER_SYNC and the policy's timeout (28 s with the defaults),
+// the replica side on db1..db3, nothing on the backup and analytics nodes.
+void semi_sync_kept(Topology& t) {
+  t.spec.policy.durability = Durability::semi_sync;
+  for (const char* n : {"db1", "db2", "db3"}) t.state(n).semi_sync->replica = true;
+  auto& primary = *t.state("db1").semi_sync;
+  primary.source = true;
+  primary.source_active = true;
+  primary.wait_point = "AFTER_SYNC";
+  primary.timeout_ms = semi_sync_timeout_ms(t.spec.policy);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     SemiSyncSettings, OneCheck,
     ::testing::Values(
@@ -539,20 +552,46 @@ INSTANTIATE_TEST_SUITE_P(
         CheckCase{"async, db1 waits for acknowledgements",
                   [](Topology& t) { t.state("db1").semi_sync->source = true; }, {}, "semi_sync_settings", false,
                   "policy.durability is async, but db1 has the semi-sync source side on."},
-        CheckCase{"semi_sync, promotable nodes both sides on",
+        CheckCase{"semi_sync kept", semi_sync_kept, {}, "semi_sync_settings", true,
+                  "policy.durability is semi_sync: db1's source side is active (AFTER_SYNC, timeout 28000 ms); every "
+                  "other promotable node has the replica side on."},
+        CheckCase{"semi_sync, the primary's source side off",
                   [](Topology& t) {
-                    t.spec.policy.durability = Durability::semi_sync;
-                    for (const char* n : {"db1", "db2", "db3"}) t.state(n).semi_sync = protocol::SemiSync{true, true};
+                    semi_sync_kept(t);
+                    t.state("db1").semi_sync->source = false;
                   },
-                  {}, "semi_sync_settings", true,
-                  "policy.durability is semi_sync: every promotable node has semi-sync source and replica on."},
-        CheckCase{"semi_sync, db3 off",
+                  {}, "semi_sync_settings", false,
+                  "policy.durability is semi_sync, but the primary db1 has the semi-sync source side off."},
+        CheckCase{"semi_sync, fallen back to asynchronous",
                   [](Topology& t) {
-                    t.spec.policy.durability = Durability::semi_sync;
-                    for (const char* n : {"db1", "db2"}) t.state(n).semi_sync = protocol::SemiSync{true, true};
-                    t.state("db3").semi_sync = protocol::SemiSync{false, true};
+                    semi_sync_kept(t);
+                    t.state("db1").semi_sync->source_active = false;
                   },
-                  {}, "semi_sync_settings", false, "policy.durability is semi_sync, but db3 has semi-sync source off."},
+                  {}, "semi_sync_settings", false,
+                  "the primary db1's semi-sync source side is not active: it fell back to asynchronous"},
+        CheckCase{"semi_sync, AFTER_COMMIT and a short timeout",
+                  [](Topology& t) {
+                    semi_sync_kept(t);
+                    t.state("db1").semi_sync->wait_point = "AFTER_COMMIT";
+                    t.state("db1").semi_sync->timeout_ms = 10000;
+                  },
+                  {}, "semi_sync_settings", false,
+                  "db1's semi-sync wait point is AFTER_COMMIT, not AFTER_SYNC (with AFTER_COMMIT a commit is visible "
+                  "before a replica has it); db1's semi-sync timeout (10000 ms) is shorter than detection plus "
+                  "failover (28000 ms)."},
+        CheckCase{"semi_sync, an older agent",
+                  [](Topology& t) {
+                    semi_sync_kept(t);
+                    t.state("db1").semi_sync->source_active.reset();
+                  },
+                  {}, "semi_sync_settings", false, "db1's agent does not report whether its semi-sync source side is active"},
+        CheckCase{"semi_sync, the candidate does not acknowledge",
+                  [](Topology& t) {
+                    semi_sync_kept(t);
+                    t.state("db2").semi_sync->replica = false;
+                  },
+                  {}, "semi_sync_settings", false,
+                  "policy.durability is semi_sync, but db2 has the semi-sync replica side off: it acknowledges nothing."},
         CheckCase{"unknown", [](Topology& t) { t.state("db5").semi_sync.reset(); }, {}, "semi_sync_settings", false,
                   "db5's semi-sync settings are unknown."}));
 

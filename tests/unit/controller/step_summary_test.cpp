@@ -89,6 +89,29 @@ TEST_F(StepSummaryPivot, ASuccessfulPivotReadsAsSentences) {
   }
 }
 
+// policy.durability semi_sync: the promotion turns the candidate's source
+// side on in the same command as read_only off, with the policy's timeout,
+// and its sentence says whether the first write waits for a replica.
+TEST_F(StepSummaryPivot, ASemiSyncPromotionSaysWhetherTheSourceSideIsActive) {
+  input.spec.policy.durability = Durability::semi_sync;
+  agents.reply("db2", "set_read_only",
+               {FakeAgents::ok({{"read_only", false}, {"changed", true}, {"semi_sync_source_active", true}})});
+  PivotExecutor executor(agents, hooks, source, clock, observer);
+  ASSERT_EQ(executor.run(input).state, JobState::succeeded);
+  EXPECT_EQ(summary("promote"),
+            "db2 stopped replicating from 127.0.0.1:22497; db2 writable (was read-only), semi-sync source side active");
+  bool sent = false;
+  for (const auto& call : agents.calls()) {
+    if (call.node != "db2" || call.command.action != "set_read_only") continue;
+    sent = true;
+    EXPECT_EQ(call.command.args.at("semi_sync_timeout_ms"),
+              protocol::Value(static_cast<std::int64_t>(semi_sync_timeout_ms(input.spec.policy))));
+  }
+  EXPECT_TRUE(sent);
+  EXPECT_EQ(semi_sync_timeout_ms(input.spec.policy), 3000u + 2 * 5000 + 5000 + 10000)
+      << "detection, two hooks, the catch-up and 10 s of commands";
+}
+
 TEST_F(StepSummaryPivot, APositionReadUnderTheLockSaysSo) {
   agents.reply("db1", "fence_writes",
                {FakeAgents::ok({{"lock", std::string("backup_stage_block_commit")}, {"held", true},

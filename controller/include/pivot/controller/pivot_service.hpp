@@ -40,6 +40,7 @@
 #include "pivot/controller/pivot_executor.hpp"
 #include "pivot/controller/pivot_status.hpp"
 #include "pivot/controller/rollout_runner.hpp"
+#include "pivot/controller/semi_sync_sender.hpp"
 #include "pivot/controller/ports.hpp"
 #include "pivot/protocol/message.hpp"
 
@@ -252,6 +253,8 @@ class PivotService : public ControllerService {
   std::condition_variable guard_stop_cv_;
   bool guard_stop_ = false;
   std::thread guard_thread_;
+  // policy.durability semi_sync kept by the guard (its calls waited for at destruction).
+  SemiSyncSender semi_sync_;
   std::mutex waiters_mu_;  // a leaf: nothing else is called under it
   std::map<std::string, Waiter> waiters_;  // by job id
   // Last: destroyed (its workers joined) once wait_idle has let every job end.

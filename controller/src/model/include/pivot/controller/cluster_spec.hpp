@@ -33,8 +33,8 @@ struct NodeSpec {
 };
 
 // What a primary's acknowledged write waits for: nothing more (async) or a
-// replica's acknowledgement (semi_sync). The agents do not enforce it yet;
-// pivot status checks that the nodes' semi-sync settings match it.
+// replica's acknowledgement (semi_sync). With semi_sync, pivotd has the
+// agents keep it (docs/failover.md, "Semi-sync") and pivot status checks it.
 enum class Durability { async, semi_sync };
 const char* to_string(Durability durability);
 
@@ -52,6 +52,15 @@ struct Policy {
   int failover_cooldown_s = 3600;
   Durability durability = Durability::async;
 };
+
+// policy.durability semi_sync: how long the primary's commit waits for a
+// replica's acknowledgement before it goes asynchronous. Longer than
+// detection plus a failover, so that a primary cut off from its replicas
+// acknowledges no write that a failover meanwhile leaves behind: detection
+// (agent_dead_ms), the failover's pre_failover and post_promote hooks and
+// its catch-up (their timeouts), and 10 s for its commands. The cost: a
+// primary with no replica acknowledging holds every commit that long.
+std::uint64_t semi_sync_timeout_ms(const Policy& policy);
 
 struct Hooks {
   std::string pre_pivot, post_promote, post_pivot, post_failover, pre_failover;  // "" when unset

@@ -1,0 +1,83 @@
+// semi_sync_changes: which nodes pivotd's guard sends set_semi_sync, on the
+// five-node layout (db1 primary, db2 and db3 promotable replicas, db4 backup,
+// db5 analytics).
+#include "pivot/controller/semi_sync_keeper.hpp"
+
+#include <gtest/gtest.h>
+
+#include "topology_builder.hpp"
+
+namespace pivot::controller {
+namespace {
+
+using test::Topology;
+
+std::vector<std::string> described(const std::vector<SemiSyncChange>& changes) {
+  std::vector<std::string> out;
+  for (const auto& c : changes) {
+    out.push_back(c.node + (c.source ? " source on" : " source off") + (c.replica ? ", replica on" : ", replica off") +
+                  ": " + c.reason);
+  }
+  return out;
+}
+
+Topology semi_sync_cluster() {
+  Topology t = Topology::healthy();
+  t.spec.policy.durability = Durability::semi_sync;
+  return t;
+}
+
+TEST(SemiSyncKeeper, AsyncLeavesEveryNodeAlone) {
+  Topology t = Topology::healthy();
+  t.state("db2").semi_sync->source = true;
+  EXPECT_TRUE(semi_sync_changes(t.spec, t.observed, t.now_ms).empty());
+}
+
+TEST(SemiSyncKeeper, AFreshSemiSyncClusterIsSetUpNodeByNode) {
+  Topology t = semi_sync_cluster();
+  t.state("db4").semi_sync->replica = true;  // as the harness starts every server
+  EXPECT_EQ(described(semi_sync_changes(t.spec, t.observed, t.now_ms)),
+            (std::vector<std::string>{
+                "db1 source on, replica on: db1 is the primary: its source side is off, its wait point is unknown, "
+                "not AFTER_SYNC, its timeout is unknown, not 28000 ms, its replica side is off",
+                "db2 source off, replica on: db2 is a promotable replica with the semi-sync replica side off",
+                "db3 source off, replica on: db3 is a promotable replica with the semi-sync replica side off",
+                "db4 source off, replica off: db4 is a backup node with a semi-sync side on: it must not acknowledge "
+                "what no failover promotes"}));
+}
+
+TEST(SemiSyncKeeper, AKeptClusterNeedsNothing) {
+  Topology t = semi_sync_cluster();
+  for (const char* n : {"db1", "db2", "db3"}) t.state(n).semi_sync->replica = true;
+  auto& primary = *t.state("db1").semi_sync;
+  primary = {.source = true, .replica = true, .source_active = false, .wait_point = "AFTER_SYNC",
+             .timeout_ms = semi_sync_timeout_ms(t.spec.policy)};
+  EXPECT_TRUE(semi_sync_changes(t.spec, t.observed, t.now_ms).empty())
+      << "an inactive source side comes back by itself once a replica caught up";
+}
+
+// After a pivot to db2: db1 (demoted) still has the source side on, db2
+// (promoted with it on) is kept as it is.
+TEST(SemiSyncKeeper, AfterAPivotTheDemotedNodeLosesItsSourceSide) {
+  Topology t = semi_sync_cluster();
+  const protocol::SemiSync primary{.source = true, .replica = true, .source_active = true, .wait_point = "AFTER_SYNC",
+                                   .timeout_ms = semi_sync_timeout_ms(t.spec.policy)};
+  t.state("db1").semi_sync = primary;
+  t.state("db1").read_only = true;
+  t.state("db2").semi_sync = primary;
+  t.state("db2").read_only = false;
+  t.state("db2").replica.reset();
+  t.state("db3").semi_sync->replica = true;
+  EXPECT_EQ(described(semi_sync_changes(t.spec, t.observed, t.now_ms)),
+            (std::vector<std::string>{
+                "db1 source off, replica on: db1 is a promotable replica with the semi-sync source side on"}));
+}
+
+TEST(SemiSyncKeeper, NothingWithoutOneWritablePrimary) {
+  Topology t = semi_sync_cluster();
+  t.state("db1").read_only = true;
+  EXPECT_TRUE(semi_sync_changes(t.spec, t.observed, t.now_ms).empty());
+}
+
+}  // namespace
+}  // namespace pivot::controller
