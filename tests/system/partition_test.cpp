@@ -28,8 +28,8 @@ using namespace std::chrono_literals;
 class Partitions : public FailoverStackTest {
  protected:
   static void SetUpTestSuite() {
+    std::string dir = (fs::temp_directory_path() / "pivot-netns-XXXXXX").string();
     try {
-      std::string dir = (fs::temp_directory_path() / "pivot-netns-XXXXXX").string();
       if (mkdtemp(dir.data()) == nullptr) throw std::runtime_error("cannot create " + dir);
       netns_ = std::make_unique<NetworkNamespaces>(dir);
       // Before anything reaches the namespaces' addresses: pivotd, the
@@ -38,6 +38,8 @@ class Partitions : public FailoverStackTest {
     } catch (const std::exception& e) {
       netns_error_ = e.what();
       netns_.reset();
+      std::error_code ignored;
+      fs::remove(dir, ignored);  // empty when nothing was made in it (no root)
       return;
     }
     ClusterOptions options{.nodes = 5, .name = "syspart"};
