@@ -517,5 +517,57 @@ TEST_F(ActionsTest, StopIoThreadOfAReplicaWhosePrimaryDiedStillAppliesItsRelayLo
   undo_lag(2);
 }
 
+// set_semi_sync on real MariaDB (policy.durability semi_sync): the replica
+// side takes effect only once the IO thread reconnects, so the agent
+// restarts it; the source side with AFTER_SYNC and the timeout acknowledges
+// through a replica; a promotion's set_read_only with semi_sync_timeout_ms
+// turns a source side that fell back to asynchronous on again, fresh.
+TEST_F(ActionsTest, SetSemiSyncRestartsTheIoThreadAndAPromotionTurnsTheSourceSideOnFresh) {
+  auto slave_status = [&](int node) {
+    return cluster().record(node, "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_slave_status'")["Value"];
+  };
+  auto master_status = [&] { return cluster().record(1, "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_status'")["Value"]; };
+  ActionExecutor db1 = agent(1), db2 = agent(2);
+  auto off = run(db2, "set_semi_sync", {{"replica", false}});
+  ASSERT_TRUE(off.ok) << show(off);
+  EXPECT_EQ(off.detail.at("io_restarted"), Value(true));
+  EXPECT_EQ(slave_status(2), "OFF");
+  auto on = run(db2, "set_semi_sync", {{"replica", true}});
+  ASSERT_TRUE(on.ok) << show(on);
+  EXPECT_EQ(on.detail.at("replica"), Value(true));
+  EXPECT_EQ(on.detail.at("io_restarted"), Value(true));
+  EXPECT_TRUE(pivot::test::wait_until([&] { return slave_status(2) == "ON"; }, 10s)) << "the restarted IO thread acknowledges";
+
+  auto source = run(db1, "set_semi_sync", {{"source", true}, {"replica", true}, {"timeout_ms", std::int64_t{3000}}});
+  ASSERT_TRUE(source.ok) << show(source);
+  EXPECT_EQ(source.detail.at("source_active"), Value(true));
+  EXPECT_EQ(source.detail.at("wait_point"), Value(std::string("AFTER_SYNC")));
+  EXPECT_EQ(source.detail.at("timeout_ms"), Value(std::int64_t{3000}));
+  EXPECT_EQ(run(db1, "set_semi_sync", {{"source", true}, {"timeout_ms", std::int64_t{3000}}}).detail.at("changed"),
+            Value(false));
+  cluster().execute(1, "CREATE TABLE IF NOT EXISTS pivot_test.semi (id INT PRIMARY KEY)");
+  cluster().execute(1, "INSERT INTO pivot_test.semi VALUES (1)");
+  EXPECT_NE(cluster().record(1, "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_yes_tx'")["Value"], "0");
+
+  // No replica acknowledges: the commit waits the timeout, then the source
+  // side is asynchronous (enabled, not active) and stays so...
+  for (int node : {2, 3}) cluster().execute(node, "STOP SLAVE IO_THREAD");
+  cluster().execute(1, "INSERT INTO pivot_test.semi VALUES (2)");
+  EXPECT_EQ(master_status(), "OFF");
+  auto kept = run(db1, "set_semi_sync", {{"source", true}, {"timeout_ms", std::int64_t{3000}}});
+  EXPECT_EQ(kept.detail.at("source_active"), Value(false)) << "the guard's call leaves it to come back by itself";
+  // ...until a promotion's set_read_only turns it off and on again.
+  auto promoted = run(db1, "set_read_only", {{"read_only", false}, {"semi_sync_timeout_ms", std::int64_t{3000}}});
+  ASSERT_TRUE(promoted.ok) << show(promoted);
+  EXPECT_EQ(promoted.detail.at("semi_sync_source_active"), Value(true));
+  EXPECT_EQ(master_status(), "ON");
+  auto refused = run(db1, "set_read_only", {{"read_only", true}, {"semi_sync_timeout_ms", std::int64_t{3000}}});
+  EXPECT_EQ(refused.error, "bad_arg_value") << show(refused);
+
+  ASSERT_TRUE(run(db1, "set_semi_sync", {{"source", false}}).ok);
+  for (int node : {2, 3}) cluster().execute(node, "START SLAVE IO_THREAD");
+  cluster().execute(1, "DROP TABLE pivot_test.semi");
+}
+
 }  // namespace
 }  // namespace pivot::agent
