@@ -189,6 +189,44 @@ TEST_F(WaitForEligibility, AWaitingPivotStatusShowsItsProgressHoldsNothingAndIsC
   EXPECT_TRUE(wait_until([&] { return stack().api("GET", "/v1/jobs/" + id, nullptr, "viewer").body["state"] == "cancelled"; }, 10s));
 }
 
+// A pipeline's wait survives `systemctl restart pivotd`: the job is still
+// running after the restart, waiting with what is left of wait_s, and
+// answers once db2 has caught up.
+TEST_F(WaitForEligibility, AWaitingPivotStatusIsResumedByARestartedPivotd) {
+  stop_sql_thread(2);
+  auto started = stack().api("POST", cluster_path("/pivot-status"), {{"candidate", "db2"}, {"wait_s", 120}});
+  ASSERT_EQ(started.status, 202) << started.body.dump();
+  const auto posted = std::chrono::steady_clock::now();  // the job was created before this
+  const std::string id = started.body["job"];
+  ASSERT_TRUE(wait_until([&] { return stack().api("GET", "/v1/jobs/" + id, nullptr, "viewer").body.contains("progress"); }, 10s));
+  stack().stop_pivotd();
+  stack().start_pivotd();
+  nlohmann::json job;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        job = stack().api("GET", "/v1/jobs/" + id, nullptr, "viewer").body;
+        return job.contains("progress") && job["state"] == "running";
+      },
+      15s))
+      << "resumed and waiting again: " << job.dump(2);
+  const auto resumed_after =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - posted).count();
+  EXPECT_LT(job["progress"]["remaining_ms"].get<long long>(), 120000) << job.dump(2);
+  EXPECT_EQ(job["result"]["waiting"]["wait_s"], 120) << job.dump(2);
+  cluster().execute(2, "START SLAVE SQL_THREAD");
+  ASSERT_TRUE(wait_until(
+      [&] {
+        job = stack().api("GET", "/v1/jobs/" + id, nullptr, "viewer").body;
+        return job["state"] != "running";
+      },
+      30s))
+      << job.dump(2);
+  EXPECT_EQ(job["state"], "succeeded") << job.dump(2);
+  EXPECT_EQ(job["result"]["eligible"], true) << job.dump(2);
+  EXPECT_GE(job["result"]["waited_ms"].get<long long>(), resumed_after)
+      << "counted from the job's creation, the restart included: " << job.dump(2);
+}
+
 // A typo saved into a running cluster's spec and reloaded: refused, logged,
 // and the cluster stays watched with the spec it had (not dropped from pivotd).
 TEST_F(WaitForEligibility, ATypoInAReloadedSpecKeepsTheClusterWatchedWithItsLoadedSpec) {

@@ -63,4 +63,29 @@ Detail EligibilityWait::progress(std::uint64_t now_ms) const {
   return out;
 }
 
+namespace {
+Detail or_null(const std::optional<std::string>& value) { return value ? Detail(*value) : Detail(); }
+std::optional<std::string> string_or_none(const Detail* value) {
+  if (value && value->is_string()) return value->as_string();
+  return std::nullopt;
+}
+}  // namespace
+
+Detail saved_wait_result(const SavedWait& wait) {
+  return Detail{{"waiting", Detail{{"candidate", or_null(wait.candidate)},
+                                   {"expected_primary", or_null(wait.expected_primary)},
+                                   {"wait_s", wait.wait_s},
+                                   {"deadline_at_ms", wait.deadline_at_ms}}}};
+}
+
+std::optional<SavedWait> saved_wait_of(const Detail& result) {
+  const Detail* waiting = result.is_object() ? result.find("waiting") : nullptr;
+  if (!waiting || !waiting->is_object()) return std::nullopt;
+  const Detail* deadline = waiting->find("deadline_at_ms");
+  const Detail* wait_s = waiting->find("wait_s");
+  if (!deadline || !deadline->is_number_integer() || !wait_s || !wait_s->is_number_integer()) return std::nullopt;
+  return SavedWait{string_or_none(waiting->find("candidate")), string_or_none(waiting->find("expected_primary")),
+                   wait_s->as_uint(), deadline->as_uint()};
+}
+
 }  // namespace pivot::controller

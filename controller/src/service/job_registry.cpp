@@ -386,6 +386,22 @@ std::vector<Job> JobRegistry::claim_unfinished() {
   return out;
 }
 
+void JobRegistry::unclaim(const std::string& job_id) {
+  std::lock_guard lock(mu_);
+  auto job = jobs_.find(job_id);
+  if (job == jobs_.end()) return;
+  if (auto held = holds_.find(job->second.cluster); held != holds_.end() && held->second == job_id) holds_.erase(held);
+  committed_.erase(job_id);
+}
+
+void JobRegistry::detach(const std::string& job_id) {
+  std::lock_guard lock(mu_);
+  auto job = jobs_.find(job_id);
+  if (job == jobs_.end() || job->second.finished() || running_ == 0) return;
+  --running_;
+  idle_.notify_all();
+}
+
 void JobRegistry::wait_idle() {
   std::unique_lock lock(mu_);
   idle_.wait(lock, [&] { return running_ == 0; });

@@ -284,8 +284,9 @@ int run(const std::optional<std::string>& config_path, const PivotdOverrides& ov
     sd_notify(0, "STOPPING=1");
     service.stop_rollouts();  // no rollout starts another pivot; the next start resumes them
     server.stop();
-    // A job waiting for eligibility holds nothing: it ends now, not at the timeout.
-    service.end_waits("pivotd stopped");
+    // A job waiting for eligibility holds nothing and changed nothing: it
+    // stops waiting now (not at the timeout) and the next start resumes it.
+    service.leave_waits();
     waiter = std::thread([&] {
       if (!service.wait_idle_for(std::chrono::seconds(config.stop_timeout_s))) {
         log->warn("jobs still running after {} s (stop_timeout_s): leaving them to crash recovery at the next start",

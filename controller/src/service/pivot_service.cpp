@@ -109,7 +109,7 @@ PivotService::~PivotService() {
   }
   guard_stop_cv_.notify_all();
   if (guard_thread_.joinable()) guard_thread_.join();
-  end_waits("pivotd stopped");
+  leave_waits();
   wait_idle();
 }
 
@@ -202,15 +202,9 @@ Result<std::string> PivotService::start_pivot_status(const std::string& cluster,
   log::event(*logger(), spdlog::level::info, {.cluster = cluster, .job = id}, "pivot status requested by {}{}",
              requested_by, wait_s > 0 ? ", waiting up to " + std::to_string(wait_s) + " s for eligibility" : "");
   if (wait_s > 0) {
+    registry_.set_result(id, saved_wait_result({candidate, std::nullopt, wait_s, clock_.wall_ms() + wait_s * 1000}));
     const auto now = clock_.steady_ms();
-    // Eligible or not at the deadline, the job ends succeeded with the status as it stood.
-    auto answer = [this, id, now](const PivotStatus& status) {
-      auto result = detail_of(status);
-      result["waited_ms"] = clock_.steady_ms() - now;
-      registry_.finish(id, JobState::succeeded, std::move(result));
-    };
-    wait_for_eligibility({id, cluster, candidate, spec->policy.max_lag_seconds, EligibilityWait(now, now + wait_s * 1000),
-                          0, answer, answer});
+    wait_then_answer(id, cluster, candidate, spec->policy.max_lag_seconds, EligibilityWait(now, now + wait_s * 1000));
     return id;
   }
   run(id, [this, id, cluster, candidate] {
@@ -263,39 +257,58 @@ Result<std::string> PivotService::start_pivot(const std::string& cluster, const 
              options.dry_run ? "pivot dry run" : "pivot", requested_by);
   PivotJobInput input{id, *spec, options.candidate, options.dry_run, options.expected_primary};
   if (options.wait_s > 0) {
+    registry_.set_result(id, saved_wait_result({options.candidate, options.expected_primary, options.wait_s,
+                                                clock_.wall_ms() + options.wait_s * 1000}));
     const auto now = clock_.steady_ms();
-    auto go = [this, input](const PivotStatus&) {
-      // Eligible: the cluster is taken now (the maintenance window and the
-      // hold re-checked), and the plan's own check re-reads everything.
-      const auto marks = marks_.get(input.spec.name);
-      Result<void> held = in_maintenance(marks, clock_.wall_ms())
-                              ? Result<void>(make_error(api_error::conflict, "the cluster went into maintenance (" +
-                                                                                 marks.maintenance->reason + ")"))
-                              : input.dry_run ? ok() : registry_.take_hold(input.spec.name, input.job_id);
-      if (!held) {
-        registry_.finish(input.job_id, JobState::failed,
-                         {{"error", held.error().code}, {"message", held.error().message + ": nothing was changed"}});
-        return;
-      }
-      submit(input.job_id, [this, input] {
-        run_pivot(input.job_id, [&](PivotExecutor& executor) { return executor.run(input); });
-      });
-    };
-    auto expire = [this, id, now](const PivotStatus& status) {
-      auto result = detail_of(status);
-      result["waited_ms"] = clock_.steady_ms() - now;
-      result["error"] = "not_eligible";
-      result["message"] = "the cluster was not eligible within wait_s: nothing was changed";
-      registry_.finish(id, JobState::failed, std::move(result));
-    };
-    wait_for_eligibility({id, cluster, options.candidate, spec->policy.max_lag_seconds,
-                          EligibilityWait(now, now + options.wait_s * 1000), 0, go, expire});
+    wait_then_pivot(std::move(input), EligibilityWait(now, now + options.wait_s * 1000));
     return id;
   }
   run(id, [this, input = std::move(input)] {
     run_pivot(input.job_id, [&](PivotExecutor& executor) { return executor.run(input); });
   });
   return id;
+}
+
+void PivotService::wait_then_answer(const std::string& id, const std::string& cluster,
+                                    const std::optional<std::string>& candidate, int max_lag_seconds,
+                                    EligibilityWait wait) {
+  // Eligible or not at the deadline, the job ends succeeded with the status as it stood.
+  auto answer = [this, id, wait](const PivotStatus& status) {
+    auto result = detail_of(status);
+    result["waited_ms"] = wait.progress(clock_.steady_ms())["waited_ms"];
+    registry_.finish(id, JobState::succeeded, std::move(result));
+  };
+  wait_for_eligibility({id, cluster, candidate, max_lag_seconds, wait, 0, answer, answer});
+}
+
+void PivotService::wait_then_pivot(PivotJobInput input, EligibilityWait wait) {
+  auto go = [this, input](const PivotStatus&) {
+    // Eligible: the cluster is taken now (the maintenance window and the
+    // hold re-checked), and the plan's own check re-reads everything.
+    const auto marks = marks_.get(input.spec.name);
+    Result<void> held = in_maintenance(marks, clock_.wall_ms())
+                            ? Result<void>(make_error(api_error::conflict, "the cluster went into maintenance (" +
+                                                                               marks.maintenance->reason + ")"))
+                            : input.dry_run ? ok() : registry_.take_hold(input.spec.name, input.job_id);
+    if (!held) {
+      registry_.finish(input.job_id, JobState::failed,
+                       {{"error", held.error().code}, {"message", held.error().message + ": nothing was changed"}});
+      return;
+    }
+    registry_.set_result(input.job_id, Detail());  // no longer waiting: from here a crash is the pivot's to recover
+    submit(input.job_id, [this, input] {
+      run_pivot(input.job_id, [&](PivotExecutor& executor) { return executor.run(input); });
+    });
+  };
+  auto expire = [this, id = input.job_id, wait](const PivotStatus& status) {
+    auto result = detail_of(status);
+    result["waited_ms"] = wait.progress(clock_.steady_ms())["waited_ms"];
+    result["error"] = "not_eligible";
+    result["message"] = "the cluster was not eligible within wait_s: nothing was changed";
+    registry_.finish(id, JobState::failed, std::move(result));
+  };
+  wait_for_eligibility(
+      {input.job_id, input.spec.name, input.candidate, input.spec.policy.max_lag_seconds, wait, 0, go, expire});
 }
 
 std::optional<std::string> PivotService::primary_lives(const ClusterSpec& spec) {
@@ -817,14 +830,52 @@ void PivotService::waiters_tick() {
   }
 }
 
-void PivotService::end_waits(const std::string& why) {
-  std::map<std::string, Waiter> ending;
+void PivotService::leave_waits() {
+  std::map<std::string, Waiter> leaving;
   {
     std::lock_guard lock(waiters_mu_);
-    ending.swap(waiters_);
+    leaving.swap(waiters_);
   }
-  for (const auto& [id, w] : ending) {
-    registry_.finish(id, JobState::failed, {{"error", "interrupted"}, {"message", why + " while this job waited for eligibility; nothing was changed: ask again"}});
+  for (const auto& [id, w] : leaving) {
+    log::event(*logger(), spdlog::level::info, {.cluster = w.cluster, .job = id},
+               "left waiting for eligibility in the journal: the next start resumes it with what is left of wait_s");
+    registry_.detach(id);
+  }
+}
+
+void PivotService::resume_wait(const Job& job, const SavedWait& saved) {
+  const auto spec = model_.spec(job.cluster);
+  registry_.unclaim(job.id);  // a waiting pivot holds nothing until eligible
+  const auto wall = clock_.wall_ms();
+  const auto now = clock_.steady_ms();
+  // The wait began at the job's creation; what is left of it counts on the steady clock.
+  const std::uint64_t waited = wall > job.created_at_ms ? wall - job.created_at_ms : 0;
+  const std::uint64_t left = saved.deadline_at_ms > wall ? saved.deadline_at_ms - wall : 0;
+  EligibilityWait wait(now > waited ? now - waited : 0, now + left);
+  if (!spec) {
+    run(job.id, [this, id = job.id, cluster = job.cluster] {
+      registry_.finish(id, JobState::failed,
+                       {{"error", "interrupted"},
+                        {"message", "pivotd restarted while this job waited for eligibility, and cluster '" + cluster +
+                                        "' is no longer loaded: nothing was changed"}});
+    });
+    return;
+  }
+  if (left == 0 && job.kind == JobKind::pivot) {
+    // No pivot later than the requester allowed, however eligible the cluster is now.
+    run(job.id, [this, id = job.id] {
+      registry_.finish(id, JobState::failed,
+                       {{"error", "not_eligible"},
+                        {"message", "wait_s ran out while pivotd was stopped: nothing was changed"}});
+    });
+    return;
+  }
+  log::event(*logger(), spdlog::level::info, {.cluster = job.cluster, .job = job.id},
+             "found waiting for eligibility at start: resumed, {} ms of wait_s left", left);
+  if (job.kind == JobKind::pivot_status) {
+    wait_then_answer(job.id, job.cluster, saved.candidate, spec->policy.max_lag_seconds, wait);
+  } else {
+    wait_then_pivot({job.id, *spec, saved.candidate, job.dry_run, saved.expected_primary}, wait);
   }
 }
 
@@ -881,6 +932,12 @@ std::size_t PivotService::recover_jobs(const EntriesOf& entries_of) {
         failover_ended(input.job.spec, input.job.job_id, input.job.kind, started, outcome);
         registry_.finish(input.job.job_id, outcome.state, std::move(outcome.result));
       });
+      continue;
+    }
+    if (const auto saved = saved_wait_of(job.result);
+        saved && job.steps.empty() && (job.kind == JobKind::pivot || job.kind == JobKind::pivot_status)) {
+      // It was waiting for eligibility (no step had begun): it waits on.
+      resume_wait(job, *saved);
       continue;
     }
     if (job.kind == JobKind::reopen || job.kind == JobKind::rejoin) {

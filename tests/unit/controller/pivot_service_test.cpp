@@ -640,6 +640,62 @@ TEST_F(WaitForEligibility, AWaitingPivotGoesOnOnceEligibleAndACancelEndsAWait) {
   EXPECT_EQ(now(*waiting).state, JobState::cancelled);
 }
 
+// A wait survives a pivotd restart: stopped (leave_waits) it stays running in
+// the journal with its SavedWait; the next start resumes it with what is left
+// of wait_s, holding nothing, and it pivots once eligible. A pivot whose
+// wait_s ran out while pivotd was stopped does not pivot late.
+TEST_F(WaitForEligibility, AWaitingPivotIsResumedByTheNextStartAndPivotsOnceEligible) {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "pivot-wait-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+  const std::string path = tmpl + "/journal.sqlite";
+  auto journal = SqliteJournal::open(path);
+  ASSERT_TRUE(journal.ok()) << journal.error().message;
+  service_.use_journal(**journal, {});
+  lagging(120);
+  auto id = service_.start_pivot("sms-1", {.candidate = "db2", .wait_s = 60}, "ops");
+  auto late = service_.start_pivot("sms-1", {.candidate = "db2", .wait_s = 2}, "ops");
+  ASSERT_TRUE(id.ok() && late.ok());
+  service_.waiters_tick();
+  service_.leave_waits();
+  service_.wait_idle();  // returns: the waits no longer count as running
+  EXPECT_EQ(now(*id).state, JobState::running) << "left running, in the journal";
+  journal.value().reset();  // pivotd stops
+
+  clock_.advance(10000);  // down for 10 s: 50 s of the first wait left, none of the second
+  auto reopened = SqliteJournal::open(path);
+  ASSERT_TRUE(reopened.ok()) << reopened.error().message;
+  PivotService restarted(gate_, hook_gate_, clock_, 8);
+  restarted.use_journal(**reopened, std::move((*reopened)->recent_jobs(PivotService::kJobsKept)).value());
+  Topology t = Topology::healthy();
+  t.replica("db2", "db1", "0-1-100", 120);
+  restarted.set_specs({{t.spec.name, t.spec}});
+  for (const auto& m : test::state_messages(t)) restarted.on_message(m, clock_.steady_ms());
+  restarted.recover_jobs([&](const std::string& job) { return (*reopened)->entries(job); });
+  restarted.waiters_tick();
+  auto resumed = *restarted.job(*id);
+  EXPECT_EQ(resumed.state, JobState::running);
+  ASSERT_FALSE(resumed.progress.is_null()) << "waiting again, with its progress";
+  EXPECT_EQ(resumed.progress["remaining_ms"].as_uint(), 50000u) << to_json(resumed.progress).dump(2);
+  EXPECT_FALSE(restarted.job_holds("sms-1", *id)) << "a resumed wait holds nothing";
+  // Ended on a worker (wait_idle would wait for the resumed wait too).
+  for (int i = 0; i < 500 && !restarted.job(*late)->finished(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  const auto expired = *restarted.job(*late);
+  EXPECT_EQ(expired.state, JobState::failed);
+  EXPECT_EQ(expired.result["error"], "not_eligible") << to_json(expired.result).dump(2);
+  EXPECT_TRUE(agents_.calls().empty()) << "nothing sent yet";
+
+  gate_.open();
+  clock_.advance(1000);
+  t = Topology::healthy();
+  for (const auto& m : test::state_messages(t)) restarted.on_message(m, clock_.steady_ms());
+  restarted.waiters_tick();
+  restarted.wait_idle();
+  const auto pivot = *restarted.job(*id);
+  EXPECT_EQ(pivot.state, JobState::succeeded) << to_json(pivot.result).dump(2);
+  EXPECT_EQ(pivot.result["new_primary"], "db2");
+  std::filesystem::remove_all(tmpl);
+}
+
 // A node joins, a node leaves (issue 23): a reload that adds db6 makes it a
 // node pivot status names until its agent reports, then a candidate; one that
 // removes db5 leaves its agent's messages ignored.

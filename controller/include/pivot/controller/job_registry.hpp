@@ -113,6 +113,12 @@ class JobRegistry {
   // else can start on that cluster first, and a recovery, which undoes or
   // finishes what was begun, cannot be cancelled. finish() frees the hold.
   std::vector<Job> claim_unfinished();
+  // A claimed pivot that had not begun (it waited for eligibility) gives its
+  // hold back: it takes it again once eligible, and may be cancelled meanwhile.
+  void unclaim(const std::string& job_id);
+  // A launched job left unfinished on purpose as pivotd stops (a wait that
+  // the next start resumes): no longer counted, still running in the journal.
+  void detach(const std::string& job_id);
 
   // Blocks until every launched job finished (at most `timeout`): false when some still run.
   void wait_idle();

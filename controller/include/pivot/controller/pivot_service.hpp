@@ -155,9 +155,11 @@ class PivotService : public ControllerService {
   // eligible goes on, each past its deadline or cancelled ends (the guard's
   // thread, every tick; tests).
   void waiters_tick();
-  // Ends every job still waiting for eligibility, failed with `why` (pivotd
-  // stopping: a wait holds nothing, so nothing is left half done).
-  void end_waits(const std::string& why);
+  // pivotd stopping: every job still waiting for eligibility stops waiting
+  // here but stays running in the journal (a wait holds nothing and changed
+  // nothing), and the next start's recover_jobs resumes it with what is left
+  // of its wait_s.
+  void leave_waits();
   // Called as each step starts, once it is journaled (pivotd: crash failpoints).
   void set_step_start_hook(std::function<void(const std::string& job_id, const std::string& step)> hook) {
     registry_.set_step_start_hook(std::move(hook));
@@ -188,6 +190,12 @@ class PivotService : public ControllerService {
     std::function<void(const PivotStatus&)> expire;
   };
   void wait_for_eligibility(Waiter waiter);
+  // The waiting half of a pivot-status or a pivot with wait_s, from its
+  // request or resumed at start (resume_wait, from the job's SavedWait).
+  void wait_then_answer(const std::string& id, const std::string& cluster, const std::optional<std::string>& candidate,
+                        int max_lag_seconds, EligibilityWait wait);
+  void wait_then_pivot(PivotJobInput input, EligibilityWait wait);
+  void resume_wait(const Job& job, const SavedWait& saved);
   // The candidate's seconds_behind as the model sees it now (the wait's progress).
   std::optional<double> candidate_lag_s(const std::string& cluster, const std::string& candidate);
   // A launched job's body on a worker (run() = launched() + this).

@@ -53,4 +53,19 @@ class EligibilityWait {
   std::deque<Sample> samples_;  // within kRateWindowMs of the newest; one candidate's
 };
 
+// What a waiting job keeps in its result while it waits (journaled with the
+// job), so that the next pivotd start resumes it with what is left of its
+// wait_s, whether pivotd was stopped or killed meanwhile.
+struct SavedWait {
+  std::optional<std::string> candidate;
+  std::optional<std::string> expected_primary;  // a pivot's, as requested
+  std::uint64_t wait_s = 0;
+  std::uint64_t deadline_at_ms = 0;  // wall clock: the job's creation + wait_s
+};
+// {"waiting": {"candidate", "expected_primary", "wait_s", "deadline_at_ms"}}
+Detail saved_wait_result(const SavedWait& wait);
+// The saved wait of a job's result; nullopt when it holds none (a job that
+// never waited, or one saved by a pivotd from before).
+std::optional<SavedWait> saved_wait_of(const Detail& result);
+
 }  // namespace pivot::controller
