@@ -96,6 +96,13 @@ class PivotServiceTest : public ::testing::Test {
     for (const auto& m : test::state_messages(t)) service_.on_message(m, clock_.steady_ms());
   }
 
+  // A journal file in a directory of its own, for the "pivotd restarted" tests.
+  static std::string sqlite_journal_path() {
+    std::string dir = (std::filesystem::temp_directory_path() / "pivot-service-XXXXXX").string();
+    EXPECT_NE(::mkdtemp(dir.data()), nullptr);
+    return dir + "/journal.sqlite";
+  }
+
   Job finished(const Result<std::string>& id) {
     EXPECT_TRUE(id.ok()) << id.error().message;
     service_.wait_idle();
@@ -260,9 +267,7 @@ TEST_F(PivotServiceTest, APivotPastTheFenceOrEndedCannotBeCancelled) {
 // pivotd restarted: a second service on the same SQLite file lists the first's
 // jobs as they ended, steps and result included, and keeps adding to it.
 TEST_F(PivotServiceTest, JobsOnTheSqliteJournalSurviveARestart) {
-  std::string tmpl = (std::filesystem::temp_directory_path() / "pivot-service-XXXXXX").string();
-  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-  const std::string path = tmpl + "/journal.sqlite";
+  const std::string path = sqlite_journal_path();
   auto journal = SqliteJournal::open(path);
   ASSERT_TRUE(journal.ok()) << journal.error().message;
   service_.use_journal(**journal, {});
@@ -318,7 +323,7 @@ TEST_F(PivotServiceTest, JobsOnTheSqliteJournalSurviveARestart) {
   EXPECT_EQ(archived->state, JobState::succeeded);
   EXPECT_EQ(archived->steps.size(), pivot.steps.size());
   EXPECT_EQ(small.job("pv-9-404").error().code, "not_found");
-  std::filesystem::remove_all(tmpl);
+  std::filesystem::remove_all(std::filesystem::path(path).parent_path());
 }
 
 TEST_F(PivotServiceTest, AStateSinkIsToldEachJobQueuedRunningEachStepThenHowItEnded) {
@@ -645,9 +650,7 @@ TEST_F(WaitForEligibility, AWaitingPivotGoesOnOnceEligibleAndACancelEndsAWait) {
 // of wait_s, holding nothing, and it pivots once eligible. A pivot whose
 // wait_s ran out while pivotd was stopped does not pivot late.
 TEST_F(WaitForEligibility, AWaitingPivotIsResumedByTheNextStartAndPivotsOnceEligible) {
-  std::string tmpl = (std::filesystem::temp_directory_path() / "pivot-wait-XXXXXX").string();
-  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-  const std::string path = tmpl + "/journal.sqlite";
+  const std::string path = sqlite_journal_path();
   auto journal = SqliteJournal::open(path);
   ASSERT_TRUE(journal.ok()) << journal.error().message;
   service_.use_journal(**journal, {});
@@ -693,7 +696,7 @@ TEST_F(WaitForEligibility, AWaitingPivotIsResumedByTheNextStartAndPivotsOnceElig
   const auto pivot = *restarted.job(*id);
   EXPECT_EQ(pivot.state, JobState::succeeded) << to_json(pivot.result).dump(2);
   EXPECT_EQ(pivot.result["new_primary"], "db2");
-  std::filesystem::remove_all(tmpl);
+  std::filesystem::remove_all(std::filesystem::path(path).parent_path());
 }
 
 // A node joins, a node leaves (issue 23): a reload that adds db6 makes it a
