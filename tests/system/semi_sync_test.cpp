@@ -6,7 +6,11 @@
 // it is writable and the demoted one's off; a SIGKILLed primary under
 // write_probe is failed over with the result saying none lost and no
 // acknowledged row missing, and the old primary, restarted as a semi-sync
-// replica (scripts/cluster's --init-rpl-role=SLAVE), rejoins.
+// replica (scripts/cluster's --init-rpl-role=SLAVE), rejoins; so does one
+// killed while a commit it binlogged waited for an acknowledgement (the
+// tail is truncated at its restart).
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "failover_stack_test.hpp"
@@ -186,6 +190,53 @@ TEST_F(SemiSync, AKilledPrimaryIsFailedOverWithNoneLostAndRejoinsAfterItsRestart
       },
       15s))
       << "db1 does not hold what db" << winner << " holds";
+}
+
+// A commit db1 binlogged that no replica acknowledged (their IO threads
+// stopped, its client still waiting) when db1 was killed: the failover says
+// none lost (the client was never told it committed), and db1, restarted as
+// a semi-sync replica, truncates that tail at crash recovery and rejoins,
+// where an asynchronous cluster's old primary with such a transaction is
+// marked needs_rebuild (AutoFailover.AnOldPrimaryWithAnExtraTransaction...).
+TEST_F(SemiSync, AnUnacknowledgedTailIsTruncatedAtRestartAndTheOldPrimaryRejoins) {
+  stack().write_spec(semi_sync_spec(true));
+  expect_kept(1, {2, 3});
+  cluster().execute(1, "INSERT INTO pivot_test.probe VALUES (1, 'acknowledged', 0)", Account::app);
+  for (int node = 2; node <= 5; ++node) cluster().execute(node, "STOP SLAVE IO_THREAD");
+  const std::string before = cluster().value(1, "SELECT @@global.gtid_binlog_pos");
+  BackgroundProcess waiting({"/usr/bin/mariadb", "--no-defaults", "--socket", cluster().socket(1).string(), "-u", "root",
+                             "-e", "INSERT INTO pivot_test.probe VALUES (700, 'never-acknowledged', 0)"});
+  std::string tail;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        tail = cluster().value(1, "SELECT @@global.gtid_binlog_pos");
+        return tail != before && cluster().value(1, "SELECT COUNT(*) FROM information_schema.processlist WHERE "
+                                                    "state LIKE 'Waiting for semi-sync ACK%'") == "1";
+      },
+      10s))
+      << "the commit is not binlogged and waiting for an acknowledgement";
+  kill(1);
+  for (int node = 2; node <= 5; ++node) cluster().execute(node, "START SLAVE IO_THREAD");
+  const auto job = next_job("failover", 40s);
+  ASSERT_FALSE(job.is_null()) << reasons();
+  ASSERT_EQ(job["state"], "succeeded") << job.dump(2);
+  std::cout << "failover result: " << job["result"].dump() << "\n";
+  EXPECT_EQ(job["result"]["lost"], "none") << job["result"].dump(2);
+  const int winner = number_of(job["result"]["new_primary"]);
+  EXPECT_EQ(cluster().value(winner, "SELECT COUNT(*) FROM pivot_test.probe WHERE seq = 700"), "0");
+  EXPECT_EQ(cluster().value(winner, "SELECT COUNT(*) FROM pivot_test.probe WHERE seq = 1"), "1");
+
+  start(1);
+  std::ifstream log(cluster().dir() / "node1" / "error.log");
+  const std::string errors((std::istreambuf_iterator<char>(log)), {});
+  EXPECT_NE(errors.find("Successfully truncated binlog"), std::string::npos)
+      << "db1 kept its unacknowledged tail (" << tail << ")";
+  const auto rejoin = next_job("rejoin", 40s);
+  ASSERT_FALSE(rejoin.is_null()) << reasons();
+  EXPECT_EQ(rejoin["result"]["verdict"], "rejoin") << rejoin.dump(2);
+  expect_replicating_from(winner);
+  EXPECT_EQ(cluster().value(1, "SELECT COUNT(*) FROM pivot_test.probe WHERE seq = 700"), "0")
+      << "the never-acknowledged row is gone from db1 too";
 }
 
 }  // namespace
