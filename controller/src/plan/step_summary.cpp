@@ -111,6 +111,8 @@ std::string command_sentence(const Detail& c) {
       out += ", starting at its own position " + seeded;
     }
     if (detail.contains("started") && !flag(detail, "started")) out += " (threads left stopped)";
+    // A demoted semi-sync primary: it no longer waits for acknowledgements.
+    if (flag(detail, "semi_sync_source_off")) out += ", its semi-sync source side off";
     return out;
   }
   if (action == "fence_writes") {

@@ -166,6 +166,17 @@ TEST(StepSummary, ReplicasLeftStoppedAreSaid) {
             "db3 and db4 now replicate from 127.0.0.1:22498 (db4 left stopped, as the operator had them)");
 }
 
+TEST(StepSummary, ADemotedSemiSyncPrimarySaysItsSourceSideIsOff) {
+  auto s = step_of("demote_old_primary", StepState::succeeded,
+                   {{"commands", Detail::array({command("db1", "change_source",
+                                                        {{"host", "127.0.0.1"}, {"port", 22498},
+                                                         {"seed_gtid_slave_pos", true}, {"semi_sync_source_off", true}},
+                                                        {{"started", true}, {"gtid_slave_pos", "0-1-228"},
+                                                         {"semi_sync_source_off", true}})})}});
+  EXPECT_EQ(step_summary(s),
+            "db1 replicates from 127.0.0.1:22498, starting at its own position 0-1-228, its semi-sync source side off");
+}
+
 // The rejoin job's judge and a recovered failover's recover read as their sentences.
 TEST(StepSummary, ARejoinsJudgeAndAFailoversRecoveryReadAsTheirSentences) {
   auto judge = step_of("judge", StepState::succeeded,
