@@ -4,6 +4,7 @@
 #include "pivot/controller/failover_executor.hpp"
 
 #include <algorithm>
+#include <future>
 
 #include "failover_run.hpp"
 #include "pivot/controller/failover_loss.hpp"
@@ -40,6 +41,7 @@ PivotJobOutcome FailoverExecutor::run(const FailoverJobInput& input) {
 
 PivotJobOutcome FailoverRun::run() {
   const plan::RunReport report = runner_.run(bind_plan(*this, steps(), input_.spec.policy));
+  settle_fence();  // the job ends once a fence it went on without was answered or timed out
   switch (report.end) {
     case plan::RunEnd::completed:
     case plan::RunEnd::done:
@@ -115,22 +117,60 @@ plan::Verdict FailoverRun::pre_failover(JobStep& s) {
 }
 
 // Read-only and its client sessions killed when its agent answers; a dead
-// mysqld or a silent agent is the expected case and not a failure.
+// mysqld or a silent agent is the expected case and not a failure. An agent
+// that cannot answer soon is not waited for (failover_run.hpp).
 plan::Verdict FailoverRun::fence_old_primary(JobStep& s) {
   s.detail["commands"] = Detail::array();
-  auto ro = calls_.call(*dead_, plan::set_read_only(calls_.id("fence_old_primary", *dead_, "set_read_only"), true));
-  s.detail["commands"].push_back(plan::detail_of(ro));
-  if (!ro.ok) {
-    old_primary_state_ = "unreachable (" + ro.error + ")";
+  const std::string unanswerable = fence_unanswerable();
+  fence_ = std::async(std::launch::async, [this] { return send_fence(); });
+  if (!unanswerable.empty() && fence_.wait_for(kUnansweredFenceWaitMs) != std::future_status::ready) {
+    old_primary_state_ = "fence sent, not awaited";
     s.detail["fenced"] = false;
-    s.detail["reason"] = dead_->name + " could not be made read-only: " + plan::describe_failure(ro);
+    s.detail["awaited"] = false;
+    s.detail["waited_ms"] = static_cast<std::uint64_t>(kUnansweredFenceWaitMs.count());
+    s.detail["reason"] = unanswerable + ": fence sent, not awaited";
     return plan::Verdict::succeeded;
   }
-  auto kill = calls_.call(*dead_, plan::kill_connections(calls_.id("fence_old_primary", *dead_, "kill_connections")));
-  s.detail["commands"].push_back(plan::detail_of(kill));
-  old_primary_state_ = kill.ok ? "fenced" : "read_only (sessions not killed: " + kill.error + ")";
-  s.detail["fenced"] = true;
+  const FenceCalls fence = fence_.get();
+  s.detail["commands"].push_back(plan::detail_of(fence.read_only));
+  if (fence.kill) s.detail["commands"].push_back(plan::detail_of(*fence.kill));
+  old_primary_state_ = fence_state(fence);
+  s.detail["fenced"] = fence.read_only.ok;
+  if (!fence.read_only.ok) {
+    s.detail["reason"] = dead_->name + " could not be made read-only: " + plan::describe_failure(fence.read_only);
+  }
   return plan::Verdict::succeeded;
+}
+
+FailoverRun::FenceCalls FailoverRun::send_fence() {
+  FenceCalls fence{calls_.call(*dead_, plan::set_read_only(calls_.id("fence_old_primary", *dead_, "set_read_only"), true)),
+                   std::nullopt};
+  if (fence.read_only.ok) {
+    fence.kill = calls_.call(*dead_, plan::kill_connections(calls_.id("fence_old_primary", *dead_, "kill_connections")));
+  }
+  return fence;
+}
+
+std::string FailoverRun::fence_state(const FenceCalls& fence) {
+  if (!fence.read_only.ok) return "unreachable (" + fence.read_only.error + ")";
+  return fence.kill && fence.kill->ok ? "fenced"
+                                      : "read_only (sessions not killed: " + (fence.kill ? fence.kill->error : "") + ")";
+}
+
+std::string FailoverRun::fence_unanswerable() const {
+  switch (detection_.primary_agent) {
+    case PrimaryAgent::silent:
+      return dead_->name + "'s agent is silent";
+    case PrimaryAgent::unreachable:
+      return dead_->name + "'s agent reports its mysqld unreachable";
+    default:
+      return "";
+  }
+}
+
+void FailoverRun::settle_fence() {
+  if (!fence_.valid()) return;
+  old_primary_state_ = fence_state(fence_.get()) + ", its fence not awaited";
 }
 
 // Planned before stop_io runs: restarts the IO thread of every survivor whose

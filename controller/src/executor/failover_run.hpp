@@ -6,6 +6,12 @@
 // Invariants:
 // - Nothing changes before the old primary is fenced (check and pre_failover
 //   only read and ask); a failing pre_failover hook aborts (it is the STONITH).
+// - The fence is awaited whenever the old primary's agent may answer it. When
+//   detection found that agent silent, or reporting its mysqld unreachable, it
+//   is sent and awaited kUnansweredFenceWaitMs only: the failover goes on, the
+//   command keeps its deadline on its own thread (it lands if the host or
+//   mysqld wakes in time) and the job ends only once it was answered or timed
+//   out, its outcome in the result's old_primary_state.
 // - A manual failover while the primary lives is refused in check ("use pivot").
 // - Every survivor's IO thread is stopped before the choice (a dead primary
 //   that restarts must not feed anyone mid-choice), and its relay log applied.
@@ -18,7 +24,9 @@
 //   remaining steps still run, so every survivor ends replicating from the
 //   new primary; the job ends failed.
 
+#include <chrono>
 #include <cstdint>
+#include <future>
 #include <map>
 #include <optional>
 #include <set>
@@ -54,7 +62,26 @@ class FailoverRun {
 
   static const std::vector<FailoverStep>& steps();
 
+  // How long the fence is awaited when the old primary's agent is not
+  // expected to answer soon (above): an agent that answers at all does so in
+  // a few ms (a killed mysqld's refusal); a silent one answers never, and a
+  // hung mysqld only after the agent's read timeout (seconds).
+  static constexpr std::chrono::milliseconds kUnansweredFenceWaitMs{250};
+
  private:
+  // The fence's commands: set_read_only, then kill_connections when it took.
+  struct FenceCalls {
+    plan::CallOutcome read_only;
+    std::optional<plan::CallOutcome> kill;
+  };
+  FenceCalls send_fence();
+  // "fenced", "unreachable (<error>)", "read_only (sessions not killed: ...)".
+  static std::string fence_state(const FenceCalls& fence);
+  // Why the fence is not worth waiting for ("" when it is): detection's word
+  // on the old primary's agent.
+  std::string fence_unanswerable() const;
+  // A fence not awaited: its outcome once it came (or timed out).
+  void settle_fence();
   plan::Verdict check(JobStep& s);
   plan::Verdict pre_failover(JobStep& s);
   plan::Verdict fence_old_primary(JobStep& s);
@@ -105,6 +132,9 @@ class FailoverRun {
   std::optional<std::uint64_t> to_writable_ms_;
   std::vector<const NodeSpec*> repointed_;
   std::string recovered_;  // the recovery's way ("" for a failover that ran straight)
+  // A fence still in flight (not awaited); last, so that it is joined before
+  // anything it uses is destroyed.
+  std::future<FenceCalls> fence_;
 };
 
 }  // namespace pivot::controller

@@ -40,8 +40,6 @@ Witness testify(const NodeView& node, const NodeView& primary) {
   return {Testimony::lost, problem + ": it lost " + p};
 }
 
-enum class PrimaryAgent { up, unreachable, late, silent };
-
 struct PrimaryReport {
   PrimaryAgent agent = PrimaryAgent::silent;
   std::string sentence;  // "db1's agent reports its mysqld unreachable (...)"
@@ -104,6 +102,7 @@ FailoverDetection detect_failover(const FailoverDetectionInput& input) {
   }
   const auto& p = primary->name();
   const auto report = primary_report(*primary, input);
+  d.primary_agent = report.agent;
   if (report.agent == PrimaryAgent::up) {
     d.verdict = FailoverVerdict::healthy;
     d.reasons.push_back(report.sentence + ": no failover.");

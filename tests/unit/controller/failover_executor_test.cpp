@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include "fake_ports.hpp"
 #include "topology_builder.hpp"
@@ -238,6 +239,47 @@ TEST_F(FailoverExecutorTest, AReachableOldPrimaryIsFencedFirst) {
   ASSERT_GE(seq.size(), 2u);
   EXPECT_EQ(seq[0], "db1 set_read_only");
   EXPECT_EQ(seq[1], "db1 kill_connections");
+}
+
+// A silent host (its agent and mysqld stopped together): detection found its
+// agent silent, so the fence is sent but the failover does not wait its 5 s
+// deadline for an answer that cannot come. The fake holds db1's set_read_only
+// until db2's stop_io_thread arrives (5 s at most): a failover that awaited
+// the fence would take those 5 s.
+TEST_F(FailoverExecutorTest, ASilentAgentsFenceIsSentButNotAwaited) {
+  before.state("db1") = last_state;  // its last state, mysqld up, then nothing for 10 s
+  before.heard("db1", 10'000);
+  agents.reply("db1", "set_read_only", {FakeAgents::no_answer()});
+  agents.rendezvous("*", {"db1 set_read_only", "db2 stop_io_thread"});
+  const auto started = std::chrono::steady_clock::now();
+  auto outcome = run();
+  const auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_EQ(outcome.state, JobState::succeeded) << to_json(outcome.result).dump(2);
+  EXPECT_LT(took, std::chrono::seconds(3)) << "the failover went on while the fence was pending";
+  EXPECT_EQ(outcome.result["new_primary"], "db2");
+  const auto fence = observer.step("fence_old_primary");
+  EXPECT_EQ(fence.summary, "db1's agent is silent: fence sent, not awaited");
+  EXPECT_EQ(fence.detail["awaited"], false);
+  EXPECT_EQ(fence.detail["fenced"], false);
+  EXPECT_EQ(count("db1 set_read_only"), 1u) << "the fence was sent";
+  EXPECT_EQ(count("db1 kill_connections"), 0u);
+  EXPECT_EQ(outcome.result["old_primary_state"], "unreachable (no_answer), its fence not awaited")
+      << "the job ended once the fence's own deadline passed, and says so";
+}
+
+// A hung mysqld (its agent alive, reporting it unreachable): the agent answers
+// only after its read timeout, or when mysqld wakes. Here it wakes while the
+// failover goes on: the fence lands late, sessions killed, and the result
+// says so.
+TEST_F(FailoverExecutorTest, AHungPrimarysFenceIsNotAwaitedAndLandsWhenItWakes) {
+  agents.reply("db1", "set_read_only", {FakeAgents::ok(FakeAgents::default_detail("set_read_only"))});
+  agents.rendezvous("*", {"db1 set_read_only", "db2 stop_io_thread"});
+  auto outcome = run();
+  ASSERT_EQ(outcome.state, JobState::succeeded) << to_json(outcome.result).dump(2);
+  EXPECT_EQ(observer.step("fence_old_primary").summary,
+            "db1's agent reports its mysqld unreachable: fence sent, not awaited");
+  EXPECT_EQ(count("db1 kill_connections"), 1u) << "the fence's second half followed its first";
+  EXPECT_EQ(outcome.result["old_primary_state"], "fenced, its fence not awaited");
 }
 
 TEST_F(FailoverExecutorTest, AnAskedCandidateThatIsNotTheRulesChoiceIsRefused) {

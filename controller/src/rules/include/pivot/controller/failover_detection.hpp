@@ -31,6 +31,16 @@ enum class FailoverVerdict {
 };
 const char* to_string(FailoverVerdict verdict);
 
+// What the primary's own agent last said. The failover's fence reads it: an
+// agent silent for agent_dead_ms, or one whose mysqld does not answer, cannot
+// confirm a fence soon, and the failover does not wait the fence's deadline.
+enum class PrimaryAgent {
+  up,           // it reports its mysqld up
+  unreachable,  // it reports its mysqld unreachable (dead, hung or overloaded)
+  late,         // not heard for less than agent_dead_ms (or no state yet): it may still answer
+  silent,       // not heard for agent_dead_ms
+};
+
 struct FailoverDetectionInput {
   const ClusterSpec& spec;  // policy.agent_dead_ms: how long the primary's agent must be silent for condition B
   const ClusterObservation& observed;
@@ -48,6 +58,7 @@ struct FailoverDetectionInput {
 struct FailoverDetection {
   FailoverVerdict verdict = FailoverVerdict::no_decision;
   std::string primary;
+  PrimaryAgent primary_agent = PrimaryAgent::late;
   // The verdict's sentence first, then what each other node testified ("db2's
   // IO thread is connecting (error 2003 ...): it lost db1"), for `health` and
   // for the log line of every decision not to fail over.
