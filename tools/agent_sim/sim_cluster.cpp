@@ -155,7 +155,7 @@ protocol::NodeState SimCluster::state(std::size_t index) const {
     r.executed_gtids = gtid_of(n.slave_seq);
     s.replica = r;
   }
-  s.semi_sync = protocol::SemiSync{};
+  s.semi_sync = n.semi_sync;
   s.mysql_reachable = true;
   // A probe of five statements on a loopback connection: under a millisecond.
   s.probe_latency_ms = 0.4 + static_cast<double>((now_ms_ + index) % 7) * 0.05;
@@ -297,6 +297,14 @@ CommandResult SimCluster::run(Node& node, const Pending& pending, std::uint64_t 
     node.read_only = read_only;
     d["read_only"] = read_only;
     d["super_read_only"] = std::monostate{};
+    // A semi-sync promotion: the source side on, fresh, before read_only off.
+    if (auto timeout = arg<std::int64_t>(c, "semi_sync_timeout_ms"); timeout && !read_only) {
+      node.semi_sync.source = true;
+      node.semi_sync.source_active = true;
+      node.semi_sync.wait_point = "AFTER_SYNC";
+      node.semi_sync.timeout_ms = static_cast<std::uint64_t>(*timeout);
+      d["semi_sync_source_active"] = true;
+    }
   } else if (c.action == "kill_connections") {
     d["killed"] = static_cast<std::int64_t>(random_() % 4);
     d["remaining"] = std::int64_t{0};
@@ -349,6 +357,11 @@ CommandResult SimCluster::run(Node& node, const Pending& pending, std::uint64_t 
     d["io_started"] = io;
     d["sql_started"] = sql;
     d["sql_delay"] = std::int64_t{0};
+    if (arg<bool>(c, "semi_sync_source_off").value_or(false)) {
+      d["semi_sync_source_off"] = node.semi_sync.source;
+      node.semi_sync.source = false;
+      node.semi_sync.source_active = false;
+    }
   } else if (c.action == "report_position") {
     positions_into(node, d);
     d["fence"] = std::string(fence_name(static_cast<int>(node.fence)));
@@ -368,6 +381,25 @@ CommandResult SimCluster::run(Node& node, const Pending& pending, std::uint64_t 
     d["already"] = already;
     d["waited_ms"] = std::int64_t{0};
     positions_into(node, d);
+  } else if (c.action == "set_semi_sync") {
+    // As a server would: the source side on is AFTER_SYNC and active (a
+    // simulated replica always acknowledges).
+    const auto before = node.semi_sync;
+    if (auto source = arg<bool>(c, "source")) {
+      node.semi_sync.source = *source;
+      node.semi_sync.source_active = *source;
+      if (*source) node.semi_sync.wait_point = "AFTER_SYNC";
+      if (auto timeout = arg<std::int64_t>(c, "timeout_ms")) node.semi_sync.timeout_ms = static_cast<std::uint64_t>(*timeout);
+    }
+    if (auto replica = arg<bool>(c, "replica")) node.semi_sync.replica = *replica;
+    d["source"] = node.semi_sync.source;
+    d["replica"] = node.semi_sync.replica;
+    d["source_active"] = node.semi_sync.source_active.value_or(false);
+    d["wait_point"] = node.semi_sync.wait_point ? Value(*node.semi_sync.wait_point) : Value(std::monostate{});
+    d["timeout_ms"] = node.semi_sync.timeout_ms ? Value(static_cast<std::int64_t>(*node.semi_sync.timeout_ms))
+                                                : Value(std::monostate{});
+    d["changed"] = !(before == node.semi_sync);
+    d["io_restarted"] = before.replica != node.semi_sync.replica && node.io_running;
   } else if (c.action == "release_fence") {
     const Fence was = node.fence;
     d["was"] = std::string(fence_name(static_cast<int>(was)));

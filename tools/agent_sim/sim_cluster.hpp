@@ -107,6 +107,7 @@ class SimCluster {
     std::uint64_t last_write_ms = 0;  // when its seq last grew
     Fence fence = Fence::none;
     std::uint64_t fence_until_ms = 0;
+    protocol::SemiSync semi_sync{};  // as set_semi_sync left it (both sides off at start)
     agent::CommandGate gate{0};
     agent::Publication publication;
     explicit Node(SimNodeSpec s, std::uint64_t heartbeat_ms) : spec(std::move(s)), publication(heartbeat_ms) {}
