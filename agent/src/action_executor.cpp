@@ -214,7 +214,7 @@ Result<void> ActionExecutor::dispatch(Run& run, const protocol::Command& command
   if (action == "stop_replication") return stop_replication(run);
   if (action == "stop_io_thread") return stop_io_thread(run);
   if (action == "start_replication") return start_replication(run);
-  if (action == "reset_replication") return reset_replication(run);
+  if (action == "reset_replication") return reset_replication(run, command.args);
   if (action == "change_source") return change_source(run, command.args);
   if (action == "wait_for_position") return wait_for_position(run, command.args);
   if (action == "report_position") return report_position(run);
@@ -447,8 +447,25 @@ Result<void> ActionExecutor::start_replication(Run& run) {
   return ok();
 }
 
-Result<void> ActionExecutor::reset_replication(Run& run) {
+// applied (issue 22): the reset runs only on a node that applied that
+// position, so that pivotd can queue it behind the catch-up's
+// wait_for_position without waiting for the wait's answer: behind a wait that
+// failed it changes nothing.
+Result<void> ActionExecutor::reset_replication(Run& run, const ValueMap& args) {
   const ActionSql& sql = run.sql();
+  if (const std::string position = text_arg(args, "applied"); !position.empty()) {
+    if (auto valid = check_gtid_position(sql.flavor(), position); !valid) return valid;
+    // A 1 ms wait, not 0: MySQL may read a 0 timeout as no timeout.
+    auto applied = run.value("checking the applied position", sql.wait_for_position(position, milliseconds(1)));
+    if (!applied) return applied.error();
+    if (!*applied || **applied != "0") {
+      auto now_at = run.value("reading the applied position", sql.applied_position());
+      return make_error(action_errc::position_timeout,
+                        "position " + position.substr(0, 200) + " not applied (at " +
+                            (now_at && *now_at ? now_at->value().substr(0, 200) : std::string("?")) +
+                            "): replication left as it was");
+    }
+  }
   auto status = run.query("reading replica status", sql.replica_status());
   if (!status) return status.error();
   auto replica = replica_of(sql.flavor(), *status);

@@ -324,6 +324,15 @@ CommandResult SimCluster::run(Node& node, const Pending& pending, std::uint64_t 
     d["io_running"] = std::string("yes");
     d["sql_running"] = true;
   } else if (c.action == "reset_replication") {
+    // applied (issue 22): only a node that applied the position is reset.
+    if (const auto applied = arg<std::string>(c, "applied").value_or(""); !applied.empty()) {
+      auto target = gtid::MariadbPosition::parse(applied);
+      if (!target) return agent::error_result(c.id, "bad_arg_value", "applied: " + target.error().message);
+      if (node.seq < target->seq(kDomain)) {
+        return agent::error_result(c.id, "position_timeout",
+                                   "position " + applied + " not applied (at " + gtid_of(node.seq) + ")");
+      }
+    }
     d["had_source"] = node.source.has_value();
     d["previous_source_host"] = node.source ? Value(nodes_[*node.source].spec.host) : Value(std::monostate{});
     d["previous_source_port"] =

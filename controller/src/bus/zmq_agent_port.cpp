@@ -21,6 +21,24 @@ ZmqAgentPort::ZmqAgentPort(ControllerBus& bus, const Leadership& leadership, Age
 
 Result<protocol::CommandResult> ZmqAgentPort::call(const std::string& cluster, const std::string& node,
                                                    const protocol::Command& command) {
+  return send_until_answered(cluster, node, command, nullptr);
+}
+
+Result<protocol::CommandResult> ZmqAgentPort::call_notifying_sent(const std::string& cluster, const std::string& node,
+                                                                  const protocol::Command& command,
+                                                                  const std::function<void()>& on_sent) {
+  bool notified = false;
+  auto answer = send_until_answered(cluster, node, command, [&] {
+    notified = true;
+    on_sent();
+  });
+  if (!notified) on_sent();  // never taken by the bus: the caller must not wait for it
+  return answer;
+}
+
+Result<protocol::CommandResult> ZmqAgentPort::send_until_answered(const std::string& cluster, const std::string& node,
+                                                                  const protocol::Command& command,
+                                                                  const std::function<void()>& on_sent) {
   if (command.id.empty()) return make_error("bad_command", "a command needs an id");
   protocol::Command stamped = command;
   stamped.epoch = leadership_.epoch();
@@ -37,10 +55,13 @@ Result<protocol::CommandResult> ZmqAgentPort::call(const std::string& cluster, c
   const auto deadline =
       first_send + milliseconds(std::min(command.timeout_ms, kMaxTimeoutMs)) + timing_.transport_margin;
   std::uint64_t sends = 0;
+  bool on_its_way = false;
   // Bounded by the deadline: each turn waits until the next re-send or the end.
   while (true) {
     lock.unlock();
     auto sent = bus_.send(cluster, node, stamped);
+    if (sent && !on_its_way && on_sent) on_sent();
+    on_its_way = on_its_way || static_cast<bool>(sent);
     lock.lock();
     ++sends;
     if (!sent && sent.error().code != "dropped") {

@@ -20,11 +20,13 @@ std::uint64_t us_between(Steady::time_point from, Steady::time_point to) {
 
 // The µs figures are measurements for the step's detail (bench/pivot), not
 // inputs to any decision: the real steady clock, not the Clock port.
-plan::CallOutcome JobCalls::call(const NodeSpec& node, protocol::Command command) {
+plan::CallOutcome JobCalls::call(const NodeSpec& node, protocol::Command command,
+                                 const std::function<void()>& on_sent) {
   const auto journal_start = Steady::now();
   journal_.command_sent(job_id_, step_of_command(command.id), command.id, clock_.wall_ms());
   const auto sent = Steady::now();
-  auto answer = agents_.call(cluster_, node.name, command);
+  auto answer = on_sent ? agents_.call_notifying_sent(cluster_, node.name, command, on_sent)
+                        : agents_.call(cluster_, node.name, command);
   const auto answered = Steady::now();
   auto outcome = plan::outcome_of(node.name, std::move(command), answer);
   outcome.journal_us = us_between(journal_start, sent);

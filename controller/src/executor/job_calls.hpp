@@ -27,8 +27,10 @@ class JobCalls {
 
   // "<job>/<step>/<node>[/<action>]" (plan::command_id).
   std::string id(const std::string& step, const NodeSpec& node, const std::string& action = "") const;
-  // Journals the command's id, then sends it and waits for the answer.
-  plan::CallOutcome call(const NodeSpec& node, protocol::Command command);
+  // Journals the command's id, then sends it and waits for the answer;
+  // on_sent (when given) runs once it is on its way (AgentPort::call_notifying_sent).
+  plan::CallOutcome call(const NodeSpec& node, protocol::Command command,
+                         const std::function<void()>& on_sent = nullptr);
   // One thread per node, all joined; outcomes in the order of `nodes`.
   std::vector<plan::CallOutcome> call_each(const std::vector<const NodeSpec*>& nodes,
                                            const std::function<protocol::Command(const NodeSpec&)>& build);

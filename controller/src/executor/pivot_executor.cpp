@@ -150,14 +150,10 @@ plan::Verdict PivotRun::fence_lock(JobStep& s) {
 // The last look before the candidate becomes writable: the lock still held
 // (its session alive, its lease running) and the old primary still at the
 // captured position. Anything else rolls back: a commit may have escaped.
-// promote's reset_replication (candidate) goes out with it: two nodes,
-// neither reads what the other changes, so the window pays one round trip for
-// both. Its undo (the candidate a replica of the old primary again) is this
-// step's, planned before it is sent; promote reads its answer.
+// It runs after the catch-up, while the candidate's reset (queued behind the
+// catch-up's wait) may still run: two nodes, neither reads what the other
+// changes.
 plan::Verdict PivotRun::confirm_fence(JobStep& s) {
-  reset_ = std::async(std::launch::async, [this] {
-    return call(*candidate_, plan::reset_replication(id("promote", *candidate_, "reset_replication")));
-  });
   auto o = call(*old_primary_, plan::report_position(id("confirm_fence", *old_primary_)));
   const auto now = o.ok ? plan::position_of(o.detail) : std::nullopt;
   const auto fence = o.detail.find("fence");
@@ -245,18 +241,48 @@ plan::Verdict PivotRun::catch_up(JobStep& s) {
   s.detail["wait_ms"] = wait_ms;
   if (position_.gtid.empty()) {  // the old primary never wrote a transaction
     s.detail["reached"] = true;
+    send_reset(0);
     return plan::Verdict::succeeded;
   }
-  auto o = call(*candidate_, plan::wait_for_position(id("catch_up", *candidate_), position_.gtid, wait_ms));
+  auto wait = plan::wait_for_position(id("catch_up", *candidate_), position_.gtid, wait_ms);
+  const std::uint64_t wait_timeout_ms = wait.timeout_ms;
+  auto o = call(*candidate_, std::move(wait), [&] { send_reset(wait_timeout_ms); });
   plan::require_reached(o);
   return plan::verdict_of(record(s, o));
+}
+
+// promote's reset_replication, queued on the candidate's agent right behind
+// the catch-up's wait as soon as the wait is on its way (issue 22): the agent
+// runs one command after the other, in arrival order, so the reset starts the
+// moment the wait ends, with no round trip between; promote reads its answer.
+// It carries the captured position (applied): behind a wait that failed, or
+// ahead of one whose first send was lost, the agent changes nothing
+// (position_timeout). Its undo (the candidate a replica of the old primary
+// again) is catch_up's, planned before either goes out.
+void PivotRun::send_reset(std::uint64_t queued_behind_ms) {
+  auto reset = plan::reset_replication(id("promote", *candidate_, "reset_replication"), position_.gtid);
+  reset.timeout_ms += queued_behind_ms;  // counted from its receipt: it may wait out the catch-up first
+  reset_ = std::async(std::launch::async, [this, reset = std::move(reset)]() mutable {
+    return call(*candidate_, std::move(reset));
+  });
 }
 
 // The candidate becomes writable only once confirm_fence and the reset both
 // answered well; the undo of the writable switch (the candidate read-only
 // again, then exact) is planned before the switch is sent.
 plan::Verdict PivotRun::promote(JobStep& s) {
-  if (!record(s, reset_.get())) return plan::Verdict::failed;
+  settle();
+  if (!reset_answer_) {  // not reached: catch_up succeeded only once its wait went out
+    record_failure(s.name, "internal_error", "promote: the candidate's reset was never sent");
+    return plan::Verdict::failed;
+  }
+  if (!reset_answer_->ok && reset_answer_->error == "unknown_arg") {
+    // An agent from before issue 22 refused applied, having run nothing; the
+    // catch-up answered reached: the reset as before.
+    s.detail["commands"].push_back(plan::detail_of(*reset_answer_));  // said, not a failure
+    reset_answer_ = call(*candidate_, plan::reset_replication(id("promote", *candidate_, "reset_replication_again")));
+  }
+  if (!record(s, *reset_answer_)) return plan::Verdict::failed;
   runner_.plan_undo(undo_promote());
   const bool writable =
       record(s, call(*candidate_, plan::make_writable(id("promote", *candidate_, "set_read_only"), input_.spec.policy)));
@@ -265,7 +291,8 @@ plan::Verdict PivotRun::promote(JobStep& s) {
 }
 
 void PivotRun::settle() {
-  if (reset_.valid()) reset_.wait();  // its answer is promote's: an undo must not overtake it
+  // Its answer is promote's, and undo_reset's: an undo must not overtake it.
+  if (reset_.valid()) reset_answer_ = reset_.get();
 }
 
 plan::Verdict PivotRun::repoint_replicas(JobStep& s) {

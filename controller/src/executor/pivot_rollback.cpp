@@ -41,6 +41,14 @@ plan::Undo PivotRun::undo_fence_read_only() {
 
 plan::Undo PivotRun::undo_reset() {
   plan::Undo u{[this] {
+    // The reset queued behind the catch-up refused having changed nothing
+    // (the position not applied, or an older agent's unknown_arg): the
+    // candidate still replicates from the old primary. A repoint would also
+    // wait on its SQL thread, which may be what held the catch-up back.
+    if (reset_answer_ && !reset_answer_->ok &&
+        (reset_answer_->error == "position_timeout" || reset_answer_->error == "unknown_arg")) {
+      return true;
+    }
     const bool repointed = undo("rollback_candidate_repoint", *candidate_, [&](std::string id) {
       return plan::change_source(std::move(id), *old_primary_, position_.use_gtid, false);
     });

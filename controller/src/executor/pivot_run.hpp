@@ -68,8 +68,9 @@ class PivotRun {
   plan::Verdict fence_read_only(JobStep& s);
   plan::Verdict fence_lock(JobStep& s);
   plan::Verdict capture_position(JobStep& s);
-  plan::Verdict catch_up(JobStep& s);
-  plan::Verdict confirm_fence(JobStep& s);  // sends promote's reset_replication with it
+  plan::Verdict catch_up(JobStep& s);  // queues promote's reset_replication behind its wait
+  void send_reset(std::uint64_t queued_behind_ms);
+  plan::Verdict confirm_fence(JobStep& s);
   plan::Verdict promote(JobStep& s);
   plan::Verdict post_promote(JobStep& s);
   plan::Verdict fence_kill_connections(JobStep& s);
@@ -91,7 +92,7 @@ class PivotRun {
   // or nullopt when it cannot be told (a step of its own, pivot_rollback.cpp).
   std::optional<std::string> candidate_writes();
   bool undo(const std::string& step, const NodeSpec& node, const std::function<protocol::Command(std::string)>& build);
-  void settle();  // the reset sent with confirm_fence answered
+  void settle();  // the reset sent by catch_up answered
   PivotJobOutcome rollback_outcome(plan::RunEnd end) const;
 
   // Plumbing.
@@ -103,8 +104,9 @@ class PivotRun {
   std::string id(const std::string& step, const NodeSpec& node, const std::string& action = "") const {
     return calls_.id(step, node, action);
   }
-  plan::CallOutcome call(const NodeSpec& node, protocol::Command command) {
-    return calls_.call(node, std::move(command));
+  plan::CallOutcome call(const NodeSpec& node, protocol::Command command,
+                         const std::function<void()>& on_sent = nullptr) {
+    return calls_.call(node, std::move(command), on_sent);
   }
   std::vector<plan::CallOutcome> call_each(const std::vector<const NodeSpec*>& nodes,
                                            const std::function<protocol::Command(const NodeSpec&)>& build) {
@@ -133,7 +135,10 @@ class PivotRun {
   std::uint64_t fence_started_ms_ = 0;  // steady: the write-blocked window opens here
   std::uint64_t promoted_ms_ = 0;       // steady: the candidate answered writable
   std::optional<std::uint64_t> write_blocked_ms_;
-  std::future<plan::CallOutcome> reset_;  // promote's reset_replication, sent with confirm_fence
+  std::future<plan::CallOutcome> reset_;  // promote's reset_replication, sent by catch_up
+  // Its answer once read (promote or settle), promote's second reset's when an
+  // older agent refused the first: undo_reset reads what the candidate did.
+  std::optional<plan::CallOutcome> reset_answer_;
   bool sessions_killed_ = false;
   // Repointed nodes that will not apply by themselves (stopped by the
   // operator, delayed), with why: verify only checks they were repointed.

@@ -91,8 +91,10 @@ protocol::Command start_replication(std::string id) {
   return command(std::move(id), "start_replication", kStopReplicationTimeoutMs);
 }
 
-protocol::Command reset_replication(std::string id) {
-  return command(std::move(id), "reset_replication", kResetReplicationTimeoutMs);
+protocol::Command reset_replication(std::string id, const std::string& applied) {
+  protocol::ValueMap args;
+  if (!applied.empty()) args["applied"] = applied;
+  return command(std::move(id), "reset_replication", kResetReplicationTimeoutMs, std::move(args));
 }
 
 protocol::Command wait_for_position(std::string id, const std::string& position, std::uint64_t wait_ms) {

@@ -87,7 +87,9 @@ protocol::Command report_position(std::string id);
 protocol::Command stop_io_thread(std::string id);
 // The undo of stop_io_thread on a node whose IO thread ran.
 protocol::Command start_replication(std::string id);
-protocol::Command reset_replication(std::string id);
+// applied (issue 22, "" none): the agent resets only a node that applied
+// that position, else answers position_timeout having changed nothing.
+protocol::Command reset_replication(std::string id, const std::string& applied = "");
 protocol::Command wait_for_position(std::string id, const std::string& position, std::uint64_t wait_ms);
 // start_io: the IO thread starts although it is stopped now (a failover
 // stopped it itself); otherwise only the threads that ran are started.

@@ -23,12 +23,28 @@ void crash_for_failpoint(const Failpoint& failpoint, const std::string& what) {
 
 Result<protocol::CommandResult> FailpointAgentPort::call(const std::string& cluster, const std::string& node,
                                                          const protocol::Command& command) {
+  return call_inner(cluster, node, command, nullptr);
+}
+
+Result<protocol::CommandResult> FailpointAgentPort::call_notifying_sent(const std::string& cluster,
+                                                                        const std::string& node,
+                                                                        const protocol::Command& command,
+                                                                        const std::function<void()>& on_sent) {
+  return call_inner(cluster, node, command, on_sent);
+}
+
+Result<protocol::CommandResult> FailpointAgentPort::call_inner(const std::string& cluster, const std::string& node,
+                                                               const protocol::Command& command,
+                                                               const std::function<void()>& on_sent) {
+  auto pass_on = [&] {
+    return on_sent ? inner_.call_notifying_sent(cluster, node, command, on_sent) : inner_.call(cluster, node, command);
+  };
   const auto fp = failpoint_for(failpoints_, command);
-  if (!fp) return inner_.call(cluster, node, command);
+  if (!fp) return pass_on();
 
   static auto log = log::get("pivotd.failpoint");
   const auto sent = std::chrono::steady_clock::now();
-  auto answer = inner_.call(cluster, node, command);
+  auto answer = pass_on();
   const std::string what = answer ? (answer->ok ? "ok" : "refused (" + answer->error + ")") : answer.error().code;
   if (fp->effect == FailpointEffect::crash) {
     crash_(*fp, "command " + command.id + " (" + command.action + ") on " + cluster + "." + node + " answered " + what);

@@ -55,7 +55,10 @@ const std::vector<ActionSpec>& catalogue() {
                   {"sql_running", "bool: SQL thread right after the start"}}},
       {.name = "reset_replication",
        .doc = "STOP REPLICA then RESET REPLICA ALL: the node forgets its source (promotion).",
-       .args = {},
+       .args = {{.name = "applied", .type = ArgType::string, .required = false,
+                 .doc = "a GTID position (issue 22): the reset runs only once the node applied it, "
+                        "else position_timeout with nothing changed; so that pivotd can queue it "
+                        "behind the catch-up's wait_for_position"}},
        .detail = {{"had_source", "bool: whether a source was configured before"},
                   {"previous_source_host", "string, nil when none: the source forgotten"},
                   {"previous_source_port", "integer, nil when none"}}},

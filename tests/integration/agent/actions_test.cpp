@@ -200,6 +200,26 @@ TEST_F(ActionsTest, ResetReplicationForgetsTheSourceOnceAndIsHarmlessOnAPrimary)
   EXPECT_EQ(primary.detail.at("had_source"), Value(false));
 }
 
+// Issue 22: pivotd queues the reset behind the catch-up's wait; with applied
+// it resets only a node that applied that position, else changes nothing.
+TEST_F(ActionsTest, ResetReplicationWithAppliedResetsOnlyANodeThatAppliedIt) {
+  cluster().execute(1, "REPLACE INTO pivot_test.probe VALUES (90, 'root', 1)");
+  cluster().sync_replicas(1, 20s);
+  const std::string at = cluster().value(1, "SELECT @@global.gtid_binlog_pos");
+  ASSERT_FALSE(at.empty());
+  ActionExecutor db2 = agent(2);
+  auto early = run(db2, "reset_replication", {{"applied", std::string("0-1-999999999")}});
+  EXPECT_FALSE(early.ok);
+  EXPECT_EQ(early.error, "position_timeout") << show(early);
+  EXPECT_EQ(slave(2, "Slave_SQL_Running"), "Yes") << "replication left as it was";
+  EXPECT_EQ(slave(2, "Slave_IO_Running"), "Yes");
+
+  auto reset = run(db2, "reset_replication", {{"applied", at}});
+  ASSERT_TRUE(reset.ok) << show(reset);
+  EXPECT_EQ(reset.detail.at("had_source"), Value(true));
+  EXPECT_TRUE(cluster().record(2, "SHOW ALL SLAVES STATUS").empty());
+}
+
 TEST_F(ActionsTest, ChangeSourceRepointsAndKeepsTheDelay) {
   // A delayed node: its delay is its own, a repoint must keep it.
   cluster().execute(3, "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY = 7; START SLAVE");

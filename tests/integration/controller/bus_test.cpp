@@ -275,6 +275,28 @@ TEST_F(BusTest, ASilentAgentGivesNoAnswerNearTheTimeout) {
   EXPECT_GE(db1.commands_received(), 2) << "re-sent while waiting";
 }
 
+// Issue 22: a caller queues a second command behind the first once the
+// first is on its way; on_sent says so at the first send the bus took, once,
+// not at the answer.
+TEST_F(BusTest, OnSentRunsOnceAtTheFirstSendNotAtTheAnswer) {
+  start_bus();
+  auto options = agent("db1");
+  options.answers = false;
+  FakeAgent db1(options);
+  int notified = 0;
+  std::chrono::steady_clock::duration notified_after{};
+  const auto begin = std::chrono::steady_clock::now();
+  auto result = port_->call_notifying_sent("sms-1", "db1", command("c-4", 500), [&] {
+    ++notified;
+    notified_after = std::chrono::steady_clock::now() - begin;
+  });
+  const auto took = std::chrono::steady_clock::now() - begin;
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(notified, 1) << "once, though re-sent";
+  EXPECT_GE(db1.commands_received(), 2);
+  EXPECT_LT(notified_after, took - 400ms) << "on its way long before the call gave up";
+}
+
 TEST_F(BusTest, ParallelCallsToThreeAgents) {
   start_bus();
   std::vector<std::unique_ptr<FakeAgent>> agents;

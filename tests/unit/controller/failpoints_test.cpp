@@ -117,6 +117,37 @@ TEST(FailpointAgentPort, ACrashComesOnceTheCommandRan) {
   EXPECT_THAT(crashed[0], HasSubstr("answered ok"));
 }
 
+// The port in front of ZmqAgentPort keeps its "on its way" signal: a
+// command pipelined behind another (catch_up's reset) goes out under
+// failpoints as it does in production.
+TEST(FailpointAgentPort, PassesOnWhenACommandIsOnItsWay) {
+  struct NotifyingAgents : AgentPort {
+    Result<protocol::CommandResult> call(const std::string&, const std::string&,
+                                         const protocol::Command& c) override {
+      protocol::CommandResult r;
+      r.id = c.id;
+      r.ok = true;
+      return r;
+    }
+    Result<protocol::CommandResult> call_notifying_sent(const std::string& cluster, const std::string& node,
+                                                        const protocol::Command& c,
+                                                        const std::function<void()>& on_sent) override {
+      on_sent();
+      answered_after_sent = true;
+      return call(cluster, node, c);
+    }
+    bool answered_after_sent = false;
+  } inner;
+  FailpointAgentPort port(inner, parse_failpoints("catch_up/wait_for_position:drop_answer").value(),
+                          [](std::chrono::milliseconds) {});
+  int notified = 0;
+  auto answer = port.call_notifying_sent("sms-1", "db2", command("pv-1-2/catch_up/db2", "wait_for_position"),
+                                         [&] { ++notified; });
+  EXPECT_FALSE(answer.ok()) << "the failpoint still drops the answer";
+  EXPECT_EQ(notified, 1);
+  EXPECT_TRUE(inner.answered_after_sent) << "the inner port was asked to say when it sent";
+}
+
 TEST(FailpointAgentPort, TheCommandRunsAndItsAnswerIsLostUntilTheTimeout) {
   test::ManualClock clock;
   test::FakeAgents agents(clock);

@@ -57,6 +57,12 @@ class PivotExecutorTest : public ::testing::Test {
     auto seq = sent();
     return std::vector<std::string>(seq.begin() + std::min<std::size_t>(6, seq.size()), seq.end());
   }
+  // An agent from before issue 22: it refuses `arg` of `action` once
+  // (unknown_arg, nothing run), then answers as usual.
+  void older_agent(const std::string& node, const std::string& action, const std::string& arg) {
+    agents.reply(node, action, {FakeAgents::refused("unknown_arg", action + ": unknown arg '" + arg + "'"),
+                                FakeAgents::ok(FakeAgents::default_detail(action))});
+  }
   // db2's writable switch runs, but its answer is lost; the re-fence is answered.
   void lose_writable_answer() {
     agents.reply("db2", "set_read_only", {FakeAgents::no_answer(), FakeAgents::ok({{"read_only", true}})});
@@ -305,13 +311,22 @@ TEST_P(PivotRollbackTest, TheOldPrimaryIsWritableAgain) {
   EXPECT_EQ(outcome.state, JobState::rolled_back) << to_json(outcome.result).dump(2);
   EXPECT_EQ(sent(), c.sent);
   const auto all = agents.calls();
-  const auto& undo = all.back().command;
-  EXPECT_EQ(undo.id, "j7/rollback_old_primary_writable/db1");
-  EXPECT_EQ(undo.args, (protocol::ValueMap{{"read_only", false}}));
+  const auto writable = std::find_if(all.begin(), all.end(), [](const test::AgentCall& c) {
+    return c.command.id == "j7/rollback_old_primary_writable/db1";
+  });
+  ASSERT_NE(writable, all.end());
+  EXPECT_EQ(writable->command.args, (protocol::ValueMap{{"read_only", false}}));
   EXPECT_EQ(state_of("rollback_old_primary_writable"), "succeeded");
   EXPECT_EQ(outcome.result["error"], c.error);
   // The lock (when fence_writes was sent) goes first, then read_only.
-  const auto& steps = outcome.result["rollback"]["steps"];
+  // A candidate whose reset went out is repointed after that, last.
+  const auto& undone = outcome.result["rollback"]["steps"].items();
+  std::vector<Detail> steps(undone.begin(), undone.end());
+  ASSERT_FALSE(steps.empty());
+  if (steps.back()["step"] == "rollback_candidate_repoint") {
+    EXPECT_EQ(steps.back()["ok"], true);
+    steps.pop_back();
+  }
   EXPECT_EQ(steps.back()["step"], "rollback_old_primary_writable");
   EXPECT_EQ(steps.back()["ok"], true);
   if (steps.size() == 2) {
@@ -343,14 +358,15 @@ INSTANTIATE_TEST_SUITE_P(
         RollbackCase{"capture_without_position", "db1", "report_position", FakeAgents::ok({{"read_only", true}}),
                      {"db1 fence_writes", "db1 report_position", "db1 release_fence", "db1 set_read_only"},
                      "no_position"},
+        // The candidate's reset went out behind the wait: undone last.
         RollbackCase{"catch_up_timeout", "db2", "wait_for_position",
                      FakeAgents::refused("position_timeout", "0-1-99 after 4997 ms"),
-                     {"db1 fence_writes", "db1 report_position", "db2 wait_for_position", "db1 release_fence",
-                      "db1 set_read_only"},
+                     {"db1 fence_writes", "db1 report_position", "db2 wait_for_position", "db2 reset_replication",
+                      "db1 release_fence", "db1 set_read_only", "db2 change_source"},
                      "position_timeout"},
         RollbackCase{"catch_up_ok_but_not_reached", "db2", "wait_for_position", FakeAgents::ok({{"reached", false}}),
-                     {"db1 fence_writes", "db1 report_position", "db2 wait_for_position", "db1 release_fence",
-                      "db1 set_read_only"},
+                     {"db1 fence_writes", "db1 report_position", "db2 wait_for_position", "db2 reset_replication",
+                      "db1 release_fence", "db1 set_read_only", "db2 change_source"},
                      "position_timeout"}),
     [](const auto& info) { return info.param.name; });
 
@@ -358,9 +374,7 @@ INSTANTIATE_TEST_SUITE_P(
 // unknown_arg, having run nothing: read_only alone, then the lock as a command
 // of its own, as before; a mixed fleet still pivots.
 TEST_F(PivotExecutorTest, AnOlderAgentGetsReadOnlyThenTheLockAsTwoCommands) {
-  agents.reply("db1", "fence_writes",
-               {FakeAgents::refused("unknown_arg", "fence_writes: unknown arg 'read_only'"),
-                FakeAgents::ok(FakeAgents::default_detail("fence_writes"))});
+  older_agent("db1", "fence_writes", "read_only");
   auto outcome = run();
   EXPECT_EQ(outcome.state, JobState::succeeded) << to_json(outcome.result).dump(2);
   const auto seq = sent();
@@ -390,6 +404,50 @@ TEST_F(PivotExecutorTest, AnOlderAgentsRefusedLockIsReleasedOnceThenReadOnlyUndo
                                              "db1 release_fence", "db1 set_read_only"}))
       << "fence_read_only and fence_lock both plan the release: it runs once";
   EXPECT_EQ(outcome.result["rollback"]["steps"].size(), 2u);
+}
+
+// An AgentPort that says a command is on its way as the fakes take it, as
+// ZmqAgentPort does once its bus took it, before the answer.
+class SendingAgents : public AgentPort {
+ public:
+  explicit SendingAgents(AgentPort& inner) : inner_(inner) {}
+  Result<protocol::CommandResult> call(const std::string& cluster, const std::string& node,
+                                       const protocol::Command& command) override {
+    return inner_.call(cluster, node, command);
+  }
+  Result<protocol::CommandResult> call_notifying_sent(const std::string& cluster, const std::string& node,
+                                                      const protocol::Command& command,
+                                                      const std::function<void()>& on_sent) override {
+    on_sent();
+    return inner_.call(cluster, node, command);
+  }
+
+ private:
+  AgentPort& inner_;
+};
+
+// Issue 22: the candidate's reset is queued on its agent behind the
+// catch-up's wait, not sent after the wait's answer: the agent runs it as
+// soon as the wait ends. Its deadline counts the wait it may sit behind.
+TEST_F(PivotExecutorTest, TheCandidatesResetIsQueuedBehindTheCatchUpWithoutWaitingForItsAnswer) {
+  agents.rendezvous("*", {"db2 wait_for_position", "db2 reset_replication"});
+  SendingAgents sending(agents);
+  PivotExecutor executor(sending, hooks, source, clock, observer);
+  auto outcome = executor.run(input);
+  EXPECT_EQ(outcome.state, JobState::succeeded) << to_json(outcome.result).dump(2);
+  EXPECT_TRUE(agents.overlapped("*")) << "the reset was sent only once the wait had answered";
+  const auto calls = agents.calls();
+  auto with_id = [&](const std::string& id) {
+    return std::find_if(calls.begin(), calls.end(), [&](const test::AgentCall& c) { return c.command.id == id; });
+  };
+  const auto wait = with_id("j7/catch_up/db2");
+  const auto reset = with_id("j7/promote/db2/reset_replication");
+  ASSERT_NE(wait, calls.end());
+  ASSERT_NE(reset, calls.end());
+  EXPECT_EQ(reset->command.timeout_ms, 10000u + wait->command.timeout_ms) << "its own 10 s after the wait's";
+  EXPECT_EQ(reset->command.args, (protocol::ValueMap{{"applied", std::string("0-1-100")}}))
+      << "behind a wait that failed the agent changes nothing";
+  EXPECT_EQ(observer.step("promote").detail["commands"][0]["action"], "reset_replication");
 }
 
 TEST_F(PivotExecutorTest, CatchUpIsBoundedFromTheFenceNotFromItsOwnStart) {
@@ -439,6 +497,40 @@ TEST_F(PivotExecutorTest, ARefusedWritableSwitchMakesTheCandidateReadOnlyBeforeT
   EXPECT_EQ(command(7).id, "j7/rollback_candidate_position/db2");
   EXPECT_EQ(command(9).args, (protocol::ValueMap{{"read_only", false}}));
   EXPECT_EQ(outcome.result["rollback"]["steps"].size(), 5u);
+}
+
+// An agent from before issue 22 refuses applied, having run nothing: once the
+// catch-up answered reached, promote sends the reset as before.
+TEST_F(PivotExecutorTest, AnOlderAgentsRefusedQueuedResetIsSentAgainAfterTheCatchUp) {
+  older_agent("db2", "reset_replication", "applied");
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::succeeded) << to_json(outcome.result).dump(2);
+  const auto calls = agents.calls();
+  std::vector<const test::AgentCall*> resets;
+  for (const auto& c : calls) {
+    if (c.command.action == "reset_replication") resets.push_back(&c);
+  }
+  ASSERT_EQ(resets.size(), 2u);
+  EXPECT_EQ(resets[1]->command.id, "j7/promote/db2/reset_replication_again");
+  EXPECT_TRUE(resets[1]->command.args.empty());
+  EXPECT_EQ(observer.step("promote").detail["commands"].size(), 3u) << "the refusal, the reset, the writable switch";
+}
+
+// A candidate that had not applied the position refuses the queued reset
+// (position_timeout, nothing changed): the catch-up failed too; rolled back,
+// and the candidate, still a replica of the old primary, is not repointed
+// (the repoint would wait on the SQL thread that held the catch-up back).
+TEST_F(PivotExecutorTest, AQueuedResetRefusedBehindAFailedCatchUpIsRolledBack) {
+  agents.reply("db2", "wait_for_position", {FakeAgents::refused("position_timeout", "0-1-99 after 4997 ms")});
+  agents.reply("db2", "reset_replication",
+               {FakeAgents::refused("position_timeout", "position 0-1-100 not applied: replication left as it was")});
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::rolled_back) << to_json(outcome.result).dump(2);
+  EXPECT_EQ(outcome.result["error"], "position_timeout");
+  const auto seq = sent();
+  EXPECT_EQ(std::count(seq.begin(), seq.end(), "db2 set_read_only"), 0) << "never writable";
+  EXPECT_EQ(std::count(seq.begin(), seq.end(), "db2 change_source"), 0) << seq.back();
+  EXPECT_EQ(seq.back(), "db1 set_read_only");
 }
 
 // ---- exact rollback: the answer to "writable" was lost ----
@@ -919,8 +1011,8 @@ TEST_F(PivotPortsTest, TheJournalHasEveryCommandIdBeforeItGoesOutWithinItsStep) 
   ASSERT_EQ(checking.started_when_sent.size(), agents.calls().size());
   for (const auto& [id, started] : checking.started_when_sent) {
     if (id == "j7/promote/db2/reset_replication") {
-      // Sent by confirm_fence on a thread of its own: it may reach the agent once promote started.
-      EXPECT_THAT(started, ::testing::AnyOf("confirm_fence", "promote"));
+      // Queued by catch_up on a thread of its own: it may reach the agent once a later step started.
+      EXPECT_THAT(started, ::testing::AnyOf("catch_up", "confirm_fence", "promote"));
     } else {
       EXPECT_EQ(started, step_of_command(id)) << id;
     }

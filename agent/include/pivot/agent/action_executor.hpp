@@ -117,7 +117,7 @@ class ActionExecutor {
   Result<void> stop_replication(Run& run);
   Result<void> stop_io_thread(Run& run);
   Result<void> start_replication(Run& run);
-  Result<void> reset_replication(Run& run);
+  Result<void> reset_replication(Run& run, const protocol::ValueMap& args);
   Result<void> change_source(Run& run, const protocol::ValueMap& args);
   Result<void> wait_for_position(Run& run, const protocol::ValueMap& args);
   Result<void> report_position(Run& run);

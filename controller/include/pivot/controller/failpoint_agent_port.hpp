@@ -26,8 +26,15 @@ class FailpointAgentPort : public AgentPort {
   // crash (with an action): the command runs, and pivotd dies on its answer.
   Result<protocol::CommandResult> call(const std::string& cluster, const std::string& node,
                                        const protocol::Command& command) override;
+  // Passed on as the inner port tells it, so that a pipelined command
+  // (pivot_executor.cpp's catch_up) runs under failpoints as in production.
+  Result<protocol::CommandResult> call_notifying_sent(const std::string& cluster, const std::string& node,
+                                                      const protocol::Command& command,
+                                                      const std::function<void()>& on_sent) override;
 
  private:
+  Result<protocol::CommandResult> call_inner(const std::string& cluster, const std::string& node,
+                                             const protocol::Command& command, const std::function<void()>& on_sent);
   AgentPort& inner_;
   const std::vector<Failpoint> failpoints_;
   Wait wait_;

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -45,6 +46,12 @@ class ZmqAgentPort : public AgentPort {
   // the same id is already pending for that node.
   Result<protocol::CommandResult> call(const std::string& cluster, const std::string& node,
                                        const protocol::Command& command) override;
+  // on_sent runs right after the first send that the bus took (its outbox is
+  // one queue: a command sent after that reaches the agent after it), or,
+  // when none did, as the call returns.
+  Result<protocol::CommandResult> call_notifying_sent(const std::string& cluster, const std::string& node,
+                                                      const protocol::Command& command,
+                                                      const std::function<void()>& on_sent) override;
 
   // From the bus's handler. True when the message was the result of a
   // pending call (which then returns); false for anything else, including a
@@ -54,6 +61,9 @@ class ZmqAgentPort : public AgentPort {
   std::uint64_t epoch() const { return leadership_.epoch(); }
 
  private:
+  Result<protocol::CommandResult> send_until_answered(const std::string& cluster, const std::string& node,
+                                                      const protocol::Command& command,
+                                                      const std::function<void()>& on_sent);
   using Key = std::tuple<std::string, std::string, std::string>;  // cluster, node, command id
   struct Pending {
     std::optional<protocol::CommandResult> result;

@@ -5,6 +5,7 @@
 // returns as soon as the answer is there (no polling sleeps).
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -29,6 +30,18 @@ class AgentPort {
   virtual ~AgentPort() = default;
   virtual Result<protocol::CommandResult> call(const std::string& cluster, const std::string& node,
                                                const protocol::Command& command) = 0;
+  // The same call; on_sent runs once, as soon as the command is on its way
+  // (anything sent after that follows it to the agent), so that a caller can
+  // queue a second command to the same agent behind it without waiting for
+  // its answer: an agent runs commands one at a time, in arrival order
+  // (docs/agent.md). An adapter that cannot tell runs it once the call returned.
+  virtual Result<protocol::CommandResult> call_notifying_sent(const std::string& cluster, const std::string& node,
+                                                              const protocol::Command& command,
+                                                              const std::function<void()>& on_sent) {
+    auto answer = call(cluster, node, command);
+    on_sent();
+    return answer;
+  }
 };
 
 struct HookOutcome {
