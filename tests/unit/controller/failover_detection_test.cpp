@@ -49,6 +49,7 @@ std::string all(const FailoverDetection& d) { return ::testing::PrintToString(d.
 TEST(FailoverDetection, APrimaryWhoseAgentReportsMysqldUpIsHealthy) {
   const auto d = detect(Topology::healthy());
   EXPECT_EQ(d.verdict, FailoverVerdict::healthy);
+  EXPECT_EQ(d.primary_agent, PrimaryAgent::up);
   EXPECT_THAT(d.reasons, ElementsAre("db1's agent reports its mysqld up: no failover."));
 }
 
@@ -57,6 +58,7 @@ TEST(FailoverDetection, UnreachableMysqldConfirmedByTheReplicasIsDead) {
   const auto d = detect(primary_killed());
   EXPECT_EQ(d.verdict, FailoverVerdict::dead) << all(d);
   EXPECT_THAT(d.confirmed_by, ElementsAre("db2", "db3"));  // backup and analytics testify but do not confirm
+  EXPECT_EQ(d.primary_agent, PrimaryAgent::unreachable) << "the failover's fence reads it";
   EXPECT_THAT(d.alive_by, IsEmpty());
   EXPECT_EQ(d.reasons.front(),
             "db1 is dead: db1's agent reports its mysqld unreachable (Can't connect to local server through socket) "
@@ -82,6 +84,7 @@ TEST(FailoverDetection, SilentAgentAndEveryFreshReplicaLostItIsDead) {
   t.heard("db1", 5000);  // its last state still says mysqld up
   const auto d = detect(t);
   EXPECT_EQ(d.verdict, FailoverVerdict::dead) << all(d);
+  EXPECT_EQ(d.primary_agent, PrimaryAgent::silent) << "the failover's fence reads it";
   EXPECT_EQ(d.reasons.front(),
             "db1 is dead: db1's agent has been silent for 5000 ms (agent_dead_ms 3000 ms) and every replica whose "
             "agent is fresh lost it too; confirmed by db2, db3.");
@@ -222,6 +225,7 @@ TEST(FailoverDetection, ALateAgentIsWaitedForUntilAgentDeadMs) {
   t.heard("db1", 5000);  // past agent_fresh_ms (3000), not yet agent_dead_ms (10000)
   const auto d = detect(t, 10'000);
   EXPECT_EQ(d.verdict, FailoverVerdict::no_decision);
+  EXPECT_EQ(d.primary_agent, PrimaryAgent::late) << "a manual failover then awaits its fence";
   EXPECT_EQ(d.reasons.front(),
             "db1's agent has not reported for 5000 ms, less than agent_dead_ms (10000 ms), and its last state had "
             "mysqld up: waiting for agent_dead_ms before deciding.");
