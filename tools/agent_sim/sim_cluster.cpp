@@ -192,8 +192,12 @@ std::optional<CommandResult> SimCluster::receive(std::size_t node, const protoco
 }
 
 std::optional<std::uint64_t> SimCluster::next_due_ms() const {
+  // Only each node's first pending command can run next (due() runs them in order).
   std::optional<std::uint64_t> next;
+  std::vector<bool> seen(nodes_.size(), false);
   for (const auto& p : pending_) {
+    if (seen[p.node]) continue;
+    seen[p.node] = true;
     if (!next || p.due_ms < *next) next = p.due_ms;
   }
   return next;
@@ -209,8 +213,13 @@ std::vector<SimOutput> SimCluster::due(std::uint64_t now_ms) {
     outputs.push_back(SimOutput{node, {}, {}, {}});
     return outputs.back();
   };
+  // One command at a time per node, in arrival order, as a real agent's
+  // queue runs them: a command queued behind a wait that has not ended (a
+  // pivot's reset behind its catch-up) waits for it.
+  std::vector<bool> busy(nodes_.size(), false);
   for (auto it = pending_.begin(); it != pending_.end();) {
-    if (it->due_ms > now_ms) {
+    if (busy[it->node] || it->due_ms > now_ms) {
+      busy[it->node] = true;
       ++it;
       continue;
     }
@@ -220,6 +229,7 @@ std::vector<SimOutput> SimCluster::due(std::uint64_t now_ms) {
       result = wait_for_position(node, *it, now_ms);
       if (!result) {
         it->due_ms = now_ms + kWaitRecheckMs;
+        busy[it->node] = true;
         ++it;
         continue;
       }

@@ -208,6 +208,31 @@ TEST(SimCluster, WaitForPositionWaitsUntilApplied) {
   EXPECT_GE(now - before, 300u);
 }
 
+// As a real agent's queue: a pivot's reset (with `applied`) sent right behind
+// its catch-up's wait runs once the wait has ended, not beside it.
+TEST(SimCluster, ACommandQueuedBehindAWaitRunsAfterIt) {
+  SimSettings settings;
+  settings.writes_per_s = 100;
+  settings.max_lag_ms = 1000;
+  auto cluster = make_cluster(settings);
+  std::uint64_t now = kStart + 5000;
+  cluster.advance(now);
+  const std::string ahead = cluster.position(0);
+  ASSERT_TRUE(call(cluster, 0, command("ro", "set_read_only", {{"read_only", true}}), now).ok);
+  ASSERT_FALSE(cluster.receive(1, command("w", "wait_for_position", {{"position", ahead}, {"timeout_ms", std::int64_t{5000}}}), now));
+  ASSERT_FALSE(cluster.receive(1, command("r", "reset_replication", {{"applied", ahead}}), now));
+  std::vector<CommandResult> answered;
+  for (const std::uint64_t end = now + 10000; now <= end && answered.size() < 2; now += 1) {
+    for (auto& out : cluster.due(now)) {
+      for (auto& r : out.results) answered.push_back(r);
+    }
+  }
+  ASSERT_EQ(answered.size(), 2u);
+  EXPECT_EQ(answered[0].id, "w");
+  EXPECT_EQ(answered[1].id, "r");
+  EXPECT_TRUE(answered[1].ok) << answered[1].error << ": the reset ran before the wait had ended";
+}
+
 TEST(SimCluster, EveryDetailKeyIsOneTheCatalogueNames) {
   auto cluster = make_cluster();
   std::uint64_t now = kStart + 2000;
