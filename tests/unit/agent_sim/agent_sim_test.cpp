@@ -183,16 +183,27 @@ TEST(SimCluster, AStaleEpochAndBadArgsAreRefusedWithoutRunning) {
   EXPECT_TRUE(cluster.writer()) << "nothing ran: db1 still writes";
 }
 
-TEST(SimCluster, WaitForPositionWaitsUntilApplied) {
+// A cluster that wrote for 5 s, its primary then fenced (read-only, as a
+// pivot's fence): `ahead` is the primary's last position, which db2 reaches
+// within its lag.
+struct Fenced {
+  SimCluster cluster;
+  std::uint64_t now;
+  std::string ahead;
+};
+Fenced fenced_after_writes() {
   SimSettings settings;
   settings.writes_per_s = 100;
   settings.max_lag_ms = 1000;
-  auto cluster = make_cluster(settings);
-  std::uint64_t now = kStart + 5000;
-  cluster.advance(now);
-  const std::string ahead = cluster.position(0);
-  // Stop the primary's writes, as the fence does: db2 catches up within its lag.
-  ASSERT_TRUE(call(cluster, 0, command("ro", "set_read_only", {{"read_only", true}}), now).ok);
+  Fenced f{make_cluster(settings), kStart + 5000, ""};
+  f.cluster.advance(f.now);
+  f.ahead = f.cluster.position(0);
+  EXPECT_TRUE(call(f.cluster, 0, command("ro", "set_read_only", {{"read_only", true}}), f.now).ok);
+  return f;
+}
+
+TEST(SimCluster, WaitForPositionWaitsUntilApplied) {
+  auto [cluster, now, ahead] = fenced_after_writes();
   const std::uint64_t asked = now;
   const auto r = call(cluster, 1, command("w", "wait_for_position", {{"position", ahead}, {"timeout_ms", std::int64_t{5000}}}), now);
   EXPECT_TRUE(r.ok) << r.error;
@@ -211,14 +222,7 @@ TEST(SimCluster, WaitForPositionWaitsUntilApplied) {
 // As a real agent's queue: a pivot's reset (with `applied`) sent right behind
 // its catch-up's wait runs once the wait has ended, not beside it.
 TEST(SimCluster, ACommandQueuedBehindAWaitRunsAfterIt) {
-  SimSettings settings;
-  settings.writes_per_s = 100;
-  settings.max_lag_ms = 1000;
-  auto cluster = make_cluster(settings);
-  std::uint64_t now = kStart + 5000;
-  cluster.advance(now);
-  const std::string ahead = cluster.position(0);
-  ASSERT_TRUE(call(cluster, 0, command("ro", "set_read_only", {{"read_only", true}}), now).ok);
+  auto [cluster, now, ahead] = fenced_after_writes();
   ASSERT_FALSE(cluster.receive(1, command("w", "wait_for_position", {{"position", ahead}, {"timeout_ms", std::int64_t{5000}}}), now));
   ASSERT_FALSE(cluster.receive(1, command("r", "reset_replication", {{"applied", ahead}}), now));
   std::vector<CommandResult> answered;
