@@ -9,7 +9,7 @@ const ProbeSql& probe_sql(protocol::Flavor flavor) {
       "'gtid_slave_pos','gtid_strict_mode','log_bin','log_slave_updates','binlog_format',"
       "'report_host','report_port','version','rpl_semi_sync_master_enabled',"
       "'rpl_semi_sync_slave_enabled','rpl_semi_sync_master_wait_point','rpl_semi_sync_master_timeout',"
-      "'slave_net_timeout')",
+      "'rpl_semi_sync_slave_kill_conn_timeout','slave_net_timeout')",
       "SELECT @@global.read_only AS read_only",
       // SHOW ALL SLAVES STATUS, not SHOW SLAVE STATUS: only it has Gtid_Slave_Pos.
       "SHOW ALL SLAVES STATUS",

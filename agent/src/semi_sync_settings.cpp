@@ -24,6 +24,12 @@ constexpr Names kSource{"rpl_semi_sync_source_enabled", "rpl_semi_sync_replica_e
                         "rpl_semi_sync_source_wait_point", "rpl_semi_sync_source_timeout",
                         "Rpl_semi_sync_source_status"};
 
+// MariaDB only (MySQL has no such variable): with the replica side on, STOP
+// SLAVE IO_THREAD first tries to kill the source's dump thread for up to this
+// many seconds (default 5), which a failover's stop_io waits against a hung
+// or silent primary. Set with the replica side, to kKillConnTimeoutS.
+constexpr const char* kKillConnTimeout = "rpl_semi_sync_slave_kill_conn_timeout";
+
 std::string quoted(const char* name) { return std::string("'") + name + "'"; }
 
 std::string in_list(protocol::Flavor flavor, std::initializer_list<const char* Names::*> fields) {
@@ -60,8 +66,9 @@ std::string name_of(protocol::Flavor flavor, const char* Names::*field) {
 }  // namespace
 
 std::string semi_sync_variables_sql(protocol::Flavor flavor) {
-  return "SHOW GLOBAL VARIABLES WHERE Variable_name IN (" +
-         in_list(flavor, {&Names::source, &Names::replica, &Names::wait_point, &Names::timeout}) + ")";
+  std::string list = in_list(flavor, {&Names::source, &Names::replica, &Names::wait_point, &Names::timeout});
+  if (flavor == protocol::Flavor::mariadb) list += "," + quoted(kKillConnTimeout);
+  return "SHOW GLOBAL VARIABLES WHERE Variable_name IN (" + list + ")";
 }
 
 std::string semi_sync_status_sql(protocol::Flavor flavor) {
@@ -81,6 +88,13 @@ protocol::SemiSync semi_sync_of(const mysql::Rows& variables, const mysql::Rows&
       out.timeout_ms = std::stoull(*timeout);
     } catch (const std::exception&) {
       // not a number: unknown, never guessed
+    }
+  }
+  if (auto it = v.find(kKillConnTimeout); it != v.end() && it->second) {
+    try {
+      out.kill_conn_timeout_s = std::stoull(*it->second);
+    } catch (const std::exception&) {
+      // not a number: unknown
     }
   }
   return out;
@@ -106,6 +120,16 @@ SemiSyncPlan plan_semi_sync(protocol::Flavor flavor, const protocol::SemiSync& n
   } else if (wanted.source == false && now.source) {
     set(&Names::source, "OFF");
   }
+  // Before the replica side goes on, and whenever it is kept on: the default
+  // (5 s) made every failover of a hung or silent primary roll back at
+  // stop_io (each STOP SLAVE IO_THREAD cut by the agent's read timeout).
+  // Only where the server has it (nil: MySQL) and only lowered (0, an
+  // operator's, is shorter still).
+  if (wanted.replica == true && now.kill_conn_timeout_s &&
+      *now.kill_conn_timeout_s > static_cast<std::uint64_t>(kKillConnTimeoutS)) {
+    plan.statements.push_back(std::string("SET GLOBAL ") + kKillConnTimeout + " = " +
+                              std::to_string(kKillConnTimeoutS));
+  }
   if (wanted.replica && *wanted.replica != now.replica) {
     set(&Names::replica, *wanted.replica ? "ON" : "OFF");
     plan.replica_changed = true;
@@ -121,6 +145,9 @@ protocol::ValueMap semi_sync_detail(const protocol::SemiSync& after, bool change
   d["wait_point"] = value_of(after.wait_point);
   d["timeout_ms"] = after.timeout_ms ? protocol::Value(static_cast<std::int64_t>(*after.timeout_ms))
                                      : protocol::Value(std::monostate{});
+  d["kill_conn_timeout_s"] = after.kill_conn_timeout_s
+                                 ? protocol::Value(static_cast<std::int64_t>(*after.kill_conn_timeout_s))
+                                 : protocol::Value(std::monostate{});
   d["changed"] = changed;
   d["io_restarted"] = io_restarted;
   return d;

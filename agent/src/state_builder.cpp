@@ -137,7 +137,9 @@ protocol::NodeState build_state(const ProbeRows& rows, std::vector<std::string>&
       // after a timeout made the source asynchronous).
       .source_active = r.flag(rows.status, {"Rpl_semi_sync_master_status", "Rpl_semi_sync_source_status"}),
       .wait_point = r.text(v, {"rpl_semi_sync_master_wait_point", "rpl_semi_sync_source_wait_point"}),
-      .timeout_ms = r.number<std::uint64_t>(v, {"rpl_semi_sync_master_timeout", "rpl_semi_sync_source_timeout"})};
+      .timeout_ms = r.number<std::uint64_t>(v, {"rpl_semi_sync_master_timeout", "rpl_semi_sync_source_timeout"}),
+      // MariaDB only: how long a failover's stop_io can wait on a dead source.
+      .kill_conn_timeout_s = r.number<std::uint64_t>(v, {"rpl_semi_sync_slave_kill_conn_timeout"})};
   if (flavor == Flavor::mariadb) {
     s.gtid_domain_id = r.number<uint32_t>(v, {"gtid_domain_id"});
     s.gtid_binlog_pos = r.text(v, {"gtid_binlog_pos"});

@@ -143,7 +143,8 @@ json to_json(const protocol::NodeState& s) {
                                            {"replica", s.semi_sync->replica},
                                            {"source_active", or_null(s.semi_sync->source_active)},
                                            {"wait_point", or_null(s.semi_sync->wait_point)},
-                                           {"timeout_ms", or_null(s.semi_sync->timeout_ms)}}
+                                           {"timeout_ms", or_null(s.semi_sync->timeout_ms)},
+                                           {"kill_conn_timeout_s", or_null(s.semi_sync->kill_conn_timeout_s)}}
                                     : json()},
           {"mysql_reachable", s.mysql_reachable},
           {"probe_error", s.probe_error},

@@ -166,7 +166,9 @@ const std::vector<ActionSpec>& catalogue() {
                         "replica caught up (turning it off and on again would hold every commit a "
                         "whole timeout again)"},
                 {.name = "replica", .type = ArgType::boolean, .required = false,
-                 .doc = "the replica side on or off (absent: left as it is)"},
+                 .doc = "the replica side on or off (absent: left as it is); on also lowers MariaDB's "
+                        "rpl_semi_sync_slave_kill_conn_timeout to 1 s when it is longer, so that a "
+                        "failover's STOP SLAVE IO_THREAD does not wait 5 s on a hung or silent source"},
                 {.name = "timeout_ms", .type = ArgType::integer, .required = false, .min = 1,
                  .max = kMaxWaitMs,
                  .doc = "with source true: rpl_semi_sync_master_timeout, ms a commit waits for an "
@@ -176,6 +178,8 @@ const std::vector<ActionSpec>& catalogue() {
                   {"source_active", "bool, nil when unknown: Rpl_semi_sync_master_status after the action"},
                   {"wait_point", "string, nil when unknown: the wait point after the action"},
                   {"timeout_ms", "integer, nil when unknown: the timeout after the action, ms"},
+                  {"kill_conn_timeout_s",
+                   "integer, nil when unknown (MySQL): rpl_semi_sync_slave_kill_conn_timeout after the action, s"},
                   {"changed", "bool: whether the action changed anything"},
                   {"io_restarted", "bool: the IO thread was restarted for a changed replica side"}}},
   };

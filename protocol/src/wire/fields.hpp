@@ -48,6 +48,7 @@ void fields(V& v, S& s) {
   v.added("source_active", s.source_active);
   v.added("wait_point", s.wait_point);
   v.added("timeout_ms", s.timeout_ms);
+  v.added("kill_conn_timeout_s", s.kill_conn_timeout_s);
 }
 
 template <typename V, Is<NodeState> S>

@@ -21,7 +21,7 @@ mysql::Rows name_value(std::vector<std::pair<std::string, std::string>> pairs) {
 
 SemiSync primary_on() {
   return SemiSync{.source = true, .replica = true, .source_active = true, .wait_point = "AFTER_SYNC",
-                  .timeout_ms = 28000};
+                  .timeout_ms = 28000, .kill_conn_timeout_s = 1};
 }
 
 SemiSyncWanted source_on(bool fresh) {
@@ -35,14 +35,67 @@ TEST(SemiSyncSettings, ReadsBothSpellings) {
                                      {"rpl_semi_sync_master_timeout", "28000"}}),
                          name_value({{"Rpl_semi_sync_master_status", "OFF"}})),
             (SemiSync{.source = true, .replica = false, .source_active = false, .wait_point = "AFTER_SYNC",
-                      .timeout_ms = 28000}));
+                      .timeout_ms = 28000, .kill_conn_timeout_s = std::nullopt}));
   EXPECT_EQ(semi_sync_of(name_value({{"rpl_semi_sync_source_enabled", "ON"},
                                      {"rpl_semi_sync_replica_enabled", "ON"}}),
                          name_value({{"Rpl_semi_sync_source_status", "ON"}})),
             (SemiSync{.source = true, .replica = true, .source_active = true, .wait_point = std::nullopt,
-                      .timeout_ms = std::nullopt}));
+                      .timeout_ms = std::nullopt, .kill_conn_timeout_s = std::nullopt}));
   // No plugin loaded (MySQL): both sides off, the rest unknown.
   EXPECT_EQ(semi_sync_of(name_value({}), name_value({})), SemiSync{});
+}
+
+TEST(SemiSyncSettings, ReadsTheKillConnTimeout) {
+  EXPECT_EQ(semi_sync_of(name_value({{"rpl_semi_sync_slave_enabled", "ON"},
+                                     {"rpl_semi_sync_slave_kill_conn_timeout", "5"}}),
+                         name_value({}))
+                .kill_conn_timeout_s,
+            5u);
+  EXPECT_FALSE(semi_sync_of(name_value({{"rpl_semi_sync_slave_kill_conn_timeout", "five"}}), name_value({}))
+                   .kill_conn_timeout_s.has_value())
+      << "not a number: unknown";
+  EXPECT_NE(semi_sync_variables_sql(Flavor::mariadb).find("'rpl_semi_sync_slave_kill_conn_timeout'"),
+            std::string::npos);
+  EXPECT_EQ(semi_sync_variables_sql(Flavor::mysql).find("kill_conn"), std::string::npos)
+      << "MySQL has no such variable";
+}
+
+// Every failover of a hung or silent primary rolled back at stop_io with the
+// default 5 s: the replica side kept on lowers it to 1 first.
+TEST(SemiSyncSettings, TheReplicaSideOnLowersTheKillConnTimeout) {
+  const SemiSync replica_off{.source = false, .replica = false, .source_active = false, .wait_point = "AFTER_COMMIT",
+                             .timeout_ms = 10000, .kill_conn_timeout_s = 5};
+  auto plan = plan_semi_sync(Flavor::mariadb, replica_off,
+                             {.source = std::nullopt, .replica = true, .timeout_ms = std::nullopt, .fresh = false});
+  EXPECT_EQ(plan.statements, (std::vector<std::string>{"SET GLOBAL rpl_semi_sync_slave_kill_conn_timeout = 1",
+                                                       "SET GLOBAL rpl_semi_sync_slave_enabled = ON"}));
+  EXPECT_TRUE(plan.replica_changed);
+
+  SemiSync replica_on = replica_off;
+  replica_on.replica = true;
+  plan = plan_semi_sync(Flavor::mariadb, replica_on,
+                        {.source = std::nullopt, .replica = true, .timeout_ms = std::nullopt, .fresh = false});
+  EXPECT_EQ(plan.statements, (std::vector<std::string>{"SET GLOBAL rpl_semi_sync_slave_kill_conn_timeout = 1"}));
+  EXPECT_FALSE(plan.replica_changed) << "read when the IO thread stops: no reconnect needed";
+
+  for (std::uint64_t kept : {0u, 1u}) {
+    replica_on.kill_conn_timeout_s = kept;
+    EXPECT_TRUE(plan_semi_sync(Flavor::mariadb, replica_on,
+                               {.source = std::nullopt, .replica = true, .timeout_ms = std::nullopt, .fresh = false})
+                    .statements.empty())
+        << kept << " s is short enough, never raised";
+  }
+  replica_on.kill_conn_timeout_s.reset();
+  EXPECT_TRUE(plan_semi_sync(Flavor::mysql, replica_on,
+                             {.source = std::nullopt, .replica = true, .timeout_ms = std::nullopt, .fresh = false})
+                  .statements.empty())
+      << "unknown (MySQL): never set";
+  replica_on.kill_conn_timeout_s = 5;
+  EXPECT_EQ(plan_semi_sync(Flavor::mariadb, replica_on,
+                           {.source = std::nullopt, .replica = false, .timeout_ms = std::nullopt, .fresh = false})
+                .statements,
+            (std::vector<std::string>{"SET GLOBAL rpl_semi_sync_slave_enabled = OFF"}))
+      << "a replica side turned off does not wait on it";
 }
 
 TEST(SemiSyncSettings, QueriesNameTheFlavorsVariables) {
@@ -54,7 +107,8 @@ TEST(SemiSyncSettings, QueriesNameTheFlavorsVariables) {
 
 TEST(SemiSyncSettings, SourceOnSetsWaitPointAndTimeoutBeforeEnabling) {
   const auto plan = plan_semi_sync(Flavor::mariadb, SemiSync{.source = false, .replica = false, .source_active = false,
-                                                             .wait_point = "AFTER_COMMIT", .timeout_ms = 10000},
+                                                             .wait_point = "AFTER_COMMIT", .timeout_ms = 10000,
+                                                             .kill_conn_timeout_s = 1},
                                    {.source = true, .replica = true, .timeout_ms = 28000, .fresh = false});
   EXPECT_EQ(plan.statements, (std::vector<std::string>{
                                  "SET GLOBAL rpl_semi_sync_master_wait_point = AFTER_SYNC",
@@ -91,11 +145,13 @@ TEST(SemiSyncSettings, ADemotedNodeLosesTheSourceSide) {
 
 TEST(SemiSyncSettings, DetailNamesWhatIsUnknown) {
   const auto d = semi_sync_detail(SemiSync{.source = false, .replica = true, .source_active = std::nullopt,
-                                                   .wait_point = std::nullopt, .timeout_ms = std::nullopt},
+                                                   .wait_point = std::nullopt, .timeout_ms = std::nullopt,
+                                                   .kill_conn_timeout_s = std::nullopt},
                                           true, true);
   EXPECT_EQ(d.at("replica"), protocol::Value(true));
   EXPECT_TRUE(std::holds_alternative<std::monostate>(d.at("source_active")));
   EXPECT_TRUE(std::holds_alternative<std::monostate>(d.at("timeout_ms")));
+  EXPECT_TRUE(std::holds_alternative<std::monostate>(d.at("kill_conn_timeout_s")));
   EXPECT_EQ(d.at("io_restarted"), protocol::Value(true));
 }
 

@@ -94,11 +94,24 @@ TEST(StateBuilder, MariadbSemiSyncSourceSide) {
   auto s = build_state(rows, problems);
   EXPECT_TRUE(problems.empty());
   EXPECT_EQ(s.semi_sync, (protocol::SemiSync{.source = true, .replica = true, .source_active = true,
-                                             .wait_point = "AFTER_SYNC", .timeout_ms = 30000}));
+                                             .wait_point = "AFTER_SYNC", .timeout_ms = 30000,
+                                             .kill_conn_timeout_s = std::nullopt}));
   rows.status["Rpl_semi_sync_master_status"] = "OFF";
   s = build_state(rows, problems);
   EXPECT_TRUE(s.semi_sync->source);
   EXPECT_EQ(s.semi_sync->source_active, false);
+}
+
+// How long a failover's stop_io may wait on this replica (MariaDB only).
+TEST(StateBuilder, MariadbSemiSyncKillConnTimeout) {
+  ProbeRows rows = mariadb_replica();
+  std::vector<std::string> problems;
+  EXPECT_FALSE(build_state(rows, problems).semi_sync->kill_conn_timeout_s.has_value()) << "no row: unknown";
+  rows.variables["rpl_semi_sync_slave_kill_conn_timeout"] = "5";
+  EXPECT_EQ(build_state(rows, problems).semi_sync->kill_conn_timeout_s, 5u);
+  EXPECT_TRUE(problems.empty());
+  EXPECT_NE(probe_sql(protocol::Flavor::mariadb).variables.find("'rpl_semi_sync_slave_kill_conn_timeout'"),
+            std::string::npos);
 }
 
 TEST(StateBuilder, MariadbReplicaWhoseSourceDied) {

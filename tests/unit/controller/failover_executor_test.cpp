@@ -138,7 +138,8 @@ TEST_F(FailoverExecutorTest, NoneLostOnlyWhenThePrimarysLastStateShowedSemiSyncK
 
   semi_sync = true;
   last_state.semi_sync = protocol::SemiSync{.source = true, .replica = true, .source_active = false,
-                                            .wait_point = "AFTER_SYNC", .timeout_ms = 28000};
+                                            .wait_point = "AFTER_SYNC", .timeout_ms = 28000,
+                                            .kill_conn_timeout_s = 1};
   outcome = run();
   ASSERT_EQ(outcome.state, JobState::succeeded) << to_json(outcome.result).dump(2);
   EXPECT_EQ(outcome.result["lost"], "unknown");

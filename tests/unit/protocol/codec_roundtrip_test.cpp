@@ -108,6 +108,19 @@ TEST(RoundTrip, AnAddedKeyMayBeAbsentOrNil) {
     EXPECT_FALSE(semi->wait_point.has_value());
     EXPECT_FALSE(semi->timeout_ms.has_value());
   }
+  // and kill_conn_timeout_s after them.
+  {
+    auto raw = RawMap::parse(encode(original));
+    auto body = raw.sub("body");
+    body.set("semi_sync", body.sub("semi_sync").erase("kill_conn_timeout_s"));
+    raw.set("body", body);
+    auto decoded = decode(topic_of(original), raw.bytes());
+    ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+    const auto& semi = std::get<NodeState>(decoded->body).semi_sync;
+    ASSERT_TRUE(semi.has_value());
+    EXPECT_EQ(semi->timeout_ms, 30000u);
+    EXPECT_FALSE(semi->kill_conn_timeout_s.has_value());
+  }
   auto raw = RawMap::parse(encode(original));
   raw.set("body", raw.sub("body").erase("uptime_s"));
   auto decoded = decode(topic_of(original), raw.bytes());

@@ -98,7 +98,7 @@ TEST(GoldenFixtureV1, State) {
   EXPECT_EQ(s.replica->received_gtids, "0-1-1042,1-11-77");
   EXPECT_EQ(s.replica->executed_gtids, "0-1-1042,1-11-77");
   EXPECT_EQ(s.semi_sync, (SemiSync{.source = false, .replica = true, .source_active = false,
-                                   .wait_point = "AFTER_SYNC", .timeout_ms = 30000}));
+                                   .wait_point = "AFTER_SYNC", .timeout_ms = 30000, .kill_conn_timeout_s = 1}));
   EXPECT_TRUE(s.mysql_reachable);
   EXPECT_EQ(s.probe_error, "");
   EXPECT_DOUBLE_EQ(s.probe_latency_ms, 0.84);
@@ -107,11 +107,12 @@ TEST(GoldenFixtureV1, State) {
   EXPECT_EQ(s.slave_net_timeout, 4u);
 }
 
-// The semi_sync keys added to v1 after slave_net_timeout.
+// The semi_sync keys added to v1 after slave_net_timeout (and the one after them).
 void reset_semi_sync_status(NodeState& s) {
   s.semi_sync->source_active.reset();
   s.semi_sync->wait_point.reset();
   s.semi_sync->timeout_ms.reset();
+  s.semi_sync->kill_conn_timeout_s.reset();
 }
 
 // An older agent's state fixture (kept byte for byte) decodes to the current
@@ -139,6 +140,12 @@ TEST(GoldenFixtureV1, StateFromAnAgentBeforeSlaveNetTimeout) {
 // Before semi_sync's source_active, wait_point and timeout_ms were added.
 TEST(GoldenFixtureV1, StateFromAnAgentBeforeSemiSyncStatus) {
   expect_older_state("state_before_semi_sync_status", reset_semi_sync_status);
+}
+
+// Before semi_sync's kill_conn_timeout_s was added.
+TEST(GoldenFixtureV1, StateFromAnAgentBeforeKillConnTimeout) {
+  expect_older_state("state_before_kill_conn_timeout",
+                     [](NodeState& s) { s.semi_sync->kill_conn_timeout_s.reset(); });
 }
 
 TEST(GoldenFixtureV1, Event) {

@@ -45,7 +45,7 @@ Message mariadb_replica_state() {
                             .received_gtids = "0-1-1042,1-11-77",
                             .executed_gtids = "0-1-1042,1-11-77"};
   s.semi_sync = SemiSync{.source = false, .replica = true, .source_active = false,
-                         .wait_point = "AFTER_SYNC", .timeout_ms = 30000};
+                         .wait_point = "AFTER_SYNC", .timeout_ms = 30000, .kill_conn_timeout_s = 1};
   s.mysql_reachable = true;
   s.probe_latency_ms = 0.84;
   s.agent_version = "0.1.0";
@@ -70,7 +70,7 @@ Message mysql_primary_state() {
   s.log_replica_updates = true;
   s.binlog_format = "ROW";
   s.semi_sync = SemiSync{.source = true, .replica = false, .source_active = true,
-                         .wait_point = "AFTER_SYNC", .timeout_ms = 30000};
+                         .wait_point = "AFTER_SYNC", .timeout_ms = 30000, .kill_conn_timeout_s = std::nullopt};
   s.mysql_reachable = true;
   s.probe_latency_ms = 1.5;
   s.agent_version = "0.1.0";

@@ -69,6 +69,12 @@ struct SemiSync {
   // ms; rpl_semi_sync_master_timeout: how long a commit waits for an
   // acknowledgement before the source side goes asynchronous.
   std::optional<std::uint64_t> timeout_ms;
+  // s; MariaDB's rpl_semi_sync_slave_kill_conn_timeout: with the replica
+  // side on, STOP SLAVE IO_THREAD first tries to kill its source's dump
+  // thread for up to this long (default 5), so a failover's stop_io waits it
+  // against a hung or silent primary. Nil on MySQL (no such variable) and
+  // from an older agent.
+  std::optional<std::uint64_t> kill_conn_timeout_s;
   bool operator==(const SemiSync&) const = default;
 };
 
