@@ -51,7 +51,7 @@ TEST(SemiSyncKeeper, AKeptClusterNeedsNothing) {
   for (const char* n : {"db1", "db2", "db3"}) t.state(n).semi_sync->replica = true;
   auto& primary = *t.state("db1").semi_sync;
   primary = {.source = true, .replica = true, .source_active = false, .wait_point = "AFTER_SYNC",
-             .timeout_ms = semi_sync_timeout_ms(t.spec.policy)};
+             .timeout_ms = semi_sync_timeout_ms(t.spec.policy), .kill_conn_timeout_s = 1};
   EXPECT_TRUE(semi_sync_changes(t.spec, t.observed, t.now_ms).empty())
       << "an inactive source side comes back by itself once a replica caught up";
 }
@@ -61,7 +61,7 @@ TEST(SemiSyncKeeper, AKeptClusterNeedsNothing) {
 TEST(SemiSyncKeeper, AfterAPivotTheDemotedNodeLosesItsSourceSide) {
   Topology t = semi_sync_cluster();
   const protocol::SemiSync primary{.source = true, .replica = true, .source_active = true, .wait_point = "AFTER_SYNC",
-                                   .timeout_ms = semi_sync_timeout_ms(t.spec.policy)};
+                                   .timeout_ms = semi_sync_timeout_ms(t.spec.policy), .kill_conn_timeout_s = 1};
   t.state("db1").semi_sync = primary;
   t.state("db1").read_only = true;
   t.state("db2").semi_sync = primary;
