@@ -21,10 +21,18 @@ std::string primary_drift(const protocol::SemiSync& semi, std::uint64_t timeout_
                     ", not " + std::to_string(timeout_ms) + " ms");
   }
   if (!semi.replica) wrong.push_back("its replica side is off");
+  if (auto slow = kill_conn_timeout_drift(semi); !slow.empty()) wrong.push_back("its " + slow);
   return rules::join(wrong, ", ");
 }
 
 }  // namespace
+
+std::string kill_conn_timeout_drift(const protocol::SemiSync& semi) {
+  if (!semi.replica || !semi.kill_conn_timeout_s || *semi.kill_conn_timeout_s <= kSemiSyncKillConnTimeoutS) return "";
+  return "rpl_semi_sync_slave_kill_conn_timeout is " + std::to_string(*semi.kill_conn_timeout_s) +
+         " s, not " + std::to_string(kSemiSyncKillConnTimeoutS) +
+         " (a failover's stop_io would wait that long on a hung or silent primary)";
+}
 
 std::vector<SemiSyncChange> semi_sync_changes(const ClusterSpec& spec, const ClusterObservation& observed,
                                               std::uint64_t now_ms) {
@@ -45,6 +53,8 @@ std::vector<SemiSyncChange> semi_sync_changes(const ClusterSpec& spec, const Clu
         changes.push_back({node.name(), false, true,
                            node.name() + " is a promotable replica with the semi-sync " +
                                (semi.source ? "source side on" : "replica side off")});
+      } else if (auto slow = kill_conn_timeout_drift(semi); !slow.empty()) {
+        changes.push_back({node.name(), false, true, node.name() + " is a promotable replica: its " + slow});
       }
     } else if (semi.source || semi.replica) {
       changes.push_back({node.name(), false, false,

@@ -6,6 +6,7 @@
 // their places.
 
 #include "checks.hpp"
+#include "pivot/controller/semi_sync_keeper.hpp"
 #include "pivot/gtid/mariadb_position.hpp"
 
 namespace pivot::controller::rules {
@@ -130,9 +131,11 @@ Check old_primary_demotable(const ClusterView& view) {
 // timeout), with wait point AFTER_SYNC and a timeout of at least
 // semi_sync_timeout_ms(policy), and every other promotable node has the
 // replica side on, so that an acknowledged commit is on a node a failover
-// can promote. async: no node's source side is on (a primary would wait
-// for acknowledgements the spec does not promise). The guard keeps the
-// settings (semi_sync_keeper.hpp); this says when they are not kept.
+// can promote, and no node with the replica side on has a
+// kill_conn_timeout that would stall a failover's stop_io. async: no node's
+// source side is on (a primary would wait for acknowledgements the spec
+// does not promise). The guard keeps the settings (semi_sync_keeper.hpp);
+// this says when they are not kept.
 Check semi_sync_settings(const ClusterView& view) {
   const char* id = "semi_sync_settings";
   const auto durability = view.policy().durability;
@@ -174,6 +177,9 @@ Check semi_sync_settings(const ClusterView& view) {
                      (semi->timeout_ms ? std::to_string(*semi->timeout_ms) + " ms" : "unknown") + ")";
     } else if (promotable(node.spec->role) && !semi->replica) {
       problems.push_back(node.name() + " has the semi-sync replica side off: it acknowledges nothing");
+    }
+    if (semi && semi_sync && promotable(node.spec->role)) {
+      if (auto slow = kill_conn_timeout_drift(*semi); !slow.empty()) problems.push_back(node.name() + "'s " + slow);
     }
   }
   const std::string policy = std::string("policy.durability is ") + to_string(durability);

@@ -592,6 +592,27 @@ INSTANTIATE_TEST_SUITE_P(
                   },
                   {}, "semi_sync_settings", false,
                   "policy.durability is semi_sync, but db2 has the semi-sync replica side off: it acknowledges nothing."},
+        CheckCase{"semi_sync, a replica whose stop_io would wait 5 s",
+                  [](Topology& t) {
+                    semi_sync_kept(t);
+                    t.state("db3").semi_sync->kill_conn_timeout_s = 5;
+                  },
+                  {}, "semi_sync_settings", false,
+                  "policy.durability is semi_sync, but db3's rpl_semi_sync_slave_kill_conn_timeout is 5 s, not 1 (a "
+                  "failover's stop_io would wait that long on a hung or silent primary)."},
+        CheckCase{"semi_sync, the primary's kill_conn_timeout (its replica side is on for its demotion)",
+                  [](Topology& t) {
+                    semi_sync_kept(t);
+                    t.state("db1").semi_sync->kill_conn_timeout_s = 5;
+                  },
+                  {}, "semi_sync_settings", false, "db1's rpl_semi_sync_slave_kill_conn_timeout is 5 s"},
+        CheckCase{"semi_sync, kill_conn_timeout 1 everywhere",
+                  [](Topology& t) {
+                    semi_sync_kept(t);
+                    for (const char* n : {"db1", "db2", "db3"}) t.state(n).semi_sync->kill_conn_timeout_s = 1;
+                    t.state("db4").semi_sync->kill_conn_timeout_s = 5;  // replica side off: never waits it
+                  },
+                  {}, "semi_sync_settings", true, "policy.durability is semi_sync: db1's source side is active"},
         CheckCase{"unknown", [](Topology& t) { t.state("db5").semi_sync.reset(); }, {}, "semi_sync_settings", false,
                   "db5's semi-sync settings are unknown."}));
 

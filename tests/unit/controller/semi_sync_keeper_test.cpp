@@ -73,6 +73,30 @@ TEST(SemiSyncKeeper, AfterAPivotTheDemotedNodeLosesItsSourceSide) {
                 "db1 source off, replica on: db1 is a promotable replica with the semi-sync source side on"}));
 }
 
+// The default 5 s made a failover's stop_io fail on every replica against a
+// hung or silent primary: a node with the replica side on and a longer
+// kill_conn_timeout drifts (set_semi_sync lowers it to 1); one whose agent
+// does not report it (MySQL, older) or whose replica side is off does not.
+TEST(SemiSyncKeeper, ALongKillConnTimeoutDrifts) {
+  Topology t = semi_sync_cluster();
+  for (const char* n : {"db1", "db2", "db3"}) t.state(n).semi_sync->replica = true;
+  auto& primary = *t.state("db1").semi_sync;
+  primary = {.source = true, .replica = true, .source_active = true, .wait_point = "AFTER_SYNC",
+             .timeout_ms = semi_sync_timeout_ms(t.spec.policy), .kill_conn_timeout_s = 5};
+  t.state("db2").semi_sync->kill_conn_timeout_s = 5;
+  t.state("db3").semi_sync->kill_conn_timeout_s = 1;
+  t.state("db4").semi_sync->kill_conn_timeout_s = 5;  // backup, replica side off
+  EXPECT_EQ(described(semi_sync_changes(t.spec, t.observed, t.now_ms)),
+            (std::vector<std::string>{
+                "db1 source on, replica on: db1 is the primary: its rpl_semi_sync_slave_kill_conn_timeout is 5 s, "
+                "not 1 (a failover's stop_io would wait that long on a hung or silent primary)",
+                "db2 source off, replica on: db2 is a promotable replica: its rpl_semi_sync_slave_kill_conn_timeout "
+                "is 5 s, not 1 (a failover's stop_io would wait that long on a hung or silent primary)"}));
+  primary.kill_conn_timeout_s = 0;
+  t.state("db2").semi_sync->kill_conn_timeout_s.reset();
+  EXPECT_TRUE(semi_sync_changes(t.spec, t.observed, t.now_ms).empty()) << "0 is shorter; unknown is left alone";
+}
+
 TEST(SemiSyncKeeper, NothingWithoutOneWritablePrimary) {
   Topology t = semi_sync_cluster();
   t.state("db1").read_only = true;

@@ -15,6 +15,15 @@
 //   - backup and analytics nodes: both off: they must not acknowledge a
 //     write that no failover can promote.
 //
+// A node with the replica side on (the primary and every promotable
+// replica) also keeps MariaDB's rpl_semi_sync_slave_kill_conn_timeout at
+// kSemiSyncKillConnTimeoutS at most: with the replica side on, STOP SLAVE
+// IO_THREAD first tries that long to kill its source's dump thread (default
+// 5 s; measured on 10.11: 2.03 s, cut by the agent's 2 s read timeout, at 5;
+// 1.03 s at 1; 97 ms with the replica side off), so a failover's stop_io
+// failed on every replica and every failover of a hung or silent primary
+// rolled back. An agent that does not report it (MySQL, older) is left alone.
+//
 // An inactive source side on the primary (fallen back to asynchronous
 // after a timeout) is not drift to fix: MariaDB turns it back on once a
 // semi-sync replica caught up, and turning it off and on would hold every
@@ -28,8 +37,16 @@
 
 #include "pivot/controller/cluster_spec.hpp"
 #include "pivot/controller/observed.hpp"
+#include "pivot/protocol/node_state.hpp"
 
 namespace pivot::controller {
+
+inline constexpr std::uint64_t kSemiSyncKillConnTimeoutS = 1;
+
+// Why `semi`'s kill_conn_timeout would stall a failover's stop_io on this
+// node ("" when it would not: replica side off, short enough, or unknown):
+// "rpl_semi_sync_slave_kill_conn_timeout is 5 s, not 1 (...)".
+std::string kill_conn_timeout_drift(const protocol::SemiSync& semi);
 
 struct SemiSyncChange {
   std::string node;
