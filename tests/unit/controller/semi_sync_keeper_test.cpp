@@ -46,12 +46,19 @@ TEST(SemiSyncKeeper, AFreshSemiSyncClusterIsSetUpNodeByNode) {
                 "what no failover promotes"}));
 }
 
-TEST(SemiSyncKeeper, AKeptClusterNeedsNothing) {
+// As the guard keeps it: the replica side on db1..db3, db1's source side on
+// with AFTER_SYNC and the policy's timeout.
+Topology kept_cluster(bool source_active, std::uint64_t kill_conn_timeout_s) {
   Topology t = semi_sync_cluster();
   for (const char* n : {"db1", "db2", "db3"}) t.state(n).semi_sync->replica = true;
-  auto& primary = *t.state("db1").semi_sync;
-  primary = {.source = true, .replica = true, .source_active = false, .wait_point = "AFTER_SYNC",
-             .timeout_ms = semi_sync_timeout_ms(t.spec.policy), .kill_conn_timeout_s = 1};
+  t.state("db1").semi_sync = {.source = true, .replica = true, .source_active = source_active,
+                              .wait_point = "AFTER_SYNC", .timeout_ms = semi_sync_timeout_ms(t.spec.policy),
+                              .kill_conn_timeout_s = kill_conn_timeout_s};
+  return t;
+}
+
+TEST(SemiSyncKeeper, AKeptClusterNeedsNothing) {
+  Topology t = kept_cluster(false, 1);
   EXPECT_TRUE(semi_sync_changes(t.spec, t.observed, t.now_ms).empty())
       << "an inactive source side comes back by itself once a replica caught up";
 }
@@ -78,11 +85,7 @@ TEST(SemiSyncKeeper, AfterAPivotTheDemotedNodeLosesItsSourceSide) {
 // kill_conn_timeout drifts (set_semi_sync lowers it to 1); one whose agent
 // does not report it (MySQL, older) or whose replica side is off does not.
 TEST(SemiSyncKeeper, ALongKillConnTimeoutDrifts) {
-  Topology t = semi_sync_cluster();
-  for (const char* n : {"db1", "db2", "db3"}) t.state(n).semi_sync->replica = true;
-  auto& primary = *t.state("db1").semi_sync;
-  primary = {.source = true, .replica = true, .source_active = true, .wait_point = "AFTER_SYNC",
-             .timeout_ms = semi_sync_timeout_ms(t.spec.policy), .kill_conn_timeout_s = 5};
+  Topology t = kept_cluster(true, 5);
   t.state("db2").semi_sync->kill_conn_timeout_s = 5;
   t.state("db3").semi_sync->kill_conn_timeout_s = 1;
   t.state("db4").semi_sync->kill_conn_timeout_s = 5;  // backup, replica side off
@@ -92,7 +95,7 @@ TEST(SemiSyncKeeper, ALongKillConnTimeoutDrifts) {
                 "not 1 (a failover's stop_io would wait that long on a hung or silent primary)",
                 "db2 source off, replica on: db2 is a promotable replica: its rpl_semi_sync_slave_kill_conn_timeout "
                 "is 5 s, not 1 (a failover's stop_io would wait that long on a hung or silent primary)"}));
-  primary.kill_conn_timeout_s = 0;
+  t.state("db1").semi_sync->kill_conn_timeout_s = 0;
   t.state("db2").semi_sync->kill_conn_timeout_s.reset();
   EXPECT_TRUE(semi_sync_changes(t.spec, t.observed, t.now_ms).empty()) << "0 is shorter; unknown is left alone";
 }
