@@ -589,5 +589,46 @@ TEST_F(ActionsTest, SetSemiSyncRestartsTheIoThreadAndAPromotionTurnsTheSourceSid
   cluster().execute(1, "DROP TABLE pivot_test.semi");
 }
 
+// With the replica side on, STOP SLAVE IO_THREAD first tries to kill its
+// source's dump thread for up to rpl_semi_sync_slave_kill_conn_timeout
+// (MariaDB's default 5 s): against a hung primary the agent's 2 s read
+// timeout cut it and a failover's stop_io failed. set_semi_sync lowers it
+// to 1 s whether it turns the replica side on or keeps it on, and the IO
+// thread then stops within the read timeout with the primary SIGSTOPped.
+TEST_F(ActionsTest, SetSemiSyncLowersTheKillConnTimeoutSoStopIoOutrunsAHungPrimary) {
+  auto kill_conn_timeout = [&] { return cluster().value(2, "SELECT @@global.rpl_semi_sync_slave_kill_conn_timeout"); };
+  ActionExecutor db2 = agent(2);
+  ASSERT_TRUE(run(db2, "set_semi_sync", {{"replica", false}}).ok);
+  cluster().execute(2, "SET GLOBAL rpl_semi_sync_slave_kill_conn_timeout = 5");  // a production server's default
+  auto on = run(db2, "set_semi_sync", {{"replica", true}});
+  ASSERT_TRUE(on.ok) << show(on);
+  EXPECT_EQ(on.detail.at("kill_conn_timeout_s"), Value(std::int64_t{1}));
+  EXPECT_EQ(kill_conn_timeout(), "1");
+
+  cluster().execute(2, "SET GLOBAL rpl_semi_sync_slave_kill_conn_timeout = 5");
+  auto kept = run(db2, "set_semi_sync", {{"replica", true}});
+  ASSERT_TRUE(kept.ok) << show(kept);
+  EXPECT_EQ(kept.detail.at("changed"), Value(true));
+  EXPECT_EQ(kept.detail.at("io_restarted"), Value(false)) << "read when the IO thread stops: no reconnect needed";
+  EXPECT_EQ(kill_conn_timeout(), "1");
+  EXPECT_EQ(run(db2, "set_semi_sync", {{"replica", true}}).detail.at("changed"), Value(false));
+
+  ASSERT_TRUE(pivot::test::wait_until(
+      [&] { return cluster().record(2, "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_slave_status'")["Value"] == "ON"; },
+      10s));
+  cluster().pause(1);
+  const auto started = std::chrono::steady_clock::now();
+  auto stop = run(db2, "stop_io_thread");
+  const auto took = std::chrono::steady_clock::now() - started;
+  cluster().resume(1);
+  EXPECT_TRUE(stop.ok) << show(stop) << ": the 2 s read timeout cut STOP SLAVE IO_THREAD";
+  EXPECT_LT(took, 1900ms) << "1 s to give up killing the hung primary's dump thread, then the stop";
+  std::cout << "  stop_io_thread against the hung primary took "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms\n";
+
+  cluster().execute(2, "START SLAVE IO_THREAD");
+  ASSERT_TRUE(run(db2, "set_semi_sync", {{"replica", false}}).ok);
+}
+
 }  // namespace
 }  // namespace pivot::agent
