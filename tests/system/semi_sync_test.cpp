@@ -110,21 +110,35 @@ TEST_F(SemiSync, KeptByTheAgentsCheckedAndMovedByAPivot) {
       << semi.dump();
 
   // In a maintenance window pivotd leaves the settings alone: db2's replica
-  // side turned off by hand stays off, and pivot status names it.
+  // side turned off by hand stays off, and so does db3's kill_conn_timeout
+  // put back to MariaDB's default (5 s: a failover's stop_io would wait it
+  // on a hung primary); pivot status names both.
   ASSERT_EQ(stack().api("PUT", cluster_path("/maintenance"), {{"until", "2099-01-01T00:00:00Z"}, {"reason", "semi-sync test"}})
                 .status,
             200);
   cluster().execute(2, "SET GLOBAL rpl_semi_sync_slave_enabled = OFF");
-  ASSERT_TRUE(wait_until([&] { return semi_sync_of(2).value("replica", true) == false; }, 10s));
+  cluster().execute(3, "SET GLOBAL rpl_semi_sync_slave_kill_conn_timeout = 5");
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return semi_sync_of(2).value("replica", true) == false && semi_sync_of(3).value("kill_conn_timeout_s", 0) == 5;
+      },
+      10s));
   status = stack().run_job(cluster_path("/pivot-status"), {{"candidate", "db2"}});
   semi = check_of(status, "semi_sync_settings");
   EXPECT_EQ(semi["ok"], false) << semi.dump();
   EXPECT_NE(semi["detail"].get<std::string>().find("db2 has the semi-sync replica side off"), std::string::npos)
       << semi.dump();
+  EXPECT_NE(semi["detail"].get<std::string>().find("db3's rpl_semi_sync_slave_kill_conn_timeout is 5 s"),
+            std::string::npos)
+      << semi.dump();
   EXPECT_EQ(status["result"]["eligible"], false);
-  // The window closed, the guard turns it on again (and restarts its IO thread).
+  // The window closed, the guard turns it on again (and restarts its IO
+  // thread) and lowers db3's timeout to 1 s.
   ASSERT_EQ(stack().api("DELETE", cluster_path("/maintenance")).status, 200);
   expect_kept(1, {2, 3});
+  EXPECT_TRUE(wait_until([&] { return semi_sync_of(3).value("kill_conn_timeout_s", 0) == 1; }, 15s))
+      << semi_sync_of(3).dump();
+  EXPECT_EQ(cluster().value(3, "SELECT @@global.rpl_semi_sync_slave_kill_conn_timeout"), "1");
 
   // A pivot to db2 under writes: db2's source side on before it is writable,
   // db1's off once demoted; nothing acknowledged lost.
