@@ -28,9 +28,11 @@ std::string primary_drift(const protocol::SemiSync& semi, std::uint64_t timeout_
 }  // namespace
 
 std::string kill_conn_timeout_drift(const protocol::SemiSync& semi) {
-  if (!semi.replica || !semi.kill_conn_timeout_s || *semi.kill_conn_timeout_s <= kSemiSyncKillConnTimeoutS) return "";
-  return "rpl_semi_sync_slave_kill_conn_timeout is " + std::to_string(*semi.kill_conn_timeout_s) +
-         " s, not " + std::to_string(kSemiSyncKillConnTimeoutS) +
+  if (!semi.replica || !semi.kill_conn_timeout_s || *semi.kill_conn_timeout_s == kSemiSyncKillConnTimeoutS) return "";
+  // 0 is no limit at all: the stop still waited after 15 s on 10.11.19.
+  const std::uint64_t s = *semi.kill_conn_timeout_s;
+  return "rpl_semi_sync_slave_kill_conn_timeout is " + (s == 0 ? std::string("0 (no limit)") : std::to_string(s) + " s") +
+         ", not " + std::to_string(kSemiSyncKillConnTimeoutS) +
          " (a failover's stop_io would wait that long on a hung or silent primary)";
 }
 

@@ -166,9 +166,10 @@ const std::vector<ActionSpec>& catalogue() {
                         "replica caught up (turning it off and on again would hold every commit a "
                         "whole timeout again)"},
                 {.name = "replica", .type = ArgType::boolean, .required = false,
-                 .doc = "the replica side on or off (absent: left as it is); on also lowers MariaDB's "
-                        "rpl_semi_sync_slave_kill_conn_timeout to 1 s when it is longer, so that a "
-                        "failover's STOP SLAVE IO_THREAD does not wait 5 s on a hung or silent source"},
+                 .doc = "the replica side on or off (absent: left as it is); on also sets MariaDB's "
+                        "rpl_semi_sync_slave_kill_conn_timeout to 1 s when it is anything else (default 5, 0 "
+                        "no limit), so that a failover's STOP SLAVE IO_THREAD does not wait on a hung or "
+                        "silent source"},
                 {.name = "timeout_ms", .type = ArgType::integer, .required = false, .min = 1,
                  .max = kMaxWaitMs,
                  .doc = "with source true: rpl_semi_sync_master_timeout, ms a commit waits for an "

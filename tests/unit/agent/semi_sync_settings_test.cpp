@@ -78,13 +78,16 @@ TEST(SemiSyncSettings, TheReplicaSideOnLowersTheKillConnTimeout) {
   EXPECT_EQ(plan.statements, (std::vector<std::string>{"SET GLOBAL rpl_semi_sync_slave_kill_conn_timeout = 1"}));
   EXPECT_FALSE(plan.replica_changed) << "read when the IO thread stops: no reconnect needed";
 
-  for (std::uint64_t kept : {0u, 1u}) {
-    replica_on.kill_conn_timeout_s = kept;
-    EXPECT_TRUE(plan_semi_sync(Flavor::mariadb, replica_on,
-                               {.source = std::nullopt, .replica = true, .timeout_ms = std::nullopt, .fresh = false})
-                    .statements.empty())
-        << kept << " s is short enough, never raised";
-  }
+  replica_on.kill_conn_timeout_s = 0;
+  EXPECT_EQ(plan_semi_sync(Flavor::mariadb, replica_on,
+                           {.source = std::nullopt, .replica = true, .timeout_ms = std::nullopt, .fresh = false})
+                .statements,
+            (std::vector<std::string>{"SET GLOBAL rpl_semi_sync_slave_kill_conn_timeout = 1"}))
+      << "0 is no limit at all";
+  replica_on.kill_conn_timeout_s = 1;
+  EXPECT_TRUE(plan_semi_sync(Flavor::mariadb, replica_on,
+                             {.source = std::nullopt, .replica = true, .timeout_ms = std::nullopt, .fresh = false})
+                  .statements.empty());
   replica_on.kill_conn_timeout_s.reset();
   EXPECT_TRUE(plan_semi_sync(Flavor::mysql, replica_on,
                              {.source = std::nullopt, .replica = true, .timeout_ms = std::nullopt, .fresh = false})

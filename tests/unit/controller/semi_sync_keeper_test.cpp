@@ -82,8 +82,9 @@ TEST(SemiSyncKeeper, AfterAPivotTheDemotedNodeLosesItsSourceSide) {
 
 // The default 5 s made a failover's stop_io fail on every replica against a
 // hung or silent primary: a node with the replica side on and a longer
-// kill_conn_timeout drifts (set_semi_sync lowers it to 1); one whose agent
-// does not report it (MySQL, older) or whose replica side is off does not.
+// kill_conn_timeout drifts (set_semi_sync sets it to 1), and so does 0 (no
+// limit); one whose agent does not report it (MySQL, older) or whose
+// replica side is off does not.
 TEST(SemiSyncKeeper, ALongKillConnTimeoutDrifts) {
   Topology t = kept_cluster(true, 5);
   t.state("db2").semi_sync->kill_conn_timeout_s = 5;
@@ -95,9 +96,14 @@ TEST(SemiSyncKeeper, ALongKillConnTimeoutDrifts) {
                 "not 1 (a failover's stop_io would wait that long on a hung or silent primary)",
                 "db2 source off, replica on: db2 is a promotable replica: its rpl_semi_sync_slave_kill_conn_timeout "
                 "is 5 s, not 1 (a failover's stop_io would wait that long on a hung or silent primary)"}));
-  t.state("db1").semi_sync->kill_conn_timeout_s = 0;
+  t.state("db1").semi_sync->kill_conn_timeout_s = 1;
+  t.state("db2").semi_sync->kill_conn_timeout_s = 0;
+  EXPECT_EQ(described(semi_sync_changes(t.spec, t.observed, t.now_ms)),
+            (std::vector<std::string>{
+                "db2 source off, replica on: db2 is a promotable replica: its rpl_semi_sync_slave_kill_conn_timeout "
+                "is 0 (no limit), not 1 (a failover's stop_io would wait that long on a hung or silent primary)"}));
   t.state("db2").semi_sync->kill_conn_timeout_s.reset();
-  EXPECT_TRUE(semi_sync_changes(t.spec, t.observed, t.now_ms).empty()) << "0 is shorter; unknown is left alone";
+  EXPECT_TRUE(semi_sync_changes(t.spec, t.observed, t.now_ms).empty()) << "unknown (MySQL, older) is left alone";
 }
 
 TEST(SemiSyncKeeper, NothingWithoutOneWritablePrimary) {

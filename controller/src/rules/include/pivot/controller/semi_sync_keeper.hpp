@@ -17,7 +17,8 @@
 //
 // A node with the replica side on (the primary and every promotable
 // replica) also keeps MariaDB's rpl_semi_sync_slave_kill_conn_timeout at
-// kSemiSyncKillConnTimeoutS at most: with the replica side on, STOP SLAVE
+// kSemiSyncKillConnTimeoutS (0 is no limit, not shorter; the variable counts
+// whole seconds, so 1 is the floor): with the replica side on, STOP SLAVE
 // IO_THREAD first tries that long to kill its source's dump thread (default
 // 5 s; measured on 10.11: 2.03 s, cut by the agent's 2 s read timeout, at 5;
 // 1.03 s at 1; 97 ms with the replica side off), so a failover's stop_io
@@ -44,7 +45,7 @@ namespace pivot::controller {
 inline constexpr std::uint64_t kSemiSyncKillConnTimeoutS = 1;
 
 // Why `semi`'s kill_conn_timeout would stall a failover's stop_io on this
-// node ("" when it would not: replica side off, short enough, or unknown):
+// node ("" when it would not: replica side off, 1 s, or unknown):
 // "rpl_semi_sync_slave_kill_conn_timeout is 5 s, not 1 (...)".
 std::string kill_conn_timeout_drift(const protocol::SemiSync& semi);
 
