@@ -61,42 +61,33 @@ TEST(SemiSyncSettings, ReadsTheKillConnTimeout) {
 }
 
 // Every failover of a hung or silent primary rolled back at stop_io with the
-// default 5 s: the replica side kept on lowers it to 1 first.
-TEST(SemiSyncSettings, TheReplicaSideOnLowersTheKillConnTimeout) {
+// default 5 s: the replica side kept on sets it to 1 first (0 is no limit).
+TEST(SemiSyncSettings, TheReplicaSideOnSetsTheKillConnTimeoutTo1) {
+  auto with_replica = [](bool replica, SemiSync now, Flavor flavor = Flavor::mariadb) {
+    return plan_semi_sync(flavor, now,
+                          {.source = std::nullopt, .replica = replica, .timeout_ms = std::nullopt, .fresh = false});
+  };
+  const std::string set_1 = "SET GLOBAL rpl_semi_sync_slave_kill_conn_timeout = 1";
   const SemiSync replica_off{.source = false, .replica = false, .source_active = false, .wait_point = "AFTER_COMMIT",
                              .timeout_ms = 10000, .kill_conn_timeout_s = 5};
-  auto plan = plan_semi_sync(Flavor::mariadb, replica_off,
-                             {.source = std::nullopt, .replica = true, .timeout_ms = std::nullopt, .fresh = false});
-  EXPECT_EQ(plan.statements, (std::vector<std::string>{"SET GLOBAL rpl_semi_sync_slave_kill_conn_timeout = 1",
-                                                       "SET GLOBAL rpl_semi_sync_slave_enabled = ON"}));
+  auto plan = with_replica(true, replica_off);
+  EXPECT_EQ(plan.statements, (std::vector<std::string>{set_1, "SET GLOBAL rpl_semi_sync_slave_enabled = ON"}));
   EXPECT_TRUE(plan.replica_changed);
 
   SemiSync replica_on = replica_off;
   replica_on.replica = true;
-  plan = plan_semi_sync(Flavor::mariadb, replica_on,
-                        {.source = std::nullopt, .replica = true, .timeout_ms = std::nullopt, .fresh = false});
-  EXPECT_EQ(plan.statements, (std::vector<std::string>{"SET GLOBAL rpl_semi_sync_slave_kill_conn_timeout = 1"}));
+  plan = with_replica(true, replica_on);
+  EXPECT_EQ(plan.statements, (std::vector<std::string>{set_1}));
   EXPECT_FALSE(plan.replica_changed) << "read when the IO thread stops: no reconnect needed";
 
   replica_on.kill_conn_timeout_s = 0;
-  EXPECT_EQ(plan_semi_sync(Flavor::mariadb, replica_on,
-                           {.source = std::nullopt, .replica = true, .timeout_ms = std::nullopt, .fresh = false})
-                .statements,
-            (std::vector<std::string>{"SET GLOBAL rpl_semi_sync_slave_kill_conn_timeout = 1"}))
-      << "0 is no limit at all";
+  EXPECT_EQ(with_replica(true, replica_on).statements, (std::vector<std::string>{set_1})) << "0 is no limit at all";
   replica_on.kill_conn_timeout_s = 1;
-  EXPECT_TRUE(plan_semi_sync(Flavor::mariadb, replica_on,
-                             {.source = std::nullopt, .replica = true, .timeout_ms = std::nullopt, .fresh = false})
-                  .statements.empty());
+  EXPECT_TRUE(with_replica(true, replica_on).statements.empty());
   replica_on.kill_conn_timeout_s.reset();
-  EXPECT_TRUE(plan_semi_sync(Flavor::mysql, replica_on,
-                             {.source = std::nullopt, .replica = true, .timeout_ms = std::nullopt, .fresh = false})
-                  .statements.empty())
-      << "unknown (MySQL): never set";
+  EXPECT_TRUE(with_replica(true, replica_on, Flavor::mysql).statements.empty()) << "unknown (MySQL): never set";
   replica_on.kill_conn_timeout_s = 5;
-  EXPECT_EQ(plan_semi_sync(Flavor::mariadb, replica_on,
-                           {.source = std::nullopt, .replica = false, .timeout_ms = std::nullopt, .fresh = false})
-                .statements,
+  EXPECT_EQ(with_replica(false, replica_on).statements,
             (std::vector<std::string>{"SET GLOBAL rpl_semi_sync_slave_enabled = OFF"}))
       << "a replica side turned off does not wait on it";
 }
