@@ -150,4 +150,9 @@ GuardDecision guard_cluster(const GuardInput& in) {
   return d;
 }
 
+bool guard_paused(const GuardPause& pause, const GuardDecision& decision, std::uint64_t now_ms) {
+  if (decision.action == GuardAction::none || decision.action == GuardAction::settle || decision.urgent) return false;
+  return decision.action == pause.failed && now_ms < pause.until_ms;
+}
+
 }  // namespace pivot::controller

@@ -362,7 +362,7 @@ Result<std::string> PivotService::launch_failover(const ClusterSpec& spec, const
     auto outcome = executor.run(input);
     failover_ended(input.spec, input.job_id, input.kind, started, outcome);
     if (input.kind == FailoverKind::automatic && outcome.state != JobState::succeeded) {
-      guard_backoff(input.spec.name, "the automatic failover " + input.job_id + " ended " +
+      guard_backoff(input.spec.name, GuardAction::failover, "the automatic failover " + input.job_id + " ended " +
                                          std::string(protocol::to_string(outcome.state)));
     }
     registry_.finish(input.job_id, outcome.state, std::move(outcome.result));
@@ -436,7 +436,8 @@ Result<std::string> PivotService::launch_rejoin(const ClusterSpec& spec, const F
                  {.cluster = input.spec.name, .node = input.old_primary, .job = input.job_id}, "old primary {}: {}",
                  input.old_primary, to_string(outcome.verdict));
     } else {
-      guard_backoff(input.spec.name, "the rejoin of " + input.old_primary + " (" + input.job_id + ") failed");
+      guard_backoff(input.spec.name, GuardAction::rejoin,
+                    "the rejoin of " + input.old_primary + " (" + input.job_id + ") failed");
     }
     registry_.finish(input.job_id, outcome.job.state, std::move(outcome.job.result));
   });
@@ -487,7 +488,7 @@ Result<std::string> PivotService::launch_reopen(const ClusterSpec& spec, Failove
     RepairExecutor executor({agents_, hooks_, ports, clock_, ports, ports, registry_.journal()});
     auto outcome = executor.reopen(input);
     if (input.kind == FailoverKind::automatic && outcome.state != JobState::succeeded) {
-      guard_backoff(input.spec.name, "the automatic reopen " + input.job_id + " failed");
+      guard_backoff(input.spec.name, GuardAction::reopen, "the automatic reopen " + input.job_id + " failed");
     }
     registry_.finish(input.job_id, outcome.state, std::move(outcome.result));
   });
@@ -603,10 +604,10 @@ FailoverView PivotService::failover_view(const std::string& cluster, const Polic
   if (auto it = guard_.find(cluster); it != guard_.end()) {
     v.detection = to_string(it->second.last.verdict);
     v.reasons = it->second.last.reasons;
-    if (it->second.retry_after_ms > clock_.steady_ms()) {
+    if (const auto& retry = it->second.retry; retry.until_ms > clock_.steady_ms()) {
       v.reasons.push_back(it->second.retry_reason + ": pivotd waits " +
-                          std::to_string((it->second.retry_after_ms - clock_.steady_ms() + 999) / 1000) +
-                          " s before it acts on this cluster again.");
+                          std::to_string((retry.until_ms - clock_.steady_ms() + 999) / 1000) +
+                          " s before it starts a " + std::string(to_string(retry.failed)) + " here again.");
     }
   }
   return v;
@@ -658,10 +659,10 @@ void PivotService::guard_tick() {
   for (const auto& cluster : model_.names()) guard_one(cluster);
 }
 
-void PivotService::guard_backoff(const std::string& cluster, const std::string& why) {
+void PivotService::guard_backoff(const std::string& cluster, GuardAction failed, const std::string& why) {
   std::lock_guard lock(guard_mu_);
   auto& g = guard_[cluster];
-  g.retry_after_ms = clock_.steady_ms() + kGuardRetryMs;
+  g.retry = {failed, clock_.steady_ms() + kGuardRetryMs};
   g.retry_reason = why;
 }
 
@@ -723,7 +724,7 @@ void PivotService::guard_one(const std::string& cluster) {
     if (g.healthy_at_ms != 0) detect_ms = now.now_ms - g.healthy_at_ms;
     // After a failed job of the guard's own, nothing is started for a while
     // (a failing hook must not run every tick); fencing a writable old primary is never held back.
-    if (act && !d.urgent && g.retry_after_ms > now.now_ms && d.action != GuardAction::settle) act = false;
+    if (act && guard_paused(g.retry, d, now.now_ms)) act = false;
     g.last = d;
     // Logged when the decision changes; sentences that only change in their
     // details (an error's retry countdown) at most every kGuardRelogMs.

@@ -234,5 +234,30 @@ TEST(ClusterGuard, AReplicaWithItsIoThreadRunningIsEvidenceThePrimaryLives) {
   EXPECT_NE(d.verdict, FailoverVerdict::dead);
 }
 
+// A failed job pauses only its own action: a rejoin whose fence keeps failing
+// (a woken old primary held in a semi-sync commit) must not hold back the
+// failover of a new primary that dies meanwhile; fencing a writable old
+// primary is never paused.
+GuardDecision deciding(GuardAction action) {
+  GuardDecision d;
+  d.action = action;
+  return d;
+}
+
+TEST(ClusterGuard, AFailedJobPausesOnlyItsOwnAction) {
+  const GuardPause rejoin_failed{GuardAction::rejoin, 30000};
+  GuardDecision failover = deciding(GuardAction::failover);
+  EXPECT_FALSE(guard_paused(rejoin_failed, failover, 1000)) << "a failed rejoin does not delay a failover";
+  GuardDecision rejoin = deciding(GuardAction::rejoin);
+  EXPECT_TRUE(guard_paused(rejoin_failed, rejoin, 1000));
+  EXPECT_FALSE(guard_paused(rejoin_failed, rejoin, 30000)) << "the pause ends";
+  rejoin.urgent = true;
+  EXPECT_FALSE(guard_paused(rejoin_failed, rejoin, 1000)) << "a writable old primary is fenced at once";
+  const GuardPause failover_failed{GuardAction::failover, 30000};
+  EXPECT_TRUE(guard_paused(failover_failed, failover, 1000)) << "a failing failover is not retried every tick";
+  EXPECT_FALSE(guard_paused(failover_failed, deciding(GuardAction::settle), 1000));
+  EXPECT_FALSE(guard_paused(GuardPause{}, failover, 1000)) << "nothing failed";
+}
+
 }  // namespace
 }  // namespace pivot::controller

@@ -207,7 +207,7 @@ class PivotService : public ControllerService {
     std::string logged_kind;          // verdict and action of the last decision logged
     std::string logged;               // its sentences
     std::uint64_t logged_at_ms = 0;
-    std::uint64_t retry_after_ms = 0;                // steady: a job the guard started failed; not again before
+    GuardPause retry;  // a job the guard started failed: that action not again before retry.until_ms (steady)
     std::string retry_reason;
     // What the last evaluation saw: a cluster whose nodes' roles and states
     // did not change (positions aside) and whose hold did not change is
@@ -221,7 +221,7 @@ class PivotService : public ControllerService {
   bool guard_due(const std::string& cluster, std::uint64_t now_ms);
   void guard_one(const std::string& cluster);
   // The guard's job ended failed: nothing more of that kind before a pause.
-  void guard_backoff(const std::string& cluster, const std::string& why);
+  void guard_backoff(const std::string& cluster, GuardAction failed, const std::string& why);
   FailoverView failover_view(const std::string& cluster, const Policy& policy);
   Result<std::string> launch_failover(const ClusterSpec& spec, const std::optional<std::string>& candidate,
                                       const std::string& requested_by, const std::optional<std::string>& idempotency_key,

@@ -74,4 +74,15 @@ std::optional<std::uint64_t> cooldown_until(const ClusterMarks& marks, const Pol
 // A maintenance window in force at wall_ms.
 bool in_maintenance(const ClusterMarks& marks, std::uint64_t wall_ms);
 
+// A job the guard started failed (`failed`, until `until_ms`, steady): the
+// same action is not started again before then, so a failing hook does not
+// run every tick. Only that action: a rejoin whose fence keeps failing must
+// not hold back the failover of a new primary that dies meanwhile. Fencing a
+// writable old primary (urgent) and settling are never held back.
+struct GuardPause {
+  GuardAction failed = GuardAction::none;
+  std::uint64_t until_ms = 0;
+};
+bool guard_paused(const GuardPause& pause, const GuardDecision& decision, std::uint64_t now_ms);
+
 }  // namespace pivot::controller
