@@ -345,7 +345,8 @@ TEST_F(RealServiceOverHttp, AJobWhoseHookWrote64KiBAndAMultibyteCharacterListsFi
 // through the executor into the job, and the listing still answers.
 TEST_F(RealServiceOverHttp, AnAgentMessageThatIsNotUtf8ListsFine) {
   load();
-  agents_.fail_once("db1", "set_read_only",
+  // The fence is one fence_writes with read_only (2f1db4b): its refusal rolls the pivot back.
+  agents_.fail_once("db1", "fence_writes",
                     test::FakeAgents::refused("mysql_error", "Duplicate entry 'caf\xE9' for key 'PRIMARY'"));
   auto id = service_.start_pivot("sms-1", {.candidate = "db2"}, "deploy");
   ASSERT_TRUE(id.ok());
