@@ -511,7 +511,13 @@ stack_launch_agents() {
 
 # An agent runs beside its mysqld: in the node's network namespace if it has one.
 stack_launch_agent() {
-  local dir="$1" bin="$2" name="$3" ns
+  local dir="$1" bin="$2" name="$3" ns pid
+  # A second agent for the node would take the pid file and outlive `down`.
+  pid="$(cat "$dir/run/agent-$name.pid" 2>/dev/null || true)"
+  if [ -n "$pid" ] && stack_pid_is_ours "$pid" pivot-agent "$dir"; then
+    stack_die "agent $name runs already (pid $pid)"
+    return 1
+  fi
   ns="$(stack_node_netns "$dir" "${name#db}")"
   stack_launch "$dir/run/agent-$name.pid" "$dir/logs/agent-$name.log" "$dir" \
     ${ns:+ip netns exec "$ns"} "$bin/pivot-agent" --config "$dir/agents/$name.yaml"
