@@ -7,6 +7,16 @@ namespace pivot::controller {
 void MarksStore::restore(std::map<std::string, ClusterMarks> marks) {
   std::lock_guard lock(mu_);
   marks_ = std::move(marks);
+  auto_failovers_.clear();
+  for (const auto& [cluster, m] : marks_) index_auto_failovers(cluster, m);
+}
+
+void MarksStore::index_auto_failovers(const std::string& cluster, const ClusterMarks& marks) {
+  if (marks.auto_failovers_ms.empty()) {
+    auto_failovers_.erase(cluster);
+  } else {
+    auto_failovers_[cluster] = marks.auto_failovers_ms;
+  }
 }
 
 ClusterMarks MarksStore::get(const std::string& cluster) const {
@@ -31,6 +41,7 @@ ClusterMarks MarksStore::update(const std::string& cluster, const std::function<
   } else {
     marks_[cluster] = next;
   }
+  index_auto_failovers(cluster, next);
   return next;
 }
 
@@ -46,8 +57,8 @@ bool MarksStore::primary_due(const std::string& cluster, const std::string& node
 std::vector<std::uint64_t> MarksStore::fleet_auto_failovers(std::uint64_t wall_ms) const {
   std::lock_guard lock(mu_);
   std::vector<std::uint64_t> out;
-  for (const auto& [cluster, marks] : marks_) {
-    for (auto at : marks.auto_failovers_ms) {
+  for (const auto& [cluster, starts] : auto_failovers_) {
+    for (auto at : starts) {
       if (at + kHourMs > wall_ms) out.push_back(at);
     }
   }

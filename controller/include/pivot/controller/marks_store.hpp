@@ -39,9 +39,17 @@ class MarksStore {
   static constexpr std::uint64_t kHourMs = 3600 * 1000;
 
  private:
+  // Expects mu_ held: the index below follows the cluster's marks.
+  void index_auto_failovers(const std::string& cluster, const ClusterMarks& marks);
+
   Journal& journal_;
   mutable std::mutex mu_;
   std::map<std::string, ClusterMarks> marks_;
+  // The clusters whose marks hold automatic failovers, with those starts:
+  // the guard reads the fleet's at every cluster it judges (up to thousands
+  // a second), and a walk of every cluster's marks under mu_ made that
+  // quadratic in clusters and stalled the bus's primary_due behind it.
+  std::map<std::string, std::vector<std::uint64_t>> auto_failovers_;
 };
 
 }  // namespace pivot::controller
