@@ -276,6 +276,13 @@ std::optional<std::string> JobRegistry::holder(const std::string& cluster) {
   return held->second;
 }
 
+std::set<std::string> JobRegistry::held_clusters() {
+  std::lock_guard lock(mu_);
+  std::set<std::string> out;
+  for (const auto& [cluster, job] : holds_) out.insert(out.end(), cluster);
+  return out;
+}
+
 Result<Job> JobRegistry::cancel(const std::string& id, const std::string& requested_by) {
   std::unique_lock lock(mu_);
   auto it = jobs_.find(id);

@@ -129,14 +129,34 @@ bool ObservedModel::stamps(const std::string& name, std::uint64_t now_ms, Cluste
   std::lock_guard lock(mu_);
   auto it = specs_.find(name);
   if (it == specs_.end()) return false;
-  const auto& spec = it->second;
-  const auto& seen_cluster = observed(name);
+  fill_stamps(it->second, observed(name), now_ms, out);
+  return true;
+}
+
+void ObservedModel::fill_stamps(const ClusterSpec& spec, const ClusterObservation& seen, std::uint64_t now_ms,
+                                ClusterStamps& out) const {
   out.specs_generation = specs_generation_;
   out.nodes.resize(spec.nodes.size());
   for (std::size_t i = 0; i < spec.nodes.size(); ++i) {
-    stamp_node(out.nodes[i], spec.nodes[i], seen_cluster.find(spec.nodes[i].name), now_ms, spec.policy);
+    stamp_node(out.nodes[i], spec.nodes[i], seen.find(spec.nodes[i].name), now_ms, spec.policy);
   }
-  return true;
+}
+
+std::size_t ObservedModel::stamps_batch(const std::optional<std::string>& after, std::size_t max, std::uint64_t now_ms,
+                                         std::vector<NamedStamps>& out) const {
+  std::lock_guard lock(mu_);
+  auto spec = after ? specs_.upper_bound(*after) : specs_.begin();
+  // Both maps are in name order: one walk finds each cluster's observation.
+  auto seen = spec == specs_.end() ? observed_.end() : observed_.lower_bound(spec->first);
+  std::size_t n = 0;
+  for (; spec != specs_.end() && n < max; ++spec, ++n) {
+    while (seen != observed_.end() && seen->first < spec->first) ++seen;
+    const bool heard = seen != observed_.end() && seen->first == spec->first;
+    if (out.size() <= n) out.emplace_back();
+    out[n].name.assign(spec->first);
+    fill_stamps(spec->second, heard ? seen->second : kNothingSeen, now_ms, out[n].stamps);
+  }
+  return n;
 }
 
 ObservedCluster ObservedModel::snapshot(const std::string& cluster, const std::vector<std::string>& fresh,
@@ -199,13 +219,6 @@ void ObservedModel::promoted(const std::string& cluster, const std::string& node
   state.read_only = false;
   state.replica.reset();
   last_primary_state_[cluster] = std::move(state);
-}
-
-std::vector<std::string> ObservedModel::names() const {
-  std::lock_guard lock(mu_);
-  std::vector<std::string> out;
-  for (const auto& [name, spec] : specs_) out.push_back(name);
-  return out;
 }
 
 }  // namespace pivot::controller

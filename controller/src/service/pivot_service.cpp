@@ -29,6 +29,9 @@ constexpr std::uint64_t kLastPrimaryEveryMs = 2000;
 // A cluster nothing changed in is judged again this often (agent_dead_ms and
 // the policy's times are measured in seconds).
 constexpr std::uint64_t kGuardFullEveryMs = 1000;
+// Clusters read per hold of the model's lock at a guard tick: the bus waits
+// at most that long (about 0.1 ms) for the guard.
+constexpr std::size_t kGuardStampsBatch = 128;
 // A job waiting for eligibility looks at the cluster this often.
 constexpr std::uint64_t kWaitLookMs = 500;
 
@@ -656,7 +659,23 @@ void PivotService::start_guard(std::uint64_t tick_ms, int max_auto_failovers_per
 }
 
 void PivotService::guard_tick() {
-  for (const auto& cluster : model_.names()) guard_one(cluster);
+  std::lock_guard tick(guard_tick_mu_);
+  // The holds once per tick: a job that takes a cluster during the tick is
+  // seen at the next, as it was by the clusters judged before it took it.
+  const auto held = registry_.held_clusters();
+  std::optional<std::string> after;
+  std::size_t n = 0;
+  do {
+    // Each batch at its own now: a node whose agent fell silent reads as
+    // such at the first tick past its age, as when each cluster was read alone.
+    const auto now_ms = clock_.steady_ms();
+    n = model_.stamps_batch(after, kGuardStampsBatch, now_ms, tick_stamps_);
+    if (n == 0) break;
+    after = tick_stamps_[n - 1].name;
+    tick_due_.clear();
+    guard_due(tick_stamps_, n, held, now_ms, tick_due_);
+    for (const auto& cluster : tick_due_) guard_one(cluster);
+  } while (n == kGuardStampsBatch);
 }
 
 void PivotService::guard_backoff(const std::string& cluster, GuardAction failed, const std::string& why) {
@@ -666,31 +685,37 @@ void PivotService::guard_backoff(const std::string& cluster, GuardAction failed,
   g.retry_reason = why;
 }
 
-bool PivotService::guard_due(const std::string& cluster, std::uint64_t now_ms) {
-  ClusterStamps stamps;
-  if (!model_.stamps(cluster, now_ms, stamps)) return false;
-  const bool held = registry_.holder(cluster).has_value();
-  std::lock_guard lock(guard_mu_);
-  auto& g = guard_[cluster];
+void PivotService::guard_due(std::vector<NamedStamps>& batch, std::size_t n, const std::set<std::string>& held,
+                             std::uint64_t now_ms, std::vector<std::string>& due) {
   const auto same_node = [](const NodeStamp& a, const NodeStamp& b) {
     return a.name == b.name && a.current == b.current && a.revision == b.revision;
   };
-  const bool same = stamps.specs_generation == g.stamps.specs_generation && held == g.held &&
-                    std::equal(stamps.nodes.begin(), stamps.nodes.end(), g.stamps.nodes.begin(), g.stamps.nodes.end(),
-                               same_node);
-  if (same && g.evaluated_ms != 0 && now_ms < g.evaluated_ms + kGuardFullEveryMs) {
-    // Nothing the verdict reads changed since a healthy look: still healthy now.
-    if (g.last.verdict == FailoverVerdict::healthy && !held) g.healthy_at_ms = now_ms;
-    return false;
+  std::lock_guard lock(guard_mu_);
+  // The batch and guard_ are both in name order: one walk, no lookup per cluster.
+  auto it = n == 0 ? guard_.end() : guard_.lower_bound(batch[0].name);
+  for (std::size_t i = 0; i < n; ++i) {
+    auto& read = batch[i];
+    while (it != guard_.end() && it->first < read.name) ++it;
+    if (it == guard_.end() || it->first != read.name) it = guard_.emplace_hint(it, read.name, GuardState{});
+    auto& g = it->second;
+    const bool is_held = held.count(read.name) > 0;
+    const auto& stamps = read.stamps;
+    const bool same = stamps.specs_generation == g.stamps.specs_generation && is_held == g.held &&
+                      std::equal(stamps.nodes.begin(), stamps.nodes.end(), g.stamps.nodes.begin(),
+                                 g.stamps.nodes.end(), same_node);
+    if (same && g.evaluated_ms != 0 && now_ms < g.evaluated_ms + kGuardFullEveryMs) {
+      // Nothing the verdict reads changed since a healthy look: still healthy now.
+      if (g.last.verdict == FailoverVerdict::healthy && !is_held) g.healthy_at_ms = now_ms;
+      continue;
+    }
+    std::swap(g.stamps, read.stamps);  // the batch keeps the old buffers for the next tick
+    g.held = is_held;
+    g.evaluated_ms = now_ms;
+    due.push_back(read.name);
   }
-  g.stamps = std::move(stamps);
-  g.held = held;
-  g.evaluated_ms = now_ms;
-  return true;
 }
 
 void PivotService::guard_one(const std::string& cluster) {
-  if (!guard_due(cluster, clock_.steady_ms())) return;
   const auto spec = model_.spec(cluster);
   if (!spec) return;
   const auto now = snapshot_for(cluster, {}, 0, 0);

@@ -565,6 +565,53 @@ TEST_F(PivotServiceTest, TheGuardFailsOverADeadPrimaryOnceThenHoldsTheCooldownUn
   EXPECT_EQ(service_.jobs(std::nullopt, 10).size(), 2u) << "acknowledged: the guard may act again";
 }
 
+// The guard reads every cluster's stamps in batches of the model's lock: the
+// clusters of every batch are judged, and a primary whose agent fell silent
+// (no message at all) is judged at the first tick past agent_fresh_ms, not
+// only at the once-a-second look at unchanged clusters.
+TEST_F(PivotServiceTest, TheGuardJudgesEveryBatchOfClustersAndASilentPrimaryAtTheNextTick) {
+  constexpr int kClusters = 300;  // more than two of the guard's batches
+  std::map<std::string, ClusterSpec> specs;
+  std::vector<Topology> fleet;
+  for (int i = 0; i < kClusters; ++i) {
+    Topology t = Topology::healthy();
+    t.spec.name = "c-" + std::to_string(1000 + i);
+    for (auto& [name, node] : t.observed.nodes) node.state->cluster = t.spec.name;
+    specs[t.spec.name] = t.spec;
+    fleet.push_back(std::move(t));
+  }
+  service_.set_specs(specs);
+  const std::string silent = "c-1200";  // in the guard's second batch
+  // Every node reports, but the silent cluster's primary once `quiet` is set.
+  const auto tick = [&](bool quiet) {
+    for (const auto& t : fleet) {
+      for (const auto& m : test::state_messages(t)) {
+        if (quiet && t.spec.name == silent && m.envelope.node == "db1") continue;
+        service_.on_message(m, clock_.steady_ms());
+      }
+    }
+    service_.guard_tick();
+  };
+  const auto detection = [&](const std::string& cluster) { return service_.cluster(cluster)->failover.detection; };
+
+  tick(false);  // db1 of the silent cluster heard for the last time
+  for (const char* c : {"c-1000", "c-1127", "c-1128", "c-1200", "c-1299"}) EXPECT_EQ(detection(c), "healthy") << c;
+  clock_.advance(1000);
+  tick(true);
+  clock_.advance(1100);  // every cluster judged again here (a second since the last look)
+  tick(true);
+  EXPECT_EQ(detection(silent), "healthy") << "db1 heard 2100 ms ago";
+  // db1 silent for 3050 ms, past agent_fresh_ms (3000); the last look at the
+  // cluster was 950 ms ago, so only the stamps' age-based role calls for this one.
+  clock_.advance(950);
+  tick(true);
+  EXPECT_NE(detection(silent), "healthy");
+  EXPECT_EQ(detection("c-1199"), "healthy");
+  EXPECT_EQ(detection("c-1201"), "healthy");
+  service_.wait_idle();
+  EXPECT_TRUE(service_.jobs(std::nullopt, 10).empty()) << "auto_failover is off";
+}
+
 // wait_s: the job waits, outside the worker pool and holding nothing, until
 // the cluster is eligible (then a pivot goes on), the deadline, or a cancel.
 class WaitForEligibility : public PivotServiceTest {

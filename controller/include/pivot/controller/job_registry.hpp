@@ -97,6 +97,8 @@ class JobRegistry {
   bool commits(const std::string& cluster, const std::string& job_id);
   // The job holding the cluster, if any.
   std::optional<std::string> holder(const std::string& cluster);
+  // Every held cluster (the failover guard's tick reads them once, not per cluster).
+  std::set<std::string> held_clusters();
   // See ControllerService::cancel_job: waits up to 5 s for the job to stop.
   Result<Job> cancel(const std::string& id, const std::string& requested_by);
 

@@ -52,8 +52,6 @@ class ObservedModel {
   // before its agent's next report says so (a new primary that dies within
   // that report's interval must be the one detection judges).
   void promoted(const std::string& cluster, const std::string& node);
-  // The names of the loaded clusters (the failover guard's tick).
-  std::vector<std::string> names() const;
 
   // A copy of a loaded spec (a job keeps its own), nullopt when not loaded.
   std::optional<ClusterSpec> spec(const std::string& cluster) const;
@@ -71,6 +69,14 @@ class ObservedModel {
   // reused: nothing is allocated under the lock once they are grown). false:
   // the cluster is not loaded.
   bool stamps(const std::string& name, std::uint64_t now_ms, ClusterStamps& out) const;
+  // The failover guard's tick: up to `max` loaded clusters' stamps, in name
+  // order, from the first after `after` (nullopt: from the first), into
+  // out[0, n) (out grows, never shrinks: its entries' buffers are reused
+  // from tick to tick); returns n, less than `max` at the end. One hold of
+  // the lock per batch, not per cluster, and a bounded one: the bus waits
+  // for at most a batch.
+  std::size_t stamps_batch(const std::optional<std::string>& after, std::size_t max, std::uint64_t now_ms,
+                    std::vector<NamedStamps>& out) const;
   // The cluster as a failover reads it (ClusterSource::snapshot): waits, at
   // most until `deadline_ms` on the steady clock `now` reads, until each of
   // `fresh` has reported at or after `after_ms`. `observing_since_ms` is the
@@ -83,6 +89,9 @@ class ObservedModel {
 
  private:
   const ClusterObservation& observed(const std::string& cluster) const;
+  // Expects mu_ held: `out` becomes the stamps of `spec` as `seen` holds it.
+  void fill_stamps(const ClusterSpec& spec, const ClusterObservation& seen, std::uint64_t now_ms,
+                   ClusterStamps& out) const;
 
   mutable std::mutex mu_;
   mutable std::condition_variable reported_;  // a message arrived (snapshot's wait)

@@ -23,6 +23,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -217,8 +218,12 @@ class PivotService : public ControllerService {
     bool held = false;
     std::uint64_t evaluated_ms = 0;
   };
-  // Whether guard_one must judge the cluster now (see GuardState::stamps).
-  bool guard_due(const std::string& cluster, std::uint64_t now_ms);
+  // Of the first `n` clusters of `batch` (a stamps_batch read at `now_ms`),
+  // appends to `due` those guard_one must judge now (see
+  // GuardState::stamps); `held`: the clusters jobs hold. A due cluster's
+  // stamps are swapped into its GuardState.
+  void guard_due(std::vector<NamedStamps>& batch, std::size_t n, const std::set<std::string>& held,
+                 std::uint64_t now_ms, std::vector<std::string>& due);
   void guard_one(const std::string& cluster);
   // The guard's job ended failed: nothing more of that kind before a pause.
   void guard_backoff(const std::string& cluster, GuardAction failed, const std::string& why);
@@ -256,6 +261,11 @@ class PivotService : public ControllerService {
   // The guard: its per-cluster memory (a leaf lock) and its thread.
   std::mutex guard_mu_;
   std::map<std::string, GuardState> guard_;
+  // One guard_tick at a time (the guard's thread; tests call it too): its
+  // buffers below are reused from tick to tick.
+  std::mutex guard_tick_mu_;
+  std::vector<NamedStamps> tick_stamps_;
+  std::vector<std::string> tick_due_;
   int max_auto_failovers_per_hour_ = 3;
   std::mutex guard_stop_mu_;
   std::condition_variable guard_stop_cv_;

@@ -46,6 +46,13 @@ struct ClusterStamps {
   std::vector<NodeStamp> nodes;        // in spec order
 };
 
+// One cluster's stamps among many (the failover guard's tick reads every
+// loaded cluster's in batches).
+struct NamedStamps {
+  std::string name;
+  ClusterStamps stamps;
+};
+
 // `out` becomes the stamp of the node `spec`, from what the model holds of it
 // (nullptr: never heard from); its name's buffer is reused.
 void stamp_node(NodeStamp& out, const NodeSpec& spec, const ObservedNode* seen, std::uint64_t now_ms,
