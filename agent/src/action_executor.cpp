@@ -206,6 +206,9 @@ Result<void> ActionExecutor::dispatch(Run& run, const protocol::Command& command
   const std::string& action = command.action;
   if (action == "set_read_only") {
     const bool read_only = bool_arg(command.args, "read_only", true);
+    if (bool_arg(command.args, "no_source", false)) {
+      if (auto detached = require_no_source(run, read_only); !detached) return detached;
+    }
     if (command.args.count("semi_sync_timeout_ms") == 0) return set_read_only(run, read_only);
     return set_writable_semi_sync(run, read_only, int_arg(command.args, "semi_sync_timeout_ms"));
   }
@@ -293,6 +296,23 @@ Result<void> ActionExecutor::set_semi_sync(Run& run, const ValueMap& args) {
   if (!outcome) return outcome.error();
   run.detail = semi_sync_detail(outcome->after, outcome->changed, outcome->io_restarted);
   return ok();
+}
+
+// set_read_only's no_source (issue 22): a writable switch queued behind a
+// promotion's reset_replication runs only where the reset took the source
+// away; behind one that refused or failed, it changes nothing.
+Result<void> ActionExecutor::require_no_source(Run& run, bool read_only) {
+  if (read_only) {
+    return make_error(protocol::errc::bad_arg_value, "set_read_only: arg no_source goes with read_only false only");
+  }
+  auto status = run.query("reading replica status", run.sql().replica_status());
+  if (!status) return status.error();
+  const Row* source = default_connection(records_of(*status));
+  if (source == nullptr) return ok();
+  run.detail = previous_source_detail(replica_of(run.sql().flavor(), *status));
+  return make_error(action_errc::still_replica,
+                    "the node still has a replication source (its reset_replication did not run or failed): "
+                    "read_only left on");
 }
 
 // A promotion under policy.durability semi_sync: the source side on, fresh,

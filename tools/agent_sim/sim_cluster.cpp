@@ -303,6 +303,10 @@ CommandResult SimCluster::run(Node& node, const Pending& pending, std::uint64_t 
   auto& d = r.detail;
   if (c.action == "set_read_only") {
     const bool read_only = arg<bool>(c, "read_only").value_or(true);
+    // no_source (issue 22): a switch queued behind a reset that did not run refuses.
+    if (arg<bool>(c, "no_source").value_or(false) && node.source) {
+      return agent::error_result(c.id, "still_replica", node.spec.name + " still has a replication source");
+    }
     d["changed"] = node.read_only != read_only;
     node.read_only = read_only;
     d["read_only"] = read_only;

@@ -23,7 +23,11 @@ std::uint64_t us_between(Steady::time_point from, Steady::time_point to) {
 plan::CallOutcome JobCalls::call(const NodeSpec& node, protocol::Command command,
                                  const std::function<void()>& on_sent) {
   const auto journal_start = Steady::now();
-  journal_.command_sent(job_id_, step_of_command(command.id), command.id, clock_.wall_ms());
+  if (plan::changes_nothing(command.action)) {
+    journal_.read_sent(job_id_, step_of_command(command.id), command.id, clock_.wall_ms());
+  } else {
+    journal_.command_sent(job_id_, step_of_command(command.id), command.id, clock_.wall_ms());
+  }
   const auto sent = Steady::now();
   auto answer = on_sent ? agents_.call_notifying_sent(cluster_, node.name, command, on_sent)
                         : agents_.call(cluster_, node.name, command);

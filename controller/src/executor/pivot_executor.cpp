@@ -150,11 +150,34 @@ plan::Verdict PivotRun::fence_lock(JobStep& s) {
 // The last look before the candidate becomes writable: the lock still held
 // (its session alive, its lease running) and the old primary still at the
 // captured position. Anything else rolls back: a commit may have escaped.
-// It runs after the catch-up, while the candidate's reset (queued behind the
-// catch-up's wait) may still run: two nodes, neither reads what the other
-// changes.
+// Its report_position went out beside the catch-up's wait (send_confirm,
+// issue 22): two nodes, neither reads what the other changes, so the window
+// holds one round trip less. Read early, it says what held when the catch-up
+// began; when the catch-up answered more than kEarlyConfirmMaxAgeMs after it
+// went out (a lagging candidate), the old primary is asked again, so the
+// look stays as close to the writable switch as when it was sent after the
+// catch-up. The lease outlasts every step up to the release by 30 s
+// (plan::fence_lease_ms): what can end the fence unseen after the look is the
+// lock session's or mysqld's death, in either order of sending, and
+// verify_old_primary names any commit that got through.
 plan::Verdict PivotRun::confirm_fence(JobStep& s) {
-  auto o = call(*old_primary_, plan::report_position(id("confirm_fence", *old_primary_)));
+  settle_confirm();
+  if (!confirm_answer_) {  // not reached: catch_up succeeded only once its wait went out
+    record_failure(s.name, "internal_error", "confirm_fence: the old primary's report_position was never sent");
+    return plan::Verdict::failed;
+  }
+  const std::uint64_t age_ms = catch_up_answered_ms_ - std::min(catch_up_answered_ms_, confirm_sent_ms_);
+  s.detail["sent_with"] = "catch_up";
+  s.detail["age_ms"] = age_ms;
+  if (!fence_confirmed(s, *confirm_answer_)) return plan::Verdict::failed;
+  if (age_ms <= kEarlyConfirmMaxAgeMs) return plan::Verdict::succeeded;
+  s.detail["asked_again"] = true;
+  return plan::verdict_of(
+      fence_confirmed(s, call(*old_primary_, plan::report_position(id("confirm_fence", *old_primary_, "again")))));
+}
+
+// One report_position of the old primary against the capture: held and unmoved.
+bool PivotRun::fence_confirmed(JobStep& s, plan::CallOutcome o) {
   const auto now = o.ok ? plan::position_of(o.detail) : std::nullopt;
   const auto fence = o.detail.find("fence");
   const std::string state =
@@ -172,7 +195,7 @@ plan::Verdict PivotRun::confirm_fence(JobStep& s) {
     o.message = old_primary_->name + " moved from the captured position " + position_.gtid + " to " +
                 (now ? now->gtid : "none") + " while fenced";
   }
-  return plan::verdict_of(record(s, o));
+  return record(s, o);
 }
 
 plan::Verdict PivotRun::fence_kill_connections(JobStep& s) {
@@ -241,14 +264,31 @@ plan::Verdict PivotRun::catch_up(JobStep& s) {
   s.detail["wait_ms"] = wait_ms;
   if (position_.gtid.empty()) {  // the old primary never wrote a transaction
     s.detail["reached"] = true;
+    send_confirm();
     send_reset(0);
+    catch_up_answered_ms_ = clock_.steady_ms();
     return plan::Verdict::succeeded;
   }
   auto wait = plan::wait_for_position(id("catch_up", *candidate_), position_.gtid, wait_ms);
   const std::uint64_t wait_timeout_ms = wait.timeout_ms;
-  auto o = call(*candidate_, std::move(wait), [&] { send_reset(wait_timeout_ms); });
+  // The confirm first: the reset queues behind the wait on the candidate
+  // anyway, while the confirm's answer is what promote waits for next.
+  auto o = call(*candidate_, std::move(wait), [&] {
+    send_confirm();
+    send_reset(wait_timeout_ms);
+  });
+  catch_up_answered_ms_ = clock_.steady_ms();
   plan::require_reached(o);
   return plan::verdict_of(record(s, o));
+}
+
+// confirm_fence's report_position of the old primary, sent beside the
+// catch-up's wait (issue 22); confirm_fence reads its answer.
+void PivotRun::send_confirm() {
+  confirm_sent_ms_ = clock_.steady_ms();
+  confirm_ = std::async(std::launch::async, [this, report = plan::report_position(id("confirm_fence", *old_primary_))]() mutable {
+    return call(*old_primary_, std::move(report));
+  });
 }
 
 // promote's reset_replication, queued on the candidate's agent right behind
@@ -258,41 +298,70 @@ plan::Verdict PivotRun::catch_up(JobStep& s) {
 // It carries the captured position (applied): behind a wait that failed, or
 // ahead of one whose first send was lost, the agent changes nothing
 // (position_timeout). Its undo (the candidate a replica of the old primary
-// again) is catch_up's, planned before either goes out.
+// again) is catch_up's, planned before either goes out. reset_sent_ says
+// when it is on its way: promote's writable switch must follow it.
 void PivotRun::send_reset(std::uint64_t queued_behind_ms) {
   auto reset = plan::reset_replication(id("promote", *candidate_, "reset_replication"), position_.gtid);
   reset.timeout_ms += queued_behind_ms;  // counted from its receipt: it may wait out the catch-up first
-  reset_ = std::async(std::launch::async, [this, reset = std::move(reset)]() mutable {
-    return call(*candidate_, std::move(reset));
+  auto sent = std::make_shared<std::promise<void>>();
+  reset_sent_ = sent->get_future();
+  reset_ = std::async(std::launch::async, [this, sent, reset = std::move(reset)]() mutable {
+    return call(*candidate_, std::move(reset), [sent] { sent->set_value(); });
   });
 }
 
-// The candidate becomes writable only once confirm_fence and the reset both
-// answered well; the undo of the writable switch (the candidate read-only
-// again, then exact) is planned before the switch is sent.
+// The candidate becomes writable once confirm_fence answered well. Its
+// set_read_only goes out without waiting for the reset's answer (issue 22):
+// behind the reset in the agent's queue, with no_source, it switches only a
+// node whose source the reset took away; behind a reset that refused or
+// failed it refuses (still_replica), having changed nothing. So the window
+// holds no round trip between the reset and the switch. Its undo (the
+// candidate read-only again, then exact) is planned before it goes out: an
+// unanswered switch may have run.
 plan::Verdict PivotRun::promote(JobStep& s) {
-  settle();
-  if (!reset_answer_) {  // not reached: catch_up succeeded only once its wait went out
+  if (!reset_sent_.valid()) {  // not reached: catch_up succeeded only once its wait went out
     record_failure(s.name, "internal_error", "promote: the candidate's reset was never sent");
     return plan::Verdict::failed;
   }
-  if (!reset_answer_->ok && reset_answer_->error == "unknown_arg") {
-    // An agent from before issue 22 refused applied, having run nothing; the
-    // catch-up answered reached: the reset as before.
-    s.detail["commands"].push_back(plan::detail_of(*reset_answer_));  // said, not a failure
-    reset_answer_ = call(*candidate_, plan::reset_replication(id("promote", *candidate_, "reset_replication_again")));
-  }
-  if (!record(s, *reset_answer_)) return plan::Verdict::failed;
+  reset_sent_.wait();  // the switch follows the reset to the agent, never overtakes it
   runner_.plan_undo(undo_promote());
-  const bool writable =
-      record(s, call(*candidate_, plan::make_writable(id("promote", *candidate_, "set_read_only"), input_.spec.policy)));
+  auto writable = call(*candidate_, plan::make_writable(id("promote", *candidate_, "set_read_only"),
+                                                        input_.spec.policy, /*no_source=*/true));
+  settle();
+  if (!reset_answer_->ok && reset_answer_->error == "unknown_arg") {
+    // An agent from before issue 22 refused applied, having run nothing (and
+    // no_source just as well); the catch-up answered reached: the reset, then
+    // the switch, as before.
+    s.detail["commands"].push_back(plan::detail_of(*reset_answer_));  // said, not a failure
+    s.detail["commands"].push_back(plan::detail_of(writable));
+    reset_answer_ = call(*candidate_, plan::reset_replication(id("promote", *candidate_, "reset_replication_again")));
+    if (!record(s, *reset_answer_)) return plan::Verdict::failed;
+    writable = call(*candidate_, plan::make_writable(id("promote", *candidate_, "set_read_only_again"),
+                                                     input_.spec.policy));
+  } else if (!record(s, *reset_answer_)) {
+    s.detail["commands"].push_back(plan::detail_of(writable));  // refused (still_replica) or unknown: undone
+    return plan::Verdict::failed;
+  } else if (!writable.ok && writable.error == "unknown_arg") {
+    // An agent that knows applied but not no_source: the reset answered well.
+    s.detail["commands"].push_back(plan::detail_of(writable));  // said, not a failure
+    writable = call(*candidate_, plan::make_writable(id("promote", *candidate_, "set_read_only_again"),
+                                                     input_.spec.policy));
+  }
+  const bool switched = record(s, writable);
   promoted_ms_ = clock_.steady_ms();
-  return plan::verdict_of(writable);
+  return plan::verdict_of(switched);
 }
 
 void PivotRun::settle() {
   // Its answer is promote's, and undo_reset's: an undo must not overtake it.
   if (reset_.valid()) reset_answer_ = reset_.get();
+  // The confirm only reads; a rollback still waits for it, so that no command
+  // of this job is in flight when the undos start.
+  settle_confirm();
+}
+
+void PivotRun::settle_confirm() {
+  if (confirm_.valid()) confirm_answer_ = confirm_.get();
 }
 
 plan::Verdict PivotRun::repoint_replicas(JobStep& s) {

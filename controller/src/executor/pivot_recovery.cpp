@@ -112,8 +112,8 @@ PivotJobOutcome PivotRun::recover(const PivotRecoveryInput& in) {
       // fence_read_only's command takes the lock too (issue 22): released
       // whenever it started (a node without a fence answers it had none).
       if (started && step.name == "fence_read_only") runner_.plan_undo(undo_fence_lock());
-      // promote plans its undo (the candidate read-only, then exact) once the
-      // reset answered: here, whenever it started.
+      // promote plans its undo (the candidate read-only, then exact) before
+      // its switch goes out: here, whenever it started.
       if (started && step.name == "promote") runner_.plan_undo(undo_promote());
     }
     undo_plan.steps.clear();

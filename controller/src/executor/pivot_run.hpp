@@ -70,7 +70,9 @@ class PivotRun {
   plan::Verdict capture_position(JobStep& s);
   plan::Verdict catch_up(JobStep& s);  // queues promote's reset_replication behind its wait
   void send_reset(std::uint64_t queued_behind_ms);
+  void send_confirm();  // confirm_fence's report_position, beside the wait
   plan::Verdict confirm_fence(JobStep& s);
+  bool fence_confirmed(JobStep& s, plan::CallOutcome o);
   plan::Verdict promote(JobStep& s);
   plan::Verdict post_promote(JobStep& s);
   plan::Verdict fence_kill_connections(JobStep& s);
@@ -92,7 +94,8 @@ class PivotRun {
   // or nullopt when it cannot be told (a step of its own, pivot_rollback.cpp).
   std::optional<std::string> candidate_writes();
   bool undo(const std::string& step, const NodeSpec& node, const std::function<protocol::Command(std::string)>& build);
-  void settle();  // the reset sent by catch_up answered
+  void settle();          // the reset and the confirm sent by catch_up answered
+  void settle_confirm();  // the confirm sent by catch_up answered
   PivotJobOutcome rollback_outcome(plan::RunEnd end) const;
 
   // Plumbing.
@@ -136,9 +139,16 @@ class PivotRun {
   std::uint64_t promoted_ms_ = 0;       // steady: the candidate answered writable
   std::optional<std::uint64_t> write_blocked_ms_;
   std::future<plan::CallOutcome> reset_;  // promote's reset_replication, sent by catch_up
+  std::future<void> reset_sent_;          // ready once that reset is on its way
   // Its answer once read (promote or settle), promote's second reset's when an
   // older agent refused the first: undo_reset reads what the candidate did.
   std::optional<plan::CallOutcome> reset_answer_;
+  std::future<plan::CallOutcome> confirm_;  // confirm_fence's report_position, sent by catch_up
+  std::optional<plan::CallOutcome> confirm_answer_;
+  std::uint64_t confirm_sent_ms_ = 0;       // steady
+  std::uint64_t catch_up_answered_ms_ = 0;  // steady
+  // An early confirm older than this when the catch-up answered is asked again.
+  static constexpr std::uint64_t kEarlyConfirmMaxAgeMs = 20;
   bool sessions_killed_ = false;
   // Repointed nodes that will not apply by themselves (stopped by the
   // operator, delayed), with why: verify only checks they were repointed.

@@ -42,10 +42,11 @@ const std::vector<PivotStep>& PivotRun::steps() {
        true},
       {"fence_lock", Phase::reversible, fence_ms, &P::fence_lock, &P::undo_fence_lock},
       {"capture_position", Phase::reversible, report_ms, &P::capture_position},
-      // catch_up queues the candidate's reset behind its wait: its undo.
+      // catch_up queues the candidate's reset behind its wait (its undo) and
+      // sends confirm_fence's read of the old primary beside it.
       {"catch_up", Phase::reversible, catch_up_ms, &P::catch_up, &P::undo_reset},
-      {"confirm_fence", Phase::reversible, report_ms, &P::confirm_fence},
-      {"promote", Phase::reversible, promote_ms, &P::promote},  // plans undo_promote once the reset answered
+      {"confirm_fence", Phase::reversible, report_ms, &P::confirm_fence},  // asks again after a slow catch-up
+      {"promote", Phase::reversible, promote_ms, &P::promote},  // plans undo_promote before its switch goes out
       {"post_promote", Phase::forward_only, hook_ms, &P::post_promote},
       {"fence_kill_connections", Phase::forward_only, kill_ms, &P::fence_kill_connections},
       {"release_fence", Phase::forward_only, release_ms, &P::release_fence, nullptr, &P::sessions_killed},

@@ -204,7 +204,9 @@ void SqliteJournal::sync() {
 
 void SqliteJournal::append(JournalEntry entry) {
   std::lock_guard lock(mutex_);
-  sync_each_commit(entry.kind != JournalEntry::Kind::step_started && entry.kind != JournalEntry::Kind::step_finished);
+  // A read's id (read_sent) is as a step's start: the next durable write takes it to disk.
+  sync_each_commit(entry.kind != JournalEntry::Kind::step_started && entry.kind != JournalEntry::Kind::step_finished &&
+                   entry.durable);
   Statement insert(db_,
                    "INSERT INTO entries(job_id, kind, detail, state, deadline_ms, at_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
   insert.text(1, entry.job_id);

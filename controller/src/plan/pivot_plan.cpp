@@ -36,8 +36,9 @@ protocol::Command set_read_only(std::string id, bool read_only) {
   return command(std::move(id), "set_read_only", kSetReadOnlyTimeoutMs, {{"read_only", read_only}});
 }
 
-protocol::Command make_writable(std::string id, const Policy& policy) {
+protocol::Command make_writable(std::string id, const Policy& policy, bool no_source) {
   protocol::Command c = set_read_only(std::move(id), false);
+  if (no_source) c.args["no_source"] = true;
   if (policy.durability == Durability::semi_sync) {
     c.args["semi_sync_timeout_ms"] = static_cast<std::int64_t>(semi_sync_timeout_ms(policy));
   }
@@ -77,6 +78,10 @@ std::uint64_t fence_lease_ms(const Policy& policy) {
   return static_cast<std::uint64_t>(policy.catch_up_timeout_ms) + static_cast<std::uint64_t>(policy.hook_timeout_ms) +
          kReportPositionTimeoutMs * 2 + kPositionReadMarginMs + kResetReplicationTimeoutMs + kSetReadOnlyTimeoutMs +
          kKillConnectionsTimeoutMs + kReleaseFenceTimeoutMs + kMarginMs;
+}
+
+bool changes_nothing(const std::string& action) {
+  return action == "report_position" || action == "wait_for_position";
 }
 
 protocol::Command report_position(std::string id) {

@@ -58,7 +58,10 @@ protocol::Command set_read_only(std::string id, bool read_only);
 // policy.durability semi_sync it carries semi_sync_timeout_ms: the agent
 // turns the source side on, fresh, before read_only goes off, so that no
 // write on the new primary is acknowledged before a replica has it.
-protocol::Command make_writable(std::string id, const Policy& policy);
+// no_source (issue 22): the agent switches only a node whose replication
+// source is gone (else still_replica, nothing changed): a pivot queues it
+// behind the candidate's reset_replication without waiting for that answer.
+protocol::Command make_writable(std::string id, const Policy& policy, bool no_source = false);
 // policy.durability semi_sync kept on one node (pivotd's guard): the sides
 // wanted, and with the source side the policy's timeout.
 protocol::Command set_semi_sync(std::string id, bool source, bool replica, const Policy& policy);
@@ -82,6 +85,10 @@ protocol::Command release_fence(std::string id, bool kill_clients = false);
 // plus a margin. A pivotd that died mid-pivot leaves no node fenced forever.
 std::uint64_t fence_lease_ms(const Policy& policy);
 protocol::Command report_position(std::string id);
+// An action that changes nothing on its node (report_position,
+// wait_for_position): recovery never undoes it, so its id is journaled
+// without an fsync of its own before it goes out (Journal::read_sent).
+bool changes_nothing(const std::string& action);
 // The failover's first change on a survivor: its IO thread stopped, its SQL
 // thread left to apply the relay log (answers received and executed).
 protocol::Command stop_io_thread(std::string id);

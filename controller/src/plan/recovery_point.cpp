@@ -56,9 +56,11 @@ Result<RecoveryPoint> recovery_point(const Job& saved, const std::vector<Journal
     return make_error("bad_journal", "job " + saved.id + " reached " + point.last_started +
                                          " but its check step names no primary and candidate");
   }
+  // promote's switch, or its second one to an agent that refused no_source.
   const std::string promote_id = command_id(saved.id, "promote", point.candidate, "set_read_only");
+  const std::string again_id = command_id(saved.id, "promote", point.candidate, "set_read_only_again");
   point.may_be_writable = std::any_of(entries.begin(), entries.end(), [&](const JournalEntry& e) {
-    return e.kind == JournalEntry::Kind::command_sent && e.state == promote_id;  // detail: the step
+    return e.kind == JournalEntry::Kind::command_sent && (e.state == promote_id || e.state == again_id);
   });
   return point;
 }

@@ -21,7 +21,12 @@ const std::vector<ActionSpec>& catalogue() {
                  .doc = "only with read_only false (a promotion, policy.durability semi_sync): before "
                         "read_only goes off, the semi-sync source side on with wait point AFTER_SYNC and "
                         "this timeout, turned off and on again when it was on but inactive, so that no "
-                        "write is acknowledged before a replica has it"}},
+                        "write is acknowledged before a replica has it"},
+                {.name = "no_source", .type = ArgType::boolean, .required = false,
+                 .doc = "only with read_only false (issue 22): the node must have no replication source "
+                        "configured, else ok=false, error still_replica, nothing changed; so that pivotd can "
+                        "queue a promotion's writable switch behind its reset_replication without waiting "
+                        "for the reset's answer: behind a reset that did not run, it refuses"}},
        .detail = {{"read_only", "bool: read_only after the action"},
                   {"super_read_only", "bool, nil on MariaDB: super_read_only after the action"},
                   {"changed", "bool: whether the action changed anything"},

@@ -220,6 +220,31 @@ TEST_F(ActionsTest, ResetReplicationWithAppliedResetsOnlyANodeThatAppliedIt) {
   EXPECT_TRUE(cluster().record(2, "SHOW ALL SLAVES STATUS").empty());
 }
 
+// Issue 22: pivotd queues a promotion's writable switch behind its reset;
+// with no_source it switches only a node the reset detached, else it
+// changes nothing (still_replica).
+TEST_F(ActionsTest, SetReadOnlyWithNoSourceSwitchesOnlyANodeWithoutASource) {
+  ActionExecutor db2 = agent(2);
+  auto early = run(db2, "set_read_only", {{"read_only", false}, {"no_source", true}});
+  EXPECT_FALSE(early.ok);
+  EXPECT_EQ(early.error, "still_replica") << show(early);
+  EXPECT_EQ(early.detail.at("previous_source_port"), Value(std::int64_t{cluster().port(1)}));
+  EXPECT_EQ(cluster().value(2, "SELECT @@global.read_only"), "1") << "read_only left on";
+  EXPECT_EQ(slave(2, "Slave_SQL_Running"), "Yes") << "replication left as it was";
+
+  ASSERT_TRUE(run(db2, "reset_replication").ok);
+  auto writable = run(db2, "set_read_only", {{"read_only", false}, {"no_source", true}});
+  ASSERT_TRUE(writable.ok) << show(writable);
+  EXPECT_EQ(writable.detail.at("read_only"), Value(false));
+  EXPECT_EQ(cluster().value(2, "SELECT @@global.read_only"), "0");
+
+  auto fencing = run(db2, "set_read_only", {{"read_only", true}, {"no_source", true}});
+  EXPECT_FALSE(fencing.ok);
+  EXPECT_EQ(fencing.error, "bad_arg_value") << "no_source goes with a promotion only";
+  EXPECT_EQ(cluster().value(2, "SELECT @@global.read_only"), "0");
+  ASSERT_TRUE(run(db2, "set_read_only", {{"read_only", true}}).ok);
+}
+
 TEST_F(ActionsTest, ChangeSourceRepointsAndKeepsTheDelay) {
   // A delayed node: its delay is its own, a repoint must keep it.
   cluster().execute(3, "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY = 7; START SLAVE");

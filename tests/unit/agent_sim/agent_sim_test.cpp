@@ -295,7 +295,7 @@ TEST(SimCluster, APivotsCommandsLeaveATopologyPivotdAccepts) {
   EXPECT_EQ(confirm.detail.at("fence"), protocol::Value(std::string("held")));
   EXPECT_EQ(confirm.detail.at("gtid_binlog_pos"), protocol::Value(captured)) << "no commit under the fence";
   ASSERT_TRUE(call(cluster, 1, command("p/promote/db2/reset_replication", "reset_replication"), now).ok);
-  ASSERT_TRUE(call(cluster, 1, command("p/promote/db2/set_read_only", "set_read_only", {{"read_only", false}}), now).ok);
+  ASSERT_TRUE(call(cluster, 1, command("p/promote/db2/set_read_only", "set_read_only", {{"read_only", false}, {"no_source", true}}), now).ok);
   EXPECT_EQ(cluster.writer(), 1u);
   ASSERT_TRUE(call(cluster, 0, command("p/kill/db1", "kill_connections"), now).ok);
   ASSERT_TRUE(call(cluster, 0, command("p/release_fence/db1", "release_fence", {{"kill_clients", true}}), now).ok);
@@ -313,6 +313,20 @@ TEST(SimCluster, APivotsCommandsLeaveATopologyPivotdAccepts) {
   // db2's new writes carry its server id; db1 follows them.
   EXPECT_NE(cluster.position(1).find("0-2-"), std::string::npos) << cluster.position(1);
   EXPECT_EQ(seq_of(cluster.position(0)), seq_of(cluster.position(1))) << "db1 caught up with its new source";
+}
+
+// set_read_only's no_source (issue 22): a switch queued behind a reset that
+// did not run refuses, changing nothing; after the reset it switches.
+TEST(SimCluster, AWritableSwitchWithNoSourceRefusesWhileTheNodeReplicates) {
+  auto cluster = make_cluster();
+  std::uint64_t now = kStart + 1000;
+  cluster.advance(now);
+  const auto early = call(cluster, 1, command("s/1", "set_read_only", {{"read_only", false}, {"no_source", true}}), now);
+  EXPECT_FALSE(early.ok);
+  EXPECT_EQ(early.error, "still_replica");
+  EXPECT_EQ(cluster.writer(), 0u) << "db2 stayed read-only";
+  ASSERT_TRUE(call(cluster, 1, command("s/2", "reset_replication"), now).ok);
+  ASSERT_TRUE(call(cluster, 1, command("s/3", "set_read_only", {{"read_only", false}, {"no_source", true}}), now).ok);
 }
 
 TEST(SimCluster, AnExpiredFenceIsReportedAsLost) {

@@ -95,18 +95,63 @@ class FakeAgents : public AgentPort {
     return out;
   }
 
+  // call_notifying_sent runs on_sent as a real adapter does, once the command
+  // is recorded and before the clock moves by its latency (by default after
+  // the call returned, which keeps the order of what is sent fixed).
+  void notify_sent_before_answer() {
+    std::lock_guard lock(mutex_);
+    sent_first_ = true;
+  }
+
+  // The answer is decided when the call is recorded, as an agent runs its
+  // commands in arrival order; then the clock moves by its latency.
   Result<protocol::CommandResult> call(const std::string& cluster, const std::string& node,
                                        const protocol::Command& command) override {
     std::unique_lock lock(mutex_);
+    Reply reply = take(cluster, node, command);
+    pass_time(lock, node, command);
+    return reply;
+  }
+
+  Result<protocol::CommandResult> call_notifying_sent(const std::string& cluster, const std::string& node,
+                                                      const protocol::Command& command,
+                                                      const std::function<void()>& on_sent) override {
+    std::unique_lock lock(mutex_);
+    if (!sent_first_) {
+      lock.unlock();
+      return AgentPort::call_notifying_sent(cluster, node, command, on_sent);
+    }
+    Reply reply = take(cluster, node, command);
+    lock.unlock();
+    on_sent();
+    lock.lock();
+    pass_time(lock, node, command);
+    return reply;
+  }
+
+ private:
+  // Like an agent, set_read_only with no_source refuses on a node whose
+  // replication source no reset_replication took away (still_replica).
+  Reply take(const std::string& cluster, const std::string& node, const protocol::Command& command) {
     calls_.push_back({cluster, node, command});
-    auto latency = latency_.find({node, command.action});
-    clock_.advance(latency == latency_.end() ? 1 : latency->second);
-    meet(lock, node, command.action);
-    Reply reply = next_reply(node, command.action);
+    const auto no_source = command.args.find("no_source");
+    Reply reply = command.action == "set_read_only" && no_source != command.args.end() &&
+                          no_source->second == protocol::Value(true) && !detached_.contains(node)
+                      ? refused("still_replica", "the node still has a replication source")
+                      : next_reply(node, command.action);
+    if (reply && reply->ok && command.action == "reset_replication") detached_.insert(node);
+    if (reply && reply->ok && command.action == "change_source") detached_.erase(node);
     if (reply) reply->id = command.id;
     return reply;
   }
 
+  void pass_time(std::unique_lock<std::mutex>& lock, const std::string& node, const protocol::Command& command) {
+    auto latency = latency_.find({node, command.action});
+    clock_.advance(latency == latency_.end() ? 1 : latency->second);
+    meet(lock, node, command.action);
+  }
+
+ public:
   static protocol::ValueMap default_detail(const std::string& action) {
     if (action == "report_position") {
       return {{"gtid_binlog_pos", std::string("0-1-100")},
@@ -187,6 +232,8 @@ class FakeAgents : public AgentPort {
   std::map<std::pair<std::string, std::string>, std::vector<Reply>> replies_;
   std::map<std::pair<std::string, std::string>, std::uint64_t> latency_;
   std::map<std::string, Meeting> rendezvous_;
+  bool sent_first_ = false;
+  std::set<std::string> detached_;  // nodes a reset_replication answered ok on
 };
 
 struct HookCall {

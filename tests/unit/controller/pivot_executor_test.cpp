@@ -128,7 +128,8 @@ TEST_F(PivotExecutorTest, ASuccessfulPivotSendsTheCommandsInPlanOrder) {
   EXPECT_EQ(command(3).id, "j7/confirm_fence/db1");
   EXPECT_EQ(command(4).id, "j7/promote/db2/reset_replication");
   EXPECT_EQ(command(5).id, "j7/promote/db2/set_read_only");
-  EXPECT_EQ(command(5).args, (protocol::ValueMap{{"read_only", false}}));
+  EXPECT_EQ(command(5).args, (protocol::ValueMap{{"no_source", true}, {"read_only", false}}))
+      << "queued behind the reset: it switches only a node the reset detached";
   EXPECT_EQ(command(6).id, "j7/fence_kill_connections/db1");
   EXPECT_EQ(command(7).id, "j7/release_fence/db1");
   EXPECT_EQ(command(7).args, (protocol::ValueMap{{"kill_clients", true}}))
@@ -358,15 +359,16 @@ INSTANTIATE_TEST_SUITE_P(
         RollbackCase{"capture_without_position", "db1", "report_position", FakeAgents::ok({{"read_only", true}}),
                      {"db1 fence_writes", "db1 report_position", "db1 release_fence", "db1 set_read_only"},
                      "no_position"},
-        // The candidate's reset went out behind the wait: undone last.
+        // The candidate's reset went out behind the wait: undone last. The
+        // confirm went out beside the wait too (it only reads).
         RollbackCase{"catch_up_timeout", "db2", "wait_for_position",
                      FakeAgents::refused("position_timeout", "0-1-99 after 4997 ms"),
-                     {"db1 fence_writes", "db1 report_position", "db2 wait_for_position", "db2 reset_replication",
-                      "db1 release_fence", "db1 set_read_only", "db2 change_source"},
+                     {"db1 fence_writes", "db1 report_position", "db2 wait_for_position", "db1 report_position",
+                      "db2 reset_replication", "db1 release_fence", "db1 set_read_only", "db2 change_source"},
                      "position_timeout"},
         RollbackCase{"catch_up_ok_but_not_reached", "db2", "wait_for_position", FakeAgents::ok({{"reached", false}}),
-                     {"db1 fence_writes", "db1 report_position", "db2 wait_for_position", "db2 reset_replication",
-                      "db1 release_fence", "db1 set_read_only", "db2 change_source"},
+                     {"db1 fence_writes", "db1 report_position", "db2 wait_for_position", "db1 report_position",
+                      "db2 reset_replication", "db1 release_fence", "db1 set_read_only", "db2 change_source"},
                      "position_timeout"}),
     [](const auto& info) { return info.param.name; });
 
@@ -473,9 +475,13 @@ TEST_F(PivotExecutorTest, AFailedResetRepointsTheCandidateBackToTheOldPrimary) {
   auto outcome = run();
   EXPECT_EQ(outcome.state, JobState::rolled_back) << to_json(outcome.result).dump(2);
   auto seq = sent();
+  // The switch went out behind the reset and refused (still_replica); as for
+  // any switch that may have run, the candidate is made read-only and checked.
   EXPECT_EQ(std::vector<std::string>(seq.begin() + 5, seq.end()),
-            (std::vector<std::string>{"db1 release_fence", "db1 set_read_only", "db2 change_source"}));
-  const auto repoint = command(7);
+            (std::vector<std::string>{"db2 set_read_only", "db2 set_read_only", "db2 report_position",
+                                      "db1 release_fence", "db1 set_read_only", "db2 change_source"}));
+  EXPECT_EQ(observer.step("promote").detail["commands"][1]["error"], "still_replica");
+  const auto repoint = command(10);
   EXPECT_EQ(repoint.id, "j7/rollback_candidate_repoint/db2");
   EXPECT_EQ(repoint.args, (protocol::ValueMap{{"host", std::string("10.0.1.11")},
                                               {"port", std::int64_t{3306}},
@@ -499,6 +505,15 @@ TEST_F(PivotExecutorTest, ARefusedWritableSwitchMakesTheCandidateReadOnlyBeforeT
   EXPECT_EQ(outcome.result["rollback"]["steps"].size(), 5u);
 }
 
+// The writable switch goes out behind the queued reset before the reset
+// answered (issue 22): both are at the candidate's agent at once.
+TEST_F(PivotExecutorTest, TheWritableSwitchIsQueuedBehindTheResetBeforeItsAnswer) {
+  agents.notify_sent_before_answer();
+  agents.rendezvous("*", {"db2 reset_replication", "db2 set_read_only"});
+  EXPECT_EQ(run().state, JobState::succeeded);
+  EXPECT_TRUE(agents.overlapped("*")) << "promote waited for the reset's answer before its switch";
+}
+
 // An agent from before issue 22 refuses applied, having run nothing: once the
 // catch-up answered reached, promote sends the reset as before.
 TEST_F(PivotExecutorTest, AnOlderAgentsRefusedQueuedResetIsSentAgainAfterTheCatchUp) {
@@ -513,7 +528,9 @@ TEST_F(PivotExecutorTest, AnOlderAgentsRefusedQueuedResetIsSentAgainAfterTheCatc
   ASSERT_EQ(resets.size(), 2u);
   EXPECT_EQ(resets[1]->command.id, "j7/promote/db2/reset_replication_again");
   EXPECT_TRUE(resets[1]->command.args.empty());
-  EXPECT_EQ(observer.step("promote").detail["commands"].size(), 3u) << "the refusal, the reset, the writable switch";
+  EXPECT_EQ(observer.step("promote").detail["commands"].size(), 4u)
+      << "the reset's refusal, the switch's (still_replica: it went out behind it), the reset, the switch";
+  EXPECT_EQ(observer.step("promote").detail["commands"][3]["id"], "j7/promote/db2/set_read_only_again");
 }
 
 // A candidate that had not applied the position refuses the queued reset
@@ -787,6 +804,52 @@ TEST_F(PivotExecutorTest, AnEmptyPositionHasNothingToWaitFor) {
   EXPECT_EQ(observer.step("catch_up").detail["reached"], true);
 }
 
+// confirm_fence's report_position goes out beside the catch-up's wait (issue
+// 22): with a catch-up that answers within 20 ms of it, its answer is the
+// look before promote; a slower one (a lagging candidate) asks again.
+TEST_F(PivotExecutorTest, AConfirmSentBesideAQuickCatchUpIsNotAskedAgain) {
+  agents.notify_sent_before_answer();
+  agents.latency("db2", "wait_for_position", 10);
+  EXPECT_EQ(run().state, JobState::succeeded);
+  const auto seq = sent();
+  EXPECT_EQ(std::vector<std::string>(seq.begin(), seq.begin() + 6), kForward);
+  const auto& confirm = observer.step("confirm_fence");
+  EXPECT_EQ(confirm.detail["sent_with"], "catch_up");
+  EXPECT_LE(confirm.detail["age_ms"].get<std::uint64_t>(), 20u);
+  EXPECT_FALSE(confirm.detail.contains("asked_again"));
+  EXPECT_EQ(confirm.detail["commands"].size(), 1u);
+}
+
+TEST_F(PivotExecutorTest, AConfirmOlderThanTheCatchUpIsAskedAgainBeforePromote) {
+  agents.notify_sent_before_answer();
+  agents.latency("db2", "wait_for_position", 50);
+  EXPECT_EQ(run().state, JobState::succeeded);
+  const auto seq = sent();
+  EXPECT_EQ(std::vector<std::string>(seq.begin(), seq.begin() + 7),
+            (std::vector<std::string>{"db1 fence_writes", "db1 report_position", "db2 wait_for_position",
+                                      "db1 report_position", "db2 reset_replication", "db1 report_position",
+                                      "db2 set_read_only"}));
+  EXPECT_EQ(command(5).id, "j7/confirm_fence/db1/again");
+  const auto& confirm = observer.step("confirm_fence");
+  EXPECT_GE(confirm.detail["age_ms"].get<std::uint64_t>(), 50u);
+  EXPECT_EQ(confirm.detail["asked_again"], true);
+  EXPECT_EQ(confirm.detail["commands"].size(), 2u);
+}
+
+TEST_F(PivotExecutorTest, AFenceLostDuringASlowCatchUpIsSeenByTheSecondLook) {
+  agents.notify_sent_before_answer();
+  agents.latency("db2", "wait_for_position", 50);
+  agents.reply("db1", "report_position",
+               {FakeAgents::ok(FakeAgents::default_detail("report_position")),  // capture
+                FakeAgents::ok(FakeAgents::default_detail("report_position")),  // beside the wait
+                FakeAgents::ok({{"gtid_binlog_pos", std::string("0-1-101")}, {"fence", std::string("held")}})});
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::rolled_back) << to_json(outcome.result).dump(2);
+  EXPECT_EQ(outcome.result["error"], "fence_lost");
+  const auto seq = sent();
+  EXPECT_EQ(std::count(seq.begin(), seq.end(), "db2 set_read_only"), 0) << "db2 must never become writable";
+}
+
 // ---- the fence's lifetime (issue 12): the lock, its confirmation, its release ----
 
 TEST_F(PivotExecutorTest, AFenceLostBeforePromoteRollsBack) {
@@ -1013,6 +1076,9 @@ TEST_F(PivotPortsTest, TheJournalHasEveryCommandIdBeforeItGoesOutWithinItsStep) 
     if (id == "j7/promote/db2/reset_replication") {
       // Queued by catch_up on a thread of its own: it may reach the agent once a later step started.
       EXPECT_THAT(started, ::testing::AnyOf("catch_up", "confirm_fence", "promote"));
+    } else if (id == "j7/confirm_fence/db1") {
+      // Sent by catch_up beside its wait, on a thread of its own; confirm_fence reads its answer.
+      EXPECT_THAT(started, ::testing::AnyOf("catch_up", "confirm_fence"));
     } else {
       EXPECT_EQ(started, step_of_command(id)) << id;
     }
@@ -1031,6 +1097,24 @@ TEST_F(PivotPortsTest, TheJournalHasEveryCommandIdBeforeItGoesOutWithinItsStep) 
     }
   }
   EXPECT_EQ(finished, pivot_plan_steps());
+}
+
+// Reads and waits change nothing that recovery would undo: their ids are
+// journaled without an fsync of their own (issue 22); every other command's
+// is durable before it goes out.
+TEST_F(PivotPortsTest, OnlyCommandsThatChangeSomethingWaitForTheirIdOnDisk) {
+  EXPECT_EQ(run_with_ports().state, JobState::succeeded);
+  std::map<std::string, std::string> action_of;
+  for (const auto& c : agents.calls()) action_of[c.command.id] = c.command.action;
+  std::size_t reads = 0;
+  for (const auto& e : journal.entries("j7")) {
+    if (e.kind != JournalEntry::Kind::command_sent) continue;
+    const std::string& action = action_of.at(e.state);
+    const bool read = action == "report_position" || action == "wait_for_position";
+    EXPECT_EQ(e.durable, !read) << e.state << " (" << action << ")";
+    reads += read ? 1 : 0;
+  }
+  EXPECT_GE(reads, 4u) << "capture, catch-up, confirm, verify";
 }
 
 TEST_F(PivotPortsTest, TheJournalHasTheRollbackStepsAndTheJobsEnd) {

@@ -264,6 +264,22 @@ TEST_F(PivotRecoveryTest, WritableAndAnsweredWritableRollsForwardFromPostPromote
   EXPECT_EQ(hooks.calls.back().path, "/hooks/route") << "the traffic still has to move";
 }
 
+// An agent from before issue 22 refuses the queued reset's applied and the
+// switch's no_source: promote sends both again, the switch as
+// set_read_only_again; a pivotd that died on that one may have made the
+// candidate writable too.
+TEST_F(PivotRecoveryTest, TheSecondSwitchToAnOlderAgentCountsAsPromoteSent) {
+  first_agents.reply("db2", "reset_replication",
+                     {FakeAgents::refused("unknown_arg", "reset_replication: unknown arg 'applied'"),
+                      FakeAgents::ok(FakeAgents::default_detail("reset_replication"))});
+  crash("", "pv-1-1/promote/db2/set_read_only_again");
+  candidate_answers_writable();
+  const auto outcome = recover();
+  EXPECT_EQ(outcome.state, JobState::succeeded) << to_json(outcome.result).dump(2);
+  EXPECT_EQ(finished_steps().at(0), "promote");
+  EXPECT_EQ(hooks.calls.back().path, "/hooks/route");
+}
+
 TEST_F(PivotRecoveryTest, ACandidateThatTookWritesStopsTheRollbackFenced) {
   crash("", "pv-1-1/promote/db2/set_read_only");
   auto moved = FakeAgents::default_detail("report_position");

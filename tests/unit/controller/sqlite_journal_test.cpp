@@ -279,8 +279,8 @@ TEST_F(SqliteJournalTest, ASecondOpenerIsRefusedWhileTheFirstHoldsIt) {
   EXPECT_EQ(third->recent_jobs(10)->size(), 1u);
 }
 
-// A step's start and end and a running job's row are committed without an
-// fsync of their own (issue 22): a pivotd killed right after them (SIGKILL, no
+// A step's start and end, a running job's row and a read's id are committed
+// without an fsync of their own (issue 22): a pivotd killed right after them (SIGKILL, no
 // close, no checkpoint) still leaves them in the WAL for the next one, after
 // the command id written before them. (That a power loss keeps a prefix of the
 // commits is SQLite's WAL, not tested here.)
@@ -297,6 +297,7 @@ TEST_F(SqliteJournalTest, AKilledPivotdLeavesTheStepsWrittenWithoutTheirOwnFsync
     j.step_finished("pv-1-1", "fence_read_only", StepState::succeeded, 1012);
     j.job_saved(pivot_job("pv-1-1", JobState::running), 1012);
     j.step_started("pv-1-1", "fence_lock", 3000, 1013);
+    j.read_sent("pv-1-1", "fence_lock", "pv-1-1/confirm_fence/db1", 1014);  // a read: no fsync of its own
     ::raise(SIGKILL);
     ::_exit(4);
   }
@@ -307,11 +308,13 @@ TEST_F(SqliteJournalTest, AKilledPivotdLeavesTheStepsWrittenWithoutTheirOwnFsync
   ASSERT_TRUE(journal);
   auto entries = journal->entries("pv-1-1");
   ASSERT_TRUE(entries.ok()) << entries.error().message;
-  ASSERT_EQ(entries->size(), 5u);
+  ASSERT_EQ(entries->size(), 6u);
   EXPECT_EQ((*entries)[2].kind, Kind::command_sent);
   EXPECT_EQ((*entries)[3].kind, Kind::step_finished);
   EXPECT_EQ((*entries)[4].kind, Kind::step_started);
   EXPECT_EQ((*entries)[4].detail, "fence_lock");
+  EXPECT_EQ((*entries)[5].kind, Kind::command_sent) << "a read's id is an entry like any other";
+  EXPECT_EQ((*entries)[5].state, "pv-1-1/confirm_fence/db1");
   auto job = journal->job("pv-1-1");
   ASSERT_TRUE(job.ok());
   ASSERT_TRUE(job->has_value());

@@ -22,6 +22,8 @@
 //   fence_not_held     fence_writes on MySQL while super_read_only is OFF
 //   fence_lost         release_fence: the fence's session ended (or its lease
 //                      passed) before the release: commits were possible since
+//   still_replica      set_read_only with no_source: the node still has a
+//                      replication source (nothing changed)
 //   bad_arg_value      change_source host or use_gtid, wait_for_position
 //                      position, unfit for this node (validate_args' slugs
 //                      too, should a command come here unvalidated)
@@ -55,6 +57,7 @@ inline constexpr char replication_stopped[] = "replication_stopped";
 inline constexpr char not_a_replica[] = "not_a_replica";
 inline constexpr char fence_not_held[] = "fence_not_held";
 inline constexpr char fence_lost[] = "fence_lost";
+inline constexpr char still_replica[] = "still_replica";
 inline constexpr char internal_error[] = "internal_error";
 }  // namespace action_errc
 
@@ -94,6 +97,7 @@ class ActionExecutor {
 
   Result<void> dispatch(Run& run, const protocol::Command& command);
   Result<void> set_read_only(Run& run, bool read_only);
+  Result<void> require_no_source(Run& run, bool read_only);
   // Semi-sync (semi_sync_settings.hpp): the settings after the change.
   struct SemiSyncOutcome {
     protocol::SemiSync after;

@@ -34,6 +34,9 @@ struct JournalEntry {
   std::string state;       // step_finished, job_finished: the state reached; command_sent: the command id
   std::uint64_t deadline_ms = 0;  // step_started: the longest its commands may take (0: none sent)
   std::uint64_t at_ms = 0;  // wall clock
+  // command_sent only, not stored: false for a command that changes nothing
+  // (Journal::read_sent), whose id no fsync has to reach the disk first.
+  bool durable = true;
 };
 
 class Journal {
@@ -45,6 +48,15 @@ class Journal {
   // Before the command goes out: a command journaled may have run, one not journaled has not.
   virtual void command_sent(const std::string& job_id, const std::string& step, const std::string& command_id,
                             std::uint64_t at_ms) = 0;
+  // The same for a command that changes nothing (plan::changes_nothing: a
+  // read, a wait), journaled like any other, but nothing waits for its id to
+  // be on disk before it goes out (issue 22): recovery undoes only what may
+  // have changed, so a power cut that loses its id loses nothing to undo. A
+  // later durable write takes it to disk with it.
+  virtual void read_sent(const std::string& job_id, const std::string& step, const std::string& command_id,
+                         std::uint64_t at_ms) {
+    command_sent(job_id, step, command_id, at_ms);
+  }
   virtual void step_finished(const std::string& job_id, const std::string& step, StepState state,
                              std::uint64_t at_ms) = 0;
   virtual void job_finished(const std::string& job_id, JobState state, std::uint64_t at_ms) = 0;
@@ -77,6 +89,8 @@ class EntryJournal : public Journal {
                     std::uint64_t at_ms) override;
   void command_sent(const std::string& job_id, const std::string& step, const std::string& command_id,
                     std::uint64_t at_ms) override;
+  void read_sent(const std::string& job_id, const std::string& step, const std::string& command_id,
+                 std::uint64_t at_ms) override;
   void step_finished(const std::string& job_id, const std::string& step, StepState state, std::uint64_t at_ms) override;
   void job_finished(const std::string& job_id, JobState state, std::uint64_t at_ms) override;
 
