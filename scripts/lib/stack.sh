@@ -242,10 +242,12 @@ stack_write_route_hook() {
   cat > "$dir/hooks/route-traffic" <<HOOK
 #!/bin/sh
 # post_promote hook: route the clients (here: write_probe --route) to the new primary.
+# It is on the write-blocked path: the rename comes last and replaces the
+# shell (exec), one fork fewer (about 0.5 ms here).
 set -e
 printf '%s\n' "\$PIVOT_NEW_PRIMARY" > "$dir/route.tmp.\$\$"
-mv -f "$dir/route.tmp.\$\$" "$dir/route"
 printf 'route -> %s' "\$PIVOT_NEW_PRIMARY"  # no newline: it is the step's detail
+exec mv -f "$dir/route.tmp.\$\$" "$dir/route"
 HOOK
   chmod 0755 "$dir/hooks/route-traffic"
   printf '127.0.0.1:%s\n' "$base" > "$dir/route"
