@@ -153,9 +153,7 @@ json to_json(const protocol::NodeState& s) {
           {"uptime_s", or_null(s.uptime_s)}};
 }
 
-json to_json(const Job& job) {
-  json steps = json::array();
-  for (const auto& step : job.steps) steps.push_back(step_json(step));
+json job_json_without_steps(const Job& job) {
   json out = {{"id", job.id},
               {"kind", protocol::to_string(job.kind)},
               {"dry_run", job.dry_run},
@@ -163,10 +161,19 @@ json to_json(const Job& job) {
               {"state", protocol::to_string(job.state)},
               {"requested_by", job.requested_by},
               {"created_at", rfc3339_ms(job.created_at_ms)},
-              {"steps", std::move(steps)},
               {"result", to_json(job.result)}};
   // Only while the job waits for eligibility (wait_s): absent otherwise.
   if (!job.progress.is_null()) out["progress"] = to_json(job.progress);
+  return out;
+}
+
+json to_json(const JobStep& step) { return step_json(step); }
+
+json to_json(const Job& job) {
+  json out = job_json_without_steps(job);
+  json steps = json::array();
+  for (const auto& step : job.steps) steps.push_back(step_json(step));
+  out["steps"] = std::move(steps);
   return out;
 }
 

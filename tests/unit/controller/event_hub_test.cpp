@@ -7,6 +7,7 @@
 
 #include "fake_ports.hpp"
 #include "pivot/controller/cluster_watcher.hpp"
+#include "pivot/controller/json_views.hpp"
 #include "pivot/controller/pivot_service.hpp"
 #include "topology_builder.hpp"
 
@@ -18,6 +19,7 @@ using nlohmann::json;
 struct Parsed {
   std::string id, type;
   json data;
+  std::string text;  // data as sent
 };
 
 // The events of an SSE text (comments and retry skipped).
@@ -38,7 +40,8 @@ std::vector<Parsed> events_of(const std::string& text) {
     } else if (line.rfind("event: ", 0) == 0) {
       current.type = line.substr(7);
     } else if (line.rfind("data: ", 0) == 0) {
-      current.data = json::parse(line.substr(6));
+      current.text = line.substr(6);
+      current.data = json::parse(current.text);
     }
   }
   return out;
@@ -107,6 +110,57 @@ TEST(EventHubTest, TheClusterFilterKeepsOtherClustersOut) {
   const auto events = events_of(sms1->take());
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].data["cluster"], "sms-1");
+}
+
+// A job event reuses the text of the steps that ended (issue 22): byte for
+// byte what the whole job's JSON dumps to, as a pivot's steps start and end,
+// a rollback's are appended, the job waits (progress) and ends.
+TEST(EventHubTest, AJobEventIsTheWholeJobByteForByteWhileItsEndedStepsAreReused) {
+  EventHub hub(2);
+  auto stream = hub.subscribe(std::nullopt, std::nullopt);
+  stream->take();
+  Job j = job("pv-1-1", "sms-1", JobState::running);
+  std::vector<std::string> expected;
+  auto send = [&] {
+    hub.job_state(j);
+    expected.push_back(to_json(j).dump(-1, ' ', false, json::error_handler_t::replace));
+  };
+  send();  // no step yet
+  j.progress = Detail{{"waiting_for", "eligible"}};
+  send();
+  j.progress = Detail();
+  std::uint64_t at = 1'795'000'000'000;
+  for (const char* name : {"check", "fence_read_only", "catch_up", "promote", "check"}) {
+    JobStep s;
+    s.name = name;
+    s.state = StepState::running;
+    s.started_at_ms = ++at;
+    j.steps.push_back(s);
+    send();
+    auto& last = j.steps.back();
+    last.state = std::string(name) == "promote" ? StepState::failed : StepState::succeeded;
+    last.finished_at_ms = ++at;
+    last.summary = std::string(name) + " \xff done";  // a byte that is not UTF-8: replaced
+    last.detail = Detail{{"commands", Detail::array({Detail{{"node", "db1"}, {"ok", true}}})}};
+    send();
+  }
+  j.state = JobState::rolled_back;
+  j.result = Detail{{"error", "fence_lost"}};
+  send();
+  const auto events = events_of(stream->take());
+  ASSERT_EQ(events.size(), expected.size());
+  for (std::size_t i = 0; i < events.size(); ++i) EXPECT_EQ(events[i].text, expected[i]) << "event " << i;
+  // The same job id again (a later job never reuses one; the hub must not care).
+  Job again = job("pv-1-1", "sms-1", JobState::running);
+  JobStep other;
+  other.name = "verify";
+  other.state = StepState::succeeded;
+  other.started_at_ms = other.finished_at_ms = ++at;
+  again.steps.push_back(other);
+  hub.job_state(again);
+  const auto later = events_of(stream->take());
+  ASSERT_EQ(later.size(), 1u);
+  EXPECT_EQ(later[0].text, to_json(again).dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 TEST(EventHubTest, WakesOncePerBatchAndAgainAfterATake) {

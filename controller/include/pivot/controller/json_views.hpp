@@ -16,6 +16,10 @@ namespace pivot::controller {
 
 nlohmann::json to_json(const protocol::NodeState& state);
 nlohmann::json to_json(const Job& job);
+// to_json(job) in two parts: all but "steps" (the last of its keys in
+// order), and one step of "steps" (EventHub reuses the text of ended steps).
+nlohmann::json job_json_without_steps(const Job& job);
+nlohmann::json to_json(const JobStep& step);
 nlohmann::json to_json(const ClusterSummary& summary);
 nlohmann::json to_json(const ClusterDetail& detail);
 // One of ClusterDetail's nodes, with its needs_rebuild mark or null.
