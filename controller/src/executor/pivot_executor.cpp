@@ -328,6 +328,10 @@ plan::Verdict PivotRun::promote(JobStep& s) {
   auto writable = call(*candidate_, plan::make_writable(id("promote", *candidate_, "set_read_only"),
                                                         input_.spec.policy, /*no_source=*/true));
   settle();
+  // The switch as before issue 22, to an agent that refused no_source.
+  const auto switch_again = [&] {
+    return call(*candidate_, plan::make_writable(id("promote", *candidate_, "set_read_only_again"), input_.spec.policy));
+  };
   if (!reset_answer_->ok && reset_answer_->error == "unknown_arg") {
     // An agent from before issue 22 refused applied, having run nothing (and
     // no_source just as well); the catch-up answered reached: the reset, then
@@ -336,16 +340,14 @@ plan::Verdict PivotRun::promote(JobStep& s) {
     s.detail["commands"].push_back(plan::detail_of(writable));
     reset_answer_ = call(*candidate_, plan::reset_replication(id("promote", *candidate_, "reset_replication_again")));
     if (!record(s, *reset_answer_)) return plan::Verdict::failed;
-    writable = call(*candidate_, plan::make_writable(id("promote", *candidate_, "set_read_only_again"),
-                                                     input_.spec.policy));
+    writable = switch_again();
   } else if (!record(s, *reset_answer_)) {
     s.detail["commands"].push_back(plan::detail_of(writable));  // refused (still_replica) or unknown: undone
     return plan::Verdict::failed;
   } else if (!writable.ok && writable.error == "unknown_arg") {
     // An agent that knows applied but not no_source: the reset answered well.
     s.detail["commands"].push_back(plan::detail_of(writable));  // said, not a failure
-    writable = call(*candidate_, plan::make_writable(id("promote", *candidate_, "set_read_only_again"),
-                                                     input_.spec.policy));
+    writable = switch_again();
   }
   const bool switched = record(s, writable);
   promoted_ms_ = clock_.steady_ms();
