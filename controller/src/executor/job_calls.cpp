@@ -23,8 +23,10 @@ std::uint64_t us_between(Steady::time_point from, Steady::time_point to) {
 plan::CallOutcome JobCalls::call(const NodeSpec& node, protocol::Command command,
                                  const std::function<void()>& on_sent) {
   const auto journal_start = Steady::now();
-  if (plan::changes_nothing(command.action)) {
-    journal_.read_sent(job_id_, step_of_command(command.id), command.id, clock_.wall_ms());
+  if (taken_ahead(command.id)) {
+    // journal_ahead wrote it, and the command sent after that synced it
+  } else if (plan::changes_nothing(command.action)) {
+    journal_.command_unsynced(job_id_, step_of_command(command.id), command.id, clock_.wall_ms());
   } else {
     journal_.command_sent(job_id_, step_of_command(command.id), command.id, clock_.wall_ms());
   }
@@ -36,6 +38,17 @@ plan::CallOutcome JobCalls::call(const NodeSpec& node, protocol::Command command
   outcome.journal_us = us_between(journal_start, sent);
   outcome.round_trip_us = us_between(sent, answered);
   return outcome;
+}
+
+void JobCalls::journal_ahead(const std::string& command_id) {
+  journal_.command_unsynced(job_id_, step_of_command(command_id), command_id, clock_.wall_ms());
+  std::lock_guard lock(ahead_mutex_);
+  ahead_.insert(command_id);
+}
+
+bool JobCalls::taken_ahead(const std::string& command_id) {
+  std::lock_guard lock(ahead_mutex_);
+  return ahead_.erase(command_id) > 0;
 }
 
 std::vector<plan::CallOutcome> JobCalls::call_each(const std::vector<const NodeSpec*>& nodes,
@@ -58,7 +71,7 @@ bool JobCalls::record(JobStep& s, const plan::CallOutcome& o) {
 }
 
 plan::Verdict JobCalls::hook(JobStep& s, const std::string& path, const std::map<std::string, std::string>& env,
-                             std::uint64_t timeout_ms) {
+                             std::uint64_t timeout_ms, bool sync_first) {
   const std::string& name = s.name;
   if (path.empty()) {
     s.detail = {{"reason", "no " + name + " hook in the spec"}};
@@ -66,7 +79,7 @@ plan::Verdict JobCalls::hook(JobStep& s, const std::string& path, const std::map
   }
   // The step's start, and all before it, on disk before the hook may change
   // anything (a command's id is written durably; a hook has no id).
-  journal_.sync();
+  if (sync_first) journal_.sync();
   HookOutcome o = hooks_.run(path, env, timeout_ms);
   // A hook's last line ends with a newline; the transcript shows text, not framing.
   while (!o.output.empty() && (o.output.back() == '\n' || o.output.back() == '\r')) o.output.pop_back();

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -31,6 +33,11 @@ class JobCalls {
   // on_sent (when given) runs once it is on its way (AgentPort::call_notifying_sent).
   plan::CallOutcome call(const NodeSpec& node, protocol::Command command,
                          const std::function<void()>& on_sent = nullptr);
+  // Journals, unsynced, the id of a command that goes out later, only after
+  // a command journaled next (call) was sent: that one's fsync takes both
+  // to disk (Journal::command_unsynced). call() then sends it without
+  // writing its id again.
+  void journal_ahead(const std::string& command_id);
   // One thread per node, all joined; outcomes in the order of `nodes`.
   std::vector<plan::CallOutcome> call_each(const std::vector<const NodeSpec*>& nodes,
                                            const std::function<protocol::Command(const NodeSpec&)>& build);
@@ -40,10 +47,15 @@ class JobCalls {
   // A hook step: skipped with the reason when `path` is empty; the hook's
   // transcript in the detail; a failure (error hook_failed) when it did not
   // exit 0 in time.
+  // sync_first: the journal synced before the hook starts (Journal::sync),
+  // so that a hook that ran is journaled as started; false only where
+  // recovery's course does not depend on it (post_promote).
   plan::Verdict hook(JobStep& step, const std::string& path, const std::map<std::string, std::string>& env,
-                     std::uint64_t timeout_ms);
+                     std::uint64_t timeout_ms, bool sync_first = true);
 
  private:
+  bool taken_ahead(const std::string& command_id);  // true once, for an id journal_ahead wrote
+
   AgentPort& agents_;
   HookRunner& hooks_;
   Journal& journal_;
@@ -51,6 +63,8 @@ class JobCalls {
   plan::StepRunner& runner_;
   const std::string cluster_;
   const std::string job_id_;
+  std::mutex ahead_mutex_;  // call() runs on several threads at once
+  std::set<std::string> ahead_;  // ids journal_ahead wrote, not yet sent
 };
 
 }  // namespace pivot::controller

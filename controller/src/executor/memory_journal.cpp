@@ -57,10 +57,10 @@ void JournalTee::command_sent(const std::string& job_id, const std::string& step
   if (second_) second_->command_sent(job_id, step, command_id, at_ms);
 }
 
-void JournalTee::read_sent(const std::string& job_id, const std::string& step, const std::string& command_id,
-                           std::uint64_t at_ms) {
-  first_.read_sent(job_id, step, command_id, at_ms);
-  if (second_) second_->read_sent(job_id, step, command_id, at_ms);
+void JournalTee::command_unsynced(const std::string& job_id, const std::string& step,
+                                  const std::string& command_id, std::uint64_t at_ms) {
+  first_.command_unsynced(job_id, step, command_id, at_ms);
+  if (second_) second_->command_unsynced(job_id, step, command_id, at_ms);
 }
 
 void JournalTee::step_finished(const std::string& job_id, const std::string& step, StepState state,

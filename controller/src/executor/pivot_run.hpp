@@ -83,7 +83,7 @@ class PivotRun {
   plan::Verdict post_pivot(JobStep& s);
   plan::Verdict verify(JobStep& s);
   plan::Verdict verify_old_primary(JobStep& s);
-  plan::Verdict hook(JobStep& s, const std::string& path);
+  plan::Verdict hook(JobStep& s, const std::string& path, bool sync_first = true);
 
   // The undos (pivot_rollback.cpp), each a step of its own (rollback_*).
   plan::Undo undo_fence_read_only();  // the old primary writable again

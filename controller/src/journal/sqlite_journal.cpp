@@ -204,7 +204,7 @@ void SqliteJournal::sync() {
 
 void SqliteJournal::append(JournalEntry entry) {
   std::lock_guard lock(mutex_);
-  // A read's id (read_sent) is as a step's start: the next durable write takes it to disk.
+  // An unsynced command id (command_unsynced) is as a step's start: the next durable write takes it to disk.
   sync_each_commit(entry.kind != JournalEntry::Kind::step_started && entry.kind != JournalEntry::Kind::step_finished &&
                    entry.durable);
   Statement insert(db_,

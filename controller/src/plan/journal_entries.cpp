@@ -22,8 +22,8 @@ void EntryJournal::command_sent(const std::string& job_id, const std::string& st
   append({Kind::command_sent, job_id, step, command_id, 0, at_ms});
 }
 
-void EntryJournal::read_sent(const std::string& job_id, const std::string& step, const std::string& command_id,
-                              std::uint64_t at_ms) {
+void EntryJournal::command_unsynced(const std::string& job_id, const std::string& step,
+                                    const std::string& command_id, std::uint64_t at_ms) {
   append({Kind::command_sent, job_id, step, command_id, 0, at_ms, /*durable=*/false});
 }
 

@@ -87,7 +87,7 @@ std::uint64_t fence_lease_ms(const Policy& policy);
 protocol::Command report_position(std::string id);
 // An action that changes nothing on its node (report_position,
 // wait_for_position): recovery never undoes it, so its id is journaled
-// without an fsync of its own before it goes out (Journal::read_sent).
+// without an fsync of its own before it goes out (Journal::command_unsynced).
 bool changes_nothing(const std::string& action);
 // The failover's first change on a survivor: its IO thread stopped, its SQL
 // thread left to apply the relay log (answers received and executed).

@@ -35,7 +35,9 @@ struct RecoveryPoint {
   std::string old_primary, candidate;  // from check ("" when check had not passed)
   std::optional<Position> position;   // the captured position (capture_position ended)
   bool changed_anything = false;      // a step from the fence on started
-  bool may_be_writable = false;       // promote's set_read_only to the candidate was journaled
+  // promote's set_read_only to the candidate was journaled (with the reset's
+  // id, during catch_up: journaled is not sent, the candidate's answer says)
+  bool may_be_writable = false;
 };
 
 // Errors (bad_journal): a job whose saved steps do not name the nodes a

@@ -991,19 +991,28 @@ class JournalCheckingAgents : public AgentPort {
   Result<protocol::CommandResult> call(const std::string& cluster, const std::string& node,
                                        const protocol::Command& command) override {
     bool journaled = false;
+    bool synced = false;  // its own entry durable, or a durable one after it (whose fsync took it along)
     std::string last_started;
     for (const auto& e : journal_.entries()) {
-      if (e.kind == JournalEntry::Kind::command_sent && e.state == command.id) journaled = true;
+      const bool command_entry = e.kind == JournalEntry::Kind::command_sent;
+      if (command_entry && e.state == command.id) {
+        journaled = true;
+        synced = e.durable;
+      } else if (journaled && command_entry && e.durable) {
+        synced = true;
+      }
       if (e.kind == JournalEntry::Kind::step_started) last_started = e.detail;
     }
     std::lock_guard lock(mutex_);
     if (!journaled) not_journaled.push_back(command.id);
     started_when_sent[command.id] = last_started;
+    synced_when_sent[command.id] = synced;
     return agents_.call(cluster, node, command);
   }
   std::mutex mutex_;
   std::vector<std::string> not_journaled;
   std::map<std::string, std::string> started_when_sent;  // command id -> the last step journaled as started
+  std::map<std::string, bool> synced_when_sent;          // command id -> its id on disk as it went out
 
  private:
   AgentPort& agents_;
@@ -1100,21 +1109,30 @@ TEST_F(PivotPortsTest, TheJournalHasEveryCommandIdBeforeItGoesOutWithinItsStep) 
 }
 
 // Reads and waits change nothing that recovery would undo: their ids are
-// journaled without an fsync of their own (issue 22); every other command's
-// is durable before it goes out.
+// journaled without an fsync of their own (issue 22). So is promote's
+// writable switch, written ahead with the reset it queues behind, whose
+// fsync takes it to disk. Every command that changes something has its id
+// on disk before it goes out.
 TEST_F(PivotPortsTest, OnlyCommandsThatChangeSomethingWaitForTheirIdOnDisk) {
   EXPECT_EQ(run_with_ports().state, JobState::succeeded);
   std::map<std::string, std::string> action_of;
   for (const auto& c : agents.calls()) action_of[c.command.id] = c.command.action;
+  const std::string switch_id = "j7/promote/db2/set_read_only";
   std::size_t reads = 0;
+  std::vector<std::string> ids;
   for (const auto& e : journal.entries("j7")) {
     if (e.kind != JournalEntry::Kind::command_sent) continue;
+    ids.push_back(e.state);
     const std::string& action = action_of.at(e.state);
     const bool read = action == "report_position" || action == "wait_for_position";
-    EXPECT_EQ(e.durable, !read) << e.state << " (" << action << ")";
+    EXPECT_EQ(e.durable, !read && e.state != switch_id) << e.state << " (" << action << ")";
+    EXPECT_TRUE(read || checking.synced_when_sent.at(e.state)) << e.state << " went out before its id was on disk";
     reads += read ? 1 : 0;
   }
   EXPECT_GE(reads, 4u) << "capture, catch-up, confirm, verify";
+  EXPECT_EQ(std::count(ids.begin(), ids.end(), switch_id), 1) << "written ahead, not again as it went out";
+  const auto at = [&](const std::string& id) { return std::find(ids.begin(), ids.end(), id) - ids.begin(); };
+  EXPECT_EQ(at(switch_id) + 1, at("j7/promote/db2/reset_replication")) << "the switch rides on the reset's fsync";
 }
 
 TEST_F(PivotPortsTest, TheJournalHasTheRollbackStepsAndTheJobsEnd) {

@@ -297,7 +297,7 @@ TEST_F(SqliteJournalTest, AKilledPivotdLeavesTheStepsWrittenWithoutTheirOwnFsync
     j.step_finished("pv-1-1", "fence_read_only", StepState::succeeded, 1012);
     j.job_saved(pivot_job("pv-1-1", JobState::running), 1012);
     j.step_started("pv-1-1", "fence_lock", 3000, 1013);
-    j.read_sent("pv-1-1", "fence_lock", "pv-1-1/confirm_fence/db1", 1014);  // a read: no fsync of its own
+    j.command_unsynced("pv-1-1", "fence_lock", "pv-1-1/confirm_fence/db1", 1014);  // a read: no fsync of its own
     ::raise(SIGKILL);
     ::_exit(4);
   }

@@ -49,8 +49,8 @@ class JournalTee : public Journal {
                     std::uint64_t at_ms) override;
   void command_sent(const std::string& job_id, const std::string& step, const std::string& command_id,
                     std::uint64_t at_ms) override;
-  void read_sent(const std::string& job_id, const std::string& step, const std::string& command_id,
-                 std::uint64_t at_ms) override;
+  void command_unsynced(const std::string& job_id, const std::string& step, const std::string& command_id,
+                        std::uint64_t at_ms) override;
   void step_finished(const std::string& job_id, const std::string& step, StepState state, std::uint64_t at_ms) override;
   void job_finished(const std::string& job_id, JobState state, std::uint64_t at_ms) override;
   void job_saved(const Job& job, std::uint64_t at_ms) override;

@@ -34,8 +34,8 @@ struct JournalEntry {
   std::string state;       // step_finished, job_finished: the state reached; command_sent: the command id
   std::uint64_t deadline_ms = 0;  // step_started: the longest its commands may take (0: none sent)
   std::uint64_t at_ms = 0;  // wall clock
-  // command_sent only, not stored: false for a command that changes nothing
-  // (Journal::read_sent), whose id no fsync has to reach the disk first.
+  // command_sent only, not stored: false for an id no fsync has to reach the
+  // disk before the command goes out (Journal::command_unsynced).
   bool durable = true;
 };
 
@@ -48,13 +48,16 @@ class Journal {
   // Before the command goes out: a command journaled may have run, one not journaled has not.
   virtual void command_sent(const std::string& job_id, const std::string& step, const std::string& command_id,
                             std::uint64_t at_ms) = 0;
-  // The same for a command that changes nothing (plan::changes_nothing: a
-  // read, a wait), journaled like any other, but nothing waits for its id to
-  // be on disk before it goes out (issue 22): recovery undoes only what may
-  // have changed, so a power cut that loses its id loses nothing to undo. A
-  // later durable write takes it to disk with it.
-  virtual void read_sent(const std::string& job_id, const std::string& step, const std::string& command_id,
-                         std::uint64_t at_ms) {
+  // The same, committed but not synced (issue 22): a later durable write
+  // takes it to disk with it. For two kinds of id only:
+  //  - a command that changes nothing (plan::changes_nothing: a read, a
+  //    wait): recovery undoes only what may have changed, so a power cut
+  //    that loses its id loses nothing to undo;
+  //  - a command that goes out only after another one's command_sent
+  //    returned (promote's writable switch, journaled with the reset it
+  //    queues behind): that fsync takes this id to disk first.
+  virtual void command_unsynced(const std::string& job_id, const std::string& step, const std::string& command_id,
+                                std::uint64_t at_ms) {
     command_sent(job_id, step, command_id, at_ms);
   }
   virtual void step_finished(const std::string& job_id, const std::string& step, StepState state,
@@ -89,8 +92,8 @@ class EntryJournal : public Journal {
                     std::uint64_t at_ms) override;
   void command_sent(const std::string& job_id, const std::string& step, const std::string& command_id,
                     std::uint64_t at_ms) override;
-  void read_sent(const std::string& job_id, const std::string& step, const std::string& command_id,
-                 std::uint64_t at_ms) override;
+  void command_unsynced(const std::string& job_id, const std::string& step, const std::string& command_id,
+                        std::uint64_t at_ms) override;
   void step_finished(const std::string& job_id, const std::string& step, StepState state, std::uint64_t at_ms) override;
   void job_finished(const std::string& job_id, JobState state, std::uint64_t at_ms) override;
 
