@@ -69,7 +69,7 @@ class Subscription : public ResponseStream {
 }  // namespace
 
 EventHub::EventHub(std::uint64_t epoch, EventHubOptions options)
-    : state_(std::make_shared<State>(epoch, options)) {}
+    : state_(std::make_shared<State>(epoch, options)), steps_([](const JobStep& step) { return dump(to_json(step)); }) {}
 
 EventHub::~EventHub() = default;
 
@@ -77,34 +77,13 @@ void EventHub::job_state(const Job& job) { publish_text("job", job.cluster, job_
 
 // dump(to_json(job)), byte for byte (event_hub_test): "steps" is the last
 // of a job's keys in their order, so the text without it ends in '}' where
-// the steps go. A step's text is kept once it ended (it never changes after:
-// a later step of the same name is a step of its own); a job's go when it ends.
+// the steps go; their text reuses the steps that ended (StepTexts).
 std::string EventHub::job_text(const Job& job) {
   std::string text = dump(job_json_without_steps(job));
   text.pop_back();  // '}'
-  text += R"(,"steps":[)";
-  std::lock_guard lock(steps_mu_);
-  auto& ended = ended_steps_[job.id];
-  for (std::size_t i = 0; i < job.steps.size(); ++i) {
-    const JobStep& step = job.steps[i];
-    if (i > 0) text += ',';
-    if (i < ended.size() && ended[i].name == step.name && ended[i].finished_at_ms == step.finished_at_ms &&
-        step.state != StepState::running) {
-      text += ended[i].text;
-      continue;
-    }
-    std::string step_text = dump(to_json(step));
-    text += step_text;
-    if (step.state != StepState::running && step.finished_at_ms != 0) {
-      if (i < ended.size()) {
-        ended[i] = {step.name, step.finished_at_ms, std::move(step_text)};
-      } else if (i == ended.size()) {
-        ended.push_back({step.name, step.finished_at_ms, std::move(step_text)});
-      }
-    }
-  }
-  text += "]}";
-  if (job.finished()) ended_steps_.erase(job.id);
+  text += R"(,"steps":)";
+  text += steps_.array(job);
+  text += '}';
   return text;
 }
 

@@ -79,17 +79,15 @@ Error journal_error(const std::string& path, const std::string& problem) {
   return make_error("journal", "journal " + path + ": " + problem);
 }
 
-nlohmann::json steps_json(const std::vector<JobStep>& steps) {
-  auto out = nlohmann::json::array();
-  for (const auto& s : steps) {
-    out.push_back({{"name", s.name},
-                   {"state", protocol::to_string(s.state)},
-                   {"started_at_ms", s.started_at_ms},
-                   {"finished_at_ms", s.finished_at_ms},
-                   {"detail", to_json(s.detail)},
-                   {"summary", s.summary}});
-  }
-  return out;
+// One step of the row's steps column (steps_of reads it back).
+std::string step_row_text(const JobStep& s) {
+  return nlohmann::json{{"name", s.name},
+                        {"state", protocol::to_string(s.state)},
+                        {"started_at_ms", s.started_at_ms},
+                        {"finished_at_ms", s.finished_at_ms},
+                        {"detail", to_json(s.detail)},
+                        {"summary", s.summary}}
+      .dump();
 }
 
 std::vector<JobStep> steps_of(const std::string& text) {
@@ -150,6 +148,9 @@ Result<std::unique_ptr<SqliteJournal>> SqliteJournal::open(const std::string& pa
   if (auto verdict = check.column_text(0); verdict != "ok") return journal_error(path, "corrupt: " + verdict);
   return journal;
 }
+
+SqliteJournal::SqliteJournal(sqlite3* db, std::string path)
+    : db_(db), path_(std::move(path)), row_steps_(step_row_text) {}
 
 SqliteJournal::~SqliteJournal() { sqlite3_close(db_); }
 
@@ -245,7 +246,7 @@ ON CONFLICT(id) DO UPDATE SET state = excluded.state, dry_run = excluded.dry_run
   } else {
     upsert.null(8);
   }
-  upsert.text(9, steps_json(job.steps).dump());
+  upsert.text(9, row_steps_.array(job));
   upsert.text(10, to_json(job.result).dump());
   if (!upsert.prepared() || upsert.step() != SQLITE_DONE) {
     log::event(*logger(), spdlog::level::err, {.cluster = job.cluster, .job = job.id},

@@ -25,6 +25,7 @@
 
 #include "pivot/controller/api_router.hpp"
 #include "pivot/controller/ports.hpp"
+#include "pivot/controller/step_texts.hpp"
 
 namespace pivot::controller {
 
@@ -70,13 +71,7 @@ class EventHub : public JobStateSink {
   std::string job_text(const Job& job);
 
   std::shared_ptr<State> state_;
-  struct EndedStep {
-    std::string name;
-    std::uint64_t finished_at_ms = 0;
-    std::string text;
-  };
-  std::mutex steps_mu_;  // guards ended_steps_
-  std::map<std::string, std::vector<EndedStep>> ended_steps_;  // by job id, in step order; until the job ends
+  StepTexts steps_;  // each step as to_json(step) dumps it
 };
 
 }  // namespace pivot::controller

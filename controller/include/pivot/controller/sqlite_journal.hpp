@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "pivot/controller/journal.hpp"
+#include "pivot/controller/step_texts.hpp"
 #include "pivot/result.hpp"
 
 struct sqlite3;
@@ -63,7 +64,7 @@ class SqliteJournal : public EntryJournal {
   void append(JournalEntry entry) override;
 
  private:
-  SqliteJournal(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  SqliteJournal(sqlite3* db, std::string path);
   Result<void> exec(const char* sql);
   // Sets the connection's synchronous mode for the next transaction (under mutex_).
   void sync_each_commit(bool full);
@@ -73,6 +74,7 @@ class SqliteJournal : public EntryJournal {
   std::string path_;
   bool full_sync_ = true;  // the connection's synchronous mode: FULL (true) or NORMAL
   bool unsynced_ = false;  // a commit under NORMAL not yet taken to disk
+  StepTexts row_steps_;    // the jobs column `steps`, ended steps' text reused
 };
 
 }  // namespace pivot::controller
