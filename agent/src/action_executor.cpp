@@ -585,7 +585,8 @@ Result<void> ActionExecutor::wait_for_position(Run& run, const ValueMap& args) {
   if (!session_) return make_error(action_errc::mysql_unreachable, "no session for the wait");
   SqlSession& session = *session_;
   const int read_timeout_s = connector_->read_timeout_s();
-  const milliseconds slice_max = read_timeout_s > 0 ? std::min(kWaitSlice, milliseconds(read_timeout_s * 500)) : kWaitSlice;
+  const milliseconds slice_max =
+      read_timeout_s > 0 ? std::min(kWaitSlice, milliseconds(read_timeout_s * 500)) : kWaitSlice;
 
   // The wait runs in slices with a look at the replica's threads between
   // them: a replica whose replication broke (1236, a duplicate key) says so

@@ -69,7 +69,8 @@ class Subscription : public ResponseStream {
 }  // namespace
 
 EventHub::EventHub(std::uint64_t epoch, EventHubOptions options)
-    : state_(std::make_shared<State>(epoch, options)), steps_([](const JobStep& step) { return dump(to_json(step)); }) {}
+    : state_(std::make_shared<State>(epoch, options)),
+      steps_([](const JobStep& step) { return dump(to_json(step)); }) {}
 
 EventHub::~EventHub() = default;
 

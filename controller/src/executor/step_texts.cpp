@@ -2,16 +2,14 @@
 
 namespace pivot::controller {
 
-std::string StepTexts::array(const Job &job) {
+std::string StepTexts::array(const Job& job) {
   std::string text = "[";
   std::lock_guard lock(mu_);
-  auto &ended = ended_[job.id];
+  auto& ended = ended_[job.id];
   for (std::size_t i = 0; i < job.steps.size(); ++i) {
-    const JobStep &step = job.steps[i];
-    if (i > 0)
-      text += ',';
-    if (i < ended.size() && ended[i].name == step.name &&
-        ended[i].finished_at_ms == step.finished_at_ms &&
+    const JobStep& step = job.steps[i];
+    if (i > 0) text += ',';
+    if (i < ended.size() && ended[i].name == step.name && ended[i].finished_at_ms == step.finished_at_ms &&
         step.state != StepState::running) {
       text += ended[i].text;
       continue;
@@ -27,9 +25,8 @@ std::string StepTexts::array(const Job &job) {
     }
   }
   text += ']';
-  if (job.finished())
-    ended_.erase(job.id);
+  if (job.finished()) ended_.erase(job.id);
   return text;
 }
 
-} // namespace pivot::controller
+}  // namespace pivot::controller

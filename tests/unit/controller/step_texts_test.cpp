@@ -7,20 +7,17 @@
 namespace pivot::controller {
 namespace {
 
-std::string plain(const JobStep &s) {
-  return "{" + s.name + ":" + std::string(protocol::to_string(s.state)) + ":" +
-         std::to_string(s.finished_at_ms) + "}";
+std::string plain(const JobStep& s) {
+  return "{" + s.name + ":" + std::string(protocol::to_string(s.state)) + ":" + std::to_string(s.finished_at_ms) + "}";
 }
 
-std::string every_step(const Job &job) {
+std::string every_step(const Job& job) {
   std::string text = "[";
-  for (std::size_t i = 0; i < job.steps.size(); ++i)
-    text += (i ? "," : "") + plain(job.steps[i]);
+  for (std::size_t i = 0; i < job.steps.size(); ++i) text += (i ? "," : "") + plain(job.steps[i]);
   return text + "]";
 }
 
-JobStep step(const std::string &name, StepState state,
-             std::uint64_t finished_at_ms = 0) {
+JobStep step(const std::string& name, StepState state, std::uint64_t finished_at_ms = 0) {
   JobStep s;
   s.name = name;
   s.state = state;
@@ -29,9 +26,9 @@ JobStep step(const std::string &name, StepState state,
 }
 
 class StepTextsTest : public ::testing::Test {
-protected:
+ protected:
   int renders = 0;
-  StepTexts texts{[this](const JobStep &s) {
+  StepTexts texts{[this](const JobStep& s) {
     ++renders;
     return plain(s);
   }};
@@ -62,15 +59,12 @@ TEST_F(StepTextsTest, AnEndedStepIsRenderedOnceARunningOneEachTime) {
   job.steps.back() = step("fence", StepState::succeeded, 12);
   array();
   job.steps.push_back(step("promote", StepState::running));
-  EXPECT_EQ(array(),
-            "[{check:succeeded:10},{fence:succeeded:12},{promote:running:0}]");
-  EXPECT_EQ(renders, 2 + 1 + 1 + 1 + 1)
-      << "check and fence ended: not rendered again";
+  EXPECT_EQ(array(), "[{check:succeeded:10},{fence:succeeded:12},{promote:running:0}]");
+  EXPECT_EQ(renders, 2 + 1 + 1 + 1 + 1) << "check and fence ended: not rendered again";
 }
 
 TEST_F(StepTextsTest, AStepReplacedAtAnIndexOrEndedAgainIsRenderedAnew) {
-  job.steps = {step("check", StepState::succeeded, 10),
-               step("recover", StepState::failed, 11)};
+  job.steps = {step("check", StepState::succeeded, 10), step("recover", StepState::failed, 11)};
   array();
   // A job read back and rewritten (recovery): another step where recover was.
   job.steps[1] = step("rollback", StepState::succeeded, 13);
@@ -91,5 +85,5 @@ TEST_F(StepTextsTest, AFinishedJobsTextsAreDropped) {
   EXPECT_EQ(renders, 2) << "kept no longer once the job finished";
 }
 
-} // namespace
-} // namespace pivot::controller
+}  // namespace
+}  // namespace pivot::controller

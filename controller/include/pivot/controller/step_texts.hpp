@@ -19,23 +19,22 @@
 namespace pivot::controller {
 
 class StepTexts {
-public:
-  using Render = std::function<std::string(const JobStep &)>;
+ public:
+  using Render = std::function<std::string(const JobStep&)>;
   explicit StepTexts(Render render) : render_(std::move(render)) {}
 
   // "[...]": the same text as joining render(step) of every step with ','.
-  std::string array(const Job &job);
+  std::string array(const Job& job);
 
-private:
+ private:
   struct Ended {
     std::string name;
     std::uint64_t finished_at_ms = 0;
     std::string text;
   };
   const Render render_;
-  std::mutex mu_; // guards ended_
-  std::map<std::string, std::vector<Ended>>
-      ended_; // by job id, in step order; until the job ends
+  std::mutex mu_;                                    // guards ended_
+  std::map<std::string, std::vector<Ended>> ended_;  // by job id, in step order; until the job ends
 };
 
-} // namespace pivot::controller
+}  // namespace pivot::controller
