@@ -96,22 +96,19 @@ protocol::ValueMap read_only_detail(std::optional<bool> read_only, std::optional
   return {{"read_only", value_of(read_only)}, {"super_read_only", value_of(super_read_only)}, {"changed", changed}};
 }
 
-protocol::ValueMap position_detail(protocol::Flavor flavor, const mysql::Rows& positions,
-                                   std::optional<bool> read_only) {
-  std::map<std::string, std::optional<std::string>> values;
-  for (const auto& row : positions.rows) {
-    if (row.size() >= 2 && row[0]) values[*row[0]] = row[1];
-  }
-  auto get = [&values](const char* name) -> protocol::Value {
+protocol::ValueMap position_detail(protocol::Flavor flavor, const mysql::Rows& positions) {
+  const auto values =
+      positions.rows.empty() ? std::map<std::string, std::optional<std::string>>{} : positions.record(0);
+  auto get = [&values](const char* name) -> std::optional<std::string> {
     auto it = values.find(name);
-    return it == values.end() ? protocol::Value{} : value_of(it->second);
+    return it == values.end() ? std::nullopt : it->second;
   };
   const bool mariadb = flavor == protocol::Flavor::mariadb;
-  return {{"gtid_binlog_pos", mariadb ? get("gtid_binlog_pos") : protocol::Value{}},
-          {"gtid_current_pos", mariadb ? get("gtid_current_pos") : protocol::Value{}},
-          {"gtid_slave_pos", mariadb ? get("gtid_slave_pos") : protocol::Value{}},
-          {"gtid_executed", mariadb ? protocol::Value{} : get("gtid_executed")},
-          {"read_only", value_of(read_only)}};
+  return {{"gtid_binlog_pos", mariadb ? value_of(get("gtid_binlog_pos")) : protocol::Value{}},
+          {"gtid_current_pos", mariadb ? value_of(get("gtid_current_pos")) : protocol::Value{}},
+          {"gtid_slave_pos", mariadb ? value_of(get("gtid_slave_pos")) : protocol::Value{}},
+          {"gtid_executed", mariadb ? protocol::Value{} : value_of(get("gtid_executed"))},
+          {"read_only", value_of(flag_of(get("read_only")))}};
 }
 
 }  // namespace pivot::agent

@@ -91,33 +91,33 @@ class ActionExecutor::Run {
   Clock::time_point deadline() const { return deadline_; }
   const ActionSql& sql() const { return *sql_; }
 
-  // Reuses the executor's session when it still answers, else opens one.
-  // Every action starts here: it also learns the flavor (@@version).
+  // Reuses the executor's session, else opens one (learning the flavor from
+  // @@version). A reused session is not checked here (issue 22: a
+  // `SELECT @@version` per command was four round trips inside a pivot's
+  // write-blocked window): the command's first statement checks it. A read
+  // that finds it gone (a restart or wait_timeout since the last command)
+  // reconnects and runs once more; a write is never sent on a session not
+  // yet checked (check_before_write), since a write whose answer was lost
+  // may have run.
   Result<void> connect() {
     if (auto late = before("connecting to mysqld"); !late) return late;
-    if (x_.session_) {
-      auto version = first_value(x_.session_->query(kVersionSql), kVersionSql);
-      if (version) return learn_flavor(*version);
-      x_.session_.reset();  // a restart or a timeout since the last command: reconnect once
-      if (version.error().code != mysql::kErrConnection) return fail(version.error());
+    if (x_.session_ && x_.session_flavor_) {
+      sql_.emplace(*x_.session_flavor_);
+      unchecked_ = true;
+      return ok();
     }
-    auto opened = x_.connector_->open();
-    if (!opened) return fail(opened.error());
-    x_.session_ = std::move(opened).value();
-    if (auto mode = x_.session_->execute(kSessionSqlMode); !mode) return fail(mode.error());
-    auto version = first_value(x_.session_->query(kVersionSql), kVersionSql);
-    if (!version) return fail(version.error());
-    return learn_flavor(*version);
+    return reconnect();
   }
 
+  // Reads: retried once on a new session when they found a reused one gone.
   Result<mysql::Rows> query(const std::string& step, const std::string& text) {
-    return step_on(step, [&](SqlSession& s) { return s.query(text); });
+    return step_on(step, Retry::read, [&](SqlSession& s) { return s.query(text); });
   }
   Result<void> execute(const std::string& step, const std::string& text) {
-    return step_on(step, [&](SqlSession& s) { return s.execute(text); });
+    return step_on(step, Retry::never, [&](SqlSession& s) { return s.execute(text); });
   }
   Result<std::optional<std::string>> value(const std::string& step, const std::string& text) {
-    return step_on(step, [&](SqlSession& s) { return first_value(s.query(text), text); });
+    return step_on(step, Retry::read, [&](SqlSession& s) { return first_value(s.query(text), text); });
   }
   // The default connection's replica status; nullopt when no source is configured.
   Result<std::optional<protocol::ReplicaStatus>> replica(const std::string& step) {
@@ -129,29 +129,65 @@ class ActionExecutor::Run {
   // A failure as the result reports it: slug of the result, never the
   // replication password, and a broken session dropped for the next command.
   Error fail(const Error& error) {
-    if (error.code == mysql::kErrConnection) x_.session_.reset();
+    if (error.code == mysql::kErrConnection) drop_session();
     return make_error(result_slug(error.code), redact_secret(error.message, x_.replication_password_));
   }
 
  private:
+  enum class Retry { read, never };
+
   template <typename F>
-  auto step_on(const std::string& step, F&& f) -> decltype(f(std::declval<SqlSession&>())) {
+  auto step_on(const std::string& step, Retry retry, F&& f) -> decltype(f(std::declval<SqlSession&>())) {
     if (auto late = before(step); !late) return late.error();
+    if (unchecked_ && retry == Retry::never) {
+      if (auto checked = check_before_write(); !checked) return checked.error();
+    }
     if (!x_.session_) return make_error(action_errc::mysql_unreachable, "no session for " + step);
     auto result = f(*x_.session_);
+    if (!result && unchecked_ && result.error().code == mysql::kErrConnection) {
+      drop_session();  // gone since the last command: reconnect once, and read again
+      if (auto again = reconnect(); !again) return again.error();
+      result = f(*x_.session_);
+    }
+    unchecked_ = false;
     if (!result) return fail(result.error());
     done_.push_back(step);
     return result;
   }
 
-  Result<void> learn_flavor(const std::optional<std::string>& version) {
-    sql_.emplace(flavor_of_version(version.value_or("")));
+  // The reused session checked before a write, as every command did before
+  // issue 22: one `SELECT @@version`, and a reconnect when it is gone.
+  Result<void> check_before_write() {
+    unchecked_ = false;
+    auto version = first_value(x_.session_->query(kVersionSql), kVersionSql);
+    if (version) return ok();
+    drop_session();
+    if (version.error().code != mysql::kErrConnection) return fail(version.error());
+    return reconnect();
+  }
+
+  Result<void> reconnect() {
+    auto opened = x_.connector_->open();
+    if (!opened) return fail(opened.error());
+    x_.session_ = std::move(opened).value();
+    if (auto mode = x_.session_->execute(kSessionSqlMode); !mode) return fail(mode.error());
+    auto version = first_value(x_.session_->query(kVersionSql), kVersionSql);
+    if (!version) return fail(version.error());
+    x_.session_flavor_ = flavor_of_version(version->value_or(""));
+    sql_.emplace(*x_.session_flavor_);
+    unchecked_ = false;
     return ok();
+  }
+
+  void drop_session() {
+    x_.session_.reset();
+    x_.session_flavor_.reset();
   }
 
   ActionExecutor& x_;
   Clock::time_point deadline_;
   std::optional<ActionSql> sql_;
+  bool unchecked_ = false;         // a reused session no statement of this command has answered on yet
   std::vector<std::string> done_;  // steps that ran, for a deadline message
 };
 
@@ -242,14 +278,22 @@ Result<void> ActionExecutor::set_read_only(Run& run, bool read_only) {
   run.detail = read_only_detail(before->first, before->second, false);
   if (!changed) return ok();  // SET GLOBAL read_only=1 would wait for the global read lock for nothing
 
-  const int lock_wait_s = static_cast<int>(std::min<long long>(run.remaining().count() / 1000, connector_->read_timeout_s()));
-  if (auto bounded = run.execute("bounding the lock wait", sql.lock_wait_timeout(lock_wait_s)); !bounded) return bounded;
+  if (read_only) {
+    // Only ON waits, for the global read lock; OFF takes no lock (and is
+    // promote's switch, inside the write-blocked window: no statement more).
+    const int lock_wait_s =
+        static_cast<int>(std::min<long long>(run.remaining().count() / 1000, connector_->read_timeout_s()));
+    if (auto bounded = run.execute("bounding the lock wait", sql.lock_wait_timeout(lock_wait_s)); !bounded) {
+      return bounded;
+    }
+  }
   for (const std::string& statement : sql.set_read_only(read_only)) {
     if (auto set = run.execute(statement, statement); !set) return set;
   }
-  auto after = read();
-  if (!after) return after.error();
-  run.detail = read_only_detail(after->first, after->second, true);
+  // Not read again: each SET that succeeded left its variable as asked, and
+  // a read would add a round trip to both ends of the window (the fence reads
+  // read_only again with the position, under its lock).
+  run.detail = read_only_detail(read_only, sql.mariadb() ? std::nullopt : std::optional(read_only), true);
   return ok();
 }
 
@@ -582,8 +626,6 @@ Result<void> ActionExecutor::wait_for_position(Run& run, const ValueMap& args) {
   // about 1.5 ms, and the catch-up is inside the write-blocked window. Each
   // slice stays within half the session's read timeout (whole seconds, at
   // least one), so a slice the server spends whole never breaks it.
-  if (!session_) return make_error(action_errc::mysql_unreachable, "no session for the wait");
-  SqlSession& session = *session_;
   const int read_timeout_s = connector_->read_timeout_s();
   const milliseconds slice_max =
       read_timeout_s > 0 ? std::min(kWaitSlice, milliseconds(read_timeout_s * 500)) : kWaitSlice;
@@ -602,13 +644,13 @@ Result<void> ActionExecutor::wait_for_position(Run& run, const ValueMap& args) {
     const milliseconds slice = std::min(left, slice_max);
     left -= slice;
     const std::string wait_sql = sql.wait_for_position(position, slice);
-    auto answer = first_value(session.query(wait_sql), wait_sql);
-    if (!answer) return run.fail(answer.error());
+    auto answer = run.value("waiting for the position", wait_sql);
+    if (!answer) return answer.error();
     if (!*answer) return make_error(action_errc::mysql_error, "the wait returned NULL: " + wait_sql);
     reached = **answer == "0";
     if (reached) break;
-    auto status = session.query(sql.replica_status());
-    if (!status) return run.fail(status.error());
+    auto status = run.query("reading replica status", sql.replica_status());
+    if (!status) return status.error();
     const std::vector<Row> records = records_of(*status);
     const Row* row = default_connection(records);
     auto replica = replica_of(sql.flavor(), *status);
@@ -618,8 +660,8 @@ Result<void> ActionExecutor::wait_for_position(Run& run, const ValueMap& args) {
     if (stopped || left <= milliseconds(0)) break;
   }
   const std::int64_t waited_ms = ms_between(started, Clock::now());
-  auto now_at = first_value(session.query(sql.applied_position()), sql.applied_position());
-  if (!now_at) return run.fail(now_at.error());
+  auto now_at = run.value("reading the position reached", sql.applied_position());
+  if (!now_at) return now_at.error();
   run.detail = {{"reached", reached},
                 {"waited_ms", waited_ms},
                 {"position", value_of(*now_at)},
@@ -640,11 +682,9 @@ Result<void> ActionExecutor::wait_for_position(Run& run, const ValueMap& args) {
 // The positions and read_only, added to the run's detail.
 Result<void> ActionExecutor::read_positions(Run& run) {
   const ActionSql& sql = run.sql();
-  auto positions = run.query("reading GTID positions", sql.positions());
+  auto positions = run.query("reading GTID positions and read_only", sql.positions());
   if (!positions) return positions.error();
-  auto read_only = run.value("reading read_only", sql.read_only());
-  if (!read_only) return read_only.error();
-  run.detail.merge(position_detail(sql.flavor(), *positions, flag_of(*read_only)));
+  run.detail.merge(position_detail(sql.flavor(), *positions));
   return ok();
 }
 
@@ -670,16 +710,34 @@ Result<void> ActionExecutor::prepare_fence() { return fence_->prepare(); }
 // read_only: the fence's two halves in one command, so the write-blocked
 // window pays one round trip for both (issue 22). read_only first, then the
 // lock, as two commands did: the lock does not wait behind clients that
-// read_only already stopped. set_read_only's keys (changed, super_read_only)
-// stay beside the fence's; read_only itself is the fence's later read.
+// read_only already stopped. The lock's first half, which holds no commit
+// (its session checked, its wait bounded, BACKUP STAGE START), runs before
+// read_only: inside the window only BLOCK_COMMIT and the position's read are
+// left. set_read_only's keys (changed, super_read_only) stay beside the
+// fence's; read_only itself is the fence's later read.
 Result<void> ActionExecutor::fence_writes(Run& run, const ValueMap& args) {
   if (!bool_arg(args, "read_only", false)) return take_fence(run, args);
-  if (auto set = set_read_only(run, true); !set) return set;
+  if (run.sql().mariadb()) {
+    if (auto late = run.before("beginning the fence lock"); !late) return late;
+    run.detail = {{"lock", "backup_stage_block_commit"}, {"held", false}};
+    if (auto begun = fence_->begin(fence_lock_wait_s(run)); !begun) return run.fail(begun.error());
+  }
+  if (auto set = set_read_only(run, true); !set) {
+    fence_->abandon();
+    run.detail.try_emplace("held", false);
+    return set;
+  }
   const ValueMap read_only = std::move(run.detail);
   run.detail = {};
   auto fenced = take_fence(run, args);
   for (const auto& [key, value] : read_only) run.detail.try_emplace(key, value);
   return fenced;
+}
+
+// The fence lock waits for running commits at most this long: the command's
+// time left, whole seconds, at least one.
+int ActionExecutor::fence_lock_wait_s(const Run& run) {
+  return static_cast<int>(std::max<long long>(1, run.remaining().count() / 1000));
 }
 
 Result<void> ActionExecutor::take_fence(Run& run, const ValueMap& args) {
@@ -695,11 +753,13 @@ Result<void> ActionExecutor::take_fence(Run& run, const ValueMap& args) {
     return make_error(action_errc::fence_not_held, "super_read_only is OFF: on MySQL it is the fence, "
                                                    "set_read_only (read_only true) sets it");
   }
-  if (auto late = run.before("taking the fence lock"); !late) return late;
-  const int lock_wait_s = static_cast<int>(std::max<long long>(1, run.remaining().count() / 1000));
+  if (auto late = run.before("taking the fence lock"); !late) {
+    fence_->abandon();
+    return late;
+  }
   const auto lease_until = Clock::now() + milliseconds(int_arg(args, "lease_ms"));
   run.detail = {{"lock", "backup_stage_block_commit"}, {"held", false}};
-  auto taken = fence_->take(lock_wait_s, lease_until);
+  auto taken = fence_->take(fence_lock_wait_s(run), lease_until);
   if (!taken) return run.fail(taken.error());
   run.detail["held"] = true;
   run.detail["already"] = taken->already;

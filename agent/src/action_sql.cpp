@@ -96,10 +96,14 @@ std::string ActionSql::replicated_position() const {
   return mariadb() ? gtid_slave_pos() : applied_position();
 }
 
+// One SELECT of the variables, read_only with them: SHOW GLOBAL VARIABLES
+// scans every variable (0.5-1.7 ms of server time on MariaDB 10.11 here,
+// against 0.2 for the SELECT), and the fence reads these inside the
+// write-blocked window (issue 22).
 std::string ActionSql::positions() const {
-  return mariadb() ? "SHOW GLOBAL VARIABLES WHERE Variable_name IN "
-                     "('gtid_binlog_pos', 'gtid_current_pos', 'gtid_slave_pos')"
-                   : "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('gtid_executed')";
+  return mariadb() ? "SELECT @@global.gtid_binlog_pos AS gtid_binlog_pos, @@global.gtid_current_pos AS "
+                     "gtid_current_pos, @@global.gtid_slave_pos AS gtid_slave_pos, @@global.read_only AS read_only"
+                   : "SELECT @@global.gtid_executed AS gtid_executed, @@global.read_only AS read_only";
 }
 
 std::string sql_string(std::string_view text) {

@@ -36,33 +36,52 @@ Result<void> WriteFence::prepare() {
   return ok();
 }
 
-Result<WriteFence::Taken> WriteFence::take(int lock_wait_s, Clock::time_point lease_until) {
-  if (check(Clock::now()) == State::held) {
-    lease_until_ = std::max(lease_until_, lease_until);
-    return Taken{.already = true};
-  }
+Result<void> WriteFence::begin(int lock_wait_s) {
+  if (begun_ || check(Clock::now()) == State::held) return ok();
   state_ = State::none;
   // The prepared session when it still answers (it may have idled past
   // wait_timeout), else a new one. Its read timeout outlasts the lock wait,
   // or the client would give up (and drop the session) before the server's
   // lock_wait_timeout answers.
-  std::unique_ptr<SqlSession> session = std::move(session_);
-  if (session && session->query(kAlive).ok()) {
+  if (session_ && session_->query(kAlive).ok()) {
     lock_wait_s = std::min(lock_wait_s, session_read_timeout_s_ - 2);
   } else {
+    session_.reset();
     auto opened = connector_.open(lock_wait_s + 2);
     if (!opened) return opened.error();
-    session = std::move(opened).value();
+    session_ = std::move(opened).value();
     session_read_timeout_s_ = lock_wait_s + 2;
   }
   const std::string bound = "SET SESSION lock_wait_timeout = " + std::to_string(std::max(1, lock_wait_s));
-  if (auto set = session->execute(bound); !set) return set.error();
+  for (const std::string& statement : {bound, std::string(kStart)}) {
+    if (auto done = session_->execute(statement); !done) {
+      session_.reset();  // closing the session ends a START that did hold
+      return done.error();
+    }
+  }
+  begun_ = true;
+  return ok();
+}
+
+void WriteFence::abandon() {
+  if (!begun_) return;
+  begun_ = false;
+  if (!session_->execute(kEnd).ok()) session_.reset();  // the session's end ends the stage
+}
+
+Result<WriteFence::Taken> WriteFence::take(int lock_wait_s, Clock::time_point lease_until) {
+  if (!begun_ && check(Clock::now()) == State::held) {
+    lease_until_ = std::max(lease_until_, lease_until);
+    return Taken{.already = true};
+  }
+  if (auto begun = begin(lock_wait_s); !begun) return begun.error();
+  begun_ = false;
   const auto started = Clock::now();
-  for (const char* statement : {kStart, kBlockCommit}) {
-    if (auto done = session->execute(statement); !done) return done.error();  // the session closes: no lock
+  if (auto blocked = session_->execute(kBlockCommit); !blocked) {
+    session_.reset();  // the session closes: no lock, and START ends with it
+    return blocked.error();
   }
   const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
-  session_ = std::move(session);
   state_ = State::held;
   lease_until_ = lease_until;
   return Taken{.already = false, .waited_ms = waited.count()};

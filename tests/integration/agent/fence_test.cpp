@@ -147,6 +147,44 @@ TEST_F(FenceTest, ReadOnlyAndTheLockInOneCommand) {
   ASSERT_TRUE(run(db1, "set_read_only", {{"read_only", false}}).ok);
 }
 
+// Issue 22: BACKUP STAGE START runs before read_only. A read_only that then
+// fails (a running statement holds off its global read lock past the
+// deadline) must not leave the stage behind: it would keep every other
+// backup, and the next fence, out.
+TEST_F(FenceTest, AReadOnlyThatFailsLeavesNoBackupStageBehind) {
+  ActionExecutor db1 = agent();
+  ASSERT_TRUE(run(db1, "set_read_only", {{"read_only", false}}).ok);
+  auto slow = std::async(std::launch::async, [o = options("root", "", 10)] {
+    mysql::ThreadScope scope;
+    auto root = mysql::Session::open(o);
+    if (!root) return Result<void>(root.error());
+    return root->execute("INSERT INTO pivot_test.probe SELECT 9001, 'slow', 1 FROM (SELECT SLEEP(4)) s");
+  });
+  std::this_thread::sleep_for(300ms);  // the INSERT is running
+  auto fenced = run(db1, "fence_writes", {{"lease_ms", std::int64_t{60000}}, {"read_only", true}}, 2000ms);
+  EXPECT_FALSE(fenced.ok) << show(fenced);
+  EXPECT_EQ(fenced.detail.at("held"), Value(false));
+  EXPECT_EQ(cluster().value(1, "SELECT @@global.read_only"), "0");
+
+  auto other = mysql::Session::open(options("root", ""));
+  ASSERT_TRUE(other.ok()) << other.error().message;
+  ASSERT_TRUE(other->execute("SET SESSION lock_wait_timeout = 1").ok());
+  auto stage = other->execute("BACKUP STAGE START");
+  EXPECT_TRUE(stage.ok()) << "a backup stage was left behind: " << stage.error().message;
+  if (stage.ok()) {
+    ASSERT_TRUE(other->execute("BACKUP STAGE END").ok());
+  }
+
+  ASSERT_EQ(slow.wait_for(10s), std::future_status::ready);
+  EXPECT_TRUE(slow.get().ok()) << "the running INSERT was held by the failed fence";
+  EXPECT_EQ(rows(9001), "1");
+  auto now = run(db1, "fence_writes", {{"lease_ms", std::int64_t{60000}}, {"read_only", true}});
+  ASSERT_TRUE(now.ok) << show(now) << ": a failed fence must leave nothing behind";
+  EXPECT_EQ(now.detail.at("held"), Value(true));
+  ASSERT_TRUE(run(db1, "release_fence").ok);
+  ASSERT_TRUE(run(db1, "set_read_only", {{"read_only", false}}).ok);
+}
+
 TEST_F(FenceTest, AQueuedRootWriteKilledBeforeTheReleaseLeavesNoRow) {
   // The pivot's order after post_promote: kill every client session on the
   // old primary, then release: what was queued on the lock never commits there.
@@ -240,6 +278,22 @@ TEST_F(FenceTest, ItsWaitIsBoundedByTheCommandsDeadline) {
   auto now = fence(db1);
   ASSERT_TRUE(now.ok) << show(now) << ": a failed fence must leave nothing behind";
   ASSERT_TRUE(run(db1, "release_fence").ok);
+}
+
+// Issue 22: with read_only in the same command, a lock that cannot begin
+// (another backup stage) fails before read_only: the node is left writable,
+// with no write-blocked window at all.
+TEST_F(FenceTest, AFenceThatCannotBeginLeavesReadOnlyAsItWas) {
+  ActionExecutor db1 = agent();
+  ASSERT_TRUE(run(db1, "set_read_only", {{"read_only", false}}).ok);
+  auto other = mysql::Session::open(options("root", ""));
+  ASSERT_TRUE(other.ok()) << other.error().message;
+  ASSERT_TRUE(other->execute("BACKUP STAGE START").ok());
+  auto fenced = run(db1, "fence_writes", {{"lease_ms", std::int64_t{60000}}, {"read_only", true}}, 2000ms);
+  EXPECT_FALSE(fenced.ok) << show(fenced);
+  EXPECT_EQ(fenced.detail.at("held"), Value(false));
+  EXPECT_EQ(cluster().value(1, "SELECT @@global.read_only"), "0") << "read_only set by a fence that failed first";
+  ASSERT_TRUE(other->execute("BACKUP STAGE END").ok());
 }
 
 TEST_F(FenceTest, AFenceWhoseSessionDiesIsSaidLost) {

@@ -165,16 +165,19 @@ TEST(ActionDetail, IoStopDetail) {
 }
 
 TEST(ActionDetail, PositionsPerFlavor) {
-  auto maria = rows({"Variable_name", "Value"}, {{"gtid_binlog_pos", "0-1-100"},
-                                                 {"gtid_current_pos", "0-1-100"},
-                                                 {"gtid_slave_pos", ""}});
-  EXPECT_EQ(position_detail(Flavor::mariadb, maria, false),
+  auto maria = rows({"gtid_binlog_pos", "gtid_current_pos", "gtid_slave_pos", "read_only"},
+                    {{"0-1-100", "0-1-100", "", "0"}});
+  EXPECT_EQ(position_detail(Flavor::mariadb, maria),
             (ValueMap{{"gtid_binlog_pos", "0-1-100"}, {"gtid_current_pos", "0-1-100"}, {"gtid_slave_pos", ""},
                       {"gtid_executed", Value{}}, {"read_only", false}}));
-  auto my = rows({"Variable_name", "Value"}, {{"gtid_executed", "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5"}});
-  EXPECT_EQ(position_detail(Flavor::mysql, my, true),
+  auto my = rows({"gtid_executed", "read_only"}, {{"3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5", "1"}});
+  EXPECT_EQ(position_detail(Flavor::mysql, my),
             (ValueMap{{"gtid_binlog_pos", Value{}}, {"gtid_current_pos", Value{}}, {"gtid_slave_pos", Value{}},
                       {"gtid_executed", "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5"}, {"read_only", true}}));
+  EXPECT_EQ(position_detail(Flavor::mysql, rows({"gtid_executed", "read_only"}, {})),
+            (ValueMap{{"gtid_binlog_pos", Value{}}, {"gtid_current_pos", Value{}}, {"gtid_slave_pos", Value{}},
+                      {"gtid_executed", Value{}}, {"read_only", Value{}}}))
+      << "no row: every key nil, nothing made up";
 }
 
 // SHOW PROCESSLIST of a MariaDB primary with a replica attached, and of a

@@ -68,6 +68,8 @@ class FakeSql : public SqlConnector {
   std::string user_ = "pivot";
 };
 
+constexpr char kMysqlPositions[] = "SELECT @@global.gtid_executed AS gtid_executed, @@global.read_only AS read_only";
+
 mysql::Rows one(const std::string& value) { return {{"v"}, {{value}}}; }
 mysql::Rows none() { return {}; }
 Error refused(const char* code, const std::string& message) { return make_error(code, message); }
@@ -108,9 +110,7 @@ TEST_F(ActionExecutorTest, MysqlReadOnlyBringsSuperReadOnlyAlong) {
   expect("SELECT @@global.super_read_only", one("0"));  // half fenced: still refused to finish
   expect("SET SESSION lock_wait_timeout = 2");
   expect("SET GLOBAL read_only = ON");
-  expect("SET GLOBAL super_read_only = ON");
-  expect("SELECT @@global.read_only", one("1"));
-  expect("SELECT @@global.super_read_only", one("1"));
+  expect("SET GLOBAL super_read_only = ON");  // not read again: the SETs succeeded
   auto r = run("set_read_only", {{"read_only", true}});
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_EQ(r.id, "c1");
@@ -124,6 +124,19 @@ TEST_F(ActionExecutorTest, MysqlAlreadyReadOnlySetsNothing) {
   auto r = run("set_read_only", {{"read_only", true}});
   ASSERT_TRUE(r.ok);
   EXPECT_EQ(r.detail.at("changed"), Value(false));
+}
+
+// Writable is promote's switch, the end of the write-blocked window: no lock
+// to bound (OFF takes none) and no read after the SETs (issue 22).
+TEST_F(ActionExecutorTest, MysqlWritableBoundsNoLockWaitAndReadsNothingAgain) {
+  connects();
+  expect("SELECT @@global.read_only", one("1"));
+  expect("SELECT @@global.super_read_only", one("1"));
+  expect("SET GLOBAL super_read_only = OFF");
+  expect("SET GLOBAL read_only = OFF");
+  auto r = run("set_read_only", {{"read_only", false}});
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.detail, (ValueMap{{"read_only", false}, {"super_read_only", false}, {"changed", true}}));
 }
 
 TEST_F(ActionExecutorTest, MysqlChangeSourceStopsRepointsWithAutoPositionAndKeepsSettings) {
@@ -278,7 +291,7 @@ TEST_F(ActionExecutorTest, StopIoThreadStopsNothingWhenTheIoThreadIsStoppedOrThe
   expect("SELECT @@global.gtid_slave_pos", one("0-1-42"));
   stops_io_thread({{"was_running", false}, {"received", "0-1-42"}, {"executed", "0-1-42"}, {"sql_running", true}});
 
-  expect("SELECT @@version AS version", one("10.11.6-MariaDB-log"));  // the same session again
+  // The same session again, not checked first: its first read checks it.
   expect("SHOW ALL SLAVES STATUS", mysql::Rows{{"Connection_name"}, {}});  // a primary
   expect("SELECT @@global.gtid_slave_pos", one(""));
   stops_io_thread({{"was_running", false}, {"received", ""}, {"executed", ""}, {"sql_running", false}});
@@ -329,9 +342,7 @@ TEST_F(ActionExecutorTest, StopIoThreadRefusedKeepsWhatWasRead) {
 
 TEST_F(ActionExecutorTest, MysqlReportPosition) {
   connects();
-  expect("SHOW GLOBAL VARIABLES WHERE Variable_name IN ('gtid_executed')",
-         mysql::Rows{{"Variable_name", "Value"}, {{"gtid_executed", "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-9"}}});
-  expect("SELECT @@global.read_only", one("1"));
+  expect(kMysqlPositions, mysql::Rows{{"gtid_executed", "read_only"}, {{"3e11fa47-71ca-11e1-9e33-c80aa9429562:1-9", "1"}}});
   expect("SELECT @@global.super_read_only", one("1"));
   auto r = run("report_position");
   ASSERT_TRUE(r.ok);
@@ -343,9 +354,7 @@ TEST_F(ActionExecutorTest, MysqlReportPosition) {
 TEST_F(ActionExecutorTest, MysqlFenceIsSuperReadOnly) {
   connects();
   expect("SELECT @@global.super_read_only", one("1"));
-  expect("SHOW GLOBAL VARIABLES WHERE Variable_name IN ('gtid_executed')",
-         mysql::Rows{{"Variable_name", "Value"}, {{"gtid_executed", "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-9"}}});
-  expect("SELECT @@global.read_only", one("1"));
+  expect(kMysqlPositions, mysql::Rows{{"gtid_executed", "read_only"}, {{"3e11fa47-71ca-11e1-9e33-c80aa9429562:1-9", "1"}}});
   auto held = run("fence_writes", {{"lease_ms", std::int64_t{30000}}});
   ASSERT_TRUE(held.ok) << held.error;
   EXPECT_EQ(held.detail.at("lock"), Value("super_read_only"));
@@ -353,26 +362,25 @@ TEST_F(ActionExecutorTest, MysqlFenceIsSuperReadOnly) {
   EXPECT_EQ(held.detail.at("gtid_executed"), Value("3e11fa47-71ca-11e1-9e33-c80aa9429562:1-9"))
       << "the final position, read with the fence held";
 
-  expect("SELECT @@version AS version", one("8.4.2"));  // the same session again
-  expect("SELECT @@global.super_read_only", one("0"));
+  expect("SELECT @@global.super_read_only", one("0"));  // the same session again, its first read
   auto off = run("fence_writes", {{"lease_ms", std::int64_t{30000}}});
   EXPECT_FALSE(off.ok);
   EXPECT_EQ(off.error, "fence_not_held");
   EXPECT_EQ(off.detail.at("held"), Value(false));
 
-  expect("SELECT @@version AS version", one("8.4.2"));  // the same session again
-  auto released = run("release_fence");
+  auto released = run("release_fence");  // on MySQL no statement at all
   ASSERT_TRUE(released.ok) << released.error;
   EXPECT_EQ(released.detail.at("was"), Value("none")) << "super_read_only stays on a demoted MySQL primary";
 }
 
 TEST_F(ActionExecutorTest, ASessionGoneSinceTheLastCommandIsReopenedOnce) {
   connects();
-  expect("SHOW GLOBAL VARIABLES WHERE Variable_name IN ('gtid_executed')", mysql::Rows{{"Variable_name", "Value"}, {}});
-  expect("SELECT @@global.read_only", one("0"));
+  expect(kMysqlPositions, mysql::Rows{{"gtid_executed", "read_only"}, {{"", "0"}}});
   expect("SELECT @@global.super_read_only", one("0"));
   ASSERT_TRUE(run("report_position").ok);
-  expect("SELECT @@version AS version", refused(mysql::kErrConnection, "error 2013: Lost connection"));
+  // Not checked ahead (issue 22): the command's first read finds it gone,
+  // and runs again on a new session.
+  expect("SELECT CONNECTION_ID()", refused(mysql::kErrConnection, "error 2013: Lost connection"));
   connects();
   expect("SELECT CONNECTION_ID()", one("5"));
   // Nothing to kill: one list, no wait for anything to end.
@@ -380,6 +388,24 @@ TEST_F(ActionExecutorTest, ASessionGoneSinceTheLastCommandIsReopenedOnce) {
   auto r = run("kill_connections");
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_EQ(r.detail, (ValueMap{{"killed", std::int64_t{0}}, {"remaining", std::int64_t{0}}}));
+  EXPECT_EQ(script->opens.size(), 2u);
+}
+
+TEST_F(ActionExecutorTest, AReadRunsAgainOnceOnlyAndOnlyWhenTheSessionWasGone) {
+  connects("10.11.6-MariaDB-log");
+  expect("SHOW ALL SLAVES STATUS", mysql::Rows{{"Connection_name"}, {}});
+  expect("SELECT @@global.gtid_slave_pos", one("0-1-5"));
+  ASSERT_TRUE(run("stop_io_thread").ok);
+  // A server error is not a lost session: no reconnect, no second try.
+  expect("SHOW ALL SLAVES STATUS", refused(mysql::kErrSql, "error 1146: no such table"));
+  auto refused_read = run("stop_io_thread");
+  EXPECT_EQ(refused_read.error, "mysql_error");
+  EXPECT_EQ(script->opens.size(), 1u);
+  // Gone, and no new session to be had: said, once.
+  expect("SHOW ALL SLAVES STATUS", refused(mysql::kErrConnection, "error 2013: Lost connection"));
+  script->refuse_open = true;
+  auto gone = run("stop_io_thread");
+  EXPECT_EQ(gone.error, "mysql_unreachable");
   EXPECT_EQ(script->opens.size(), 2u);
 }
 

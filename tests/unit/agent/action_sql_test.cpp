@@ -53,6 +53,12 @@ TEST(ActionSql, ReplicationStatementsPerFlavor) {
   EXPECT_EQ(kMysql.reset_replica_all(), "RESET REPLICA ALL");
   EXPECT_EQ(kMysql.seed_gtid_slave_pos(), "") << "gtid_executed already holds a demoted primary's writes";
   EXPECT_EQ(kMysql.kill(42), "KILL CONNECTION 42");
+  // One SELECT with read_only beside the positions (issue 22: SHOW GLOBAL
+  // VARIABLES scans every variable, inside the fence's window).
+  EXPECT_EQ(kMariadb.positions(),
+            "SELECT @@global.gtid_binlog_pos AS gtid_binlog_pos, @@global.gtid_current_pos AS gtid_current_pos, "
+            "@@global.gtid_slave_pos AS gtid_slave_pos, @@global.read_only AS read_only");
+  EXPECT_EQ(kMysql.positions(), "SELECT @@global.gtid_executed AS gtid_executed, @@global.read_only AS read_only");
 }
 
 TEST(ActionSql, MariadbChangeMasterFromAFreshNode) {

@@ -55,10 +55,9 @@ protocol::ValueMap io_stop_detail(bool was_running, const std::optional<protocol
 // set_read_only: read_only, super_read_only (nil on MariaDB), changed.
 protocol::ValueMap read_only_detail(std::optional<bool> read_only, std::optional<bool> super_read_only, bool changed);
 
-// report_position from the name/value rows of ActionSql::positions(): the
-// MariaDB keys nil on MySQL and gtid_executed nil on MariaDB.
-protocol::ValueMap position_detail(protocol::Flavor flavor, const mysql::Rows& positions,
-                                   std::optional<bool> read_only);
+// report_position from the row of ActionSql::positions(): the MariaDB keys
+// nil on MySQL and gtid_executed nil on MariaDB; no row, every key nil.
+protocol::ValueMap position_detail(protocol::Flavor flavor, const mysql::Rows& positions);
 
 // A Value from an optional: nil when absent.
 template <typename T>

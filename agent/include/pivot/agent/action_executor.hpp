@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -129,13 +130,15 @@ class ActionExecutor {
   // With read_only: set_read_only first, in the same command (its keys beside the fence's).
   Result<void> fence_writes(Run& run, const protocol::ValueMap& args);
   Result<void> take_fence(Run& run, const protocol::ValueMap& args);
+  static int fence_lock_wait_s(const Run& run);
   Result<void> release_fence(Run& run, const protocol::ValueMap& args);
 
   std::unique_ptr<SqlConnector> connector_;
   ReplicationSettings replication_;
   std::string replication_password_;
-  std::unique_ptr<SqlSession> session_;  // kept between commands; dropped when broken
-  std::unique_ptr<WriteFence> fence_;    // its own session, held across commands
+  std::unique_ptr<SqlSession> session_;             // kept between commands; dropped when broken
+  std::optional<protocol::Flavor> session_flavor_;  // learned when session_ was opened
+  std::unique_ptr<WriteFence> fence_;               // its own session, held across commands
 };
 
 }  // namespace pivot::agent

@@ -65,7 +65,8 @@ class ActionSql {
   std::string wait_for_position(const std::string& position, std::chrono::milliseconds timeout) const;
   // The position the wait is judged on: gtid_current_pos / gtid_executed.
   std::string applied_position() const;
-  // Name/value rows of the GTID variables report_position returns.
+  // One row: the GTID variables report_position returns and read_only, each
+  // labelled with its name.
   std::string positions() const;
   std::string gtid_slave_pos() const { return "SELECT @@global.gtid_slave_pos"; }
   // What replication applied: gtid_slave_pos (MariaDB; gtid_current_pos would

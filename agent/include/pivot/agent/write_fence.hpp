@@ -42,13 +42,25 @@ class WriteFence {
   // only idles; a session that went meanwhile is replaced by take().
   Result<void> prepare();
 
+  // The lock's first half, which holds no commit: the session checked (or
+  // opened), its lock wait bounded to lock_wait_s and `BACKUP STAGE START`
+  // (which only keeps other backups out). fence_writes runs it before
+  // read_only, outside the write-blocked window, so that only BLOCK_COMMIT
+  // is left inside it (issue 22). Nothing when a fence is held already.
+  // Leave it by take() or abandon(); on an error nothing is left begun.
+  Result<void> begin(int lock_wait_s);
+  // A begin() that no take() follows (read_only failed in between): BACKUP
+  // STAGE END, or the session dropped, which ends it too. Nothing otherwise.
+  void abandon();
+
   struct Taken {
     bool already = false;      // a fence was held already (a second fence_writes)
     std::int64_t waited_ms = 0;  // how long BLOCK_COMMIT waited for running commits
   };
-  // Takes the lock, waiting at most lock_wait_s for running commits (error
-  // 1205 past it: the lock is then not held, its session closed). Holds it
-  // until release() or lease_until, whichever comes first.
+  // Takes the lock (begin() first unless it ran), waiting at most
+  // lock_wait_s for running commits (error 1205 past it: the lock is then
+  // not held, its session closed). Holds it until release() or lease_until,
+  // whichever comes first.
   Result<Taken> take(int lock_wait_s, Clock::time_point lease_until);
 
   // Is the session that holds the lock still there? Releases the lock when
@@ -71,6 +83,7 @@ class WriteFence {
   std::unique_ptr<SqlSession> session_;  // kept open between fences (prepare)
   int session_read_timeout_s_ = 0;
   State state_ = State::none;
+  bool begun_ = false;  // BACKUP STAGE START holds on session_, BLOCK_COMMIT not yet
   Clock::time_point lease_until_{};
 };
 
