@@ -15,6 +15,8 @@ constexpr char kAlive[] = "SELECT 1";
 // wait (its command's deadline, 3 s from pivotd), which take() bounds by it.
 constexpr int kPreparedReadTimeoutS = 10;
 
+std::string lock_wait_sql(int seconds) { return "SET SESSION lock_wait_timeout = " + std::to_string(seconds); }
+
 }  // namespace
 
 const char* to_string(WriteFence::State state) {
@@ -52,8 +54,8 @@ Result<void> WriteFence::begin(int lock_wait_s) {
     session_ = std::move(opened).value();
     session_read_timeout_s_ = lock_wait_s + 2;
   }
-  const std::string bound = "SET SESSION lock_wait_timeout = " + std::to_string(std::max(1, lock_wait_s));
-  for (const std::string& statement : {bound, std::string(kStart)}) {
+  lock_wait_set_s_ = std::max(1, lock_wait_s);
+  for (const std::string& statement : {lock_wait_sql(lock_wait_set_s_), std::string(kStart)}) {
     if (auto done = session_->execute(statement); !done) {
       session_.reset();  // closing the session ends a START that did hold
       return done.error();
@@ -76,6 +78,15 @@ Result<WriteFence::Taken> WriteFence::take(int lock_wait_s, Clock::time_point le
   }
   if (auto begun = begin(lock_wait_s); !begun) return begun.error();
   begun_ = false;
+  // begin() may have run before read_only, which can wait for running
+  // commits too: BLOCK_COMMIT waits no longer than the time left now. (The
+  // same whole second, as a fast read_only leaves it: no statement more.)
+  if (const int now_s = std::max(1, std::min(lock_wait_s, session_read_timeout_s_ - 2)); now_s < lock_wait_set_s_) {
+    if (auto bounded = session_->execute(lock_wait_sql(now_s)); !bounded) {
+      session_.reset();
+      return bounded.error();
+    }
+  }
   const auto started = Clock::now();
   if (auto blocked = session_->execute(kBlockCommit); !blocked) {
     session_.reset();  // the session closes: no lock, and START ends with it

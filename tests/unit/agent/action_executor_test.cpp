@@ -472,5 +472,49 @@ TEST_F(ActionExecutorTest, UnvalidatedArgsAreRefusedBeforeAnySql) {
   EXPECT_TRUE(script->opens.empty());
 }
 
+// WriteFence's two halves (issue 22): begin() before read_only, take() after
+// it, over the same fake SQL port.
+class WriteFenceHalves : public ::testing::Test {
+ protected:
+  std::shared_ptr<Script> script = std::make_shared<Script>();
+  FakeSql sql{script};
+  WriteFence fence{sql};
+
+  void expect(std::vector<std::string> statements) {
+    for (auto& statement : statements) {
+      script->expected.push_back({statement, statement == "SELECT 1" ? one("1") : none()});
+    }
+  }
+  void TearDown() override {
+    for (const auto& left : script->expected) ADD_FAILURE() << "never run: " << left.sql;
+  }
+};
+
+// A take() whose time left has dropped below the lock wait begin() set bounds
+// it again before BLOCK_COMMIT; one in the same second adds nothing.
+TEST_F(WriteFenceHalves, BlockCommitWaitsNoLongerThanTheTimeLeftAtTake) {
+  expect({"SET SESSION lock_wait_timeout = 7", "BACKUP STAGE START"});
+  ASSERT_TRUE(fence.begin(7).ok());
+  EXPECT_EQ(script->opens, (std::vector<int>{9})) << "a new session whose read timeout outlasts the wait";
+  expect({"SET SESSION lock_wait_timeout = 5", "BACKUP STAGE BLOCK_COMMIT"});
+  auto taken = fence.take(5, std::chrono::steady_clock::now() + 60s);  // read_only took 2 s
+  ASSERT_TRUE(taken.ok()) << taken.error().message;
+  EXPECT_FALSE(taken->already);
+
+  expect({"SELECT 1", "BACKUP STAGE END"});
+  ASSERT_TRUE(fence.release().ok());
+  expect({"SELECT 1", "SET SESSION lock_wait_timeout = 7", "BACKUP STAGE START", "BACKUP STAGE BLOCK_COMMIT"});
+  ASSERT_TRUE(fence.begin(7).ok());
+  ASSERT_TRUE(fence.take(7, std::chrono::steady_clock::now() + 60s).ok()) << "the same second: no statement more";
+}
+
+TEST_F(WriteFenceHalves, AnAbandonedBeginEndsTheStage) {
+  expect({"SET SESSION lock_wait_timeout = 3", "BACKUP STAGE START", "BACKUP STAGE END"});
+  ASSERT_TRUE(fence.begin(3).ok());
+  fence.abandon();
+  fence.abandon();  // nothing begun: nothing sent
+  EXPECT_EQ(fence.state(), WriteFence::State::none);
+}
+
 }  // namespace
 }  // namespace pivot::agent

@@ -82,6 +82,7 @@ class WriteFence {
   SqlConnector& connector_;
   std::unique_ptr<SqlSession> session_;  // kept open between fences (prepare)
   int session_read_timeout_s_ = 0;
+  int lock_wait_set_s_ = 0;  // the fence session's lock_wait_timeout, as begin() set it
   State state_ = State::none;
   bool begun_ = false;  // BACKUP STAGE START holds on session_, BLOCK_COMMIT not yet
   Clock::time_point lease_until_{};
