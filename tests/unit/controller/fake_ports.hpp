@@ -291,9 +291,10 @@ class FakeClusterSource : public ClusterSource {
     return status;
   }
   // The snapshots to answer, in turn; the last one repeats.
-  ObservedCluster snapshot(const std::string&, const std::vector<std::string>& fresh, std::uint64_t,
+  ObservedCluster snapshot(const std::string&, const std::vector<std::string>& fresh, std::uint64_t after_ms,
                            std::uint64_t) override {
     fresh_asked.push_back(fresh);
+    after_asked.push_back(after_ms);
     if (snapshots.empty()) return {};
     const std::size_t i = std::min(snapshots_taken++, snapshots.size() - 1);
     return snapshots[i];
@@ -303,6 +304,7 @@ class FakeClusterSource : public ClusterSource {
   std::vector<ObservedCluster> snapshots;
   std::size_t snapshots_taken = 0;
   std::vector<std::vector<std::string>> fresh_asked;
+  std::vector<std::uint64_t> after_asked;  // each snapshot's after_ms
 };
 
 // Holds until the given call of holds() (1-based); 0: always holds. Every ask recorded.

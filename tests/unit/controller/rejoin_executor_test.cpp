@@ -55,6 +55,11 @@ TEST_F(RejoinExecutorTest, TheJudgeWaitsForAReportShowingThePositionReadAfterThe
   EXPECT_EQ(out.extra_gtids, "0-1-101 to 0-1-105");
   EXPECT_EQ(out.extra_count, 5u);
   EXPECT_EQ(source.snapshots_taken, 2u);
+  ASSERT_EQ(source.after_asked.size(), 2u);
+  const auto* first = source.snapshots[0].observed.find("db1");
+  ASSERT_NE(first, nullptr);
+  EXPECT_GT(source.after_asked[1], first->received_at_ms)
+      << "the next look asks for a report newer than the one it judged, not the same one again";
   const auto seq = agents.sequence();
   ASSERT_GE(seq.size(), 3u);
   EXPECT_EQ(seq[0], "db1 set_read_only");
