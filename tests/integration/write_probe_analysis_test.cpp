@@ -9,6 +9,7 @@
 #include "node_address.hpp"
 #include "probe_clock.hpp"
 #include "probe_report.hpp"
+#include "route_text.hpp"
 
 namespace pivot::tools {
 namespace {
@@ -217,6 +218,26 @@ TEST(NodeAddress, ParsesHostPortAndRefusesWhatCannotGoIntoSql) {
   ASSERT_TRUE(list.ok());
   EXPECT_EQ(list->size(), 2u);
   EXPECT_EQ(parse_node_list("a:1,").error().code, "bad_node");
+}
+
+// --route: a file replaced whole holds one line; a file appended to holds
+// one line per switch, and the newest complete one is the route.
+TEST(RouteLine, TheLastCompleteLineIsTheRoute) {
+  EXPECT_EQ(route_line("127.0.0.1:3306\n"), "127.0.0.1:3306");
+  EXPECT_EQ(route_line("127.0.0.1:3306"), "127.0.0.1:3306") << "one line written without its newline";
+  EXPECT_EQ(route_line("127.0.0.1:3306\n127.0.0.1:3307\n"), "127.0.0.1:3307");
+  EXPECT_EQ(route_line("a:1\nb:2\nc:3\n"), "c:3");
+}
+
+TEST(RouteLine, AnAppendInProgressIsNotReadYet) {
+  EXPECT_EQ(route_line("127.0.0.1:3306\n127.0.0"), "127.0.0.1:3306");
+  EXPECT_EQ(route_line("127.0.0.1:3306\n127.0.0.1:3307\n127.0.0.1:33"), "127.0.0.1:3307");
+}
+
+TEST(RouteLine, NothingNamedPausesWriting) {
+  EXPECT_EQ(route_line(""), "");
+  EXPECT_EQ(route_line("\n"), "");
+  EXPECT_EQ(route_line("127.0.0.1:3306\n\n"), "") << "an empty line appended routes to no node";
 }
 
 }  // namespace

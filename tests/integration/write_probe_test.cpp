@@ -144,13 +144,14 @@ TEST_F(WriteProbe, PlannedSwitchoverLosesNothingAndShowsItsWindow) {
   EXPECT_FALSE(report.at("blocked_until_end").get<bool>());
 }
 
+// The route written whole first, then switched by appending a line, as the
+// demo's post_promote hook does (scripts/lib/stack.sh).
 TEST_F(WriteProbe, RoutedClientWritesOnlyWhereTheRouteFileSays) {
   const auto route = cluster().dir() / "route";
-  auto route_to = [&](int node) { std::ofstream(route) << node_name(node) << "\n"; };
-  route_to(1);
+  std::ofstream(route) << node_name(1) << "\n";
   auto probe = start_probe(10'000, {"--route", route.string()});
   std::this_thread::sleep_for(300ms);
-  switch_over(1, 2, [&] { route_to(2); });
+  switch_over(1, 2, [&] { std::ofstream(route, std::ios::app) << node_name(2) << "\n"; });
   std::this_thread::sleep_for(300ms);
 
   const ProbeOutcome outcome = probe->finish(30s);

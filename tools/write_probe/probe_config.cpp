@@ -67,7 +67,7 @@ std::variant<ProbeConfig, int> parse_probe_config(int argc, char** argv) {
   app.add_option("--duration-ms", c.duration_ms, "Stop after this long (0: on signal or stop file)")
       ->capture_default_str();
   app.add_option("--stop-file", c.stop_file, "Stop as soon as this file exists");
-  app.add_option("--route", c.route_file, "Write only to the host:port this file names, re-read every tick");
+  app.add_option("--route", c.route_file, "Write only to the host:port on this file's last complete line, re-read every tick");
   app.add_option("--proxy", proxy_arg,
                  "HOST:PORT of a proxy in front of the nodes: every write goes there (one writer, rows named by it)");
   app.add_option("--ready-file", c.ready_file, "Create this file once writing starts");

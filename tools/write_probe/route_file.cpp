@@ -1,8 +1,10 @@
 #include "route_file.hpp"
 
 #include <fstream>
+#include <sstream>
 
 #include "pivot/log.hpp"
+#include "route_text.hpp"
 
 namespace pivot::tools {
 namespace {
@@ -23,8 +25,9 @@ std::optional<int> RouteFile::target_for(std::int64_t tick) {
 
 std::optional<int> RouteFile::read_target() {
   std::ifstream in(path_);
-  std::string text;
-  std::getline(in, text);
+  std::ostringstream whole;
+  whole << in.rdbuf();
+  const std::string text = route_line(whole.str());
   const bool changed = text != last_text_;
   last_text_ = text;
   auto log = pivot::log::get("write_probe");

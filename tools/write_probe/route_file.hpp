@@ -1,8 +1,8 @@
 #pragma once
 // --route FILE: the file stands in for a proxy and names the one host:port a
-// client should write to. It is read once per tick and the answer shared by
-// every writer, so a change of route never makes two writers think they are
-// the target of the same tick.
+// client should write to, on its last complete line (route_text.hpp). It is
+// read once per tick and the answer shared by every writer, so a change of
+// route never makes two writers think they are the target of the same tick.
 
 #include <cstdint>
 #include <map>
