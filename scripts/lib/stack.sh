@@ -23,7 +23,7 @@
 #   agents.d/             <cluster>.db<i>.pub: the agent keys pivotd admits
 #   clusters.d/           <cluster>.yaml: the cluster spec
 #   hooks/route-traffic   the post_promote hook: writes the new primary to DIR/route
-#   route                 host:port of the primary, the "proxy" write_probe --route follows
+#   route                 host:port of the primary on its last line, the "proxy" write_probe --route follows
 #   tokens, operator.token, viewer.token  pivotd's tokens file, the tokens (0600)
 #   pivotd.yaml, agents/db<i>.yaml   the configs the processes run with
 #   pivotd.extra.yaml     optional, a caller's: appended to pivotd.yaml whenever it is written
@@ -235,19 +235,20 @@ stack_write_tokens() {
 }
 
 # The traffic switch. pivotd runs it right after the promotion, on the
-# write-blocked path; write_probe --route re-reads the file every tick, so
-# the rename (atomic) is the moment clients move.
+# write-blocked path; write_probe --route re-reads the file every tick and
+# follows its last complete line, so the appended line is the moment clients
+# move. Appending needs no process but the shell: a `mv` of a file written
+# aside cost a second process start, 2-4 ms of the window on a 2-core VM
+# (docs/benchmarks.md); one line of under 4 KiB is one write(2), never seen
+# half done by a reader that only takes complete lines.
 stack_write_route_hook() {
   local dir="$1" base="$2"
   cat > "$dir/hooks/route-traffic" <<HOOK
 #!/bin/sh
 # post_promote hook: route the clients (here: write_probe --route) to the new primary.
-# It is on the write-blocked path: the rename comes last and replaces the
-# shell (exec), one fork fewer (about 0.5 ms here).
 set -e
-printf '%s\n' "\$PIVOT_NEW_PRIMARY" > "$dir/route.tmp.\$\$"
+printf '%s\n' "\$PIVOT_NEW_PRIMARY" >> "$dir/route"
 printf 'route -> %s' "\$PIVOT_NEW_PRIMARY"  # no newline: it is the step's detail
-exec mv -f "$dir/route.tmp.\$\$" "$dir/route"
 HOOK
   chmod 0755 "$dir/hooks/route-traffic"
   printf '127.0.0.1:%s\n' "$base" > "$dir/route"
