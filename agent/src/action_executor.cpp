@@ -710,10 +710,10 @@ Result<void> ActionExecutor::prepare_fence() { return fence_->prepare(); }
 // read_only: the fence's two halves in one command, so the write-blocked
 // window pays one round trip for both (issue 22). read_only first, then the
 // lock, as two commands did: the lock does not wait behind clients that
-// read_only already stopped. The lock's first half, which holds no commit
-// (its session checked, its wait bounded, BACKUP STAGE START), runs before
-// read_only: inside the window only BLOCK_COMMIT and the position's read are
-// left. set_read_only's keys (changed, super_read_only) stay beside the
+// read_only already stopped. The lock's first half, which holds no
+// transactional commit (its session checked, its wait bounded, BACKUP STAGE
+// START and FLUSH), runs before read_only: inside the window only
+// BLOCK_COMMIT and the position's read are left. set_read_only's keys (changed, super_read_only) stay beside the
 // fence's; read_only itself is the fence's later read.
 Result<void> ActionExecutor::fence_writes(Run& run, const ValueMap& args) {
   if (!bool_arg(args, "read_only", false)) return take_fence(run, args);

@@ -8,6 +8,14 @@ namespace pivot::agent {
 namespace {
 
 constexpr char kStart[] = "BACKUP STAGE START";
+// The stage BLOCK_COMMIT would otherwise pass through itself: it closes the
+// tables not in use and flushes the non-transactional ones, a cost that grows
+// with the open tables (measured on 10.11: 1.2 of BLOCK_COMMIT's 1.4 ms with
+// 300 open tables, 9.5 ms at a server's first backup stage). Run in begin(),
+// before read_only, it is out of the write-blocked window. It holds no commit
+// of a transactional table (InnoDB, transactional Aria); writes to MyISAM
+// tables wait from here on, as they would from BLOCK_COMMIT a moment later.
+constexpr char kFlush[] = "BACKUP STAGE FLUSH";
 constexpr char kBlockCommit[] = "BACKUP STAGE BLOCK_COMMIT";
 constexpr char kEnd[] = "BACKUP STAGE END";
 constexpr char kAlive[] = "SELECT 1";
@@ -55,9 +63,9 @@ Result<void> WriteFence::begin(int lock_wait_s) {
     session_read_timeout_s_ = lock_wait_s + 2;
   }
   lock_wait_set_s_ = std::max(1, lock_wait_s);
-  for (const std::string& statement : {lock_wait_sql(lock_wait_set_s_), std::string(kStart)}) {
+  for (const std::string& statement : {lock_wait_sql(lock_wait_set_s_), std::string(kStart), std::string(kFlush)}) {
     if (auto done = session_->execute(statement); !done) {
-      session_.reset();  // closing the session ends a START that did hold
+      session_.reset();  // closing the session ends a stage that did hold
       return done.error();
     }
   }

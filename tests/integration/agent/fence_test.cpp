@@ -12,6 +12,8 @@
 #include <gtest/gtest.h>
 
 #include "pivot/agent/action_executor.hpp"
+#include "pivot/agent/mysql_connector.hpp"
+#include "pivot/agent/write_fence.hpp"
 #include "command_text.hpp"
 #include "pivot/test/cluster_test.hpp"
 
@@ -183,6 +185,31 @@ TEST_F(FenceTest, AReadOnlyThatFailsLeavesNoBackupStageBehind) {
   EXPECT_EQ(now.detail.at("held"), Value(true));
   ASSERT_TRUE(run(db1, "release_fence").ok);
   ASSERT_TRUE(run(db1, "set_read_only", {{"read_only", false}}).ok);
+}
+
+// Issue 22: the fence's first half, which runs before read_only, takes the
+// backup stage through FLUSH: the part of BLOCK_COMMIT whose cost grows with
+// the open tables leaves the write-blocked window. It holds no InnoDB commit;
+// writes to non-transactional tables wait from then on (MyISAM here), as
+// they would under the lock a moment later.
+TEST_F(FenceTest, TheFirstHalfFlushesAndHoldsNoTransactionalCommit) {
+  cluster().execute(1, "CREATE TABLE IF NOT EXISTS pivot_test.fence_myisam (id INT PRIMARY KEY) ENGINE=MyISAM");
+  MysqlConnector connector(options("pivot", cluster().password(Account::pivot)));
+  WriteFence fence(connector);
+  ASSERT_TRUE(fence.begin(5).ok());
+
+  auto write = root_insert(11);
+  ASSERT_EQ(write.wait_for(5s), std::future_status::ready) << "an InnoDB commit waited for the fence's first half";
+  EXPECT_TRUE(write.get().ok());
+  auto other = mysql::Session::open(options("root", ""));
+  ASSERT_TRUE(other.ok()) << other.error().message;
+  ASSERT_TRUE(other->execute("SET SESSION lock_wait_timeout = 1").ok());
+  auto held = other->execute("INSERT INTO pivot_test.fence_myisam VALUES (1)");
+  EXPECT_FALSE(held.ok()) << "a MyISAM write went through: the first half did not reach BACKUP STAGE FLUSH";
+
+  fence.abandon();
+  auto after = other->execute("INSERT INTO pivot_test.fence_myisam VALUES (2)");
+  EXPECT_TRUE(after.ok()) << "abandon() left the stage behind: " << (after.ok() ? "" : after.error().message);
 }
 
 TEST_F(FenceTest, AQueuedRootWriteKilledBeforeTheReleaseLeavesNoRow) {

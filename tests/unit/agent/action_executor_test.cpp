@@ -472,8 +472,8 @@ TEST_F(ActionExecutorTest, UnvalidatedArgsAreRefusedBeforeAnySql) {
   EXPECT_TRUE(script->opens.empty());
 }
 
-// WriteFence's two halves (issue 22): begin() before read_only, take() after
-// it, over the same fake SQL port.
+// WriteFence's two halves (issue 22): begin() before read_only (the stage
+// through FLUSH), take() after it (BLOCK_COMMIT), over the same fake SQL port.
 class WriteFenceHalves : public ::testing::Test {
  protected:
   std::shared_ptr<Script> script = std::make_shared<Script>();
@@ -493,7 +493,7 @@ class WriteFenceHalves : public ::testing::Test {
 // A take() whose time left has dropped below the lock wait begin() set bounds
 // it again before BLOCK_COMMIT; one in the same second adds nothing.
 TEST_F(WriteFenceHalves, BlockCommitWaitsNoLongerThanTheTimeLeftAtTake) {
-  expect({"SET SESSION lock_wait_timeout = 7", "BACKUP STAGE START"});
+  expect({"SET SESSION lock_wait_timeout = 7", "BACKUP STAGE START", "BACKUP STAGE FLUSH"});
   ASSERT_TRUE(fence.begin(7).ok());
   EXPECT_EQ(script->opens, (std::vector<int>{9})) << "a new session whose read timeout outlasts the wait";
   expect({"SET SESSION lock_wait_timeout = 5", "BACKUP STAGE BLOCK_COMMIT"});
@@ -503,13 +503,14 @@ TEST_F(WriteFenceHalves, BlockCommitWaitsNoLongerThanTheTimeLeftAtTake) {
 
   expect({"SELECT 1", "BACKUP STAGE END"});
   ASSERT_TRUE(fence.release().ok());
-  expect({"SELECT 1", "SET SESSION lock_wait_timeout = 7", "BACKUP STAGE START", "BACKUP STAGE BLOCK_COMMIT"});
+  expect({"SELECT 1", "SET SESSION lock_wait_timeout = 7", "BACKUP STAGE START", "BACKUP STAGE FLUSH",
+          "BACKUP STAGE BLOCK_COMMIT"});
   ASSERT_TRUE(fence.begin(7).ok());
   ASSERT_TRUE(fence.take(7, std::chrono::steady_clock::now() + 60s).ok()) << "the same second: no statement more";
 }
 
 TEST_F(WriteFenceHalves, AnAbandonedBeginEndsTheStage) {
-  expect({"SET SESSION lock_wait_timeout = 3", "BACKUP STAGE START", "BACKUP STAGE END"});
+  expect({"SET SESSION lock_wait_timeout = 3", "BACKUP STAGE START", "BACKUP STAGE FLUSH", "BACKUP STAGE END"});
   ASSERT_TRUE(fence.begin(3).ok());
   fence.abandon();
   fence.abandon();  // nothing begun: nothing sent

@@ -3,8 +3,8 @@
 // accounts' included, while a pivot moves its writes elsewhere (MariaDB has
 // no super_read_only, and READ_ONLY ADMIN writes through read_only).
 //
-// It is `BACKUP STAGE START; BACKUP STAGE BLOCK_COMMIT` on a session of its
-// own, kept open across commands until release(). docs/fence.md has what was
+// It is `BACKUP STAGE START; BACKUP STAGE FLUSH; BACKUP STAGE BLOCK_COMMIT`
+// on a session of its own, kept open across commands until release(). docs/fence.md has what was
 // measured: the lock waits for running commits only (not for running
 // statements, as FLUSH TABLES WITH READ LOCK does), a root INSERT queues
 // behind it, and SET GLOBAL read_only from another session does not wait for
@@ -43,10 +43,13 @@ class WriteFence {
   Result<void> prepare();
 
   // The lock's first half, which holds no commit: the session checked (or
-  // opened), its lock wait bounded to lock_wait_s and `BACKUP STAGE START`
-  // (which only keeps other backups out). fence_writes runs it before
-  // read_only, outside the write-blocked window, so that only BLOCK_COMMIT
-  // is left inside it (issue 22). Nothing when a fence is held already.
+  // opened), its lock wait bounded to lock_wait_s, `BACKUP STAGE START`
+  // (which only keeps other backups out) and `BACKUP STAGE FLUSH` (the
+  // tables not in use closed, MyISAM writes held from then on: the part of
+  // BLOCK_COMMIT whose cost grows with the open tables). fence_writes runs
+  // it before read_only, outside the write-blocked window, so that only
+  // BLOCK_COMMIT is left inside it (issue 22). Nothing when a fence is held
+  // already.
   // Leave it by take() or abandon(); on an error nothing is left begun.
   Result<void> begin(int lock_wait_s);
   // A begin() that no take() follows (read_only failed in between): BACKUP
@@ -84,7 +87,7 @@ class WriteFence {
   int session_read_timeout_s_ = 0;
   int lock_wait_set_s_ = 0;  // the fence session's lock_wait_timeout, as begin() set it
   State state_ = State::none;
-  bool begun_ = false;  // BACKUP STAGE START holds on session_, BLOCK_COMMIT not yet
+  bool begun_ = false;  // BACKUP STAGE START and FLUSH hold on session_, BLOCK_COMMIT not yet
   Clock::time_point lease_until_{};
 };
 
