@@ -707,6 +707,15 @@ WriteFence::State ActionExecutor::check_fence() { return fence_->check(Clock::no
 
 Result<void> ActionExecutor::prepare_fence() { return fence_->prepare(); }
 
+Result<void> ActionExecutor::keep_session() {
+  if (session_ && session_->query("SELECT 1")) return ok();
+  session_.reset();
+  session_flavor_.reset();
+  // The connect's own timeouts bound it; the deadline only has to outlast them.
+  Run run(*this, Clock::now() + std::chrono::seconds(2 * connector_->read_timeout_s() + 1));
+  return run.connect();
+}
+
 // read_only: the fence's two halves in one command, so the write-blocked
 // window pays one round trip for both (issue 22). read_only first, then the
 // lock, as two commands did: the lock does not wait behind clients that

@@ -25,6 +25,10 @@ constexpr milliseconds kInsecureReminder{60000};
 // How often an idle action worker checks a held fence's session: a lost fence
 // is said (event fence_lost) within this, not only at the next command.
 constexpr milliseconds kFenceCheck{100};
+// How often an idle action worker checks its MySQL session (and reopens it
+// when the server closed it, wait_timeout being 8 h by default): a pivot's
+// commands then find one open, with no connect inside the window.
+constexpr milliseconds kSessionKeep{30000};
 
 uint64_t wall_ms() {
   return static_cast<uint64_t>(std::chrono::duration_cast<milliseconds>(
@@ -121,14 +125,16 @@ class Runtime {
     probe_ = std::make_unique<MysqlProbe>(mysql_options, config_.cluster, config_.node, options_.agent_version);
     executor_ = std::make_unique<ActionExecutor>(mysql_options, config_.replication,
                                                  read_password(config_.replication.password_file));
-    // The fence's session, opened now so that a pivot's fence_writes does not
-    // pay for a connection inside its write-blocked window; if mysqld is down
-    // now, fence_writes opens it then.
+    // The fence's session and the action session, opened now so that a
+    // pivot's commands do not pay for a connection inside its write-blocked
+    // window; if mysqld is down now, the first command opens them then.
     action_worker_.post([this] {
       if (auto prepared = executor_->prepare_fence(); !prepared) {
         log::event(*log_, spdlog::level::debug, ctx_, "fence session not opened ahead: {}", prepared.error().message);
       }
+      keep_action_session();
     });
+    next_session_keep_ = Clock::now() + kSessionKeep;
     uint64_t watchdog_usec = 0;
     if (sd_watchdog_enabled(0, &watchdog_usec) > 0) watchdog_every_ = milliseconds(watchdog_usec / 2000);
     signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
@@ -197,6 +203,10 @@ class Runtime {
       }
     }
     watch_fence(now);
+    if (!action_worker_.busy() && now >= next_session_keep_) {
+      next_session_keep_ = now + kSessionKeep;
+      action_worker_.post([this] { keep_action_session(); });
+    }
     publish(publication_.on_tick(steady_ms()));
     if (watchdog_every_.count() && now - last_watchdog_ >= watchdog_every_) {
       sd_notify(0, "WATCHDOG=1");
@@ -220,6 +230,14 @@ class Runtime {
       const WriteFence::State state = executor_->check_fence();
       boost::asio::post(io_, [this, state] { on_fence_checked(state); });
     });
+  }
+
+  // On the action worker. A failure is the probe's to report (mysqld down or
+  // hung); the next command opens a session itself.
+  void keep_action_session() {
+    if (auto kept = executor_->keep_session(); !kept) {
+      log::event(*log_, spdlog::level::debug, ctx_, "action session not kept open: {}", kept.error().message);
+    }
   }
 
   void on_fence_checked(WriteFence::State state) {
@@ -394,6 +412,7 @@ class Runtime {
   bool fence_watched_ = false;      // a fence_writes succeeded and no release_fence followed
   bool fence_check_posted_ = false;
   Clock::time_point next_fence_check_{};
+  Clock::time_point next_session_keep_{};
   bool ready_sent_ = false;
 };
 

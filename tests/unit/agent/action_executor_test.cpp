@@ -472,6 +472,36 @@ TEST_F(ActionExecutorTest, UnvalidatedArgsAreRefusedBeforeAnySql) {
   EXPECT_TRUE(script->opens.empty());
 }
 
+// The action session opened ahead of the first command (issue 22: a
+// candidate's first command in a pivot runs inside the write-blocked window),
+// then only checked while it answers, and opened again once it is gone.
+TEST_F(ActionExecutorTest, KeepSessionOpensItAheadAndReopensItWhenGone) {
+  connects();
+  ASSERT_TRUE(executor.keep_session().ok());
+  EXPECT_EQ(script->opens.size(), 1u);
+  expect("SELECT 1", one("1"));
+  ASSERT_TRUE(executor.keep_session().ok());
+  EXPECT_EQ(script->opens.size(), 1u) << "a session that answers is kept";
+  expect("SELECT 1", refused(mysql::kErrConnection, "127.0.0.1:3306: error 2006: server has gone away"));
+  connects();
+  ASSERT_TRUE(executor.keep_session().ok());
+  EXPECT_EQ(script->opens.size(), 2u) << "a session the server closed is opened again";
+
+  // The next command runs on it with no connect of its own.
+  expect("SELECT @@global.read_only", one("1"));
+  expect("SELECT @@global.super_read_only", one("1"));
+  auto r = run("set_read_only", {{"read_only", true}});
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(script->opens.size(), 2u);
+}
+
+TEST_F(ActionExecutorTest, KeepSessionSaysWhyItCouldNotOpenOne) {
+  script->refuse_open = true;
+  auto kept = executor.keep_session();
+  ASSERT_FALSE(kept.ok());
+  EXPECT_NE(kept.error().message.find("refused"), std::string::npos) << kept.error().message;
+}
+
 // WriteFence's two halves (issue 22): begin() before read_only (the stage
 // through FLUSH), take() after it (BLOCK_COMMIT), over the same fake SQL port.
 class WriteFenceHalves : public ::testing::Test {

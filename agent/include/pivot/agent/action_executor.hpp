@@ -86,6 +86,13 @@ class ActionExecutor {
   WriteFence::State check_fence();
   // Opens the fence's session ahead of the first fence (write_fence.hpp).
   Result<void> prepare_fence();
+  // Opens the action session ahead of the first command, or checks that the
+  // one it has still answers (`SELECT 1`) and opens a new one when it is gone
+  // (wait_timeout, a restart). The runtime calls it at start and then while
+  // the worker idles: a candidate's first command in a pivot (the catch-up's
+  // wait) runs inside the write-blocked window and would otherwise pay for a
+  // connection there (issue 22).
+  Result<void> keep_session();
 
   // SIGHUP may bring new replication settings (agent.md).
   void set_replication(ReplicationSettings replication, std::string replication_password);
