@@ -22,7 +22,7 @@
 #   keys/db<i>/           agent.key (0600), agent.pub
 #   agents.d/             <cluster>.db<i>.pub: the agent keys pivotd admits
 #   clusters.d/           <cluster>.yaml: the cluster spec
-#   hooks/route-traffic   the post_promote hook: writes the new primary to DIR/route
+#   hooks/route-traffic   the post_promote hook: appends the new primary to DIR/route
 #   route                 host:port of the primary on its last line, the "proxy" write_probe --route follows
 #   tokens, operator.token, viewer.token  pivotd's tokens file, the tokens (0600)
 #   pivotd.yaml, agents/db<i>.yaml   the configs the processes run with
@@ -238,9 +238,9 @@ stack_write_tokens() {
 # write-blocked path; write_probe --route re-reads the file every tick and
 # follows its last complete line, so the appended line is the moment clients
 # move. Appending needs no process but the shell: a `mv` of a file written
-# aside cost a second process start, 2-4 ms of the window on a 2-core VM
-# (docs/benchmarks.md); one line of under 4 KiB is one write(2), never seen
-# half done by a reader that only takes complete lines.
+# aside cost a second process start, post_promote 10-12 ms against 5-6 in
+# bench/pivot on a 2-core VM (docs/benchmarks.md). A reader that takes only
+# complete lines never sees an append half done.
 stack_write_route_hook() {
   local dir="$1" base="$2"
   cat > "$dir/hooks/route-traffic" <<HOOK
