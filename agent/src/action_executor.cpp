@@ -707,13 +707,15 @@ WriteFence::State ActionExecutor::check_fence() { return fence_->check(Clock::no
 
 Result<void> ActionExecutor::prepare_fence() { return fence_->prepare(); }
 
+// A command's own connect and read, so a session found gone is reopened as
+// a command would reopen it (Run::step_on).
 Result<void> ActionExecutor::keep_session() {
-  if (session_ && session_->query("SELECT 1")) return ok();
-  session_.reset();
-  session_flavor_.reset();
   // The connect's own timeouts bound it; the deadline only has to outlast them.
   Run run(*this, Clock::now() + std::chrono::seconds(2 * connector_->read_timeout_s() + 1));
-  return run.connect();
+  if (auto connected = run.connect(); !connected) return connected;
+  auto alive = run.query("checking the action session", "SELECT 1");
+  if (!alive) return alive.error();
+  return ok();
 }
 
 // read_only: the fence's two halves in one command, so the write-blocked

@@ -477,6 +477,7 @@ TEST_F(ActionExecutorTest, UnvalidatedArgsAreRefusedBeforeAnySql) {
 // then only checked while it answers, and opened again once it is gone.
 TEST_F(ActionExecutorTest, KeepSessionOpensItAheadAndReopensItWhenGone) {
   connects();
+  expect("SELECT 1", one("1"));
   ASSERT_TRUE(executor.keep_session().ok());
   EXPECT_EQ(script->opens.size(), 1u);
   expect("SELECT 1", one("1"));
@@ -484,6 +485,7 @@ TEST_F(ActionExecutorTest, KeepSessionOpensItAheadAndReopensItWhenGone) {
   EXPECT_EQ(script->opens.size(), 1u) << "a session that answers is kept";
   expect("SELECT 1", refused(mysql::kErrConnection, "127.0.0.1:3306: error 2006: server has gone away"));
   connects();
+  expect("SELECT 1", one("1"));
   ASSERT_TRUE(executor.keep_session().ok());
   EXPECT_EQ(script->opens.size(), 2u) << "a session the server closed is opened again";
 
