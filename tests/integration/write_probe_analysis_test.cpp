@@ -127,6 +127,40 @@ TEST(FinalVerdict, WithoutAWritableNodeLossIsMeasuredOnTheMostCompleteNode) {
   EXPECT_TRUE(v.checksums_equal) << "unreachable nodes are left out of the comparison";
   EXPECT_EQ(v.reachable, 2);
 }
+// Three stalls between acks: 3 ticks (the machine's), the switchover's 11 and
+// 4 after it. The listing keeps the longest, in time order, so a
+// caller finds the switchover's own window beside stalls it did not cause.
+std::vector<Ack> three_stalls() {
+  std::vector<Ack> acks;
+  acked(acks, 0, 0, 20);
+  acked(acks, 0, 22, 100);   // ticks 20 and 21 missed: 3 ticks between acks
+  acked(acks, 1, 110, 150);  // the switchover: 11 ticks
+  acked(acks, 1, 153, 200);  // 4 ticks
+  return acks;
+}
+
+TEST(Gaps, TheLongestStallsOverTheThresholdAreListedInTimeOrder) {
+  const auto a = analyze_acks(three_stalls(), 2, kStart, kStart + 200 * kTick, GapListing{kTick * 3 / 2, 20});
+  ASSERT_EQ(a.gaps.size(), 3U);
+  EXPECT_EQ(a.gaps[0].length_us, 3 * kTick);
+  EXPECT_EQ(a.gaps[0].from_us, kStart + 19 * kTick + 1000);
+  EXPECT_EQ(a.gaps[1].length_us, 11 * kTick);
+  EXPECT_EQ(a.gaps[1].from_us, a.blocked.from_us);
+  EXPECT_EQ(a.gaps[1].to_us, a.blocked.to_us);
+  EXPECT_EQ(a.gaps[2].length_us, 4 * kTick);
+}
+
+TEST(Gaps, OnlyTheLongestAreKeptAndNoneWithoutAListing) {
+  const auto two = analyze_acks(three_stalls(), 2, kStart, kStart + 200 * kTick, GapListing{kTick * 3 / 2, 2});
+  ASSERT_EQ(two.gaps.size(), 2U);
+  EXPECT_EQ(two.gaps[0].length_us, 11 * kTick);  // the shortest is dropped, time order kept
+  EXPECT_EQ(two.gaps[1].length_us, 4 * kTick);
+  EXPECT_TRUE(analyze_acks(three_stalls(), 2, kStart, kStart + 200 * kTick).gaps.empty());
+  // A tick's own interval (5 ms between acks) is not a stall.
+  std::vector<Ack> steady;
+  acked(steady, 0, 0, 200);
+  EXPECT_TRUE(analyze_acks(steady, 1, kStart, kStart + 200 * kTick, GapListing{kTick * 3 / 2, 20}).gaps.empty());
+}
 
 ReportInput report_for(std::vector<Ack> acks, FinalState state, int nodes) {
   ReportInput in;
@@ -140,6 +174,21 @@ ReportInput report_for(std::vector<Ack> acks, FinalState state, int nodes) {
   in.verdict = judge_final(state, acks);
   in.final_state = std::move(state);
   return in;
+}
+
+TEST(Gaps, TheReportGivesEachWithItsEnds) {
+  const auto acks = three_stalls();
+  FinalState state;
+  state.nodes = {node_with(true, rows_of(acks)), node_with(false, rows_of(acks))};
+  ReportInput in = report_for(acks, state, 2);
+  in.analysis = analyze_acks(acks, 2, in.start_us, in.end_us, GapListing{kTick * 3 / 2, 20});
+  const auto json = build_report(in);
+  ASSERT_EQ(json["gaps"].size(), 3U);
+  EXPECT_EQ(json["gaps"][1]["ms"], 55);
+  EXPECT_EQ(json["gaps"][1]["us"], 55'000);
+  EXPECT_EQ(json["gaps"][1]["from_epoch_ms"], json["blocked_from_epoch_ms"]);
+  EXPECT_EQ(json["gaps"][1]["to_epoch_ms"], json["blocked_to_epoch_ms"]);
+  EXPECT_TRUE(build_report(report_for(acks, state, 2))["gaps"].empty());
 }
 
 TEST(Report, CleanRunExitsZeroAndCarriesTheContractKeys) {

@@ -5,24 +5,44 @@
 namespace pivot::tools {
 namespace {
 
-BlockedWindow longest_gap(std::vector<std::int64_t> times, std::int64_t start_us, std::int64_t end_us) {
+// Every interval between consecutive acknowledgements, in time order, the
+// first tick and the end acting as acknowledgements.
+std::vector<BlockedWindow> intervals(std::vector<std::int64_t> times, std::int64_t start_us, std::int64_t end_us) {
   std::sort(times.begin(), times.end());
   // A write acknowledged after the stop (a writer finishing its last INSERT)
   // still counts; the run then ends with it.
   if (!times.empty()) end_us = std::max(end_us, times.back());
-  BlockedWindow best;
+  std::vector<BlockedWindow> out;
+  out.reserve(times.size() + 1);
   std::int64_t previous = start_us;
-  bool first = true;
-  auto consider = [&](std::int64_t t, bool is_end) {
-    if (t - previous > best.length_us) {
-      best = BlockedWindow{t - previous, previous, t, first, is_end};
-    }
+  auto add = [&](std::int64_t t, bool is_end) {
+    out.push_back(
+        BlockedWindow{std::max<std::int64_t>(t - previous, 0), previous, std::max(previous, t), out.empty(), is_end});
     previous = std::max(previous, t);
-    first = false;
   };
-  for (std::int64_t t : times) consider(std::max(t, start_us), false);
-  consider(end_us, true);
+  for (std::int64_t t : times) add(std::max(t, start_us), false);
+  add(end_us, true);
+  return out;
+}
+
+// The first of the longest (a run without acks is one window).
+BlockedWindow longest(const std::vector<BlockedWindow>& all) {
+  BlockedWindow best;
+  for (const auto& w : all) {
+    if (w.length_us > best.length_us) best = w;
+  }
   return best;
+}
+
+// The `max_count` longest intervals over `over_us`, in time order.
+std::vector<BlockedWindow> longest_over(std::vector<BlockedWindow> all, std::int64_t over_us, std::size_t max_count) {
+  std::erase_if(all, [&](const BlockedWindow& w) { return w.length_us <= over_us; });
+  std::stable_sort(all.begin(), all.end(),
+                   [](const BlockedWindow& a, const BlockedWindow& b) { return a.length_us > b.length_us; });
+  if (all.size() > max_count) all.resize(max_count);
+  std::stable_sort(all.begin(), all.end(),
+                   [](const BlockedWindow& a, const BlockedWindow& b) { return a.from_us < b.from_us; });
+  return all;
 }
 
 std::vector<SplitBrainTick> ticks_with_several_nodes(std::vector<Ack> acks) {
@@ -44,8 +64,8 @@ std::vector<SplitBrainTick> ticks_with_several_nodes(std::vector<Ack> acks) {
 
 }  // namespace
 
-AckAnalysis analyze_acks(const std::vector<Ack>& acks, int node_count, std::int64_t start_us,
-                         std::int64_t end_us) {
+AckAnalysis analyze_acks(const std::vector<Ack>& acks, int node_count, std::int64_t start_us, std::int64_t end_us,
+                         const GapListing& listing) {
   AckAnalysis out;
   out.acked = static_cast<std::int64_t>(acks.size());
   out.acked_per_node.assign(static_cast<std::size_t>(std::max(node_count, 0)), 0);
@@ -55,7 +75,9 @@ AckAnalysis analyze_acks(const std::vector<Ack>& acks, int node_count, std::int6
     times.push_back(ack.acked_us);
     if (ack.node >= 0 && ack.node < node_count) ++out.acked_per_node[static_cast<std::size_t>(ack.node)];
   }
-  out.blocked = longest_gap(std::move(times), start_us, end_us);
+  auto all = intervals(std::move(times), start_us, end_us);
+  out.blocked = longest(all);
+  if (listing.max_count > 0) out.gaps = longest_over(std::move(all), listing.over_us, listing.max_count);
   out.split_brain_ticks = ticks_with_several_nodes(acks);
   for (const auto& tick : out.split_brain_ticks) {
     out.split_brain_nodes.insert(out.split_brain_nodes.end(), tick.nodes.begin(), tick.nodes.end());

@@ -42,13 +42,22 @@ struct AckAnalysis {
   std::int64_t acked = 0;
   std::vector<std::int64_t> acked_per_node;
   BlockedWindow blocked;
+  std::vector<BlockedWindow> gaps;                // the longest over GapListing::over_us, in time order
   std::vector<SplitBrainTick> split_brain_ticks;  // ascending seq
   std::vector<int> split_brain_nodes;             // every node seen in one, ascending
 };
 
+// Which stalls to list beside the longest: a caller that knows when its own
+// operation ran (bench/pivot: the job's fence to its hook) finds that
+// operation's window among them, apart from stalls the machine made alone.
+struct GapListing {
+  std::int64_t over_us = 0;   // list intervals longer than this (the probe: 1.5 ticks, a missed tick)
+  std::size_t max_count = 0;  // the longest this many; 0: none
+};
+
 // start_us: the first tick; end_us: when the probe stopped writing.
-AckAnalysis analyze_acks(const std::vector<Ack>& acks, int node_count, std::int64_t start_us,
-                         std::int64_t end_us);
+AckAnalysis analyze_acks(const std::vector<Ack>& acks, int node_count, std::int64_t start_us, std::int64_t end_us,
+                         const GapListing& listing = {});
 
 // A probe row as read back from a server: (seq, node index).
 using RowKey = std::pair<std::int64_t, int>;

@@ -168,8 +168,9 @@ int main(int argc, char** argv) {
   report.start_us = run.plan.start_us();
   report.end_us = run.end_us;
   report.max_listed = config.max_listed;
-  report.analysis = analyze_acks(run.acks, static_cast<int>(config.nodes.size() + (config.proxy ? 1 : 0)),
-                                 run.plan.start_us(), run.end_us);
+  report.analysis =
+      analyze_acks(run.acks, static_cast<int>(config.nodes.size() + (config.proxy ? 1 : 0)), run.plan.start_us(),
+                   run.end_us, GapListing{config.interval_ms * 1500, config.max_listed});
   report.final_state = run_final_check(config, *password, table, report.first_seq, report.last_seq, clock);
   report.verdict = judge_final(report.final_state, run.acks);
 

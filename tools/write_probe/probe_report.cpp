@@ -76,6 +76,18 @@ json per_node(const ReportInput& in) {
   return nodes;
 }
 
+// The listed stalls, as the longest is given (ms rounded, µs, both ends).
+json gaps(const ReportInput& in) {
+  json out = json::array();
+  for (const auto& w : in.analysis.gaps) {
+    out.push_back({{"ms", round_ms(w.length_us)},
+                   {"us", w.length_us},
+                   {"from_epoch_ms", w.from_us / 1000},
+                   {"to_epoch_ms", w.to_us / 1000}});
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string rfc3339_ms(std::int64_t epoch_us) {
@@ -120,6 +132,7 @@ nlohmann::ordered_json build_report(const ReportInput& in) {
       {"blocked_to_epoch_ms", blocked.to_us / 1000},
       {"blocked_from_start", blocked.from_start},
       {"blocked_until_end", blocked.until_end},
+      {"gaps", gaps(in)},
       {"acked", in.analysis.acked},
       {"lost", static_cast<std::int64_t>(in.verdict.on_checked.missing.size())},
       {"lost_rows", lost_rows(in)},
