@@ -257,6 +257,7 @@ Result<void> ActionExecutor::dispatch(Run& run, const protocol::Command& command
   if (action == "change_source") return change_source(run, command.args);
   if (action == "wait_for_position") return wait_for_position(run, command.args);
   if (action == "report_position") return report_position(run);
+  if (action == "ping") return ping(run);
   if (action == "fence_writes") return fence_writes(run, command.args);
   if (action == "release_fence") return release_fence(run, command.args);
   return make_error(protocol::errc::unknown_action, "action '" + action + "' has no implementation");
@@ -709,6 +710,15 @@ Result<void> ActionExecutor::prepare_fence() { return fence_->prepare(); }
 
 // A command's own connect and read, so a session found gone is reopened as
 // a command would reopen it (Run::step_on).
+// The session is open (dispatch connected it); one read shows it answers.
+Result<void> ActionExecutor::ping(Run& run) {
+  auto ro = run.value("reading read_only", run.sql().read_only());
+  if (!ro) return ro.error();
+  const auto flag = flag_of(*ro);
+  run.detail["read_only"] = flag ? protocol::Value(*flag) : protocol::Value(std::monostate{});
+  return ok();
+}
+
 Result<void> ActionExecutor::keep_session() {
   // The connect's own timeouts bound it; the deadline only has to outlast them.
   Run run(*this, Clock::now() + std::chrono::seconds(2 * connector_->read_timeout_s() + 1));

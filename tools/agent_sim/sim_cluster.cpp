@@ -385,6 +385,8 @@ CommandResult SimCluster::run(Node& node, const Pending& pending, std::uint64_t 
       node.semi_sync.source = false;
       node.semi_sync.source_active = false;
     }
+  } else if (c.action == "ping") {
+    d["read_only"] = node.read_only;
   } else if (c.action == "report_position") {
     positions_into(node, d);
     d["fence"] = std::string(fence_name(static_cast<int>(node.fence)));

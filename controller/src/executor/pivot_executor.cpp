@@ -8,6 +8,7 @@
 
 #include "pivot/controller/failpoints.hpp"
 #include "pivot/controller/pivot_status_detail.hpp"
+#include "pivot/protocol/errors.hpp"
 #include "old_primary_writes.hpp"
 #include "pivot_run.hpp"
 
@@ -77,7 +78,31 @@ plan::Verdict PivotRun::check(JobStep& s) {
                        "', which are not two nodes of the spec");
     return plan::Verdict::failed;
   }
-  return input_.dry_run ? plan::Verdict::done : plan::Verdict::succeeded;
+  if (input_.dry_run) return plan::Verdict::done;
+  return plan::verdict_of(ping_both(s));
+}
+
+// Before anything changes, both agents answer a command and their action
+// sessions a read: a command path or a session that does not work fails the
+// pivot here, with nothing to undo, not at the fence. And each agent stores a
+// new controller's epoch (a file and its directory synced) before the first
+// command of that epoch it runs: that first command is now this one, not the
+// fence or the catch-up inside the write-blocked window (issue 22). An agent
+// from before ping answers unknown_action: it answered, which is all that is
+// asked of it.
+// One after the other (old primary first): a few ms more for the pivot, none
+// for the window, and the order of what pivotd sends stays fixed.
+bool PivotRun::ping_both(JobStep& s) {
+  s.detail["commands"] = Detail::array();
+  for (const NodeSpec* node : {old_primary_, candidate_}) {
+    const auto o = call(*node, plan::ping(id("check", *node)));
+    if (!o.ok && o.error == protocol::errc::unknown_action) {
+      s.detail["commands"].push_back(plan::detail_of(o));
+    } else if (!record(s, o)) {
+      return false;
+    }
+  }
+  return true;
 }
 
 plan::Verdict PivotRun::pre_pivot(JobStep& s) { return hook(s, input_.spec.hooks.pre_pivot); }

@@ -64,6 +64,7 @@ class PivotRun {
 
   // The steps' actions, in plan order (pivot_executor.cpp).
   plan::Verdict check(JobStep& s);
+  bool ping_both(JobStep& s);  // check's: both agents answer a command (nothing changes)
   plan::Verdict pre_pivot(JobStep& s);
   plan::Verdict fence_read_only(JobStep& s);
   plan::Verdict fence_lock(JobStep& s);

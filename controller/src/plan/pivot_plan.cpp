@@ -81,8 +81,10 @@ std::uint64_t fence_lease_ms(const Policy& policy) {
 }
 
 bool changes_nothing(const std::string& action) {
-  return action == "report_position" || action == "wait_for_position";
+  return action == "report_position" || action == "wait_for_position" || action == "ping";
 }
+
+protocol::Command ping(std::string id) { return command(std::move(id), "ping", kReportPositionTimeoutMs); }
 
 protocol::Command report_position(std::string id) {
   return command(std::move(id), "report_position", kReportPositionTimeoutMs);

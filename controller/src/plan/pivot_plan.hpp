@@ -85,6 +85,9 @@ protocol::Command release_fence(std::string id, bool kill_clients = false);
 // plus a margin. A pivotd that died mid-pivot leaves no node fenced forever.
 std::uint64_t fence_lease_ms(const Policy& policy);
 protocol::Command report_position(std::string id);
+// The check step's question to the old primary and the candidate: does the
+// command path work, and the agent's action session (changes nothing).
+protocol::Command ping(std::string id);
 // An action that changes nothing on its node (report_position,
 // wait_for_position): recovery never undoes it, so its id is journaled
 // without an fsync of its own before it goes out (Journal::command_unsynced).

@@ -126,6 +126,14 @@ const std::vector<ActionSpec>& catalogue() {
                   {"read_only", "bool"},
                   {"fence", "string none|held|lost|expired, read after the positions: MariaDB the "
                             "agent's fence lock (fence_writes), MySQL held when super_read_only is ON"}}},
+      {.name = "ping",
+       .doc = "Changes nothing: answers once the agent's action session to mysqld answers a read "
+              "(opened first when it is not open, as for any command). pivotd sends it to the old primary "
+              "and the candidate in a pivot's check step, before anything changes: it finds a command path "
+              "or an action session that does not work while nothing is fenced yet, and a new controller's "
+              "epoch is stored on both agents there, not inside the write-blocked window.",
+       .args = {},
+       .detail = {{"read_only", "bool: the node's read_only, the ping's read"}}},
       {.name = "fence_writes",
        .doc = "Hold every commit on this node, privileged accounts' included, until release_fence: "
               "MariaDB BACKUP STAGE START + BLOCK_COMMIT on a session the agent keeps open; MySQL "

@@ -351,6 +351,20 @@ TEST_F(ActionExecutorTest, MysqlReportPosition) {
   EXPECT_EQ(r.detail.at("fence"), Value("held")) << "super_read_only is MySQL's fence";
 }
 
+// ping (issue 22): one read on the action session, opened first when it is
+// not open; a session that cannot read fails it; nothing is written.
+TEST_F(ActionExecutorTest, APingReadsReadOnlyOnTheActionSession) {
+  connects();
+  expect("SELECT @@global.read_only", one("1"));
+  auto r = run("ping");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.detail, (ValueMap{{"read_only", true}}));
+  expect("SELECT @@global.read_only", refused(mysql::kErrAccessDenied, "error 1227: Access denied"));
+  auto refused_read = run("ping");
+  EXPECT_FALSE(refused_read.ok);
+  EXPECT_EQ(refused_read.error, "access_denied");
+}
+
 TEST_F(ActionExecutorTest, MysqlFenceIsSuperReadOnly) {
   connects();
   expect("SELECT @@global.super_read_only", one("1"));

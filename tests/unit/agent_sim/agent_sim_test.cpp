@@ -254,6 +254,7 @@ TEST(SimCluster, EveryDetailKeyIsOneTheCatalogueNames) {
       command("10", "wait_for_position", {{"position", pos}, {"timeout_ms", std::int64_t{3000}}}),
       command("11", "stop_io_thread"),
       command("12", "set_semi_sync", {{"source", true}, {"replica", true}, {"timeout_ms", std::int64_t{28000}}}),
+      command("13", "ping"),
   };
   // fence_writes also carries report_position's keys (the catalogue says so in words).
   std::set<std::string> report_keys;

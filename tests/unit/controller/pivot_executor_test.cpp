@@ -34,13 +34,22 @@ class PivotExecutorTest : public ::testing::Test {
     return executor.run(input);
   }
 
+  // What was sent after the check step's pings (ping_both: one to each of
+  // db1 and db2 before anything changes; PivotExecutorTest.TheCheckPings...
+  // shows them). The tests below read what the pivot did from there on.
+  std::vector<test::AgentCall> commands() {
+    auto calls = agents.calls();
+    std::erase_if(calls, [](const test::AgentCall& c) { return c.command.id.starts_with("j7/check/"); });
+    return calls;
+  }
+
   // confirm_fence and the candidate's reset_replication go out together:
   // the record has them in whichever order the two threads came; the tests
   // read them in plan order, confirm first. The reset's thread may even come
   // after a confirm asked again (a 50 ms catch-up on a loaded machine: seen
   // once in a full scripts/test run); in plan order the reset goes first.
   std::vector<test::AgentCall> calls_in_plan_order() {
-    auto calls = agents.calls();
+    auto calls = commands();
     auto at = [&](const std::string& id) {
       return std::find_if(calls.begin(), calls.end(), [&](const test::AgentCall& c) { return c.command.id == id; });
     };
@@ -52,6 +61,8 @@ class PivotExecutorTest : public ::testing::Test {
     if (again != calls.end() && reset != calls.end() && again < reset) std::rotate(again, reset, reset + 1);
     return calls;
   }
+  // Every command, the check's pings included, "db1 ping" in call order.
+  std::vector<std::string> sent_all() { return agents.sequence(); }
   std::vector<std::string> sent() {
     std::vector<std::string> out;
     for (const auto& c : calls_in_plan_order()) out.push_back(c.node + " " + c.command.action);
@@ -272,12 +283,57 @@ TEST_F(PivotExecutorTest, HooksSeeTheClusterJobAndBothPrimariesWithThePolicyTime
   EXPECT_EQ(state_of("post_promote"), "succeeded");
 }
 
+// Before anything changes, each of the two agents answers a ping: the old
+// primary's first, then the candidate's, before the pre_pivot hook.
+TEST_F(PivotExecutorTest, TheCheckPingsBothAgentsBeforeAnythingElse) {
+  input.spec.hooks.pre_pivot = "/hooks/pre";
+  EXPECT_EQ(run().state, JobState::succeeded);
+  const auto calls = agents.calls();
+  ASSERT_GE(calls.size(), 3u);
+  EXPECT_EQ(calls[0].node + " " + calls[0].command.id, "db1 j7/check/db1");
+  EXPECT_EQ(calls[0].command.action, "ping");
+  EXPECT_EQ(calls[1].node + " " + calls[1].command.id, "db2 j7/check/db2");
+  EXPECT_EQ(calls[1].command.action, "ping");
+  EXPECT_EQ(calls[2].command.action, "fence_writes");
+  EXPECT_EQ(std::count_if(calls.begin(), calls.end(), [](const auto& c) { return c.command.action == "ping"; }), 2);
+  EXPECT_EQ(observer.step("check").detail["commands"].size(), 2u);
+}
+
+// A command path that does not work (or an action session that cannot
+// read) is found before the fence: the pivot fails with nothing changed.
+TEST_F(PivotExecutorTest, ACandidateThatDoesNotAnswerThePingFailsTheCheckWithNothingChanged) {
+  input.spec.hooks.pre_pivot = "/hooks/pre";
+  agents.reply("db2", "ping", {FakeAgents::no_answer()});
+  auto outcome = run();
+  EXPECT_EQ(outcome.state, JobState::failed);
+  EXPECT_EQ(outcome.result["error"], "no_answer");
+  EXPECT_THAT(outcome.result["message"].get<std::string>(), ::testing::HasSubstr("db2"));
+  EXPECT_EQ(sent_all(), (std::vector<std::string>{"db1 ping", "db2 ping"}));
+  EXPECT_TRUE(hooks.calls.empty()) << "pre_pivot ran";
+  EXPECT_EQ(step_names(), (std::vector<std::string>{"check"}));
+
+  agents.clear_calls();
+  agents.reply("db2", "ping", {FakeAgents::ok({})});
+  agents.reply("db1", "ping", {FakeAgents::refused("mysql_error", "the action session cannot read")});
+  EXPECT_EQ(run().state, JobState::failed);
+  EXPECT_EQ(sent_all(), (std::vector<std::string>{"db1 ping"}))
+      << "the candidate is not asked after the old primary failed";
+}
+
+// An agent from before ping answers unknown_action, having run nothing: it
+// answered, and the pivot goes on.
+TEST_F(PivotExecutorTest, AnAgentFromBeforePingStillPivots) {
+  agents.reply("db1", "ping", {FakeAgents::refused("unknown_action", "action 'ping' has no implementation")});
+  EXPECT_EQ(run().state, JobState::succeeded);
+  EXPECT_EQ(sent().front(), "db1 fence_writes");
+}
+
 TEST_F(PivotExecutorTest, AFailingPrePivotHookChangesNothing) {
   input.spec.hooks.pre_pivot = "/hooks/pre";
   hooks.outcome("/hooks/pre", test::FakeHooks::exits(3));
   auto outcome = run();
   EXPECT_EQ(outcome.state, JobState::failed);
-  EXPECT_TRUE(agents.calls().empty());
+  EXPECT_TRUE(commands().empty()) << "only the check step's pings went out";
   EXPECT_EQ(outcome.result["error"], "hook_failed");
   EXPECT_THAT(outcome.result["message"].get<std::string>(), ::testing::HasSubstr("exited with 3"));
   EXPECT_EQ(step_names(), (std::vector<std::string>{"check", "pre_pivot"}));
@@ -295,7 +351,7 @@ TEST_F(PivotExecutorTest, AHookThatCannotStartOrTimesOutFails) {
   outcome = run();
   EXPECT_EQ(outcome.state, JobState::failed);
   EXPECT_THAT(outcome.result["message"].get<std::string>(), ::testing::HasSubstr("killed after 7000 ms"));
-  EXPECT_TRUE(agents.calls().empty());
+  EXPECT_TRUE(commands().empty()) << "only the check step's pings went out";
 }
 
 // ---- before the candidate is writable: roll back ----
@@ -1129,7 +1185,7 @@ TEST_F(PivotPortsTest, OnlyCommandsThatChangeSomethingWaitForTheirIdOnDisk) {
     if (e.kind != JournalEntry::Kind::command_sent) continue;
     ids.push_back(e.state);
     const std::string& action = action_of.at(e.state);
-    const bool read = action == "report_position" || action == "wait_for_position";
+    const bool read = action == "report_position" || action == "wait_for_position" || action == "ping";
     EXPECT_EQ(e.durable, !read && e.state != switch_id) << e.state << " (" << action << ")";
     EXPECT_TRUE(read || checking.synced_when_sent.at(e.state)) << e.state << " went out before its id was on disk";
     reads += read ? 1 : 0;

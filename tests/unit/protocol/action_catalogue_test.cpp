@@ -8,14 +8,14 @@
 namespace pivot::protocol {
 namespace {
 
-TEST(ActionCatalogue, HoldsTheTwelveAgentActions) {
+TEST(ActionCatalogue, HoldsTheThirteenAgentActions) {
   std::vector<std::string_view> names;
   for (const auto& action : action_catalogue()) names.push_back(action.name);
   EXPECT_EQ(names, (std::vector<std::string_view>{
                        "set_read_only", "kill_connections", "stop_replication", "stop_io_thread",
                        "start_replication",
                        "reset_replication", "change_source", "wait_for_position",
-                       "report_position", "fence_writes", "release_fence", "set_semi_sync"}));
+                       "report_position", "ping", "fence_writes", "release_fence", "set_semi_sync"}));
 }
 
 TEST(ActionCatalogue, EveryActionIsDocumentedWithItsDetailKeys) {

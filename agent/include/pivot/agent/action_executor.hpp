@@ -133,6 +133,7 @@ class ActionExecutor {
   Result<void> change_source(Run& run, const protocol::ValueMap& args);
   Result<void> wait_for_position(Run& run, const protocol::ValueMap& args);
   Result<void> report_position(Run& run);
+  Result<void> ping(Run& run);
   Result<void> read_positions(Run& run);
   // With read_only: set_read_only first, in the same command (its keys beside the fence's).
   Result<void> fence_writes(Run& run, const protocol::ValueMap& args);
