@@ -72,6 +72,15 @@ TEST_F(ReplicasAsLeft, AStoppedDelayedBackupStaysStoppedAndDelayedThroughAPivotA
 
   wait_seen_replicating("db1", 2);
   wait_observed_primary("db2");
+  // Seen replicating is not yet eligible: a just-demoted node's first report
+  // may carry a lag its SQL thread has not cleared (7 s once, under ctest -j2,
+  // "db1 lags 7 s (max 5 s)"). Wait as an operator's `pivotctl pivot --wait` does.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto status = stack().run_job(cluster_path("/pivot-status"), {{"candidate", "db1"}});
+        return status["result"]["eligible"] == true;
+      },
+      20s));
   auto back = stack().run_job(cluster_path("/pivot"), {{"candidate", "db1"}, {"expected_primary", "db2"}});
   ASSERT_EQ(back["state"], "succeeded") << back.dump(2);
   expect_stopped_and_delayed(4, 1);
