@@ -1,5 +1,6 @@
 #include "pivot/controller/step_summary.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -191,7 +192,16 @@ std::string check_sentence(const JobStep& step) {
   const std::string candidate = text(step.detail, "candidate");
   const std::string primary = text(step.detail, "primary");
   if (candidate.empty()) return "pivot status checked";
-  return candidate + " chosen to replace " + (primary.empty() ? "the primary" : primary) + "; every check passed";
+  std::string out =
+      candidate + " chosen to replace " + (primary.empty() ? "the primary" : primary) + "; every check passed";
+  // The pings (a pivot that is not a dry run): both agents took a command.
+  const auto pings = commands_of(step);
+  if (!pings.empty() && std::all_of(pings.begin(), pings.end(), [](const Detail* c) {
+        return flag(*c, "ok") || text(*c, "error") == "unknown_action";
+      })) {
+    out += "; both agents answered a command";
+  }
+  return out;
 }
 
 std::string catch_up_sentence(const JobStep& step) {

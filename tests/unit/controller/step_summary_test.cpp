@@ -65,7 +65,7 @@ TEST_F(StepSummaryPivot, ASuccessfulPivotReadsAsSentences) {
   const auto outcome = executor.run(input);
   ASSERT_EQ(outcome.state, JobState::succeeded) << to_json(outcome.result).dump(2);
 
-  EXPECT_EQ(summary("check"), "db2 chosen to replace db1; every check passed");
+  EXPECT_EQ(summary("check"), "db2 chosen to replace db1; every check passed; both agents answered a command");
   EXPECT_EQ(summary("pre_pivot"), "no pre_pivot hook in the spec");
   // The fence is one command (issue 22): fence_lock only says what it took.
   EXPECT_EQ(summary("fence_read_only"),
