@@ -708,8 +708,6 @@ WriteFence::State ActionExecutor::check_fence() { return fence_->check(Clock::no
 
 Result<void> ActionExecutor::prepare_fence() { return fence_->prepare(); }
 
-// A command's own connect and read, so a session found gone is reopened as
-// a command would reopen it (Run::step_on).
 // The session is open (dispatch connected it); one read shows it answers.
 Result<void> ActionExecutor::ping(Run& run) {
   auto ro = run.value("reading read_only", run.sql().read_only());
@@ -719,6 +717,8 @@ Result<void> ActionExecutor::ping(Run& run) {
   return ok();
 }
 
+// A command's own connect and read, so a session found gone is reopened as
+// a command would reopen it (Run::step_on).
 Result<void> ActionExecutor::keep_session() {
   // The connect's own timeouts bound it; the deadline only has to outlast them.
   Run run(*this, Clock::now() + std::chrono::seconds(2 * connector_->read_timeout_s() + 1));
