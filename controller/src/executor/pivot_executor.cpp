@@ -96,7 +96,7 @@ bool PivotRun::ping_both(JobStep& s) {
   s.detail["commands"] = Detail::array();
   for (const NodeSpec* node : {old_primary_, candidate_}) {
     const auto o = call(*node, plan::ping(id("check", *node)));
-    if (!o.ok && o.error == protocol::errc::unknown_action) {
+    if (!o.ok && plan::ping_answered(o.ok, o.error)) {
       s.detail["commands"].push_back(plan::detail_of(o));
     } else if (!record(s, o)) {
       return false;

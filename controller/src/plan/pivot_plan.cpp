@@ -3,6 +3,7 @@
 #include <type_traits>
 #include <variant>
 
+#include "pivot/protocol/errors.hpp"
 
 namespace pivot::controller {
 
@@ -85,6 +86,8 @@ bool changes_nothing(const std::string& action) {
 }
 
 protocol::Command ping(std::string id) { return command(std::move(id), "ping", kReportPositionTimeoutMs); }
+
+bool ping_answered(bool ok, const std::string& error) { return ok || error == protocol::errc::unknown_action; }
 
 protocol::Command report_position(std::string id) {
   return command(std::move(id), "report_position", kReportPositionTimeoutMs);

@@ -88,6 +88,9 @@ protocol::Command report_position(std::string id);
 // The check step's question to the old primary and the candidate: does the
 // command path work, and the agent's action session (changes nothing).
 protocol::Command ping(std::string id);
+// A ping's answer that says the agent took the command: ok, or unknown_action
+// from an agent that predates ping (it answered, which is all that is asked).
+bool ping_answered(bool ok, const std::string& error);
 // An action that changes nothing on its node (report_position,
 // wait_for_position): recovery never undoes it, so its id is journaled
 // without an fsync of its own before it goes out (Journal::command_unsynced).

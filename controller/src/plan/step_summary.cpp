@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "pivot_plan.hpp"
+
 namespace pivot::controller {
 namespace {
 
@@ -197,7 +199,7 @@ std::string check_sentence(const JobStep& step) {
   // The pings (a pivot that is not a dry run): both agents took a command.
   const auto pings = commands_of(step);
   if (!pings.empty() && std::all_of(pings.begin(), pings.end(), [](const Detail* c) {
-        return flag(*c, "ok") || text(*c, "error") == "unknown_action";
+        return plan::ping_answered(flag(*c, "ok"), text(*c, "error"));
       })) {
     out += "; both agents answered a command";
   }

@@ -60,6 +60,16 @@ class StepSummaryPivot : public ::testing::Test {
   PivotJobInput input;
 };
 
+// An agent from before ping answers unknown_action (plan::ping_answered): it
+// took the command, and the check's sentence says so as for any other.
+TEST_F(StepSummaryPivot, AnOldAgentsUnknownPingStillReadsAsAnswered) {
+  agents.reply("db1", "ping", {FakeAgents::refused("unknown_action", "action 'ping' has no implementation")});
+  PivotExecutor executor(agents, hooks, source, clock, observer);
+  const auto outcome = executor.run(input);
+  ASSERT_EQ(outcome.state, JobState::succeeded) << to_json(outcome.result).dump(2);
+  EXPECT_EQ(summary("check"), "db2 chosen to replace db1; every check passed; both agents answered a command");
+}
+
 TEST_F(StepSummaryPivot, ASuccessfulPivotReadsAsSentences) {
   PivotExecutor executor(agents, hooks, source, clock, observer);
   const auto outcome = executor.run(input);
